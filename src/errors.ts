@@ -1,0 +1,17 @@
+/** Base class of every error this package throws on purpose, so callers can tell ours from a crash. */
+export class RerankError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An option of the wrong type or value: names the option, what it got and what it accepts. */
+export class InvalidOptionError extends RerankError {}
+
+/** Throws the signal's reason (an AbortError DOMException unless the caller gave one) when aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+  }
+}

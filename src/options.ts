@@ -1,0 +1,70 @@
+import { InvalidOptionError } from "./errors.js";
+
+// Small checks for user-facing options: a wrong type fails at construction with the option's name,
+// instead of deep inside a forward pass.
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === "number") return `the number ${value}`;
+  return `a value of type ${typeof value}`;
+}
+
+export function checkPositiveInteger(owner: string, name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a positive integer, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+export function checkNonNegativeInteger(owner: string, name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-negative integer, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+export function checkFiniteNumber(owner: string, name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a finite number, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+export function checkString(owner: string, name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0) {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-empty string, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+export function checkOneOf<T extends string>(owner: string, name: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${describe(value)}.`,
+    );
+  }
+  return value as T;
+}
+
+export function checkFunction<F>(owner: string, name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "function") {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a function, got ${describe(value)}.`);
+  }
+  return value as F;
+}
+
+export function checkBoolean(owner: string, name: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a boolean, got ${describe(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,27 @@
+/**
+ * A cross-encoder reads a (query, text) pair together and returns one relevance score per pair.
+ * Same shape as Python LangChain's `BaseCrossEncoder.score(text_pairs)`, async and abortable.
+ */
+export type TextPair = readonly [query: string, text: string];
+
+export interface CrossEncoderScoreOptions {
+  /** Stops the work between batches (local) or requests (remote); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface CrossEncoder {
+  /** One score per pair, in input order. Higher means more relevant. */
+  score(pairs: readonly TextPair[], options?: CrossEncoderScoreOptions): Promise<number[]>;
+}
+
+/**
+ * How model outputs become scores.
+ * - `sigmoid`: a 0–1 score (sigmoid of the logit; for two-label models, the positive label's softmax probability).
+ * - `raw`: the logit itself (for two-label models, positive minus negative logit: the log-odds).
+ * Neither is a calibrated probability; thresholds must be chosen per model and per mode.
+ */
+export type ScoreMode = "sigmoid" | "raw";
+
+export function isCrossEncoder(value: unknown): value is CrossEncoder {
+  return typeof (value as CrossEncoder | undefined)?.score === "function";
+}

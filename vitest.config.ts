@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Model loads and onnxruntime sessions are slow on a 2-core CI machine; these are not wall-clock bounds.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: "forks",
+    globalSetup: ["test/global-setup.ts"],
+  },
+});
