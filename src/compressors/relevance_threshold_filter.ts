@@ -1,0 +1,117 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import type { DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
+import { traceCompressorRun } from "./tracing.js";
+
+export interface RelevanceThresholdFilterOptions {
+  /** Keep documents whose score is ≥ this. Scores are per model and per score mode: choose it from labelled data. */
+  threshold?: number;
+  /** Keep documents whose score is ≥ this fraction (0–1] of the best score (needs non-negative scores, e.g. sigmoid). */
+  relativeThreshold?: number;
+  /** Keep at most this many (the highest-scoring). */
+  topN?: number;
+  /** Never return fewer than this many while documents exist: the best ones below the threshold fill up. Default 0. */
+  minDocuments?: number;
+  /** Metadata key holding the score. Default `relevanceScore`. */
+  scoreKey?: string;
+  /** Reranks first (e.g. a `CrossEncoderReranker` or `CohereRerank`), then filters its output. */
+  reranker?: BaseDocumentCompressor;
+  /** A document without a numeric score: `error` (default) names the key; `drop` leaves it out. */
+  onMissingScore?: "error" | "drop";
+}
+
+const OWNER = "RelevanceThresholdFilter";
+
+/**
+ * Drops documents that are not relevant enough: an absolute and/or relative score threshold, with `topN` and
+ * `minDocuments` bounds. Works on any scored documents (a reranker's output, or its own `reranker` option) and inside
+ * `DocumentCompressorPipeline`. Kept documents are returned in input order (best first after a reranker), unchanged.
+ */
+export class RelevanceThresholdFilter extends BaseDocumentCompressor {
+  readonly threshold: number | undefined;
+  readonly relativeThreshold: number | undefined;
+  readonly topN: number | undefined;
+  readonly minDocuments: number;
+  readonly scoreKey: string;
+  readonly reranker: BaseDocumentCompressor | undefined;
+  readonly onMissingScore: "error" | "drop";
+
+  constructor(options: RelevanceThresholdFilterOptions) {
+    super();
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidOptionError(`${OWNER}: options must be an object such as { threshold: 0.5 }.`);
+    }
+    this.threshold = checkFiniteNumber(OWNER, "threshold", options.threshold);
+    this.relativeThreshold = checkFiniteNumber(OWNER, "relativeThreshold", options.relativeThreshold);
+    if (this.relativeThreshold !== undefined && (this.relativeThreshold <= 0 || this.relativeThreshold > 1)) {
+      throw new InvalidOptionError(`${OWNER}: \`relativeThreshold\` is a fraction of the best score, in (0, 1]; got ${this.relativeThreshold}.`);
+    }
+    this.topN = checkPositiveInteger(OWNER, "topN", options.topN);
+    this.minDocuments = checkNonNegativeInteger(OWNER, "minDocuments", options.minDocuments) ?? 0;
+    if (this.topN !== undefined && this.minDocuments > this.topN) {
+      throw new InvalidOptionError(`${OWNER}: \`minDocuments\` (${this.minDocuments}) cannot exceed \`topN\` (${this.topN}).`);
+    }
+    if (this.threshold === undefined && this.relativeThreshold === undefined && this.topN === undefined) {
+      throw new InvalidOptionError(`${OWNER}: set \`threshold\`, \`relativeThreshold\` or \`topN\`; without one the filter keeps everything.`);
+    }
+    this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
+    if (options.reranker !== undefined && !BaseDocumentCompressor.isBaseDocumentCompressor(options.reranker)) {
+      throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (an object with compressDocuments).`);
+    }
+    this.reranker = options.reranker;
+    this.onMissingScore = checkOneOf(OWNER, "onMissingScore", options.onMissingScore, ["error", "drop"] as const) ?? "error";
+  }
+
+  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
+    if (documents.length === 0) return [];
+    return traceCompressorRun(
+      OWNER,
+      callbacks,
+      { query, documents: documents.length },
+      async (runManager) => {
+        const candidates = this.reranker ? await this.reranker.compressDocuments(documents, query, runManager?.getChild("reranker")) : documents;
+        return this.filter(candidates);
+      },
+      (kept) => ({ kept: kept.length, scores: kept.map((document) => document.metadata[this.scoreKey]) }),
+    );
+  }
+
+  /** The filtering step alone, on documents that already carry scores. */
+  filter(documents: readonly DocumentInterface[]): DocumentInterface[] {
+    const scored: { index: number; score: number }[] = [];
+    documents.forEach((document, index) => {
+      const score = document.metadata?.[this.scoreKey];
+      if (typeof score === "number" && Number.isFinite(score)) scored.push({ index, score });
+      else if (this.onMissingScore === "error") {
+        throw new RerankError(
+          `${OWNER}: document ${index} has no numeric metadata.${this.scoreKey} (got ${score === undefined ? "nothing" : JSON.stringify(score)}). ` +
+            "Rerank first (pass `reranker`, or put a reranker before this filter), set `scoreKey` to the key your scores use, or set onMissingScore: \"drop\".",
+        );
+      }
+    });
+    if (scored.length === 0) return [];
+    const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
+    const cutoff = this.cutoff(byScore[0]!.score);
+    let keep = byScore.filter((entry) => entry.score >= cutoff);
+    if (keep.length < this.minDocuments) keep = byScore.slice(0, this.minDocuments);
+    if (this.topN !== undefined) keep = keep.slice(0, this.topN);
+    return keep.sort((a, b) => a.index - b.index).map((entry) => documents[entry.index]!);
+  }
+
+  private cutoff(best: number): number {
+    let cutoff = this.threshold ?? -Infinity;
+    if (this.relativeThreshold !== undefined) {
+      if (best < 0) {
+        throw new RerankError(
+          `${OWNER}: relativeThreshold needs non-negative scores, but the best score is ${best} (raw logits?). Use sigmoid scores or an absolute threshold.`,
+        );
+      }
+      cutoff = Math.max(cutoff, best * this.relativeThreshold);
+    }
+    return cutoff;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Batch limits for one forward pass. A batch is padded to its longest pair, so it costs about
+ * `size × longest` tokens: the token budget keeps batches of long chunks small and lets short passages share.
+ */
+export interface BatchLimits {
+  /** Most pairs in one forward pass. */
+  maxBatchSize: number;
+  /** Most padded tokens (pairs × longest pair) in one forward pass; a single longer pair still runs alone. */
+  maxBatchTokens: number;
+}
+
+/**
+ * Measured on a 2-core CPU (bench/scorer.bench.ts, docs/benchmarks.md): sorted batches of a few pairs beat large
+ * ones, because padding and attention cost grow with the batch while the CPU is already busy. GPUs want large batches.
+ */
+export const CPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 8, maxBatchTokens: 4096 };
+export const GPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 64, maxBatchTokens: 65_536 };
+
+/** Indices of pairs per batch: longest first, so each batch holds pairs of similar length and pads little. */
+export function planBatches(lengths: readonly number[], limits: BatchLimits): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let widest = 0;
+  for (const index of order) {
+    const width = Math.max(widest, lengths[index]!);
+    if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * width > limits.maxBatchTokens)) {
+      batches.push(current);
+      current = [];
+      widest = 0;
+    }
+    current.push(index);
+    widest = Math.max(widest, lengths[index]!);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

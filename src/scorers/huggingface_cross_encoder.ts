@@ -1,0 +1,254 @@
+import type { Tensor } from "@huggingface/transformers";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import {
+  checkBoolean,
+  checkFunction,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkPositiveInteger,
+  checkString,
+} from "../options.js";
+import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
+import type { CrossEncoder, CrossEncoderScoreOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import {
+  DTYPE_FILES,
+  type LoadedReranker,
+  type LoadProgressCallback,
+  type LoadSpec,
+  loadReranker,
+  modelKey,
+  RERANKER_DEVICES,
+  type RerankerDevice,
+  type RerankerDtype,
+} from "./huggingface_loader.js";
+import { acquireModel, releaseModel } from "./model_registry.js";
+import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
+
+export interface HuggingFaceCrossEncoderOptions {
+  /** Hub id (transformers.js ONNX layout) or a local model folder. Default `Xenova/bge-reranker-base`. */
+  model?: string;
+  /** ONNX weights to load. Default `q8` on CPU/WASM (about 2× faster than fp32), `fp32` on GPUs. */
+  dtype?: RerankerDtype;
+  /** onnxruntime execution device. Default `cpu`. */
+  device?: RerankerDevice;
+  /** Tokens per (query, document) pair, special tokens included. Default: the model's limit, at most 512. */
+  maxLength?: number;
+  /** Tokens the query may keep before the document is cut. Default ¾ of `maxLength` (as FlagEmbedding). */
+  maxQueryLength?: number;
+  /** Most pairs per forward pass. Default 8 on CPU/WASM, 64 on GPUs. */
+  maxBatchSize?: number;
+  /** Most padded tokens (pairs × longest pair) per forward pass. Default 4,096 on CPU/WASM, 65,536 on GPUs. */
+  maxBatchTokens?: number;
+  /** `sigmoid` (default): 0–1 scores; `raw`: logits (two-label models: positive minus negative logit). */
+  scoreMode?: ScoreMode;
+  /** For two-label models, the label that means "relevant": its index or its name in config.json. Default index 1. */
+  positiveLabel?: number | string;
+  /** Where downloaded models are cached. Default transformers.js's `env.cacheDir`. */
+  cacheDir?: string;
+  /** Never download: load from the cache or a local folder only. */
+  localFilesOnly?: boolean;
+  /** Hub revision (branch, tag or commit). Default `main`. */
+  revision?: string;
+  /** Receives transformers.js's load progress events (download progress included). */
+  progressCallback?: LoadProgressCallback;
+}
+
+const OWNER = "HuggingFaceCrossEncoder";
+const GPU_DEVICES: readonly RerankerDevice[] = ["cuda", "dml", "webgpu"];
+
+interface Prepared {
+  loaded: LoadedReranker;
+  encoder: PairEncoder;
+  positiveIndex: number;
+}
+
+/**
+ * A cross-encoder reranker running in-process with transformers.js (ONNX): BGE rerankers, ms-marco MiniLM and any
+ * sequence-classification reranker. Pairs are batched by length (sorted, each batch padded to its own longest pair)
+ * and scores come back in input order. The model loads lazily, once per process for the same
+ * (model, dtype, device, revision), and is shared by every instance and concurrent call.
+ *
+ * Same name and default model as Python LangChain's `HuggingFaceCrossEncoder`.
+ */
+export class HuggingFaceCrossEncoder implements CrossEncoder {
+  static readonly DEFAULT_MODEL = "Xenova/bge-reranker-base";
+
+  readonly model: string;
+  readonly dtype: RerankerDtype;
+  readonly device: RerankerDevice;
+  readonly scoreMode: ScoreMode;
+  readonly batchLimits: BatchLimits;
+  private readonly spec: LoadSpec;
+  private readonly key: string;
+  private readonly maxLengthOption: number | undefined;
+  private readonly maxQueryLengthOption: number | undefined;
+  private readonly positiveLabel: number | string | undefined;
+  private prepared: Promise<Prepared> | undefined;
+
+  constructor(options: HuggingFaceCrossEncoderOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
+    }
+    this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
+    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? "cpu";
+    const gpu = GPU_DEVICES.includes(this.device);
+    this.dtype = checkOneOf(OWNER, "dtype", options.dtype, Object.keys(DTYPE_FILES) as RerankerDtype[]) ?? (gpu ? "fp32" : "q8");
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
+    this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
+    const defaults = gpu ? GPU_BATCH_LIMITS : CPU_BATCH_LIMITS;
+    this.batchLimits = {
+      maxBatchSize: checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? defaults.maxBatchSize,
+      maxBatchTokens: checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens) ?? defaults.maxBatchTokens,
+    };
+    if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
+    else checkString(OWNER, "positiveLabel", options.positiveLabel);
+    this.positiveLabel = options.positiveLabel;
+    this.spec = {
+      model: this.model,
+      dtype: this.dtype,
+      device: this.device,
+      revision: checkString(OWNER, "revision", options.revision),
+      cacheDir: checkString(OWNER, "cacheDir", options.cacheDir),
+      localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
+      progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
+    };
+    this.key = modelKey(this.spec);
+  }
+
+  /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
+  async load(): Promise<void> {
+    await this.acquire();
+  }
+
+  /** Releases this instance's hold on the model; the last holder frees it. A later `score` loads it again. */
+  async dispose(): Promise<void> {
+    const prepared = this.prepared;
+    if (prepared === undefined) return;
+    this.prepared = undefined;
+    try {
+      await prepared;
+    } catch {
+      return; // a failed load holds nothing
+    }
+    await releaseModel(this.key);
+  }
+
+  /** Token ids of each pair after truncation, exactly as scored (for inspection and tests). */
+  async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
+    checkPairs(pairs);
+    const { encoder } = await this.acquire();
+    return encoder.encodePairs(pairs);
+  }
+
+  async score(pairs: readonly TextPair[], options: CrossEncoderScoreOptions = {}): Promise<number[]> {
+    checkPairs(pairs);
+    const { signal } = options;
+    throwIfAborted(signal);
+    if (pairs.length === 0) return [];
+    const { loaded, encoder, positiveIndex } = await this.acquire();
+    const encoded = encoder.encodePairs(pairs);
+    const scores = new Array<number>(pairs.length);
+    for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
+      throwIfAborted(signal);
+      const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch));
+      const labels = logits.dims[1] ?? 1;
+      const data = logits.data as Float32Array;
+      batch.forEach((pairIndex, row) => {
+        scores[pairIndex] = this.toScore(data, row, labels, positiveIndex);
+      });
+    }
+    return scores;
+  }
+
+  private toScore(data: Float32Array, row: number, labels: number, positiveIndex: number): number {
+    let logit: number;
+    if (labels === 1) logit = data[row]!;
+    else if (labels === 2) logit = data[row * 2 + positiveIndex]! - data[row * 2 + 1 - positiveIndex]!;
+    else throw new RerankError(`${OWNER}: "${this.model}" outputs ${labels} logits per pair; a reranker outputs 1 (or 2: negative, positive).`);
+    return this.scoreMode === "raw" ? logit : 1 / (1 + Math.exp(-logit));
+  }
+
+  private acquire(): Promise<Prepared> {
+    if (this.prepared === undefined) {
+      const attempt = this.loadAndPrepare();
+      this.prepared = attempt;
+      // A failed load is not cached: the next call tries again.
+      attempt.catch(() => {
+        if (this.prepared === attempt) this.prepared = undefined;
+      });
+    }
+    return this.prepared;
+  }
+
+  private async loadAndPrepare(): Promise<Prepared> {
+    const loaded = await acquireModel(this.key, () => loadReranker(this.spec), (model) => model.dispose());
+    try {
+      return this.prepare(loaded);
+    } catch (error) {
+      await releaseModel(this.key);
+      throw error;
+    }
+  }
+
+  private prepare(loaded: LoadedReranker): Prepared {
+    const maxLength = this.maxLengthOption ?? loaded.maxLength;
+    if (maxLength > loaded.maxLength) {
+      throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s limit of ${loaded.maxLength} tokens per pair.`);
+    }
+    const maxQueryLength = this.maxQueryLengthOption ?? Math.floor((maxLength * 3) / 4);
+    const encoder = new PairEncoder(loaded.tokenizer, { maxLength, maxQueryLength }, loaded.template);
+    return { loaded, encoder, positiveIndex: this.positiveIndex(loaded) };
+  }
+
+  private positiveIndex(loaded: LoadedReranker): number {
+    const labels = Object.entries(loaded.config.id2label ?? {});
+    if (this.positiveLabel === undefined) return 1;
+    if (typeof this.positiveLabel === "number") {
+      if (this.positiveLabel > 1) throw new InvalidOptionError(`${OWNER}: positiveLabel ${this.positiveLabel} must be 0 or 1 for a two-label model.`);
+      return this.positiveLabel;
+    }
+    const found = labels.find(([, name]) => name === this.positiveLabel);
+    if (found === undefined) {
+      throw new InvalidOptionError(
+        `${OWNER}: positiveLabel "${this.positiveLabel}" is not a label of "${this.model}" (labels: ${labels.map(([, n]) => n).join(", ") || "none"}).`,
+      );
+    }
+    return Number(found[0]);
+  }
+}
+
+function checkPairs(pairs: readonly TextPair[]): void {
+  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
+  pairs.forEach((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+      throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
+    }
+  });
+}
+
+/** Pads the batch's pairs to its own longest pair (right padding, attention mask 0 on pads). */
+function batchFeeds(loaded: LoadedReranker, padTokenId: number, encoded: readonly EncodedPair[], batch: readonly number[]): Record<string, Tensor> {
+  const width = Math.max(...batch.map((i) => encoded[i]!.inputIds.length));
+  const size = batch.length * width;
+  const inputIds = new BigInt64Array(size).fill(BigInt(padTokenId));
+  const attentionMask = new BigInt64Array(size);
+  const tokenTypeIds = new BigInt64Array(size);
+  batch.forEach((pairIndex, row) => {
+    const { inputIds: ids, tokenTypeIds: types } = encoded[pairIndex]!;
+    const offset = row * width;
+    for (let j = 0; j < ids.length; j++) {
+      inputIds[offset + j] = BigInt(ids[j]!);
+      attentionMask[offset + j] = 1n;
+      tokenTypeIds[offset + j] = BigInt(types[j]!);
+    }
+  });
+  const dims = [batch.length, width];
+  const { TensorClass } = loaded;
+  const feeds: Record<string, Tensor> = {
+    input_ids: new TensorClass("int64", inputIds, dims),
+    attention_mask: new TensorClass("int64", attentionMask, dims),
+  };
+  if (loaded.inputNames.includes("token_type_ids")) feeds.token_type_ids = new TensorClass("int64", tokenTypeIds, dims);
+  return feeds;
+}

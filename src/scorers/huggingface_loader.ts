@@ -1,0 +1,244 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
+import { RerankError } from "../errors.js";
+import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
+
+/** ONNX weight variants transformers.js knows, and the file each one loads from the model's `onnx/` folder. */
+export const DTYPE_FILES = {
+  fp32: "model.onnx",
+  fp16: "model_fp16.onnx",
+  q8: "model_quantized.onnx",
+  int8: "model_int8.onnx",
+  uint8: "model_uint8.onnx",
+  q4: "model_q4.onnx",
+  q4f16: "model_q4f16.onnx",
+  bnb4: "model_bnb4.onnx",
+} as const;
+export type RerankerDtype = keyof typeof DTYPE_FILES;
+export const RERANKER_DEVICES = ["cpu", "cuda", "dml", "webgpu", "wasm", "auto"] as const;
+export type RerankerDevice = (typeof RERANKER_DEVICES)[number];
+
+/** transformers.js's load progress events (`initiate`, `download`, `progress`, `done`, `ready`). */
+export type LoadProgressCallback = (progress: { status: string; name?: string; file?: string; progress?: number }) => void;
+
+/** The model is neither a readable local folder nor obtainable from the hub/cache. */
+export class ModelNotFoundError extends RerankError {}
+/** The model folder lacks the ONNX file the requested dtype loads. */
+export class MissingOnnxFileError extends RerankError {}
+/** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
+export class NotASequenceClassifierError extends RerankError {}
+/** `@huggingface/transformers` (an optional peer dependency) is not installed. */
+export class MissingDependencyError extends RerankError {}
+
+export interface LoadSpec {
+  model: string;
+  dtype: RerankerDtype;
+  device: RerankerDevice;
+  revision?: string;
+  cacheDir?: string;
+  localFilesOnly?: boolean;
+  progressCallback?: LoadProgressCallback;
+}
+
+interface RerankerConfig {
+  model_type?: string;
+  architectures?: string[];
+  id2label?: Record<string, string>;
+  max_position_embeddings?: number;
+}
+
+/** A loaded reranker, shared by every instance that asked for the same (model, dtype, device, revision). */
+export interface LoadedReranker {
+  tokenizer: PairTokenizer;
+  template: PairTemplate;
+  config: RerankerConfig;
+  /** Inputs the ONNX graph takes (XLM-R rerankers take no token_type_ids). */
+  inputNames: readonly string[];
+  /** Longest pair the model accepts: min(512, tokenizer limit, position embeddings). */
+  maxLength: number;
+  /** Runs one forward pass; passes are queued so concurrent callers take turns instead of oversubscribing cores. */
+  forward(feeds: Record<string, Tensor>): Promise<Tensor>;
+  TensorClass: typeof Tensor;
+  dispose(): Promise<void>;
+}
+
+type Transformers = typeof import("@huggingface/transformers");
+
+export async function importTransformers(): Promise<Transformers> {
+  try {
+    return await import("@huggingface/transformers");
+  } catch (error) {
+    throw new MissingDependencyError(
+      "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
+      { cause: error },
+    );
+  }
+}
+
+/** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
+export function isLocalModelPath(model: string): boolean {
+  return isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(model);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Key under which loads are shared: the same model, weights, device and revision is loaded once per process. */
+export function modelKey(spec: LoadSpec): string {
+  const model = isLocalModelPath(spec.model) ? resolve(spec.model) : spec.model;
+  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main"]);
+}
+
+function checkClassifierConfig(model: string, config: RerankerConfig): void {
+  const architectures = config.architectures ?? [];
+  if (architectures.length > 0 && !architectures.some((a) => a.endsWith("ForSequenceClassification"))) {
+    throw new NotASequenceClassifierError(
+      `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +
+        "it has no relevance head. Use a cross-encoder such as Xenova/bge-reranker-base or Xenova/ms-marco-MiniLM-L-6-v2 " +
+        "(an embedding model belongs in the first stage).",
+    );
+  }
+}
+
+/** Checks a local folder up front so a missing piece is named before transformers.js fails on it. */
+function checkLocalFolder(spec: LoadSpec, folder: string): void {
+  if (!isDirectory(folder)) {
+    throw new ModelNotFoundError(
+      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
+        'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
+    );
+  }
+  for (const file of ["config.json", "tokenizer.json"]) {
+    if (!existsSync(join(folder, file))) {
+      throw new ModelNotFoundError(`Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`);
+    }
+  }
+  const needed = DTYPE_FILES[spec.dtype];
+  if (!existsSync(join(folder, "onnx", needed))) {
+    const present = existsSync(join(folder, "onnx")) ? readdirSync(join(folder, "onnx")).filter((f) => f.endsWith(".onnx")) : [];
+    const offers = (Object.entries(DTYPE_FILES) as [RerankerDtype, string][])
+      .filter(([, file]) => present.includes(file))
+      .map(([dtype, file]) => `onnx/${file} (dtype "${dtype}")`);
+    throw new MissingOnnxFileError(
+      `Model folder ${folder} has no onnx/${needed}, the file dtype "${spec.dtype}" loads. ` +
+        (offers.length > 0 ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.` : `Add onnx/${needed} (an ONNX export of the model).`),
+    );
+  }
+  const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as RerankerConfig;
+  checkClassifierConfig(folder, config);
+}
+
+const OFFLINE_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH"]);
+
+function offlineReason(error: unknown): string | undefined {
+  const err = error as { message?: string; cause?: { code?: string } };
+  const code = err.cause?.code;
+  if (code !== undefined && OFFLINE_CODES.has(code)) return `the Hugging Face hub is unreachable (${code})`;
+  if (err.message === "fetch failed") return "the Hugging Face hub is unreachable";
+  if (/local_files_only=true|allowRemoteModels=false/.test(err.message ?? "")) return "remote downloads are disabled (localFilesOnly)";
+  return undefined;
+}
+
+/** Turns transformers.js's load failures into errors that say what to do. */
+function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknown): Error {
+  if (error instanceof RerankError) return error;
+  const message = (error as Error)?.message ?? String(error);
+  const offline = offlineReason(error);
+  if (offline !== undefined) {
+    return new ModelNotFoundError(
+      `Cannot load "${spec.model}": ${offline} and it is not in the cache at ${cacheDir}. ` +
+        "Run once where the hub is reachable (files are cached there), point cacheDir at a cache that holds it, " +
+        `or pass a local folder: model: "/path/to/folder" with config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}.`,
+      { cause: error },
+    );
+  }
+  const missing = /Could not locate file: "([^"]+)"/.exec(message);
+  if (missing) {
+    const file = missing[1]!;
+    if (file.endsWith(".onnx")) {
+      return new MissingOnnxFileError(`"${spec.model}" has no onnx/${DTYPE_FILES[spec.dtype]} for dtype "${spec.dtype}" on the hub (${file}). Try another dtype.`, {
+        cause: error,
+      });
+    }
+    return new ModelNotFoundError(`"${spec.model}" was not found on the Hugging Face hub (${file}): check the id and revision.`, { cause: error });
+  }
+  if (/Unsupported model type/.test(message)) {
+    return new NotASequenceClassifierError(
+      `transformers.js has no sequence-classification class for "${spec.model}" (${message}). Supported rerankers include bert, roberta, xlm-roberta (BGE), deberta-v2, electra and modernbert models.`,
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
+function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerConfig): number {
+  const limits = [512];
+  const fromTokenizer = tokenizer.model_max_length;
+  if (typeof fromTokenizer === "number" && Number.isFinite(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e6) limits.push(fromTokenizer);
+  if (typeof config.max_position_embeddings === "number") {
+    // RoBERTa-family position ids start after the padding index, so 514 positions hold 512 tokens.
+    const offset = ["roberta", "xlm-roberta", "camembert"].includes(config.model_type ?? "") ? 2 : 0;
+    limits.push(config.max_position_embeddings - offset);
+  }
+  return Math.min(...limits);
+}
+
+/** Loads tokenizer and model (never the text-classification pipeline: it has no text_pair and softmaxes one logit to 1.0). */
+export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
+  const transformers = await importTransformers();
+  const local = isLocalModelPath(spec.model);
+  const id = local ? resolve(spec.model) : spec.model;
+  const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
+  if (local) checkLocalFolder(spec, id);
+  const options = {
+    ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
+    ...(spec.revision !== undefined ? { revision: spec.revision } : {}),
+    local_files_only: spec.localFilesOnly ?? false,
+    ...(spec.progressCallback !== undefined ? { progress_callback: spec.progressCallback as never } : {}),
+  };
+  let tokenizer: PreTrainedTokenizer;
+  let model: PreTrainedModel;
+  let config: RerankerConfig;
+  try {
+    const autoConfig = await transformers.AutoConfig.from_pretrained(id, options);
+    config = autoConfig as unknown as RerankerConfig;
+    checkClassifierConfig(spec.model, config);
+    [tokenizer, model] = await Promise.all([
+      transformers.AutoTokenizer.from_pretrained(id, options),
+      transformers.AutoModelForSequenceClassification.from_pretrained(id, { ...options, config: autoConfig, dtype: spec.dtype, device: spec.device }),
+    ]);
+  } catch (error) {
+    throw explainLoadError(spec, cacheDir, error);
+  }
+  const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> }).sessions["model"];
+  if (session === undefined || !session.outputNames.includes("logits")) {
+    await model.dispose();
+    throw new NotASequenceClassifierError(
+      `"${spec.model}" outputs ${session?.outputNames.join(", ") ?? "nothing"}, not logits: it is not a sequence-classification reranker.`,
+    );
+  }
+  const pairTokenizer = tokenizer as unknown as PairTokenizer;
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    tokenizer: pairTokenizer,
+    template: pairTemplate(pairTokenizer),
+    config,
+    inputNames: session.inputNames,
+    maxLength: modelLimit(tokenizer as unknown as { model_max_length?: number }, config),
+    TensorClass: transformers.Tensor,
+    forward(feeds) {
+      const run = queue.then(async () => ((await model(feeds)) as { logits: Tensor }).logits);
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    dispose: async () => {
+      await model.dispose();
+    },
+  };
+}

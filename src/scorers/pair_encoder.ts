@@ -1,0 +1,157 @@
+import { InvalidOptionError } from "../errors.js";
+import type { TextPair } from "./cross_encoder.js";
+
+/** What the pair encoder needs from a transformers.js tokenizer (structural, so tests can build one from JSON). */
+export interface PairTokenizer {
+  encode(text: string, options: { add_special_tokens: boolean }): number[];
+  post_processor:
+    | ((a: string[], b: string[] | null, options: { add_special_tokens: boolean }) => { tokens: string[]; token_type_ids?: number[] })
+    | null;
+  model: { convert_tokens_to_ids(tokens: string[]): number[] };
+  pad_token_id?: number | null;
+}
+
+interface Segment {
+  ids: number[];
+  types: number[];
+}
+
+/** Where the special tokens go around query A and document B, e.g. `[CLS] A [SEP] B [SEP]` or `<s> A </s></s> B </s>`. */
+export interface PairTemplate {
+  prefix: Segment;
+  middle: Segment;
+  suffix: Segment;
+  typeA: number;
+  typeB: number;
+  /** How many special tokens a pair carries. */
+  specialCount: number;
+}
+
+/** One encoded (query, document) pair, ready to be padded into a batch. */
+export interface EncodedPair {
+  inputIds: number[];
+  tokenTypeIds: number[];
+}
+
+const SENTINEL_A = "\u0000query";
+const SENTINEL_B = "\u0000document";
+
+/**
+ * Reads the tokenizer's own pair template by post-processing two sentinel tokens, so BERT, XLM-R (BGE) and any
+ * TemplateProcessing tokenizer get their exact special tokens and type ids without a per-model table.
+ */
+export function pairTemplate(tokenizer: PairTokenizer): PairTemplate {
+  if (!tokenizer.post_processor) {
+    const empty = { ids: [], types: [] };
+    return { prefix: empty, middle: empty, suffix: empty, typeA: 0, typeB: 0, specialCount: 0 };
+  }
+  const { tokens, token_type_ids } = tokenizer.post_processor([SENTINEL_A], [SENTINEL_B], { add_special_tokens: true });
+  const types = token_type_ids ?? tokens.map(() => 0);
+  const a = tokens.indexOf(SENTINEL_A);
+  const b = tokens.indexOf(SENTINEL_B);
+  if (a < 0 || b < a) throw new Error("The tokenizer's post-processor does not place the query before the document.");
+  const segment = (from: number, to: number): Segment => ({
+    ids: tokenizer.model.convert_tokens_to_ids(tokens.slice(from, to)),
+    types: types.slice(from, to),
+  });
+  const prefix = segment(0, a);
+  const middle = segment(a + 1, b);
+  const suffix = segment(b + 1, tokens.length);
+  return {
+    prefix,
+    middle,
+    suffix,
+    typeA: types[a] ?? 0,
+    typeB: types[b] ?? 0,
+    specialCount: prefix.ids.length + middle.ids.length + suffix.ids.length,
+  };
+}
+
+const WHITESPACE_BEFORE = /\s\S*$/;
+
+/**
+ * Token ids of `text` without special tokens, at most `limit` of them. A 100 kB chunk is not tokenized whole to
+ * keep its first 500 tokens: a prefix cut at whitespace is tokenized and grown until it yields more than `limit`
+ * tokens. Word-level pre-tokenizers (BERT, Metaspace) tokenize such a prefix exactly as the start of the full text.
+ */
+export function encodeCapped(tokenizer: PairTokenizer, text: string, limit: number): number[] {
+  for (let window = Math.max(1024, limit * 8); window < text.length; window *= 2) {
+    const head = text.slice(0, window + 1);
+    const cut = head.search(WHITESPACE_BEFORE);
+    if (cut <= 0) break;
+    const ids = tokenizer.encode(text.slice(0, cut), { add_special_tokens: false });
+    if (ids.length > limit) return ids.slice(0, limit);
+  }
+  const ids = tokenizer.encode(text, { add_special_tokens: false });
+  return ids.length > limit ? ids.slice(0, limit) : ids;
+}
+
+export interface PairEncoderOptions {
+  /** Total tokens per pair, special tokens included. */
+  maxLength: number;
+  /** Tokens the query may keep; the document gets the rest. */
+  maxQueryLength: number;
+}
+
+/**
+ * Encodes (query, document) pairs with FlagEmbedding's truncation: the query is cut to its budget, then only the
+ * document is cut so the pair fits `maxLength` with every special token kept. Each distinct text of a call is
+ * tokenized once (a query shared by 50 candidates is encoded once).
+ */
+export class PairEncoder {
+  readonly template: PairTemplate;
+
+  constructor(
+    private readonly tokenizer: PairTokenizer,
+    readonly options: PairEncoderOptions,
+    template?: PairTemplate,
+  ) {
+    this.template = template ?? pairTemplate(tokenizer);
+    const { maxLength, maxQueryLength } = options;
+    if (maxLength < this.template.specialCount + 2) {
+      throw new InvalidOptionError(
+        `maxLength ${maxLength} leaves no room for a query and a document after ${this.template.specialCount} special tokens.`,
+      );
+    }
+    if (maxQueryLength < 1) throw new InvalidOptionError(`maxQueryLength must be at least 1, got ${maxQueryLength}.`);
+  }
+
+  get padTokenId(): number {
+    return this.tokenizer.pad_token_id ?? 0;
+  }
+
+  encodePairs(pairs: readonly TextPair[]): EncodedPair[] {
+    const { maxLength, maxQueryLength } = this.options;
+    const contentBudget = maxLength - this.template.specialCount;
+    // Leave the document at least one token even when the query is long.
+    const queryBudget = Math.min(maxQueryLength, contentBudget - 1);
+    const queries = new Map<string, number[]>();
+    const documents = new Map<string, number[]>();
+    const cached = (cache: Map<string, number[]>, text: string, limit: number): number[] => {
+      let ids = cache.get(text);
+      if (ids === undefined) {
+        ids = encodeCapped(this.tokenizer, text, limit);
+        cache.set(text, ids);
+      }
+      return ids;
+    };
+    return pairs.map(([query, document]) => {
+      const q = cached(queries, query, queryBudget);
+      const d = cached(documents, document, contentBudget);
+      return this.assemble(q, d.length > contentBudget - q.length ? d.slice(0, contentBudget - q.length) : d);
+    });
+  }
+
+  private assemble(query: number[], document: number[]): EncodedPair {
+    const { prefix, middle, suffix, typeA, typeB } = this.template;
+    const inputIds = [...prefix.ids, ...query, ...middle.ids, ...document, ...suffix.ids];
+    const tokenTypeIds = [
+      ...prefix.types,
+      ...new Array<number>(query.length).fill(typeA),
+      ...middle.types,
+      ...new Array<number>(document.length).fill(typeB),
+      ...suffix.types,
+    ];
+    return { inputIds, tokenTypeIds };
+  }
+}
