@@ -46,6 +46,7 @@ interface RerankerConfig {
   architectures?: string[];
   id2label?: Record<string, string>;
   max_position_embeddings?: number;
+  type_vocab_size?: number;
 }
 
 /** A loaded reranker, shared by every instance that asked for the same (model, dtype, device, revision). */
@@ -227,7 +228,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     tokenizer: pairTokenizer,
-    template: pairTemplate(pairTokenizer),
+    template: pairTemplate(pairTokenizer, { typeVocabSize: config.type_vocab_size }),
     config,
     inputNames: session.inputNames,
     maxLength: modelLimit(tokenizer as unknown as { model_max_length?: number }, config),

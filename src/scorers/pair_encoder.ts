@@ -40,13 +40,15 @@ const SENTINEL_B = "\u0000document";
  * Reads the tokenizer's own pair template by post-processing two sentinel tokens, so BERT, XLM-R (BGE) and any
  * TemplateProcessing tokenizer get their exact special tokens and type ids without a per-model table.
  */
-export function pairTemplate(tokenizer: PairTokenizer): PairTemplate {
+export function pairTemplate(tokenizer: PairTokenizer, options: { typeVocabSize?: number } = {}): PairTemplate {
   if (!tokenizer.post_processor) {
     const empty = { ids: [], types: [] };
     return { prefix: empty, middle: empty, suffix: empty, typeA: 0, typeB: 0, specialCount: 0 };
   }
   const { tokens, token_type_ids } = tokenizer.post_processor([SENTINEL_A], [SENTINEL_B], { add_special_tokens: true });
-  const types = token_type_ids ?? tokens.map(() => 0);
+  // Models with one token type (XLM-R: type_vocab_size 1) must see type 0 everywhere, whatever the tokenizer says.
+  const oneType = options.typeVocabSize !== undefined && options.typeVocabSize <= 1;
+  const types = token_type_ids && !oneType ? token_type_ids : tokens.map(() => 0);
   const a = tokens.indexOf(SENTINEL_A);
   const b = tokens.indexOf(SENTINEL_B);
   if (a < 0 || b < a) throw new Error("The tokenizer's post-processor does not place the query before the document.");

@@ -1,0 +1,115 @@
+import { Document } from "@langchain/core/documents";
+import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
+import { describe, expect, it } from "vitest";
+import { CrossEncoderReranker, HuggingFaceCrossEncoder, InvalidOptionError, RerankError } from "../../src/index.js";
+import { FIXTURE_RERANKER } from "../support/fixtures.js";
+import { samplePairs } from "../support/pairs.js";
+
+const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32" });
+const QUERY = "which protein causes the disease?";
+
+function candidates(count: number): Document[] {
+  return samplePairs(count, 3).map(
+    ([, text], i) => new Document({ pageContent: text, metadata: { source: `doc-${i}`, nested: { tags: ["a"] }, score: 10 - i }, id: `id-${i}` }),
+  );
+}
+
+describe("CrossEncoderReranker", () => {
+  it("returns the topN highest-scoring documents, best first, as new Documents with score and first-stage rank", async () => {
+    const docs = candidates(12);
+    const snapshot = structuredClone(docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata, id: d.id })));
+    const scores = await scorer.score(docs.map((d) => [QUERY, d.pageContent] as const));
+    const expectedOrder = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s || a.i - b.i).slice(0, 4);
+
+    const out = await new CrossEncoderReranker({ model: scorer, topN: 4 }).compressDocuments(docs, QUERY);
+
+    expect(out.map((d) => d.metadata.retrievalRank)).toEqual(expectedOrder.map(({ i }) => i + 1));
+    expect(out.map((d) => d.metadata.relevanceScore)).toEqual(expectedOrder.map(({ s }) => s));
+    out.forEach((d) => {
+      const original = docs[(d.metadata.retrievalRank as number) - 1]!;
+      expect(d).not.toBe(original);
+      expect(d.pageContent).toBe(original.pageContent);
+      expect(d.id).toBe(original.id);
+      expect(d.metadata).toMatchObject({ source: original.metadata.source, nested: { tags: ["a"] }, score: original.metadata.score });
+    });
+    // The caller's documents are untouched.
+    expect(docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata, id: d.id }))).toEqual(snapshot);
+  });
+
+  it("keeps first-stage order between equal scores", async () => {
+    const same = "the same passage about proteins";
+    const docs = [new Document({ pageContent: same, metadata: { n: 0 } }), new Document({ pageContent: same, metadata: { n: 1 } }), new Document({ pageContent: same, metadata: { n: 2 } })];
+    const out = await new CrossEncoderReranker({ model: scorer, topN: 3 }).compressDocuments(docs, QUERY);
+    expect(out.map((d) => d.metadata.n)).toEqual([0, 1, 2]);
+    expect(new Set(out.map((d) => d.metadata.relevanceScore)).size).toBe(1);
+  });
+
+  it("defaults to topN 3 and accepts custom metadata keys and a document-text function", async () => {
+    const docs = candidates(6).map((d, i) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, title: `title ${i}` } }));
+    const seen: string[] = [];
+    const reranker = new CrossEncoderReranker({
+      model: { score: async (pairs) => pairs.map(([, text]) => (seen.push(text), text.length)) },
+      scoreKey: "rerankScore",
+      rankKey: "firstStageRank",
+      documentText: (doc) => `${doc.metadata.title}\n${doc.pageContent}`,
+    });
+    const out = await reranker.compressDocuments(docs, QUERY);
+    expect(out).toHaveLength(3);
+    expect(seen[0]).toBe(`title 0\n${docs[0]!.pageContent}`);
+    expect(out[0]!.metadata.rerankScore).toBe(Math.max(...seen.map((t) => t.length)));
+    expect(out[0]!.metadata).toHaveProperty("firstStageRank");
+    expect(out[0]!.metadata).not.toHaveProperty("relevanceScore");
+  });
+
+  it("rerank() returns [{ index, relevanceScore }] best first, as CohereRerank.rerank does", async () => {
+    const reranker = new CrossEncoderReranker({ model: { score: async (pairs) => pairs.map((_, i) => [0.2, 0.9, 0.5][i]!) } });
+    await expect(reranker.rerank(candidates(3), QUERY, { topN: 2 })).resolves.toEqual([
+      { index: 1, relevanceScore: 0.9 },
+      { index: 2, relevanceScore: 0.5 },
+    ]);
+  });
+
+  it("returns [] for no documents without loading a model; an empty query is a clear error", async () => {
+    const unloadable = new CrossEncoderReranker({ model: "/no/such/model" });
+    await expect(unloadable.compressDocuments([], QUERY)).resolves.toEqual([]);
+    await expect(new CrossEncoderReranker({ model: scorer }).compressDocuments(candidates(2), "  ")).rejects.toThrow(/the query is empty/);
+  });
+
+  it("fails loudly when a cross-encoder returns the wrong number of scores or a NaN", async () => {
+    const short = new CrossEncoderReranker({ model: { score: async () => [0.5] } });
+    await expect(short.compressDocuments(candidates(2), QUERY)).rejects.toThrow(/returned 1 scores for 2 documents/);
+    const nan = new CrossEncoderReranker({ model: { score: async () => [0.5, Number.NaN] } });
+    await expect(nan.compressDocuments(candidates(2), QUERY)).rejects.toThrow(RerankError);
+  });
+
+  it("rejects a model that is not a CrossEncoder or a model id", () => {
+    expect(() => new CrossEncoderReranker({ model: {} as never })).toThrow(InvalidOptionError);
+    expect(() => new CrossEncoderReranker({ model: scorer, topN: 0 })).toThrow(/`topN` must be a positive integer/);
+  });
+
+  it("builds a HuggingFaceCrossEncoder from a model id", () => {
+    const reranker = new CrossEncoderReranker({ model: FIXTURE_RERANKER });
+    expect(reranker.model).toBeInstanceOf(HuggingFaceCrossEncoder);
+    expect((reranker.model as HuggingFaceCrossEncoder).model).toBe(FIXTURE_RERANKER);
+    expect((new CrossEncoderReranker().model as HuggingFaceCrossEncoder).model).toBe("Xenova/bge-reranker-base");
+  });
+
+  it("appears as its own run in LangChain tracing, with its scores", async () => {
+    const collector = new RunCollectorCallbackHandler();
+    const out = await new CrossEncoderReranker({ model: scorer, topN: 2 }).compressDocuments(candidates(5), QUERY, [collector]);
+    expect(collector.tracedRuns).toHaveLength(1);
+    const run = collector.tracedRuns[0]!;
+    expect(run.name).toBe("CrossEncoderReranker");
+    expect(run.inputs).toMatchObject({ query: QUERY, documents: 5, topN: 2 });
+    expect(run.outputs).toEqual({
+      results: out.map((d) => ({ index: (d.metadata.retrievalRank as number) - 1, relevanceScore: d.metadata.relevanceScore })),
+    });
+  });
+
+  it("records a failure in the trace and rethrows it", async () => {
+    const collector = new RunCollectorCallbackHandler();
+    const failing = new CrossEncoderReranker({ model: { score: async () => Promise.reject(new Error("server down")) } });
+    await expect(failing.compressDocuments(candidates(2), QUERY, [collector])).rejects.toThrow("server down");
+    expect(collector.tracedRuns[0]!.error).toContain("server down");
+  });
+});

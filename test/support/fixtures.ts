@@ -1,0 +1,8 @@
+import { join } from "node:path";
+import { PROJECT_DIR } from "./shared.js";
+
+/** Random-weight fixture models made by scripts/make-fixture-models.py: real load and inference paths, meaningless scores. */
+export const FIXTURE_MODELS = join(PROJECT_DIR, "test", "fixtures", "models");
+export const FIXTURE_RERANKER = join(FIXTURE_MODELS, "tiny-bert-reranker");
+export const FIXTURE_TWO_LABEL = join(FIXTURE_MODELS, "tiny-bert-reranker-two-label");
+export const FIXTURE_ENCODER = join(FIXTURE_MODELS, "tiny-bert-encoder");
