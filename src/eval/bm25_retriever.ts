@@ -1,0 +1,53 @@
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
+import { checkPositiveInteger } from "../options.js";
+import { Bm25Index, type Bm25Options } from "./bm25.js";
+
+export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options {
+  documents: readonly DocumentInterface[];
+  /** How many documents to return. Default 100 (the usual reranking depth). */
+  k?: number;
+}
+
+/**
+ * A BM25 first stage as a LangChain retriever (an inverted index built once; each query touches only the
+ * postings of its terms). `@langchain/community`'s BM25Retriever splits on whitespace only, keeps stop words and
+ * punctuation ("cells." ≠ "cells") and rescans the whole corpus per query; this one does not.
+ * Returned documents are copies with `metadata.retrievalScore` and `metadata.retrievalRank` added.
+ */
+export class OkapiBm25Retriever extends BaseRetriever {
+  static override lc_name(): string {
+    return "OkapiBm25Retriever";
+  }
+
+  lc_namespace = ["langchain_rerank", "eval", "bm25_retriever"];
+
+  k: number;
+  private readonly documents: readonly DocumentInterface[];
+  private readonly index: Bm25Index;
+
+  constructor(fields: OkapiBm25RetrieverInput) {
+    super(fields);
+    this.k = checkPositiveInteger("OkapiBm25Retriever", "k", fields.k) ?? 100;
+    this.documents = fields.documents;
+    this.index = new Bm25Index(
+      fields.documents.map((d) => d.pageContent),
+      fields,
+    );
+  }
+
+  static fromDocuments(documents: readonly DocumentInterface[], options: Omit<OkapiBm25RetrieverInput, "documents"> = {}): OkapiBm25Retriever {
+    return new this({ ...options, documents });
+  }
+
+  override async _getRelevantDocuments(query: string): Promise<Document[]> {
+    return this.index.search(query, this.k).map(({ index, score }, i) => {
+      const doc = this.documents[index] as DocumentInterface;
+      return new Document({
+        pageContent: doc.pageContent,
+        metadata: { ...doc.metadata, retrievalScore: score, retrievalRank: i + 1 },
+        ...(doc.id !== undefined ? { id: doc.id } : {}),
+      });
+    });
+  }
+}

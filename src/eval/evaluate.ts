@@ -1,0 +1,247 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { checkPositiveInteger } from "../options.js";
+import { type LatencyStats, latencyStats } from "./latency.js";
+import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./metrics.js";
+
+/** What `evaluate` needs from a first stage: any LangChain retriever (or runnable from text to documents). */
+export interface RetrieverLike {
+  invoke(query: string): Promise<DocumentInterface[]>;
+}
+
+/** Any `BaseDocumentCompressor` (from `@langchain/core` or `@langchain/classic`): matched by shape. */
+export interface CompressorLike {
+  compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]>;
+}
+
+/** One configuration to compare: the first stage alone (no compressor) or followed by a compressor. */
+export interface EvalConfiguration {
+  name: string;
+  compressor?: CompressorLike | null;
+}
+
+export interface EvaluateOptions {
+  /** Query id → text. The queries evaluated are those with a relevant judgment in `qrels`, in this order. */
+  queries: ReadonlyMap<string, string>;
+  qrels: Qrels;
+  /** The first stage. Its candidates are computed once per query and given to every configuration. */
+  retriever: RetrieverLike;
+  /** Default: one configuration, "first-stage", without a compressor. */
+  configurations?: readonly EvalConfiguration[];
+  /** e.g. `["ndcg@10", "mrr@10", "recall@100"]`. */
+  metrics: readonly (string | MetricSpec)[];
+  /** Binary metrics count a label ≥ this as relevant. Default 1 (TREC DL: 2). */
+  relThreshold?: number;
+  /** Queries in flight at once. Default 4. Latencies are measured under this concurrency. */
+  concurrency?: number;
+  /** Evaluate only the first N eligible queries. */
+  limit?: number;
+  /** A document's id, to match it with the qrels. Default: `doc.id`, else `metadata.id`, else `metadata.docId`. */
+  getDocId?: (doc: DocumentInterface) => string | undefined;
+  /** Metadata key of a compressor's score. Default "relevanceScore". */
+  scoreKey?: string;
+  /** Metadata key of the first stage's score. Default "retrievalScore". */
+  retrievalScoreKey?: string;
+  /** Keep each configuration's ranked list per query (ids, scores, labels) in the result. Default true. */
+  keepRankings?: boolean;
+  /** Called after each query with the number done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** One document of a configuration's output, with its score (when the stage wrote one) and its label. */
+export interface RankedDocument {
+  docId: string;
+  score?: number;
+  /** The qrels label; absent when the document is unjudged. */
+  label?: number;
+}
+
+export interface QueryConfigurationResult {
+  metrics: Record<string, number>;
+  /** Compressor time for this query (0 without a compressor). */
+  rerankMs: number;
+  ranking?: RankedDocument[];
+}
+
+export interface QueryResult {
+  queryId: string;
+  query: string;
+  candidates: number;
+  retrieveMs: number;
+  configurations: Record<string, QueryConfigurationResult>;
+}
+
+export interface ConfigurationResult {
+  name: string;
+  /** Mean of each metric over the evaluated queries. */
+  mean: Record<string, number>;
+  latency: {
+    retrieve: LatencyStats;
+    /** Absent for a configuration without a compressor. */
+    rerank?: LatencyStats;
+    /** Retrieval plus rerank, per query. */
+    total: LatencyStats;
+  };
+}
+
+export interface EvaluationResult {
+  metrics: string[];
+  relThreshold: number;
+  concurrency: number;
+  queriesEvaluated: number;
+  /** Query ids given but not evaluated because no judgment above 0 exists for them (trec_eval skips those). */
+  skippedWithoutRelevant: string[];
+  configurations: ConfigurationResult[];
+  perQuery: QueryResult[];
+}
+
+/** A failure while evaluating one query: names the query and the stage. */
+export class EvaluationError extends RerankError {}
+
+function defaultDocId(doc: DocumentInterface): string | undefined {
+  const meta = doc.metadata ?? {};
+  const id = doc.id ?? meta.id ?? meta.docId;
+  return id === undefined || id === null ? undefined : String(id);
+}
+
+function copyDocument(doc: DocumentInterface): Document {
+  return new Document({ pageContent: doc.pageContent, metadata: { ...doc.metadata }, ...(doc.id !== undefined ? { id: doc.id } : {}) });
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Measures a first stage and any number of compressors on the same candidates: for each judged query, the
+ * retriever runs once; each configuration gets its own copies of the candidates (some compressors write into
+ * their input's metadata), and its output order is the ranking scored against the qrels. Returns mean metrics,
+ * per-query values and per-stage latency percentiles. Stops at the first failure with an `EvaluationError`.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  const metrics = parseMetrics(options.metrics);
+  const relThreshold = options.relThreshold ?? 1;
+  if (!Number.isFinite(relThreshold)) throw new InvalidOptionError(`evaluate: \`relThreshold\` must be a number, got ${relThreshold}.`);
+  const concurrency = checkPositiveInteger("evaluate", "concurrency", options.concurrency) ?? 4;
+  const limit = checkPositiveInteger("evaluate", "limit", options.limit);
+  const configurations = options.configurations ?? [{ name: "first-stage" }];
+  if (configurations.length === 0) throw new InvalidOptionError("evaluate: `configurations` is empty; give at least one.");
+  const names = new Set<string>();
+  for (const c of configurations) {
+    if (typeof c.name !== "string" || c.name === "") throw new InvalidOptionError("evaluate: every configuration needs a non-empty `name`.");
+    if (names.has(c.name)) throw new InvalidOptionError(`evaluate: configuration name ${JSON.stringify(c.name)} is used twice.`);
+    names.add(c.name);
+  }
+  const getDocId = options.getDocId ?? defaultDocId;
+  const scoreKey = options.scoreKey ?? "relevanceScore";
+  const retrievalScoreKey = options.retrievalScoreKey ?? "retrievalScore";
+  const keepRankings = options.keepRankings ?? true;
+
+  const skippedWithoutRelevant: string[] = [];
+  let selected: [string, string][] = [];
+  for (const [queryId, text] of options.queries) {
+    if (hasRelevantJudgment(options.qrels.get(queryId))) selected.push([queryId, text]);
+    else skippedWithoutRelevant.push(queryId);
+  }
+  if (limit !== undefined) selected = selected.slice(0, limit);
+
+  const results: QueryResult[] = new Array(selected.length);
+  let next = 0;
+  let done = 0;
+  let failure: unknown;
+
+  const runQuery = async (queryId: string, query: string): Promise<QueryResult> => {
+    const judgments = options.qrels.get(queryId) ?? new Map<string, number>();
+    let started = performance.now();
+    let candidates: DocumentInterface[];
+    try {
+      candidates = await options.retriever.invoke(query);
+    } catch (error) {
+      throw new EvaluationError(`query ${queryId}, first stage: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+    const retrieveMs = performance.now() - started;
+    const perConfiguration: Record<string, QueryConfigurationResult> = {};
+    for (const configuration of configurations) {
+      throwIfAborted(options.signal);
+      const input = candidates.map(copyDocument);
+      started = performance.now();
+      let output: DocumentInterface[];
+      try {
+        output = configuration.compressor ? await configuration.compressor.compressDocuments(input, query) : input;
+      } catch (error) {
+        throw new EvaluationError(`query ${queryId}, ${configuration.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+      const rerankMs = configuration.compressor ? performance.now() - started : 0;
+      const key = configuration.compressor ? scoreKey : retrievalScoreKey;
+      const ranking = output.map((doc, i): RankedDocument => {
+        const docId = getDocId(doc);
+        if (docId === undefined) {
+          throw new EvaluationError(
+            `query ${queryId}, ${configuration.name}: document at position ${i + 1} has no id; set Document.id or metadata.id (or pass getDocId).`,
+          );
+        }
+        const label = judgments.get(docId);
+        const score = numberOrUndefined(doc.metadata?.[key]);
+        return { docId, ...(score !== undefined ? { score } : {}), ...(label !== undefined ? { label } : {}) };
+      });
+      perConfiguration[configuration.name] = {
+        metrics: queryMetrics(
+          ranking.map((r) => r.docId),
+          judgments,
+          metrics,
+          { relThreshold },
+        ),
+        rerankMs,
+        ...(keepRankings ? { ranking } : {}),
+      };
+    }
+    return { queryId, query, candidates: candidates.length, retrieveMs, configurations: perConfiguration };
+  };
+
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < selected.length) {
+      const position = next++;
+      const [queryId, query] = selected[position] as [string, string];
+      try {
+        throwIfAborted(options.signal);
+        results[position] = await runQuery(queryId, query);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      done += 1;
+      options.onProgress?.(done, selected.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(selected.length, 1)) }, worker));
+  if (failure !== undefined) throw failure;
+
+  const retrieveTimes = results.map((r) => r.retrieveMs);
+  const configurationResults = configurations.map((configuration): ConfigurationResult => {
+    const perQuery = results.map((r) => r.configurations[configuration.name] as QueryConfigurationResult);
+    const rerankTimes = perQuery.map((p) => p.rerankMs);
+    return {
+      name: configuration.name,
+      mean: meanMetrics(
+        perQuery.map((p) => p.metrics),
+        metrics,
+      ),
+      latency: {
+        retrieve: latencyStats(retrieveTimes),
+        ...(configuration.compressor ? { rerank: latencyStats(rerankTimes) } : {}),
+        total: latencyStats(results.map((r, i) => r.retrieveMs + (rerankTimes[i] as number))),
+      },
+    };
+  });
+  return {
+    metrics: metrics.map((m) => m.label),
+    relThreshold,
+    concurrency,
+    queriesEvaluated: results.length,
+    skippedWithoutRelevant,
+    configurations: configurationResults,
+    perQuery: results,
+  };
+}

@@ -1,0 +1,91 @@
+import { Document } from "@langchain/core/documents";
+import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
+import { InvalidOptionError } from "../errors.js";
+import { type Corpus, type CorpusDocument, documentText } from "./beir.js";
+import { DatasetError } from "./lines.js";
+import { type Run, trecOrder } from "./metrics.js";
+
+export interface RunFileRetrieverInput extends BaseRetrieverInput {
+  /** The run to replay (see `loadTrecRun`). */
+  run: Run;
+  /** Query id → text. Only queries present in the run are used to map a query text back to its id. */
+  queries: ReadonlyMap<string, string>;
+  /** Where candidate texts come from. Every document of a replayed query must be in it. */
+  corpus: Corpus;
+  /** Keep the first `depth` candidates of each query (after trec_eval ordering). Default: all. */
+  depth?: number;
+  /** Builds `pageContent` from a corpus document. Default: title and text joined by a space. */
+  pageContent?: (doc: CorpusDocument) => string;
+}
+
+/**
+ * Replays a TREC run as a LangChain retriever, so a published first stage (e.g. pyserini BM25 top-100) can be
+ * reranked exactly as papers do. A query text is mapped back to its query id; candidates come back in trec_eval
+ * order (score descending, ties by document id descending), with their text from the corpus and
+ * `metadata: { id, retrievalScore, retrievalRank }` and `Document.id` set to the document id.
+ */
+export class RunFileRetriever extends BaseRetriever {
+  static override lc_name(): string {
+    return "RunFileRetriever";
+  }
+
+  lc_namespace = ["langchain_rerank", "eval", "run_file_retriever"];
+
+  private readonly rankings = new Map<string, { docId: string; score: number }[]>();
+  private readonly idsByText = new Map<string, string[]>();
+  private readonly corpus: Corpus;
+  private readonly pageContent: (doc: CorpusDocument) => string;
+
+  constructor(fields: RunFileRetrieverInput) {
+    super(fields);
+    const { run, queries, corpus, depth } = fields;
+    if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
+      throw new InvalidOptionError(`RunFileRetriever: \`depth\` must be a positive integer, got ${String(depth)}.`);
+    }
+    this.corpus = corpus;
+    this.pageContent = fields.pageContent ?? documentText;
+    for (const [queryId, entries] of run) {
+      const text = queries.get(queryId);
+      if (text === undefined) continue; // a run may hold queries of other splits
+      const ordered = trecOrder(entries);
+      const scores = new Map(entries.map((e) => [e.docId, e.score]));
+      const kept = depth === undefined ? ordered : ordered.slice(0, depth);
+      this.rankings.set(queryId, kept.map((docId) => ({ docId, score: scores.get(docId) as number })));
+      const ids = this.idsByText.get(text);
+      if (ids === undefined) this.idsByText.set(text, [queryId]);
+      else ids.push(queryId);
+    }
+  }
+
+  /** The query ids this retriever can replay. */
+  get queryIds(): string[] {
+    return [...this.rankings.keys()];
+  }
+
+  /** The candidates of one query id, as the retriever returns them. */
+  documentsFor(queryId: string): Document[] {
+    const ranking = this.rankings.get(queryId);
+    if (ranking === undefined) throw new DatasetError(`query id ${queryId} is not in the run (or not among the given queries).`);
+    return ranking.map(({ docId, score }, i) => {
+      const doc = this.corpus.get(docId);
+      if (doc === undefined) {
+        throw new DatasetError(`the run lists document ${docId} for query ${queryId}, but the corpus has no such document.`);
+      }
+      return new Document({ id: docId, pageContent: this.pageContent(doc), metadata: { id: docId, retrievalScore: score, retrievalRank: i + 1 } });
+    });
+  }
+
+  override async _getRelevantDocuments(query: string): Promise<Document[]> {
+    const ids = this.idsByText.get(query);
+    if (ids === undefined) {
+      throw new DatasetError(`no query in the run has the text ${JSON.stringify(query.slice(0, 80))}; a run file retriever replays known queries only.`);
+    }
+    if (ids.length > 1) {
+      const [first, ...rest] = ids.map((id) => JSON.stringify(this.rankings.get(id)));
+      if (rest.some((r) => r !== first)) {
+        throw new DatasetError(`queries ${ids.join(", ")} share the text ${JSON.stringify(query.slice(0, 80))} but have different runs; restrict the queries to one split.`);
+      }
+    }
+    return this.documentsFor(ids[0] as string);
+  }
+}
