@@ -27,3 +27,13 @@ export { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } fro
 export { type EncodedPair, type PairEncoderOptions, PairEncoder, type PairTemplate, pairTemplate } from "./scorers/pair_encoder.js";
 export { CrossEncoderReranker, type CrossEncoderRerankerOptions, type RerankOptions } from "./compressors/cross_encoder_reranker.js";
 export { RelevanceThresholdFilter, type RelevanceThresholdFilterOptions } from "./compressors/relevance_threshold_filter.js";
+
+// Cohere and rerank servers
+export { CohereRerank, type CohereRerankArgs, type CohereRerankCallOptions, type CohereRerankClient } from "./compressors/cohere_rerank.js";
+export {
+  RERANK_SERVER_DIALECTS,
+  RerankServerCrossEncoder,
+  type RerankServerCrossEncoderOptions,
+  type RerankServerDialect,
+} from "./scorers/rerank_server_cross_encoder.js";
+export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";

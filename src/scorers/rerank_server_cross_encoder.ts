@@ -1,0 +1,225 @@
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { validateRerankResults } from "../compressors/ranked_documents.js";
+import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
+import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
+import type { CrossEncoder, CrossEncoderScoreOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+
+/**
+ * Request/response shapes of self-hosted rerank servers:
+ * - `cohere`: `{model?, query, documents, top_n}` → `{results: [{index, relevance_score}]}`. Cohere v1/v2,
+ *   vLLM (`/rerank`, `/v1/rerank`, `/v2/rerank`), Infinity (`/rerank`), Jina (`/v1/rerank`).
+ * - `tei`: Hugging Face Text Embeddings Inference `/rerank`: `{query, texts, raw_scores, truncate}` → `[{index, score}]`.
+ * - `voyage`: `{model, query, documents, top_k}` → `{data: [{index, relevance_score}]}`.
+ */
+export type RerankServerDialect = "cohere" | "tei" | "voyage";
+export const RERANK_SERVER_DIALECTS: readonly RerankServerDialect[] = ["cohere", "tei", "voyage"];
+
+export interface RerankServerCrossEncoderOptions {
+  /** The full endpoint URL, e.g. `http://localhost:8080/rerank` (TEI) or `http://localhost:8000/v1/rerank` (vLLM). */
+  url: string;
+  /** @default "cohere" */
+  dialect?: RerankServerDialect;
+  /** Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none). */
+  model?: string;
+  /** Sent as `Authorization: Bearer …` when given. */
+  apiKey?: string;
+  /** Documents per request; more are split and merged. @default 32 for TEI (its default client batch limit), else 1000 */
+  maxBatchSize?: number;
+  /** Requests in flight at once for one `score` call. @default 4 */
+  maxConcurrency?: number;
+  /**
+   * `sigmoid` (default): 0–1 scores, as servers return by default; a score outside 0–1 is an error, since it means
+   * the server sends logits. `raw`: the logit, asked for with `raw_scores: true` (TEI and Infinity only).
+   * The same two modes as the local scorer, so thresholds carry over between local and remote.
+   */
+  scoreMode?: ScoreMode;
+  /** TEI only: let the server truncate long inputs (instead of answering 413/422). @default true */
+  truncate?: boolean;
+  /** Per request, in milliseconds. @default 60000 */
+  timeout?: number;
+  /** Retries of 408, 429, 5xx, timeouts and network errors. @default 2 */
+  maxRetries?: number;
+  /** First retry delay in ms, doubled each retry (with jitter) unless the server sends Retry-After. @default 1000 */
+  backoffBaseMs?: number;
+  /** Longest wait before a retry; a longer Retry-After ends the retries. @default 60000 */
+  maxBackoffMs?: number;
+}
+
+const OWNER = "RerankServerCrossEncoder";
+
+/**
+ * A CrossEncoder whose scores come from a rerank server, so `CrossEncoderReranker` runs the same locally or
+ * against TEI, vLLM, Infinity, Jina, Voyage or Cohere. Pairs are grouped by query (servers take one query and many
+ * documents), split into `maxBatchSize` requests run with bounded concurrency, and merged back into pair order.
+ */
+export class RerankServerCrossEncoder implements CrossEncoder {
+  readonly url: string;
+  readonly dialect: RerankServerDialect;
+  readonly model: string | undefined;
+  readonly maxBatchSize: number;
+  readonly maxConcurrency: number;
+  readonly scoreMode: ScoreMode;
+  readonly truncate: boolean;
+  protected readonly retryPolicy: RetryPolicy;
+  // Private (#) so that JSON.stringify and util.inspect never show it.
+  readonly #apiKey: string | undefined;
+  readonly #service: string;
+
+  constructor(options: RerankServerCrossEncoderOptions) {
+    if (options === null || typeof options !== "object") {
+      throw new InvalidOptionError(`${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`);
+    }
+    const url = checkString(OWNER, "url", options.url);
+    if (url === undefined) throw new InvalidOptionError(`${OWNER}: \`url\` is required, e.g. "http://localhost:8080/rerank".`);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new InvalidOptionError(`${OWNER}: \`url\` is not a URL: ${JSON.stringify(url)}.`);
+    }
+    if (!/^https?:$/.test(parsed.protocol) || parsed.pathname === "/" || parsed.pathname === "") {
+      throw new InvalidOptionError(
+        `${OWNER}: \`url\` must be the full http(s) endpoint URL including its path, e.g. http://localhost:8080/rerank (TEI, Infinity), ` +
+          `http://localhost:8000/v1/rerank (vLLM, Jina), got ${JSON.stringify(`${parsed.protocol}//${parsed.host}${parsed.pathname}`)}.`,
+      );
+    }
+    this.url = url;
+    this.dialect = checkOneOf(OWNER, "dialect", options.dialect, RERANK_SERVER_DIALECTS) ?? "cohere";
+    this.model = checkString(OWNER, "model", options.model);
+    if (this.dialect === "voyage" && this.model === undefined) {
+      throw new InvalidOptionError(`${OWNER}: the voyage dialect needs \`model\` (e.g. "rerank-2.5").`);
+    }
+    this.#apiKey = checkString(OWNER, "apiKey", options.apiKey);
+    this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
+    this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", options.maxConcurrency) ?? 4;
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    if (this.scoreMode === "raw" && this.dialect === "voyage") {
+      throw new InvalidOptionError(`${OWNER}: Voyage returns 0–1 scores only; use scoreMode "sigmoid" with the voyage dialect.`);
+    }
+    this.truncate = checkBoolean(OWNER, "truncate", options.truncate) ?? true;
+    this.retryPolicy = retryPolicyFrom(OWNER, options);
+    // Never put credentials embedded in the URL into messages.
+    this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
+  }
+
+  /** What JSON.stringify shows: the settings, never the key. */
+  toJSON(): Record<string, unknown> {
+    const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate } = this;
+    return { name: OWNER, url: this.#service.replace(/^.*POST (.*)\)$/, "$1"), dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, ...this.retryPolicy };
+  }
+
+  async score(pairs: readonly TextPair[], options: CrossEncoderScoreOptions = {}): Promise<number[]> {
+    if (!Array.isArray(pairs)) throw new RerankError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
+    const groups = new Map<string, number[]>();
+    pairs.forEach((pair, i) => {
+      if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+        throw new RerankError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+      }
+      if (pair[0].trim() === "") throw new RerankError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+      const group = groups.get(pair[0]);
+      if (group) group.push(i);
+      else groups.set(pair[0], [i]);
+    });
+    const tasks = [...groups].flatMap(([query, indices]) =>
+      batchRanges(indices.length, this.maxBatchSize).map(({ start, end }) => ({ query, indices: indices.slice(start, end) })),
+    );
+    const scores = new Array<number>(pairs.length);
+    await mapWithConcurrency(
+      tasks,
+      this.maxConcurrency,
+      async ({ query, indices }, signal) => {
+        const texts = indices.map((i) => (pairs[i] as TextPair)[1]);
+        const batchScores = await withRetries((attemptSignal) => this.#request(query, texts, attemptSignal), {
+          service: this.#service,
+          policy: this.retryPolicy,
+          signal,
+          secrets: [this.#apiKey],
+        });
+        indices.forEach((pairIndex, k) => (scores[pairIndex] = batchScores[k] as number));
+      },
+      options.signal,
+    );
+    return scores;
+  }
+
+  /** One request: scores for `texts` in their order, or an AttemptFailure for the retry loop. */
+  async #request(query: string, texts: string[], signal: AbortSignal): Promise<number[]> {
+    const raw = this.scoreMode === "raw";
+    let body: Record<string, unknown>;
+    switch (this.dialect) {
+      case "tei":
+        body = { query, texts, raw_scores: raw, truncate: this.truncate };
+        break;
+      case "voyage":
+        body = { query, documents: texts, model: this.model, top_k: texts.length };
+        break;
+      default:
+        // `top_n` is always sent: vLLM rejects null, Infinity wants > 0, and all documents are needed.
+        body = { ...(this.model !== undefined ? { model: this.model } : {}), query, documents: texts, top_n: texts.length, ...(raw ? { raw_scores: true } : {}) };
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...(this.#apiKey !== undefined ? { authorization: `Bearer ${this.#apiKey}` } : {}) },
+        body: JSON.stringify(body),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new AttemptFailure("network", { reason: fetchErrorReason(error) });
+    }
+    let json: unknown;
+    let isJson = true;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      isJson = false;
+    }
+    if (!response.ok) {
+      const serverMessage = serverMessageOf(isJson ? json : text);
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      throw new AttemptFailure("status", {
+        status: response.status,
+        ...(serverMessage !== undefined ? { serverMessage } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
+    }
+    if (!isJson) throw new AttemptFailure("invalid-response", { reason: "the body is not JSON" });
+    return this.#readScores(json, texts.length);
+  }
+
+  #readScores(json: unknown, count: number): number[] {
+    const invalid = (reason: string) => new AttemptFailure("invalid-response", { reason });
+    const items =
+      this.dialect === "tei" ? json : this.dialect === "voyage" ? (json as { data?: unknown } | null)?.data : (json as { results?: unknown } | null)?.results;
+    const where = this.dialect === "tei" ? "a bare array" : this.dialect === "voyage" ? "a `data` array" : "a `results` array";
+    if (!Array.isArray(items)) throw invalid(`expected ${where} of results`);
+    const scoreField = this.dialect === "tei" ? "score" : "relevance_score";
+    const results = items.map((item: unknown, i: number) => {
+      if (item === null || typeof item !== "object") throw invalid(`result ${i} is not an object`);
+      const record = item as Record<string, unknown>;
+      return { index: record.index as number, relevanceScore: record[scoreField] as number };
+    });
+    try {
+      validateRerankResults(results, count, "the server");
+    } catch (error) {
+      throw invalid((error as Error).message.replace(/\.$/, ""));
+    }
+    if (results.length !== count) throw invalid(`${results.length} scores for the ${count} documents sent`);
+    const scores = new Array<number>(count);
+    for (const { index, relevanceScore } of results) {
+      if (this.scoreMode === "sigmoid" && (relevanceScore < 0 || relevanceScore > 1)) {
+        throw invalid(
+          `score ${relevanceScore} is outside 0–1, so the server sends logits; use scoreMode "raw" (and thresholds chosen for raw scores)`,
+        );
+      }
+      scores[index] = relevanceScore;
+    }
+    return scores;
+  }
+}
