@@ -20,7 +20,7 @@ export interface CohereRerankArgs {
   topN?: number;
   /** Else COHERE_API_KEY, else CO_API_KEY. Not needed with `client`. */
   apiKey?: string;
-  /** A prebuilt cohere-ai client (e.g. `BedrockClientV2`, or one with its own fetch/headers). Excludes apiKey/baseUrl. */
+  /** A prebuilt cohere-ai client (e.g. `BedrockClientV2`, or one with its own fetch/headers). Supersedes apiKey; excludes baseUrl. */
   client?: CohereRerankClient;
   /** Where Cohere's API lives: Azure deployments, proxies, Cohere-compatible servers. A path prefix is kept. */
   baseUrl?: string;
@@ -130,13 +130,13 @@ export class CohereRerank extends BaseDocumentCompressor {
       if (typeof (fields.client as { rerank?: unknown }).rerank !== "function") {
         throw new InvalidOptionError(`${OWNER}: \`client\` must be a cohere-ai client (CohereClientV2, BedrockClientV2, CohereClient…) with a rerank method.`);
       }
-      if (fields.apiKey !== undefined || this.baseUrl !== undefined) {
-        throw new InvalidOptionError(`${OWNER}: \`client\` brings its own key and URL; pass either \`client\` or \`apiKey\`/\`baseUrl\`, not both.`);
+      if (this.baseUrl !== undefined) {
+        throw new InvalidOptionError(`${OWNER}: \`client\` brings its own URL; set baseUrl on the client, or pass \`baseUrl\` without \`client\`.`);
       }
+      // As in @langchain/cohere, the client supersedes apiKey. Either key is kept only to redact it from messages.
       this.#client = fields.client;
-      // Only to redact it from messages should a server echo it.
       const token = (fields.client as { _options?: { token?: unknown } })._options?.token;
-      this.#apiKey = typeof token === "string" ? token : undefined;
+      this.#apiKey = typeof token === "string" ? token : fields.apiKey;
     } else {
       const apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? nonEmpty(getEnvironmentVariable("COHERE_API_KEY")) ?? nonEmpty(getEnvironmentVariable("CO_API_KEY"));
       if (apiKey === undefined) {

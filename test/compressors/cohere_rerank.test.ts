@@ -112,7 +112,7 @@ describe("CohereRerank defaults and request", () => {
     expect(() => reranker({ priority: 1000 })).toThrow(/priority.*0 and 999/);
     expect(() => reranker({ baseUrl: "localhost:8000" })).toThrow(/baseUrl.*http/);
     expect(() => reranker({ batchSize: 1.5 })).toThrow(/batchSize.*positive integer/);
-    expect(() => new CohereRerank({ client: new CohereClientV2({ token: KEY }), apiKey: KEY })).toThrow(/either `client` or `apiKey`/);
+    expect(() => new CohereRerank({ client: new CohereClientV2({ token: KEY }), baseUrl: fake.url })).toThrow(/`client` brings its own URL/);
   });
 });
 
@@ -140,11 +140,13 @@ describe("CohereRerank as a drop-in for @langchain/cohere", () => {
     vi.stubEnv("COHERE_API_KEY", "");
     vi.stubEnv("CO_API_KEY", "");
     const client = new CohereClientV2({ token: KEY, baseUrl: fake.url });
-    const compressor = new CohereRerank({ client, topN: 2, backoffBaseMs: 1 });
+    // apiKey is ignored next to a client, as in @langchain/cohere.
+    const compressor = new CohereRerank({ client, apiKey: "ignored-key", topN: 2, backoffBaseMs: 1 });
     expect(compressor.client).toBe(client);
     const out = await compressor.rerank(TEXTS, QUERY);
     expect(out).toEqual(expectedOrder(QUERY, TEXTS).slice(0, 2));
     expect(fake.requests[0]!.path).toBe("/v2/rerank");
+    expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it("accepts the v1 CohereClient @langchain/cohere takes, and still calls v2 through it", async () => {
