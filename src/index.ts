@@ -37,3 +37,6 @@ export {
   type RerankServerDialect,
 } from "./scorers/rerank_server_cross_encoder.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";
+
+// Evaluation
+export * from "./eval/index.js";

@@ -1,0 +1,69 @@
+import type { EvaluationSummary } from "./report.js";
+
+// The chart is a Vega-Lite spec rendered to SVG server-side by Vega (no browser, no canvas). Vega is imported
+// lazily so that importing the library does not load it.
+
+/** A Vega-Lite spec: mean of each metric per configuration, and p50 (bar) / p95 (tick) latency per stage. */
+export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
+  const metricValues = summary.configurations.flatMap((c) => summary.metrics.map((metric) => ({ configuration: c.name, metric, value: c.mean[metric] ?? 0 })));
+  const latencyValues = summary.configurations.flatMap((c) =>
+    (["retrieve", "rerank", "total"] as const).flatMap((stage) => {
+      const s = c.latency[stage];
+      return s ? [{ configuration: c.name, stage, p50: s.p50, p95: s.p95 }] : [];
+    }),
+  );
+  const color = { field: "configuration", type: "nominal", sort: summary.configurations.map((c) => c.name), title: "configuration" };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: summary.context.title ?? `${summary.context.dataset}${summary.context.split ? ` (${summary.context.split})` : ""}`,
+      subtitle: `${summary.context.firstStage}; ${summary.queriesEvaluated} queries`,
+      anchor: "start",
+    },
+    background: "white",
+    padding: 12,
+    vconcat: [
+      {
+        title: "Mean metric per configuration",
+        width: Math.max(240, 90 * summary.metrics.length * Math.max(1, summary.configurations.length / 2)),
+        height: 220,
+        data: { values: metricValues },
+        encoding: {
+          x: { field: "metric", type: "nominal", sort: summary.metrics, title: null, axis: { labelAngle: 0 } },
+          xOffset: { field: "configuration", sort: summary.configurations.map((c) => c.name) },
+          y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: "mean" },
+        },
+        layer: [
+          { mark: "bar", encoding: { color } },
+          { mark: { type: "text", dy: -6, fontSize: 9 }, encoding: { text: { field: "value", type: "quantitative", format: ".3f" } } },
+        ],
+      },
+      {
+        title: "Latency per stage (bar: p50, tick: p95)",
+        width: 360,
+        height: 200,
+        data: { values: latencyValues },
+        encoding: {
+          x: { field: "stage", type: "nominal", sort: ["retrieve", "rerank", "total"], title: null, axis: { labelAngle: 0 } },
+          xOffset: { field: "configuration", sort: summary.configurations.map((c) => c.name) },
+        },
+        layer: [
+          { mark: "bar", encoding: { y: { field: "p50", type: "quantitative", title: "milliseconds" }, color } },
+          { mark: { type: "tick", color: "black", thickness: 2 }, encoding: { y: { field: "p95", type: "quantitative" } } },
+        ],
+      },
+    ],
+  };
+}
+
+/** Renders the chart to an SVG string with Vega-Lite and Vega. */
+export async function renderChartSvg(summary: EvaluationSummary): Promise<string> {
+  const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+  const compiled = vegaLite.compile(chartSpec(summary) as unknown as Parameters<typeof vegaLite.compile>[0]);
+  const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

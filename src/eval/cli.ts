@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// rerank-eval: does a reranker help on this data? Replays a TREC run (or BM25) as the first stage, reranks with
+// each --reranker on the same candidates, and prints nDCG/MRR/Recall with per-stage latency side by side.
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Document } from "@langchain/core/documents";
+import { RerankError } from "../errors.js";
+import { documentText, loadBeirDataset } from "./beir.js";
+import { OkapiBm25Retriever } from "./bm25_retriever.js";
+import { renderChartSvg } from "./chart.js";
+import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
+import { parseMetrics } from "./metrics.js";
+import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
+import { type Reranker, createReranker, parseRerankerSpec } from "./rerankers.js";
+import { RunFileRetriever } from "./run_file_retriever.js";
+import { loadTrecRun } from "./trec.js";
+
+const USAGE = `Usage: rerank-eval --dataset DIR [options]
+
+  --dataset DIR          BEIR-layout folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv (or .trec.txt)
+  --split NAME           qrels split (default: test)
+  --qrels FILE           qrels file to use instead (TREC or BEIR layout)
+  --run FILE             first stage: replay this TREC run (default: built-in BM25, k1=0.9 b=0.4)
+  --depth N              candidates per query from the first stage (default: 100)
+  --reranker SPEC        repeatable: none | cross-encoder[:MODEL] | cohere[:MODEL] | server[:URL]
+                         (default: none); every reranker keeps all candidates
+  --model ID|DIR         local cross-encoder model (hub id or folder)
+  --dtype D              local cross-encoder weights: fp32, fp16, q8, ... (default: the scorer's)
+  --device D             local cross-encoder device (default: cpu)
+  --batch-size N         local cross-encoder: most pairs per forward pass
+  --score-mode M         local cross-encoder scores: sigmoid | raw (default: sigmoid)
+  --cohere-model M       Cohere model (key from COHERE_API_KEY or CO_API_KEY)
+  --cohere-base-url URL  a Cohere-compatible server
+  --server-url URL       rerank server endpoint, e.g. http://localhost:8080/rerank
+  --server-dialect D     cohere (vLLM, Infinity, Jina) | tei | voyage (default: cohere)
+  --server-model M       model field sent to the server (key from RERANK_SERVER_API_KEY)
+  --metrics LIST         comma-separated (default: ndcg@10,mrr@10,recall@100)
+  --rel-threshold N      binary metrics count label >= N as relevant (default: 1; TREC DL: 2)
+  --limit N              evaluate only the first N judged queries
+  --concurrency N        queries in flight (default: 4)
+  --json FILE            write every number printed (and per-query values) as JSON
+  --report FILE.md       write a Markdown report
+  --chart FILE.svg       write a chart of metrics and latency (Vega-Lite)
+  --title TEXT           heading of the report and the chart
+  --quiet                no progress bar
+  -h, --help             this text
+`;
+
+/** A usage mistake: exit code 2, as most CLIs do. */
+class UsageError extends RerankError {}
+
+const OPTIONS = {
+  dataset: { type: "string" },
+  split: { type: "string", default: "test" },
+  qrels: { type: "string" },
+  run: { type: "string" },
+  depth: { type: "string", default: "100" },
+  reranker: { type: "string", multiple: true },
+  model: { type: "string" },
+  dtype: { type: "string" },
+  device: { type: "string" },
+  "batch-size": { type: "string" },
+  "score-mode": { type: "string" },
+  "cohere-model": { type: "string" },
+  "cohere-base-url": { type: "string" },
+  "server-url": { type: "string" },
+  "server-dialect": { type: "string" },
+  "server-model": { type: "string" },
+  metrics: { type: "string", default: "ndcg@10,mrr@10,recall@100" },
+  "rel-threshold": { type: "string", default: "1" },
+  limit: { type: "string" },
+  concurrency: { type: "string", default: "4" },
+  json: { type: "string" },
+  report: { type: "string" },
+  chart: { type: "string" },
+  title: { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(text)}.`);
+  return n;
+}
+
+function parse(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help).`);
+  }
+  if (values.help) return undefined;
+  if (values.dataset === undefined) throw new UsageError("--dataset DIR is required (a BEIR-layout folder); see --help.");
+  const relThreshold = Number(values["rel-threshold"]);
+  if (!Number.isInteger(relThreshold)) throw new UsageError(`--rel-threshold must be an integer label, got ${JSON.stringify(values["rel-threshold"])}.`);
+  const scoreMode = values["score-mode"];
+  if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw") throw new UsageError(`--score-mode must be sigmoid or raw, got ${JSON.stringify(scoreMode)}.`);
+  const rerankers = values.reranker ?? ["none"];
+  try {
+    rerankers.forEach(parseRerankerSpec);
+    parseMetrics(values.metrics.split(",").filter((m) => m.trim() !== ""));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (new Set(rerankers).size !== rerankers.length) throw new UsageError("the same --reranker is given twice.");
+  return {
+    dataset: values.dataset,
+    split: values.split,
+    qrels: values.qrels,
+    run: values.run,
+    depth: positiveInteger("depth", values.depth) as number,
+    rerankers,
+    model: values.model,
+    dtype: values.dtype,
+    device: values.device,
+    batchSize: positiveInteger("batch-size", values["batch-size"]),
+    scoreMode: scoreMode as "sigmoid" | "raw" | undefined,
+    cohereModel: values["cohere-model"],
+    cohereBaseUrl: values["cohere-base-url"],
+    serverUrl: values["server-url"],
+    serverDialect: values["server-dialect"],
+    serverModel: values["server-model"],
+    metrics: values.metrics.split(",").filter((m) => m.trim() !== ""),
+    relThreshold,
+    limit: positiveInteger("limit", values.limit),
+    concurrency: positiveInteger("concurrency", values.concurrency) as number,
+    json: values.json,
+    report: values.report,
+    chart: values.chart,
+    title: values.title,
+    quiet: values.quiet,
+  };
+}
+
+type Args = NonNullable<ReturnType<typeof parse>>;
+
+async function firstStage(args: Args): Promise<{ retriever: RetrieverLike; description: string; split: string; dataset: Awaited<ReturnType<typeof loadBeirDataset>> }> {
+  const loadOptions = { split: args.split, ...(args.qrels ? { qrelsFile: args.qrels } : {}) };
+  if (args.run !== undefined) {
+    const run = await loadTrecRun(args.run);
+    // Only the run's candidates need their text: a large corpus then costs little memory.
+    const ids = new Set<string>();
+    for (const entries of run.values()) for (const e of entries) ids.add(e.docId);
+    const dataset = await loadBeirDataset(args.dataset, { ...loadOptions, corpusIds: ids });
+    const retriever = new RunFileRetriever({ run, queries: dataset.queries, corpus: dataset.corpus, depth: args.depth });
+    if (retriever.queryIds.length === 0) throw new UsageError(`${args.run}: the run has no query of split "${args.split}" (${dataset.queries.size} judged queries).`);
+    return { retriever, description: `run ${basename(args.run)} (top ${args.depth})`, split: args.split, dataset };
+  }
+  const dataset = await loadBeirDataset(args.dataset, loadOptions);
+  const documents = [...dataset.corpus].map(([id, doc]) => new Document({ id, pageContent: documentText(doc), metadata: { id } }));
+  const retriever = OkapiBm25Retriever.fromDocuments(documents, { k: args.depth });
+  return { retriever, description: `built-in BM25 (k1=0.9, b=0.4, top ${args.depth})`, split: args.split, dataset };
+}
+
+/** A progress bar on stderr: queries done, rate, ETA. Without a TTY it prints a line every few seconds. */
+async function progressBar(total: number, quiet: boolean): Promise<{ update(done: number): void; stop(): void }> {
+  if (quiet) return { update() {}, stop() {} };
+  const { SingleBar } = await import("cli-progress");
+  const started = performance.now();
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: "queries {bar} {value}/{total} | {rate} q/s | ETA {eta_formatted}",
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+    hideCursor: false,
+    clearOnComplete: false,
+    barsize: 30,
+  });
+  bar.start(total, 0, { rate: "0.0" });
+  return {
+    update(done) {
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : "0.0" });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  await mkdir(dirname(resolve(file)), { recursive: true });
+  await writeFile(file, text);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  if (args === undefined) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { retriever, description, split, dataset } = await firstStage(args);
+  const rerankers: Reranker[] = [];
+  let progress: { update(done: number): void; stop(): void } | undefined;
+  try {
+    for (const spec of args.rerankers) {
+      const reranker = await createReranker(spec, {
+        depth: args.depth,
+        ...(args.model !== undefined ? { model: args.model } : {}),
+        ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
+        ...(args.device !== undefined ? { device: args.device } : {}),
+        ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+        ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
+        ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
+        ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
+        ...(args.serverUrl !== undefined ? { serverUrl: args.serverUrl } : {}),
+        ...(args.serverDialect !== undefined ? { serverDialect: args.serverDialect } : {}),
+        ...(args.serverModel !== undefined ? { serverModel: args.serverModel } : {}),
+        ...(process.env.RERANK_SERVER_API_KEY ? { serverApiKey: process.env.RERANK_SERVER_API_KEY } : {}),
+      });
+      rerankers.push(reranker);
+      await reranker.prepare();
+    }
+    const configurations: EvalConfiguration[] = rerankers.map((r) => ({ name: r.name, compressor: r.compressor }));
+    const judged = [...dataset.queries.keys()].filter((q) => [...(dataset.qrels.get(q)?.values() ?? [])].some((l) => l > 0)).length;
+    progress = await progressBar(args.limit === undefined ? judged : Math.min(args.limit, judged), args.quiet);
+    const result = await evaluate({
+      queries: dataset.queries,
+      qrels: dataset.qrels,
+      retriever,
+      configurations,
+      metrics: args.metrics,
+      relThreshold: args.relThreshold,
+      concurrency: args.concurrency,
+      ...(args.limit !== undefined ? { limit: args.limit } : {}),
+      onProgress: (done) => progress?.update(done),
+    });
+    progress.stop();
+    progress = undefined;
+
+    const command = ["rerank-eval", ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(" ");
+    const summary: EvaluationSummary = summarize(result, {
+      dataset: basename(resolve(args.dataset)),
+      ...(args.title !== undefined ? { title: args.title } : {}),
+      split,
+      firstStage: description,
+      depth: args.depth,
+      command,
+      ...(args.chart && args.report ? { chart: relative(dirname(resolve(args.report)), resolve(args.chart)) } : {}),
+    });
+    process.stdout.write(formatTextReport(summary));
+    if (args.json) await writeOutput(args.json, `${JSON.stringify(summary, null, 2)}\n`);
+    if (args.report) await writeOutput(args.report, formatMarkdownReport(summary));
+    if (args.chart) await writeOutput(args.chart, await renderChartSvg(summary));
+    return 0;
+  } finally {
+    progress?.stop();
+    for (const r of rerankers) await r.dispose().catch(() => {});
+  }
+}
+
+/** One line, whatever the error: the message (first line of it) without a stack trace. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").trim() || (error instanceof Error ? error.name : "unknown error");
+}
+
+// Run only as a program (bin or `tsx src/eval/cli.ts`), not when imported by a test.
+const entry = process.argv[1] ? resolve(process.argv[1]) : "";
+if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli\.ts$/.test(entry)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`rerank-eval: ${oneLine(error)}\n`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}

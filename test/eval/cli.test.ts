@@ -1,0 +1,147 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
+
+const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
+const out = mkdtempSync(join(tmpdir(), "rerank-eval-cli-"));
+const data = (name: string) => join(SHARED_DIR, "data", name);
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** stderr must be exactly one line: "rerank-eval: <message>". */
+function oneErrorLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^rerank-eval: /);
+  return lines[0] as string;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("rerank-eval: usage", () => {
+  it("prints help and exits 0", () => {
+    const { code, stdout } = cli(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Usage: rerank-eval --dataset DIR");
+  });
+
+  it("exits 2 with one line for a missing --dataset, an unknown flag, metric or reranker", () => {
+    const cases: [string[], string][] = [
+      [[], "rerank-eval: --dataset DIR is required (a BEIR-layout folder); see --help."],
+      [["--dataset", "x", "--frobnicate"], "rerank-eval: Unknown option '--frobnicate'"],
+      [["--dataset", "x", "--metrics", "ndcg@10,bleu"], 'rerank-eval: Unknown metric "bleu": expected one of ndcg@k'],
+      [["--dataset", "x", "--reranker", "magic"], 'rerank-eval: Unknown reranker "magic": expected one of none, cross-encoder, cohere, server'],
+      [["--dataset", "x", "--limit", "0"], 'rerank-eval: --limit must be a positive integer, got "0".'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = cli(args);
+      expect(code).toBe(2);
+      expect(oneErrorLine(stderr).startsWith(message)).toBe(true);
+    }
+  });
+
+  it("exits 1 with one line for a missing dataset folder", () => {
+    const { code, stderr } = cli(["--dataset", "/nonexistent/beir/scifact"]);
+    expect(code).toBe(1);
+    expect(oneErrorLine(stderr)).toBe(
+      "rerank-eval: /nonexistent/beir/scifact: dataset folder not found: expected a folder with corpus.jsonl, queries.jsonl and qrels/.",
+    );
+  });
+});
+
+describeWithShared("rerank-eval on ../shared data", () => {
+  it("reproduces TREC DL 2019 BM25 in --json: nDCG@10 0.5058, RR@10 0.7024, Recall@100 0.4910 (relevance ≥ 2)", () => {
+    const json = join(out, "dl19.json");
+    const { code, stdout } = cli([
+      "--dataset", data("trec-dl-2019"), "--run", join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
+      "--metrics", "ndcg@10,mrr@10,recall@100", "--rel-threshold", "2", "--json", json, "--quiet",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^none +0\.5058 +0\.7024 +0\.4910$/m);
+    const summary = JSON.parse(readFileSync(json, "utf8"));
+    expect(summary.queriesEvaluated).toBe(43);
+    expect(summary.relThreshold).toBe(2);
+    const mean = summary.configurations[0].mean;
+    expect([mean["ndcg@10"], mean["mrr@10"], mean["recall@100"]].map((v: number) => v.toFixed(4))).toEqual(["0.5058", "0.7024", "0.4910"]);
+    expect(summary.perQuery).toHaveLength(43);
+  });
+
+  it("SciFact with its run in --json: nDCG@10 0.6627 and Recall@100 0.8859", () => {
+    const json = join(out, "scifact.json");
+    const { code } = cli(["--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--metrics", "ndcg@10,recall@100", "--json", json, "--quiet"]);
+    expect(code).toBe(0);
+    const mean = JSON.parse(readFileSync(json, "utf8")).configurations[0].mean;
+    expect([mean["ndcg@10"].toFixed(4), mean["recall@100"].toFixed(4)]).toEqual(["0.6627", "0.8859"]);
+  });
+
+  it("exits 1 naming the file and line of a bad run line", () => {
+    const run = join(out, "bad.trec");
+    writeFileSync(run, "1 Q0 31715818 1 12.5 bm25\n1 Q0 14717500 2 bm25\n");
+    const { code, stderr } = cli(["--dataset", data("scifact"), "--run", run]);
+    expect(code).toBe(1);
+    expect(oneErrorLine(stderr)).toBe(`rerank-eval: ${run}:2: expected 6 whitespace-separated fields "query-id Q0 doc-id rank score tag", got 5: "1 Q0 14717500 2 bm25".`);
+  });
+
+  it("exits 1 with one line when the rerank server is unreachable", async () => {
+    const port = await closedPort();
+    const { code, stderr, stdout } = cli([
+      "--dataset", data("trec-dl-2019"), "--run", join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
+      "--reranker", "none", "--reranker", `server:http://127.0.0.1:${port}/rerank`, "--quiet",
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(oneErrorLine(stderr)).toMatch(new RegExp(`^rerank-eval: Rerank server \\(cohere, POST http://127.0.0.1:${port}/rerank\\) could not reach the server`));
+  });
+});
+
+describeWithShared("rerank-eval end to end with a local cross-encoder (proxy model: pipeline only, scores mean nothing)", () => {
+  let model = "";
+  beforeAll(() => {
+    model = join(tmpdir(), "langchain-rerank-eval", "minilm-proxy");
+    if (!existsSync(join(model, "onnx", "model_quantized.onnx"))) {
+      const tool = join(SHARED_DIR, "tools", "make-proxy-model.sh");
+      execFileSync(tool, [join(SHARED_DIR, "models", "ms-marco-MiniLM-L-6-v2-tokenizer"), model], { stdio: ["ignore", "ignore", "inherit"] });
+    }
+  });
+
+  it("reranks SciFact candidates, keeps all of them, and writes JSON, report and chart", () => {
+    const json = join(out, "proxy.json");
+    const report = join(out, "proxy.md");
+    const chart = join(out, "proxy.svg");
+    const { code, stdout, stderr } = cli([
+      "--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--depth", "10", "--limit", "2",
+      "--reranker", "none", "--reranker", "cross-encoder", "--model", model, "--dtype", "q8", "--batch-size", "4",
+      "--metrics", "ndcg@10,mrr@10,recall@10", "--json", json, "--report", report, "--chart", chart,
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/queries .* 2\/2 \| [\d.]+ q\/s \| ETA/);
+    expect(stdout).toMatch(/^cross-encoder:minilm-proxy +\d\.\d{4} \([+−]\d\.\d{4}\)/m);
+    const summary = JSON.parse(readFileSync(json, "utf8"));
+    expect(summary.queriesEvaluated).toBe(2);
+    expect(summary.configurations.map((c: { name: string }) => c.name)).toEqual(["none", "cross-encoder:minilm-proxy"]);
+    const [none, ce] = summary.configurations;
+    // Reordering ten candidates cannot change recall@10: the reranker kept all of them.
+    expect(ce.mean["recall@10"]).toBe(none.mean["recall@10"]);
+    expect(ce.latency.rerank.count).toBe(2);
+    expect(ce.threshold.kept).toBeGreaterThan(0);
+    expect(readFileSync(report, "utf8")).toContain("![metrics and latency per configuration](proxy.svg)");
+    expect(readFileSync(chart, "utf8")).toMatch(/^<svg[^>]*>.*cross-encoder:minilm-proxy/s);
+  });
+});
