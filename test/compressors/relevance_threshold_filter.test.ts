@@ -55,7 +55,7 @@ describe("RelevanceThresholdFilter", () => {
     const run = collector.tracedRuns[0]!;
     expect(run.name).toBe("RelevanceThresholdFilter");
     expect(run.outputs).toEqual({ kept: 3, scores: [0.95, 0.8, 0.4] });
-    expect(run.child_runs.map((child) => child.name)).toEqual(["CrossEncoderReranker"]);
+    expect(run.child_runs!.map((child) => child.name)).toEqual(["CrossEncoderReranker"]);
   });
 
   it("works inside DocumentCompressorPipeline after a reranker", async () => {

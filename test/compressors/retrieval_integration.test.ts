@@ -45,8 +45,8 @@ describe("CrossEncoderReranker in ContextualCompressionRetriever", () => {
     expect(reranked).toHaveLength(3);
     await expectRerankedFrom(candidates, reranked, 3);
     const root = collector.tracedRuns[0]!;
-    expect(root.child_runs.map((run) => run.name)).toEqual(["BM25Retriever", "CrossEncoderReranker"]);
-    expect(root.child_runs[1]!.outputs!.results).toHaveLength(3);
+    expect(root.child_runs!.map((run) => run.name)).toEqual(["BM25Retriever", "CrossEncoderReranker"]);
+    expect(root.child_runs![1]!.outputs!.results).toHaveLength(3);
   });
 
   it("reranks a MemoryVectorStore retriever's candidates (transformers.js embeddings)", async () => {
