@@ -12,7 +12,13 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
       return s ? [{ configuration: c.name, stage, p50: s.p50, p95: s.p95 }] : [];
     }),
   );
-  const color = { field: "configuration", type: "nominal", sort: summary.configurations.map((c) => c.name), title: "configuration" };
+  const color = {
+    field: "configuration",
+    type: "nominal",
+    sort: summary.configurations.map((c) => c.name),
+    title: "configuration",
+    legend: { labelLimit: 0 }, // full names: they say which model a bar is
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {

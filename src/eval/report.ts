@@ -143,7 +143,7 @@ export function formatMarkdownReport(summary: EvaluationSummary): string {
     `- First stage: ${context.firstStage}${context.depth ? `, depth ${context.depth}` : ""}`,
     `- Queries evaluated: ${summary.queriesEvaluated}${summary.skippedWithoutRelevant.length ? ` (${summary.skippedWithoutRelevant.length} skipped: no relevant judgment)` : ""}`,
     `- nDCG uses graded gains (trec_eval \`ndcg_cut\`, not \`ndcg_burges\`); binary metrics count label ≥ ${summary.relThreshold} as relevant`,
-    `- Latency: wall-clock per query, ${summary.concurrency} queries in flight`,
+    `- Latency: wall-clock milliseconds per query, with ${summary.concurrency} ${summary.concurrency === 1 ? "query" : "queries"} in flight`,
     ...(context.notes ?? []).map((n) => `- ${n}`),
     ...(context.command ? ["", "```", context.command, "```"] : []),
     "",
