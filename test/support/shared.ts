@@ -1,12 +1,8 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe } from "vitest";
+import { hasShared, SHARED_DIR } from "../../scripts/proxy_models.js";
 
 /** The project's root and the `../shared` folder beside it (data, real tokenizers, proxy-model tools). */
-export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
-export const SHARED_DIR = process.env.RERANK_SHARED_DIR ?? join(PROJECT_DIR, "..", "shared");
-export const hasShared = existsSync(join(SHARED_DIR, "README.md"));
+export { hasShared, PROJECT_DIR, SHARED_DIR } from "../../scripts/proxy_models.js";
 
 /**
  * A suite that needs `../shared` (real tokenizers, IR collections, proxy models). CI always has it, so there a
