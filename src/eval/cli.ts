@@ -138,7 +138,16 @@ function parse(argv: string[]) {
 
 type Args = NonNullable<ReturnType<typeof parse>>;
 
-async function firstStage(args: Args): Promise<{ retriever: RetrieverLike; description: string; split: string; dataset: Awaited<ReturnType<typeof loadBeirDataset>> }> {
+interface FirstStage {
+  retriever: RetrieverLike;
+  description: string;
+  split: string;
+  dataset: Awaited<ReturnType<typeof loadBeirDataset>>;
+  /** Lines for the report, e.g. judged queries the run does not cover. */
+  notes: string[];
+}
+
+async function firstStage(args: Args): Promise<FirstStage> {
   const loadOptions = { split: args.split, ...(args.qrels ? { qrelsFile: args.qrels } : {}) };
   if (args.run !== undefined) {
     const run = await loadTrecRun(args.run);
@@ -148,12 +157,17 @@ async function firstStage(args: Args): Promise<{ retriever: RetrieverLike; descr
     const dataset = await loadBeirDataset(args.dataset, { ...loadOptions, corpusIds: ids });
     const retriever = new RunFileRetriever({ run, queries: dataset.queries, corpus: dataset.corpus, depth: args.depth });
     if (retriever.queryIds.length === 0) throw new UsageError(`${args.run}: the run has no query of split "${args.split}" (${dataset.queries.size} judged queries).`);
-    return { retriever, description: `run ${basename(args.run)} (top ${args.depth})`, split: args.split, dataset };
+    // Judged queries absent from the run are skipped, as trec_eval does without -c.
+    const inRun = new Set(retriever.queryIds);
+    const missing = [...dataset.queries.keys()].filter((q) => !inRun.has(q));
+    for (const q of missing) dataset.queries.delete(q);
+    const notes = missing.length > 0 ? [`${missing.length} judged queries are not in the run and were skipped (as trec_eval without -c)`] : [];
+    return { retriever, description: `run ${basename(args.run)} (top ${args.depth})`, split: args.split, dataset, notes };
   }
   const dataset = await loadBeirDataset(args.dataset, loadOptions);
   const documents = [...dataset.corpus].map(([id, doc]) => new Document({ id, pageContent: documentText(doc), metadata: { id } }));
   const retriever = OkapiBm25Retriever.fromDocuments(documents, { k: args.depth });
-  return { retriever, description: `built-in BM25 (k1=0.9, b=0.4, top ${args.depth})`, split: args.split, dataset };
+  return { retriever, description: `built-in BM25 (k1=0.9, b=0.4, top ${args.depth})`, split: args.split, dataset, notes: [] };
 }
 
 /** A progress bar on stderr: queries done, rate, ETA. Without a TTY it prints a line every few seconds. */
@@ -193,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const { retriever, description, split, dataset } = await firstStage(args);
+  const { retriever, description, split, dataset, notes } = await firstStage(args);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
   try {
@@ -238,6 +252,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(args.title !== undefined ? { title: args.title } : {}),
       split,
       firstStage: description,
+      notes,
       depth: args.depth,
       command,
       ...(args.chart && args.report ? { chart: relative(dirname(resolve(args.report)), resolve(args.chart)) } : {}),

@@ -124,6 +124,7 @@ export function formatTextReport(summary: EvaluationSummary): string {
     ...(summary.context.title ? [summary.context.title] : []),
     `${summary.context.dataset}${summary.context.split ? ` (${summary.context.split})` : ""}, first stage ${summary.context.firstStage}: ` +
       `${summary.queriesEvaluated} queries, binary relevance ≥ ${summary.relThreshold}, concurrency ${summary.concurrency}`,
+    ...(summary.context.notes ?? []).map((n) => `note: ${n}`),
     "",
     textTable(["configuration", ...summary.metrics], metricRows(summary)),
     "",

@@ -91,6 +91,19 @@ describeWithShared("rerank-eval on ../shared data", () => {
     expect([mean["ndcg@10"].toFixed(4), mean["recall@100"].toFixed(4)]).toEqual(["0.6627", "0.8859"]);
   });
 
+  it("skips judged queries the run does not cover, as trec_eval does without -c, and says so", () => {
+    const lines = readFileSync(join(data("trec-dl-2019"), "runs", "bm25_top100.trec"), "utf8").split("\n");
+    const firstTwo = new Set(lines.map((l) => l.split(" ")[0]).filter(Boolean).slice(0, 101));
+    const run = join(out, "partial.trec");
+    writeFileSync(run, `${lines.filter((l) => firstTwo.has(l.split(" ")[0] as string)).join("\n")}\n`);
+    expect(firstTwo.size).toBe(2);
+    const json = join(out, "partial.json");
+    const { code, stdout } = cli(["--dataset", data("trec-dl-2019"), "--run", run, "--json", json, "--quiet"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("note: 41 judged queries are not in the run and were skipped (as trec_eval without -c)");
+    expect(JSON.parse(readFileSync(json, "utf8")).queriesEvaluated).toBe(2);
+  });
+
   it("exits 1 naming the file and line of a bad run line", () => {
     const run = join(out, "bad.trec");
     writeFileSync(run, "1 Q0 31715818 1 12.5 bm25\n1 Q0 14717500 2 bm25\n");
