@@ -10,10 +10,11 @@ export interface BatchLimits {
 }
 
 /**
- * Measured on a 2-core CPU (bench/scorer.bench.ts, docs/benchmarks.md): sorted batches of a few pairs beat large
- * ones, because padding and attention cost grow with the batch while the CPU is already busy. GPUs want large batches.
+ * Measured on a 2-core CPU (bench/scorer.bench.ts, docs/benchmarks.md): a forward pass is fastest at about 400–500
+ * padded tokens, i.e. one ~450-token SciFact abstract or four ~90-token TREC DL passages; bigger batches only add
+ * padding and memory traffic to a CPU that one pass already keeps busy. GPUs want large batches.
  */
-export const CPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 8, maxBatchTokens: 4096 };
+export const CPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 16, maxBatchTokens: 512 };
 export const GPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 64, maxBatchTokens: 65_536 };
 
 /** Indices of pairs per batch: longest first, so each batch holds pairs of similar length and pads little. */

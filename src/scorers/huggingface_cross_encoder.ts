@@ -35,9 +35,12 @@ export interface HuggingFaceCrossEncoderOptions {
   maxLength?: number;
   /** Tokens the query may keep before the document is cut. Default ¾ of `maxLength` (as FlagEmbedding). */
   maxQueryLength?: number;
-  /** Most pairs per forward pass. Default 8 on CPU/WASM, 64 on GPUs. */
+  /** Most pairs per forward pass. Default 16 on CPU/WASM, 64 on GPUs. */
   maxBatchSize?: number;
-  /** Most padded tokens (pairs × longest pair) per forward pass. Default 4,096 on CPU/WASM, 65,536 on GPUs. */
+  /**
+   * Most padded tokens (pairs × longest pair) per forward pass. Default 512 on CPU/WASM, 65,536 on GPUs; no limit
+   * when only `maxBatchSize` is given.
+   */
   maxBatchTokens?: number;
   /** `sigmoid` (default): 0–1 scores; `raw`: logits (two-label models: positive minus negative logit). */
   scoreMode?: ScoreMode;
@@ -97,9 +100,12 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
     this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
     const defaults = gpu ? GPU_BATCH_LIMITS : CPU_BATCH_LIMITS;
+    const maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize);
+    const maxBatchTokens = checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens);
     this.batchLimits = {
-      maxBatchSize: checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? defaults.maxBatchSize,
-      maxBatchTokens: checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens) ?? defaults.maxBatchTokens,
+      maxBatchSize: maxBatchSize ?? defaults.maxBatchSize,
+      // A pair count chosen alone means fixed-size (sorted) batches, not the default token budget.
+      maxBatchTokens: maxBatchTokens ?? (maxBatchSize !== undefined ? Number.POSITIVE_INFINITY : defaults.maxBatchTokens),
     };
     if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
     else checkString(OWNER, "positiveLabel", options.positiveLabel);

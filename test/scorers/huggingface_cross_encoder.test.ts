@@ -205,9 +205,12 @@ describe("HuggingFaceCrossEncoder loading", () => {
       "q8",
       "cpu",
       "sigmoid",
-      { maxBatchSize: 8, maxBatchTokens: 4096 },
+      { maxBatchSize: 16, maxBatchTokens: 512 },
     ]);
     const gpu = new HuggingFaceCrossEncoder({ device: "cuda" });
     expect([gpu.dtype, gpu.batchLimits.maxBatchSize]).toEqual(["fp32", 64]);
+    // A pair count given alone means fixed-size sorted batches; both given are both kept.
+    expect(new HuggingFaceCrossEncoder({ maxBatchSize: 32 }).batchLimits).toEqual({ maxBatchSize: 32, maxBatchTokens: Infinity });
+    expect(new HuggingFaceCrossEncoder({ maxBatchSize: 32, maxBatchTokens: 2048 }).batchLimits).toEqual({ maxBatchSize: 32, maxBatchTokens: 2048 });
   });
 });

@@ -55,6 +55,6 @@ describeWithShared("HuggingFaceCrossEncoder on a MiniLM-L6-shaped proxy", () => 
     const one = await make({ dtype: "q8", maxBatchSize: 1 }).score(pairs);
     const batched = await make({ dtype: "q8", maxBatchSize: 32, maxBatchTokens: 1e6 }).score(pairs);
     const maxDelta = Math.max(...one.map((s, i) => Math.abs(s - batched[i]!)));
-    expect(maxDelta).toBeLessThan(0.02); // measured ~4e-3 on this proxy (docs/benchmarks.md); fp32 is exact
+    expect(maxDelta).toBeLessThan(0.02); // measured at most 1.5e-3 on this proxy (docs/benchmarks.md); fp32 is exact
   });
 });
