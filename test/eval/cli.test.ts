@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
@@ -127,11 +127,7 @@ describeWithShared("rerank-eval on ../shared data", () => {
 describeWithShared("rerank-eval end to end with a local cross-encoder (proxy model: pipeline only, scores mean nothing)", () => {
   let model = "";
   beforeAll(() => {
-    model = join(tmpdir(), "langchain-rerank-eval", "minilm-proxy");
-    if (!existsSync(join(model, "onnx", "model_quantized.onnx"))) {
-      const tool = join(SHARED_DIR, "tools", "make-proxy-model.sh");
-      execFileSync(tool, [join(SHARED_DIR, "models", "ms-marco-MiniLM-L-6-v2-tokenizer"), model], { stdio: ["ignore", "ignore", "inherit"] });
-    }
+    model = inject("miniLmProxy")!; // built once per test run by test/global-setup.ts
   });
 
   it("reranks SciFact candidates, keeps all of them, and writes JSON, report and chart", () => {
