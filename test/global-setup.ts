@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { ensureMiniLmProxy, hasShared } from "../scripts/proxy_models.js";
+import { ensureMiniLmProxy, hasShared, SHARED_DIR } from "../scripts/proxy_models.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,5 +10,11 @@ declare module "vitest" {
 
 /** Builds the proxy model once per run (cached in .models/). CI has ../shared and python3-onnx, so there it must succeed. */
 export default function setup(project: TestProject): void {
+  if (!hasShared) {
+    console.warn(
+      `Note: ${SHARED_DIR} is absent, so suites needing the real tokenizers, the IR collections or proxy models are ` +
+        "skipped (their titles say so in --reporter=verbose). CI has ../shared and runs them.",
+    );
+  }
   project.provide("miniLmProxy", hasShared ? ensureMiniLmProxy() : null);
 }
