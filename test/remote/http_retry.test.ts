@@ -88,7 +88,7 @@ describe("withRetries", () => {
   });
 
   it("times an attempt out and names the limit", async () => {
-    const error = await withRetries((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), {
+    const error = await withRetries<never>((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), {
       service: "svc",
       policy: { ...fast, maxRetries: 0, timeoutMs: 20 },
       secrets: [],
