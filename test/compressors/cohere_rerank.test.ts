@@ -4,22 +4,14 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { CohereClient, CohereClientV2 } from "cohere-ai";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CohereRerank } from "../../src/compressors/cohere_rerank.js";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
-import { FakeRerankServer, overlapScore } from "../support/fake_rerank_server.js";
+import { useFakeRerankServer, overlapScore } from "../support/fake_rerank_server.js";
 
 const KEY = "co-test-key-7f3a9b";
-let fake: FakeRerankServer;
-
-beforeAll(async () => {
-  fake = await FakeRerankServer.start({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeRerankServer({ apiKey: KEY });
 afterEach(() => {
-  fake.reset();
   vi.unstubAllEnvs();
 });
 

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
+import { describe, expect, it } from "vitest";
+import { useFakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
 
 // The fake is only useful if it rejects what the real APIs reject and answers in their shapes; these tests pin
 // that down with plain HTTP, independent of our clients.
 
 const KEY = "fake-fidelity-key";
-let fake: FakeRerankServer;
-
-beforeAll(async () => {
-  fake = await FakeRerankServer.start({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeRerankServer({ apiKey: KEY });
 
 async function post(path: string, body: unknown, key: string | null = KEY): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${fake.url}${path}`, {

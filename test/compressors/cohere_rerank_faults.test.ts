@@ -1,24 +1,16 @@
 import { inspect } from "node:util";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CohereRerank, type CohereRerankArgs } from "../../src/compressors/cohere_rerank.js";
 import { RemoteRerankError } from "../../src/remote/http_retry.js";
-import { type Fault, FakeRerankServer, overlapScore } from "../support/fake_rerank_server.js";
+import { type Fault, useFakeRerankServer, overlapScore } from "../support/fake_rerank_server.js";
 
 // Every fault the fake can play, each with the outcome it must have: retried then succeeded, or the right typed
 // error after the right number of attempts; and in every case the caller's documents are left as they were.
 
 const KEY = "co-secret-4d1e8c2a";
-let fake: FakeRerankServer;
-
-beforeAll(async () => {
-  fake = await FakeRerankServer.start({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeRerankServer({ apiKey: KEY });
 afterEach(() => {
-  fake.reset();
   vi.restoreAllMocks();
 });
 

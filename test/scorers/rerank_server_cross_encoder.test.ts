@@ -1,21 +1,13 @@
 import { inspect } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { RemoteRerankError } from "../../src/remote/http_retry.js";
 import type { TextPair } from "../../src/scorers/cross_encoder.js";
 import { RerankServerCrossEncoder, type RerankServerCrossEncoderOptions } from "../../src/scorers/rerank_server_cross_encoder.js";
-import { type Fault, FakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
+import { type Fault, useFakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
 
 const KEY = "srv-secret-93b7a1";
-let fake: FakeRerankServer;
-
-beforeAll(async () => {
-  fake = await FakeRerankServer.start({ apiKey: KEY });
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(() => fake.reset());
+const fake = useFakeRerankServer({ apiKey: KEY });
 
 const QUERY = "red apples";
 const TEXTS = ["blue sky", "green apples", "red apples and red cherries", "apples", "nothing here"];

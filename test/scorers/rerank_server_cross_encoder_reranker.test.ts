@@ -2,19 +2,13 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CrossEncoderReranker, RerankServerCrossEncoder } from "../../src/index.js";
-import { FakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
+import { useFakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
 
 // The same CrossEncoderReranker that runs a local model runs against a rerank server: only the scorer changes.
 
-let fake: FakeRerankServer;
-beforeAll(async () => {
-  fake = await FakeRerankServer.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const fake = useFakeRerankServer();
 
 const corpus = [
   "Paris is the capital of France and its largest city.",

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -402,4 +403,26 @@ function defaultMessage(status: number): string {
     default:
       return `error ${status}`;
   }
+}
+
+/**
+ * One fake for the calling test file: started before its tests, reset (faults, counters) after each, closed after
+ * all. The returned handle forwards to the running server, so tests use it like the server itself.
+ */
+export function useFakeRerankServer(options: FakeRerankServerOptions = {}): FakeRerankServer {
+  let server: FakeRerankServer | undefined;
+  beforeAll(async () => {
+    server = await FakeRerankServer.start(options);
+  });
+  afterEach(() => server?.reset());
+  afterAll(async () => {
+    await server?.close();
+  });
+  return new Proxy({} as FakeRerankServer, {
+    get(_, property) {
+      if (server === undefined) throw new Error("The fake rerank server is used before its beforeAll hook ran.");
+      const value: unknown = Reflect.get(server, property, server);
+      return typeof value === "function" ? value.bind(server) : value;
+    },
+  });
 }
