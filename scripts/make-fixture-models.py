@@ -9,6 +9,8 @@ hidden size 32. The weights are RANDOM: scores mean nothing about relevance.
   tiny-bert-reranker            BertForSequenceClassification, one logit (like ms-marco / BGE rerankers)
   tiny-bert-reranker-two-label  BertForSequenceClassification, two logits (negative, positive)
   tiny-bert-encoder             BertModel: hidden states, no classification head (not a reranker)
+  tiny-xlmr-reranker            XLMRobertaForSequenceClassification, one logit, the shape of the BGE rerankers:
+                                <s> A </s></s> B </s> pairs, no token_type_ids input, 514 positions for 512 tokens
 
 Needs Debian's python3-onnx (apt-get install -y python3-onnx). Run from the project root:
   /usr/bin/python3 scripts/make-fixture-models.py
@@ -28,6 +30,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fi
 HIDDEN, LAYERS, HEADS, INTERMEDIATE, MAX_POS, TYPES = 32, 2, 2, 64, 512, 2
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 WORDS = """the of and to in a is that for it as was with be by on not he this are or his from at which but have an they
 you were her she there been one all we their has would when if so no will more can who what about up out them some
 than then its into only other also time new two may after first any these could our like over such most even made
@@ -39,26 +42,26 @@ paris france capital london science cell gene protein cancer study patient disea
 learn learning language retrieval ranking transformer neural network data set test result answer question""".split()
 
 
-def build_vocab():
+def build_vocab(specials=SPECIALS):
     pieces = list(string.ascii_lowercase) + list(string.digits) + list(string.punctuation)
-    vocab = SPECIALS + pieces + ["##" + c for c in string.ascii_lowercase + string.digits]
+    vocab = specials + pieces + ["##" + c for c in string.ascii_lowercase + string.digits]
     vocab += [w for w in dict.fromkeys(WORDS) if w not in vocab]
     return vocab
 
 
-def tokenizer_files(vocab):
+def tokenizer_files(vocab, specials=SPECIALS, unk="[UNK]"):
     ids = {tok: i for i, tok in enumerate(vocab)}
     added = [
         {"id": ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
          "normalized": False, "special": True}
-        for t in SPECIALS
+        for t in specials
     ]
     tok = {
         "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
         "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
                        "strip_accents": None, "lowercase": True},
         "pre_tokenizer": {"type": "BertPreTokenizer"},
-        "post_processor": {
+        "post_processor": None if "[CLS]" not in ids else {
             "type": "TemplateProcessing",
             "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
                        {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
@@ -71,7 +74,7 @@ def tokenizer_files(vocab):
             },
         },
         "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
-        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+        "model": {"type": "WordPiece", "unk_token": unk, "continuing_subword_prefix": "##",
                   "max_input_chars_per_word": 100, "vocab": ids},
     }
     cfg = {
@@ -79,6 +82,18 @@ def tokenizer_files(vocab):
         "model_max_length": 512, "pad_token": "[PAD]", "sep_token": "[SEP]", "strip_accents": None,
         "tokenize_chinese_chars": True, "tokenizer_class": "BertTokenizer", "unk_token": "[UNK]",
     }
+    return tok, cfg
+
+
+def xlmr_tokenizer_files(vocab):
+    """XLM-R's special tokens and RoBERTa pair template over the small WordPiece vocabulary (the real one is Unigram)."""
+    tok, cfg = tokenizer_files(vocab, XLMR_SPECIALS, unk="<unk>")
+    tok["post_processor"] = {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0],
+                             "trim_offsets": True, "add_prefix_space": True}
+    cfg.update({"bos_token": "<s>", "eos_token": "</s>", "cls_token": "<s>", "sep_token": "</s>", "pad_token": "<pad>",
+                "unk_token": "<unk>", "mask_token": "<mask>", "tokenizer_class": "XLMRobertaTokenizer"})
+    for key in ("do_lower_case", "strip_accents", "tokenize_chinese_chars"):
+        cfg.pop(key, None)
     return tok, cfg
 
 
@@ -141,13 +156,20 @@ class Graph:
         beta = self.const(name + "_b", np.zeros([HIDDEN], np.float32))
         return self.op("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=1e-12)
 
-    def encoder(self, vocab_size):
+    def encoder(self, vocab_size, token_types=True, position_offset=0):
         x = self.op("Gather", [self.weight("word_embeddings", [vocab_size, HIDDEN], 1.0), "input_ids"])
         length = self.op("Gather", [self.op("Shape", ["input_ids"]), self.const("one", np.array(1, np.int64))])
-        positions = self.op("Range", [self.const("zero", np.array(0, np.int64)), length,
-                                      self.const("step", np.array(1, np.int64))])
-        x = self.op("Add", [x, self.op("Gather", [self.weight("position_embeddings", [MAX_POS, HIDDEN], 0.1), positions])])
-        x = self.op("Add", [x, self.op("Gather", [self.weight("token_type_embeddings", [TYPES, HIDDEN], 1.0), "token_type_ids"])])
+        # RoBERTa-family position ids start after the padding index: 514 slots hold 512 tokens.
+        if position_offset:
+            start = self.const("first_position", np.array(position_offset, np.int64))
+            positions = self.op("Range", [start, self.op("Add", [length, start]), self.const("step", np.array(1, np.int64))])
+        else:
+            positions = self.op("Range", [self.const("zero", np.array(0, np.int64)), length,
+                                          self.const("step", np.array(1, np.int64))])
+        table = self.weight("position_embeddings", [MAX_POS + position_offset, HIDDEN], 0.1)
+        x = self.op("Add", [x, self.op("Gather", [table, positions])])
+        if token_types:
+            x = self.op("Add", [x, self.op("Gather", [self.weight("token_type_embeddings", [TYPES, HIDDEN], 1.0), "token_type_ids"])])
         x = self.layer_norm(x, "embeddings_ln")
         # Padding positions get -10000 before softmax, so they cannot influence real tokens.
         mask = self.op("Cast", ["attention_mask"], to=T.FLOAT)
@@ -173,9 +195,9 @@ class Graph:
             x = self.layer_norm(self.op("Add", [self.linear(h, p + "ff2", INTERMEDIATE, HIDDEN), x]), p + "ln2")
         return x
 
-    def save(self, path, outputs):
+    def save(self, path, outputs, input_names=("input_ids", "attention_mask", "token_type_ids")):
         dims = ["batch_size", "sequence_length"]
-        inputs = [helper.make_tensor_value_info(n, T.INT64, dims) for n in ("input_ids", "attention_mask", "token_type_ids")]
+        inputs = [helper.make_tensor_value_info(n, T.INT64, dims) for n in input_names]
         graph = helper.make_graph(self.nodes, "tiny_bert_fixture", inputs, outputs, self.inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                                   producer_name="langchain-rerank test fixture (random weights)")
@@ -184,18 +206,19 @@ class Graph:
         onnx.save(model, path)
 
 
-def build_onnx(path, vocab_size, num_labels, q8, seed):
+def build_onnx(path, vocab_size, num_labels, q8, seed, xlmr=False):
     g = Graph(seed, q8)
-    x = g.encoder(vocab_size)
+    x = g.encoder(vocab_size, token_types=not xlmr, position_offset=2 if xlmr else 0)
+    names = ("input_ids", "attention_mask") if xlmr else ("input_ids", "attention_mask", "token_type_ids")
     if num_labels == 0:
         g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
-        g.save(path, [helper.make_tensor_value_info("last_hidden_state", T.FLOAT, ["batch_size", "sequence_length", HIDDEN])])
+        g.save(path, [helper.make_tensor_value_info("last_hidden_state", T.FLOAT, ["batch_size", "sequence_length", HIDDEN])], names)
         return
     cls = g.op("Gather", [x, g.const("cls_index", np.array(0, np.int64))], axis=1)
     pooled = g.op("Tanh", [g.linear(cls, "pooler", HIDDEN, HIDDEN)])
     logits = g.linear(pooled, "classifier", HIDDEN, num_labels, std=1.0)
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
-    g.save(path, [helper.make_tensor_value_info("logits", T.FLOAT, ["batch_size", num_labels])])
+    g.save(path, [helper.make_tensor_value_info("logits", T.FLOAT, ["batch_size", num_labels])], names)
 
 
 def write_json(path, obj):
@@ -221,6 +244,19 @@ def main():
         build_onnx(os.path.join(folder, "onnx", "model.onnx"), len(vocab), labels, False, seed)
         build_onnx(os.path.join(folder, "onnx", "model_quantized.onnx"), len(vocab), labels, True, seed)
         print(folder)
+    xlmr_vocab = build_vocab(XLMR_SPECIALS)
+    folder = os.path.join(OUT, "tiny-xlmr-reranker")
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    config = model_config(len(xlmr_vocab), "XLMRobertaForSequenceClassification", 1)
+    config.update({"model_type": "xlm-roberta", "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0,
+                   "eos_token_id": 2, "max_position_embeddings": MAX_POS + 2})
+    tok, tok_cfg = xlmr_tokenizer_files(xlmr_vocab)
+    write_json(os.path.join(folder, "config.json"), config)
+    write_json(os.path.join(folder, "tokenizer.json"), tok)
+    write_json(os.path.join(folder, "tokenizer_config.json"), tok_cfg)
+    build_onnx(os.path.join(folder, "onnx", "model.onnx"), len(xlmr_vocab), 1, False, 14, xlmr=True)
+    build_onnx(os.path.join(folder, "onnx", "model_quantized.onnx"), len(xlmr_vocab), 1, True, 14, xlmr=True)
+    print(folder)
     return 0
 
 

@@ -14,7 +14,7 @@ import {
 } from "../../src/index.js";
 import { modelKey } from "../../src/scorers/huggingface_loader.js";
 import { modelUsers } from "../../src/scorers/model_registry.js";
-import { FIXTURE_ENCODER, FIXTURE_RERANKER, FIXTURE_TWO_LABEL } from "../support/fixtures.js";
+import { FIXTURE_ENCODER, FIXTURE_RERANKER, FIXTURE_TWO_LABEL, FIXTURE_XLMR } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -94,6 +94,27 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
       expect(byName[i]).toBeCloseTo(probability[i]!, 6);
       expect(flipped[i]).toBeCloseTo(negative! - positive!, 4);
     });
+  });
+
+  it("runs an XLM-RoBERTa (BGE-shaped) reranker: <s> A </s></s> B </s>, no token_type_ids, 512 tokens from 514 positions", async () => {
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_XLMR, dtype: "fp32" });
+    const few: TextPair[] = [...pairs.slice(0, 5), ["which protein?", "the protein study ".repeat(300)]];
+    const encoded = await scorer.encode(few);
+    expect(Math.max(...encoded.map((p) => p.inputIds.length))).toBe(512); // 514 positions minus RoBERTa's offset of 2
+    const [first] = encoded;
+    expect(first!.inputIds[0]).toBe(0); // <s>
+    expect(first!.inputIds.at(-1)).toBe(2); // </s>
+    expect(first!.inputIds.filter((id) => id === 2)).toHaveLength(3); // </s></s> between query and document, </s> at the end
+    expect(new Set(encoded.flatMap((p) => p.tokenTypeIds))).toEqual(new Set([0]));
+    const session = await ort.InferenceSession.create(join(FIXTURE_XLMR, "onnx/model.onnx"));
+    expect(session.inputNames).toEqual(["input_ids", "attention_mask"]);
+    const scores = await scorer.score(few);
+    for (const [i, { inputIds }] of encoded.entries()) {
+      const t = (v: number[]) => new ort.Tensor("int64", BigInt64Array.from(v, BigInt), [1, v.length]);
+      const out = await session.run({ input_ids: t(inputIds), attention_mask: t(inputIds.map(() => 1)) });
+      expect(scores[i]).toBeCloseTo(sigmoid((out.logits!.data as Float32Array)[0]!), 5);
+    }
+    await session.release();
   });
 
   it("returns [] for no pairs and rejects malformed pairs", async () => {

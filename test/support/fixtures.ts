@@ -6,3 +6,4 @@ export const FIXTURE_MODELS = join(PROJECT_DIR, "test", "fixtures", "models");
 export const FIXTURE_RERANKER = join(FIXTURE_MODELS, "tiny-bert-reranker");
 export const FIXTURE_TWO_LABEL = join(FIXTURE_MODELS, "tiny-bert-reranker-two-label");
 export const FIXTURE_ENCODER = join(FIXTURE_MODELS, "tiny-bert-encoder");
+export const FIXTURE_XLMR = join(FIXTURE_MODELS, "tiny-xlmr-reranker");
