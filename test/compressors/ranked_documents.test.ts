@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Document } from "@langchain/core/documents";
-import { rankDocuments, resultsFromScores, validateRerankResults } from "../src/index.js";
+import { rankDocuments, resultsFromScores, validateRerankResults } from "../../src/index.js";
 
 describe("rankDocuments", () => {
   it("returns new documents sorted by score, ties in first-stage order, with score and rank metadata", () => {
