@@ -37,8 +37,8 @@ export interface RerankOptions {
 
 const OWNER = "CrossEncoderReranker";
 
-/** Rejects the inputs a reranker cannot score; shared by every compressor of this package. */
-export function checkRerankInput(owner: string, documents: readonly DocumentInterface[], query: string): void {
+/** Rejects the inputs a reranker cannot score. */
+function checkRerankInput(owner: string, documents: readonly DocumentInterface[], query: string): void {
   if (!Array.isArray(documents)) throw new InvalidOptionError(`${owner}: documents must be an array of Documents.`);
   if (typeof query !== "string" || query.trim().length === 0) {
     throw new RerankError(`${owner}: the query is empty; a reranker scores documents against the user's question, so pass a non-empty query.`);
@@ -74,13 +74,17 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     checkRerankInput(OWNER, documents, query);
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
-    throwIfAborted(options.signal);
+    return this.scoreAndSort(documents, query, topN, options.signal);
+  }
+
+  private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RerankResult[]> {
+    throwIfAborted(signal);
     const pairs = documents.map((document, i) => {
       const text = this.documentText(document);
       if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
-    const scores = await this.model.score(pairs, options.signal ? { signal: options.signal } : {});
+    const scores = await this.model.score(pairs, signal ? { signal } : {});
     if (!Array.isArray(scores) || scores.length !== documents.length) {
       throw new RerankError(`${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`);
     }
@@ -96,7 +100,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       OWNER,
       callbacks,
       { query, documents: documents.length, topN: this.topN },
-      async () => rankDocuments(documents, await this.rerank(documents, query), { scoreKey: this.scoreKey, rankKey: this.rankKey }),
+      async () => rankDocuments(documents, await this.scoreAndSort(documents, query, this.topN), { scoreKey: this.scoreKey, rankKey: this.rankKey }),
       (ranked) => ({
         results: ranked.map((document) => ({ index: (document.metadata[this.rankKey] as number) - 1, relevanceScore: document.metadata[this.scoreKey] })),
       }),

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import { RerankError } from "../errors.js";
@@ -107,7 +107,7 @@ function checkClassifierConfig(model: string, config: RerankerConfig): void {
   }
 }
 
-/** Checks a local folder up front so a missing piece is named before transformers.js fails on it. */
+/** Checks a local folder's files up front so a missing piece is named before transformers.js fails on it. */
 function checkLocalFolder(spec: LoadSpec, folder: string): void {
   if (!isDirectory(folder)) {
     throw new ModelNotFoundError(
@@ -131,8 +131,6 @@ function checkLocalFolder(spec: LoadSpec, folder: string): void {
         (offers.length > 0 ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.` : `Add onnx/${needed} (an ONNX export of the model).`),
     );
   }
-  const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as RerankerConfig;
-  checkClassifierConfig(folder, config);
 }
 
 const OFFLINE_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH"]);

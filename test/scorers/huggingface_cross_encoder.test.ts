@@ -2,7 +2,6 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "@huggingface/transformers";
-import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   HuggingFaceCrossEncoder,
@@ -16,6 +15,7 @@ import { modelKey } from "../../src/scorers/huggingface_loader.js";
 import { modelUsers } from "../../src/scorers/model_registry.js";
 import { FIXTURE_ENCODER, FIXTURE_RERANKER, FIXTURE_TWO_LABEL, FIXTURE_XLMR } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
+import { rawSessionLogits, sessionInputNames } from "../support/raw_session.js";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const pairs: TextPair[] = samplePairs(40);
@@ -28,30 +28,12 @@ function tempCopy(source: string, without: string[] = []): string {
 }
 afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** Scores from a plain onnxruntime-node session fed exactly the token ids the scorer reports, one pair per run. */
-async function rawSessionLogits(modelFile: string, scorer: HuggingFaceCrossEncoder, input: TextPair[]): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(modelFile);
-  const encoded = await scorer.encode(input);
-  const out: number[][] = [];
-  for (const { inputIds, tokenTypeIds } of encoded) {
-    const tensor = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values, BigInt), [1, values.length]);
-    const result = await session.run({
-      input_ids: tensor(inputIds),
-      attention_mask: tensor(inputIds.map(() => 1)),
-      token_type_ids: tensor(tokenTypeIds),
-    });
-    out.push(Array.from(result.logits!.data as Float32Array));
-  }
-  await session.release();
-  return out;
-}
-
 describe("HuggingFaceCrossEncoder on the fixture model", () => {
   const fp32 = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32" });
 
   it("returns one score per pair, in input order, equal to a plain onnxruntime session fed the same tokens", async () => {
     const scores = await fp32.score(pairs);
-    const logits = await rawSessionLogits(join(FIXTURE_RERANKER, "onnx/model.onnx"), fp32, pairs);
+    const logits = await rawSessionLogits(join(FIXTURE_RERANKER, "onnx/model.onnx"), await fp32.encode(pairs));
     expect(scores).toHaveLength(pairs.length);
     scores.forEach((score, i) => expect(score).toBeCloseTo(sigmoid(logits[i]![0]!), 5));
     expect(new Set(scores.map((s) => s.toFixed(6))).size).toBeGreaterThan(pairs.length / 2); // not a constant
@@ -70,7 +52,7 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
   it("q8 loads onnx/model_quantized.onnx and matches its own raw session", async () => {
     const q8 = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "q8", maxBatchSize: 1 });
     const few = pairs.slice(0, 6);
-    const logits = await rawSessionLogits(join(FIXTURE_RERANKER, "onnx/model_quantized.onnx"), q8, few);
+    const logits = await rawSessionLogits(join(FIXTURE_RERANKER, "onnx/model_quantized.onnx"), await q8.encode(few));
     const scores = await q8.score(few);
     scores.forEach((score, i) => expect(score).toBeCloseTo(sigmoid(logits[i]![0]!), 5));
   });
@@ -85,7 +67,7 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
   it("scores a two-label model by its positive label (softmax probability / log-odds)", async () => {
     const few = pairs.slice(0, 5);
     const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_TWO_LABEL, dtype: "fp32" });
-    const logits = await rawSessionLogits(join(FIXTURE_TWO_LABEL, "onnx/model.onnx"), scorer, few);
+    const logits = await rawSessionLogits(join(FIXTURE_TWO_LABEL, "onnx/model.onnx"), await scorer.encode(few));
     const probability = await scorer.score(few);
     const byName = await new HuggingFaceCrossEncoder({ model: FIXTURE_TWO_LABEL, dtype: "fp32", positiveLabel: "relevant" }).score(few);
     const flipped = await new HuggingFaceCrossEncoder({ model: FIXTURE_TWO_LABEL, dtype: "fp32", positiveLabel: 0, scoreMode: "raw" }).score(few);
@@ -106,15 +88,11 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
     expect(first!.inputIds.at(-1)).toBe(2); // </s>
     expect(first!.inputIds.filter((id) => id === 2)).toHaveLength(3); // </s></s> between query and document, </s> at the end
     expect(new Set(encoded.flatMap((p) => p.tokenTypeIds))).toEqual(new Set([0]));
-    const session = await ort.InferenceSession.create(join(FIXTURE_XLMR, "onnx/model.onnx"));
-    expect(session.inputNames).toEqual(["input_ids", "attention_mask"]);
+    const modelFile = join(FIXTURE_XLMR, "onnx/model.onnx");
+    expect(await sessionInputNames(modelFile)).toEqual(["input_ids", "attention_mask"]);
     const scores = await scorer.score(few);
-    for (const [i, { inputIds }] of encoded.entries()) {
-      const t = (v: number[]) => new ort.Tensor("int64", BigInt64Array.from(v, BigInt), [1, v.length]);
-      const out = await session.run({ input_ids: t(inputIds), attention_mask: t(inputIds.map(() => 1)) });
-      expect(scores[i]).toBeCloseTo(sigmoid((out.logits!.data as Float32Array)[0]!), 5);
-    }
-    await session.release();
+    const logits = await rawSessionLogits(modelFile, encoded);
+    logits.forEach(([logit], i) => expect(scores[i]).toBeCloseTo(sigmoid(logit!), 5));
   });
 
   it("returns [] for no pairs and rejects malformed pairs", async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { HuggingFaceCrossEncoder, type TextPair } from "../../src/index.js";
+import { rawSessionLogits } from "../support/raw_session.js";
 import { describeWithShared, SHARED_DIR } from "../support/shared.js";
 
 // Real shapes (MiniLM-L6: 6 layers, hidden 384, the real 30,522-token tokenizer, 512 positions), random weights:
@@ -36,14 +36,8 @@ describeWithShared("HuggingFaceCrossEncoder on a MiniLM-L6-shaped proxy", () => 
   it("fp32: equal to a plain onnxruntime session, and |Δ| ≤ 1e-4 whatever the batch size and order", async () => {
     const scorer = make({ dtype: "fp32", scoreMode: "raw" });
     const reference = await scorer.score(pairs);
-    const session = await ort.InferenceSession.create(join(model, "onnx/model.onnx"));
-    const encoded = await scorer.encode(pairs.slice(0, 4));
-    for (const [i, { inputIds, tokenTypeIds }] of encoded.entries()) {
-      const t = (v: number[]) => new ort.Tensor("int64", BigInt64Array.from(v, BigInt), [1, v.length]);
-      const out = await session.run({ input_ids: t(inputIds), attention_mask: t(inputIds.map(() => 1)), token_type_ids: t(tokenTypeIds) });
-      expect(Math.abs((out.logits!.data as Float32Array)[0]! - reference[i]!)).toBeLessThanOrEqual(1e-4);
-    }
-    await session.release();
+    const logits = await rawSessionLogits(join(model, "onnx/model.onnx"), await scorer.encode(pairs.slice(0, 4)));
+    logits.forEach(([logit], i) => expect(Math.abs(logit! - reference[i]!)).toBeLessThanOrEqual(1e-4));
     const reversed = [...pairs].reverse();
     for (const maxBatchSize of [1, 5, 32]) {
       const scores = await make({ dtype: "fp32", scoreMode: "raw", maxBatchSize, maxBatchTokens: 1e6 }).score(reversed);
