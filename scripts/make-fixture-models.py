@@ -10,7 +10,8 @@ hidden size 32. The weights are RANDOM: scores mean nothing about relevance.
   tiny-bert-reranker-two-label  BertForSequenceClassification, two logits (negative, positive)
   tiny-bert-encoder             BertModel: hidden states, no classification head (not a reranker)
   tiny-xlmr-reranker            XLMRobertaForSequenceClassification, one logit, the shape of the BGE rerankers:
-                                <s> A </s></s> B </s> pairs, no token_type_ids input, 514 positions for 512 tokens
+                                <s> A </s></s> B </s> pairs, no token_type_ids input, positions offset by 2
+                                (130 slots hold 128 tokens, as BGE's 514 hold 512)
 
 Needs Debian's python3-onnx (apt-get install -y python3-onnx). Run from the project root:
   /usr/bin/python3 scripts/make-fixture-models.py
@@ -28,6 +29,9 @@ from onnx import helper, numpy_helper
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "models")
 
 HIDDEN, LAYERS, HEADS, INTERMEDIATE, MAX_POS, TYPES = 32, 2, 2, 64, 512, 2
+# The XLM-R fixture holds 128 tokens in 130 position slots, and its tokenizer states no limit: only the RoBERTa offset
+# (positions minus 2) gives the right maximum, so a loader that forgets it fails.
+XLMR_TOKENS = 128
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -92,7 +96,7 @@ def xlmr_tokenizer_files(vocab):
                              "trim_offsets": True, "add_prefix_space": True}
     cfg.update({"bos_token": "<s>", "eos_token": "</s>", "cls_token": "<s>", "sep_token": "</s>", "pad_token": "<pad>",
                 "unk_token": "<unk>", "mask_token": "<mask>", "tokenizer_class": "XLMRobertaTokenizer"})
-    for key in ("do_lower_case", "strip_accents", "tokenize_chinese_chars"):
+    for key in ("do_lower_case", "strip_accents", "tokenize_chinese_chars", "model_max_length"):
         cfg.pop(key, None)
     return tok, cfg
 
@@ -156,7 +160,7 @@ class Graph:
         beta = self.const(name + "_b", np.zeros([HIDDEN], np.float32))
         return self.op("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=1e-12)
 
-    def encoder(self, vocab_size, token_types=True, position_offset=0):
+    def encoder(self, vocab_size, token_types=True, position_offset=0, max_tokens=MAX_POS):
         x = self.op("Gather", [self.weight("word_embeddings", [vocab_size, HIDDEN], 1.0), "input_ids"])
         length = self.op("Gather", [self.op("Shape", ["input_ids"]), self.const("one", np.array(1, np.int64))])
         # RoBERTa-family position ids start after the padding index: 514 slots hold 512 tokens.
@@ -166,7 +170,7 @@ class Graph:
         else:
             positions = self.op("Range", [self.const("zero", np.array(0, np.int64)), length,
                                           self.const("step", np.array(1, np.int64))])
-        table = self.weight("position_embeddings", [MAX_POS + position_offset, HIDDEN], 0.1)
+        table = self.weight("position_embeddings", [max_tokens + position_offset, HIDDEN], 0.1)
         x = self.op("Add", [x, self.op("Gather", [table, positions])])
         if token_types:
             x = self.op("Add", [x, self.op("Gather", [self.weight("token_type_embeddings", [TYPES, HIDDEN], 1.0), "token_type_ids"])])
@@ -208,7 +212,7 @@ class Graph:
 
 def build_onnx(path, vocab_size, num_labels, q8, seed, xlmr=False):
     g = Graph(seed, q8)
-    x = g.encoder(vocab_size, token_types=not xlmr, position_offset=2 if xlmr else 0)
+    x = g.encoder(vocab_size, token_types=not xlmr, position_offset=2 if xlmr else 0, max_tokens=XLMR_TOKENS if xlmr else MAX_POS)
     names = ("input_ids", "attention_mask") if xlmr else ("input_ids", "attention_mask", "token_type_ids")
     if num_labels == 0:
         g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
@@ -249,7 +253,7 @@ def main():
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     config = model_config(len(xlmr_vocab), "XLMRobertaForSequenceClassification", 1)
     config.update({"model_type": "xlm-roberta", "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0,
-                   "eos_token_id": 2, "max_position_embeddings": MAX_POS + 2})
+                   "eos_token_id": 2, "max_position_embeddings": XLMR_TOKENS + 2})
     tok, tok_cfg = xlmr_tokenizer_files(xlmr_vocab)
     write_json(os.path.join(folder, "config.json"), config)
     write_json(os.path.join(folder, "tokenizer.json"), tok)
