@@ -15,7 +15,9 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { HuggingFaceCrossEncoder, type EncodedPair, type RerankerDtype, type TextPair } from "../src/index.js";
+import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
+import type { TextPair } from "../src/index.js";
+import type { EncodedPair } from "../src/scorers/pair_encoder.js";
 import { ensureMiniLmProxy, SHARED_DIR } from "../scripts/proxy_models.js";
 
 const { values } = parseArgs({

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import type { DocumentInterface } from "@langchain/core/documents";
-import { CrossEncoderReranker, HuggingFaceCrossEncoder, ModelNotFoundError, RerankError, type RerankerDtype } from "../src/index.js";
+import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
+import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "../src/index.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 
 const { values } = parseArgs({

@@ -9,6 +9,15 @@ export class RerankError extends Error {
 /** An option of the wrong type or value: names the option, what it got and what it accepts. */
 export class InvalidOptionError extends RerankError {}
 
+/** A local model is neither a readable folder nor obtainable from the hub or the cache. */
+export class ModelNotFoundError extends RerankError {}
+/** The model folder lacks the ONNX file the requested dtype loads. */
+export class MissingOnnxFileError extends RerankError {}
+/** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
+export class NotASequenceClassifierError extends RerankError {}
+/** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed. */
+export class MissingDependencyError extends RerankError {}
+
 /** Throws the signal's reason (an AbortError DOMException unless the caller gave one) when aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {

@@ -7,7 +7,8 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
-import { type RerankResult, rankDocuments, sortResults, validateRerankResults } from "./ranked_documents.js";
+import { type RerankResult, sortResults, validateRerankResults } from "../results.js";
+import { rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 /** What `client` may be: the SDK's v2 client (also Bedrock/SageMaker `…V2`), or its v1 `CohereClient` (as `@langchain/cohere` takes). */
@@ -179,7 +180,7 @@ export class CohereRerank extends BaseDocumentCompressor {
         if (!Array.isArray(documents)) throw new RerankError(`${OWNER}: \`documents\` must be an array of Documents.`);
         if (documents.length === 0) return { ranked: [], results: [] };
         const results = await this.rerank(documents, query);
-        return { ranked: rankDocuments(documents, results, options), results };
+        return { ranked: await rankDocuments(documents, results, options), results };
       },
       ({ results }) => ({ results }),
     ).then(({ ranked }) => ranked);

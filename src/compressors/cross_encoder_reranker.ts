@@ -5,18 +5,11 @@ import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
-import {
-  DEFAULT_RANK_KEY,
-  DEFAULT_SCORE_KEY,
-  type RerankResult,
-  rankDocuments,
-  resultsFromScores,
-  sortResults,
-  validateRerankResults,
-} from "./ranked_documents.js";
+import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
-export interface CrossEncoderRerankerOptions {
+export interface CrossEncoderRerankerArgs {
   /** A `CrossEncoder` (local or remote), or a model id/folder for a `HuggingFaceCrossEncoder`. Default `Xenova/bge-reranker-base`. */
   model?: CrossEncoder | string;
   /** Documents to keep, best first. Default 3 (as Python LangChain's `CrossEncoderReranker`). */
@@ -29,7 +22,7 @@ export interface CrossEncoderRerankerOptions {
   documentText?: (document: DocumentInterface) => string;
 }
 
-export interface RerankOptions {
+export interface CrossEncoderRerankerCallOptions {
   /** Overrides the instance's `topN` for this call. */
   topN?: number;
   signal?: AbortSignal;
@@ -57,7 +50,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly rankKey: string;
   readonly documentText: (document: DocumentInterface) => string;
 
-  constructor(options: CrossEncoderRerankerOptions = {}) {
+  constructor(options: CrossEncoderRerankerArgs = {}) {
     super();
     const { model } = options;
     if (model === undefined || typeof model === "string") this.model = new HuggingFaceCrossEncoder(model === undefined ? {} : { model });
@@ -70,7 +63,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   }
 
   /** Scores every document; returns `[{ index, relevanceScore }]` best first, cut to `topN` (as `CohereRerank.rerank`). */
-  async rerank(documents: readonly DocumentInterface[], query: string, options: RerankOptions = {}): Promise<RerankResult[]> {
+  async rerank(documents: readonly DocumentInterface[], query: string, options: CrossEncoderRerankerCallOptions = {}): Promise<RerankResult[]> {
     checkRerankInput(OWNER, documents, query);
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];

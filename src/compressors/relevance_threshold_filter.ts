@@ -6,7 +6,7 @@ import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveIn
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
-export interface RelevanceThresholdFilterOptions {
+export interface RelevanceThresholdFilterArgs {
   /** Keep documents whose score is ≥ this. Scores are per model and per score mode: choose it from labelled data. */
   threshold?: number;
   /** Keep documents whose score is ≥ this fraction (0–1] of the best score (needs non-negative scores, e.g. sigmoid). */
@@ -39,7 +39,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   readonly reranker: BaseDocumentCompressor | undefined;
   readonly onMissingScore: "error" | "drop";
 
-  constructor(options: RelevanceThresholdFilterOptions) {
+  constructor(options: RelevanceThresholdFilterArgs) {
     super();
     if (typeof options !== "object" || options === null) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { threshold: 0.5 }.`);

@@ -1,3 +1,4 @@
+import { MissingDependencyError } from "../errors.js";
 import type { EvaluationSummary } from "./report.js";
 
 // The chart is a Vega-Lite spec rendered to SVG server-side by Vega (no browser, no canvas). Vega is imported
@@ -62,9 +63,20 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
   };
 }
 
-/** Renders the chart to an SVG string with Vega-Lite and Vega. */
+/**
+ * Renders the chart to an SVG string with Vega-Lite and Vega: optional peers (with d3, about 50 packages), so
+ * installs that never draw a chart don't carry them. `chartSpec` needs neither.
+ */
 export async function renderChartSvg(summary: EvaluationSummary): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+  let vega: typeof import("vega");
+  let vegaLite: typeof import("vega-lite");
+  try {
+    [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+  } catch (error) {
+    throw new MissingDependencyError("Rendering the chart needs the optional peer dependencies vega and vega-lite: npm install vega vega-lite", {
+      cause: error,
+    });
+  }
   const compiled = vegaLite.compile(chartSpec(summary) as unknown as Parameters<typeof vegaLite.compile>[0]);
   const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });
   try {

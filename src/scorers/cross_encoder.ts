@@ -4,14 +4,14 @@
  */
 export type TextPair = readonly [query: string, text: string];
 
-export interface CrossEncoderScoreOptions {
+export interface CrossEncoderCallOptions {
   /** Stops the work between batches (local) or requests (remote); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
 export interface CrossEncoder {
   /** One score per pair, in input order. Higher means more relevant. */
-  score(pairs: readonly TextPair[], options?: CrossEncoderScoreOptions): Promise<number[]>;
+  score(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<number[]>;
 }
 
 /**

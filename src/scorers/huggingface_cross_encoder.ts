@@ -9,7 +9,7 @@ import {
   checkString,
 } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
-import type { CrossEncoder, CrossEncoderScoreOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
   DTYPE_FILES,
   type LoadedReranker,
@@ -24,7 +24,7 @@ import {
 import { acquireModel, releaseModel } from "./model_registry.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 
-export interface HuggingFaceCrossEncoderOptions {
+export interface HuggingFaceCrossEncoderArgs {
   /** Hub id (transformers.js ONNX layout) or a local model folder. Default `Xenova/bge-reranker-base`. */
   model?: string;
   /** ONNX weights to load. Default `q8` on CPU/WASM (about 2× faster than fp32), `fp32` on GPUs. */
@@ -82,13 +82,14 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly scoreMode: ScoreMode;
   readonly batchLimits: BatchLimits;
   private readonly spec: LoadSpec;
-  private readonly key: string;
+  /** The registry key of the model this instance holds, set when it loads. */
+  private key: string | undefined;
   private readonly maxLengthOption: number | undefined;
   private readonly maxQueryLengthOption: number | undefined;
   private readonly positiveLabel: number | string | undefined;
   private prepared: Promise<Prepared> | undefined;
 
-  constructor(options: HuggingFaceCrossEncoderOptions = {}) {
+  constructor(options: HuggingFaceCrossEncoderArgs = {}) {
     if (typeof options !== "object" || options === null) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
@@ -119,7 +120,6 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
       progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
     };
-    this.key = modelKey(this.spec);
   }
 
   /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
@@ -137,7 +137,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     } catch {
       return; // a failed load holds nothing
     }
-    await releaseModel(this.key);
+    if (this.key !== undefined) await releaseModel(this.key);
   }
 
   /** Token ids of each pair after truncation, exactly as scored (for inspection and tests). */
@@ -147,7 +147,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     return encoder.encodePairs(pairs);
   }
 
-  async score(pairs: readonly TextPair[], options: CrossEncoderScoreOptions = {}): Promise<number[]> {
+  async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     checkPairs(pairs);
     const { signal } = options;
     throwIfAborted(signal);
@@ -188,11 +188,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   private async loadAndPrepare(): Promise<Prepared> {
-    const loaded = await acquireModel(this.key, () => loadReranker(this.spec), (model) => model.dispose());
+    const key = await modelKey(this.spec);
+    this.key = key;
+    const loaded = await acquireModel(key, () => loadReranker(this.spec), (model) => model.dispose());
     try {
       return this.prepare(loaded);
     } catch (error) {
-      await releaseModel(this.key);
+      await releaseModel(key);
       throw error;
     }
   }

@@ -1,7 +1,5 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
-import { RerankError } from "../errors.js";
+import { MissingDependencyError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, RerankError } from "../errors.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
 
 /** ONNX weight variants transformers.js knows, and the file each one loads from the model's `onnx/` folder. */
@@ -22,14 +20,6 @@ export type RerankerDevice = (typeof RERANKER_DEVICES)[number];
 /** transformers.js's load progress events (`initiate`, `download`, `progress`, `done`, `ready`). */
 export type LoadProgressCallback = (progress: { status: string; name?: string; file?: string; progress?: number }) => void;
 
-/** The model is neither a readable local folder nor obtainable from the hub/cache. */
-export class ModelNotFoundError extends RerankError {}
-/** The model folder lacks the ONNX file the requested dtype loads. */
-export class MissingOnnxFileError extends RerankError {}
-/** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
-export class NotASequenceClassifierError extends RerankError {}
-/** `@huggingface/transformers` (an optional peer dependency) is not installed. */
-export class MissingDependencyError extends RerankError {}
 
 export interface LoadSpec {
   model: string;
@@ -77,22 +67,37 @@ export async function importTransformers(): Promise<Transformers> {
   }
 }
 
-/** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
-export function isLocalModelPath(model: string): boolean {
-  return isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(model);
+// Node's fs and path are imported when a model loads, not with this module, so importing the package's root
+// loads no Node built-in (and bundles for browsers).
+type NodeFs = typeof import("node:fs");
+type NodePath = typeof import("node:path");
+interface NodeFiles {
+  fs: NodeFs;
+  path: NodePath;
 }
 
-function isDirectory(path: string): boolean {
+async function nodeFiles(): Promise<NodeFiles> {
+  const [fs, path] = await Promise.all([import("node:fs"), import("node:path")]);
+  return { fs, path };
+}
+
+/** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
+function isLocalModelPath({ fs, path }: NodeFiles, model: string): boolean {
+  return path.isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(fs, model);
+}
+
+function isDirectory(fs: NodeFs, folder: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return fs.statSync(folder).isDirectory();
   } catch {
     return false;
   }
 }
 
 /** Key under which loads are shared: the same model, weights, device and revision is loaded once per process. */
-export function modelKey(spec: LoadSpec): string {
-  const model = isLocalModelPath(spec.model) ? resolve(spec.model) : spec.model;
+export async function modelKey(spec: LoadSpec): Promise<string> {
+  const files = await nodeFiles();
+  const model = isLocalModelPath(files, spec.model) ? files.path.resolve(spec.model) : spec.model;
   return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main"]);
 }
 
@@ -108,8 +113,10 @@ function checkClassifierConfig(model: string, config: RerankerConfig): void {
 }
 
 /** Checks a local folder's files up front so a missing piece is named before transformers.js fails on it. */
-function checkLocalFolder(spec: LoadSpec, folder: string): void {
-  if (!isDirectory(folder)) {
+function checkLocalFolder({ fs, path }: NodeFiles, spec: LoadSpec, folder: string): void {
+  const { existsSync, readdirSync } = fs;
+  const { join } = path;
+  if (!isDirectory(fs, folder)) {
     throw new ModelNotFoundError(
       `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
         'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
@@ -191,10 +198,11 @@ function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerCo
 /** Loads tokenizer and model (never the text-classification pipeline: it has no text_pair and softmaxes one logit to 1.0). */
 export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   const transformers = await importTransformers();
-  const local = isLocalModelPath(spec.model);
-  const id = local ? resolve(spec.model) : spec.model;
+  const files = await nodeFiles();
+  const local = isLocalModelPath(files, spec.model);
+  const id = local ? files.path.resolve(spec.model) : spec.model;
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
-  if (local) checkLocalFolder(spec, id);
+  if (local) checkLocalFolder(files, spec, id);
   const options = {
     ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
     ...(spec.revision !== undefined ? { revision: spec.revision } : {}),

@@ -1,9 +1,9 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
-import { validateRerankResults } from "../compressors/ranked_documents.js";
+import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
-import type { CrossEncoder, CrossEncoderScoreOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
 
 /**
  * Request/response shapes of self-hosted rerank servers:
@@ -15,7 +15,7 @@ import type { CrossEncoder, CrossEncoderScoreOptions, ScoreMode, TextPair } from
 export type RerankServerDialect = "cohere" | "tei" | "voyage";
 export const RERANK_SERVER_DIALECTS: readonly RerankServerDialect[] = ["cohere", "tei", "voyage"];
 
-export interface RerankServerCrossEncoderOptions {
+export interface RerankServerCrossEncoderArgs {
   /** The full endpoint URL, e.g. `http://localhost:8080/rerank` (TEI) or `http://localhost:8000/v1/rerank` (vLLM). */
   url: string;
   /** @default "cohere" */
@@ -66,7 +66,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   readonly #apiKey: string | undefined;
   readonly #service: string;
 
-  constructor(options: RerankServerCrossEncoderOptions) {
+  constructor(options: RerankServerCrossEncoderArgs) {
     if (options === null || typeof options !== "object") {
       throw new InvalidOptionError(`${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`);
     }
@@ -109,7 +109,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     return { name: OWNER, url: this.#service.replace(/^.*POST (.*)\)$/, "$1"), dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, ...this.retryPolicy };
   }
 
-  async score(pairs: readonly TextPair[], options: CrossEncoderScoreOptions = {}): Promise<number[]> {
+  async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (!Array.isArray(pairs)) throw new RerankError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();

@@ -1,7 +1,8 @@
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
 import { describe, expect, it } from "vitest";
-import { CrossEncoderReranker, HuggingFaceCrossEncoder, InvalidOptionError, RerankError } from "../../src/index.js";
+import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 

@@ -6,7 +6,8 @@ import { Document } from "@langchain/core/documents";
 import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
 import { describe, expect, it } from "vitest";
-import { CrossEncoderReranker, HuggingFaceCrossEncoder, RelevanceThresholdFilter } from "../../src/index.js";
+import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { CrossEncoderReranker, RelevanceThresholdFilter } from "../../src/index.js";
 import { FIXTURE_ENCODER, FIXTURE_RERANKER } from "../support/fixtures.js";
 
 // Real first stages, real LangChain classes, the real transformers.js path on fixture models (random weights: the

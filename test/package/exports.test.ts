@@ -7,24 +7,28 @@ import { PROJECT_DIR } from "../support/shared.js";
 const node = promisify(execFile);
 
 // The published entry points (built by `npm run build`, which `npm test` runs first), resolved through the
-// package's own "exports" map as a user's project would: both module systems load and rerank.
+// package's own "exports" map as a user's project would: both module systems load every entry point and rerank,
+// and the entries share one copy of the error classes.
 const program = (load: string) => `
   ${load}
   const { Document } = await import("@langchain/core/documents");
   const reranker = new m.CrossEncoderReranker({ model: ${JSON.stringify(FIXTURE_RERANKER)}, topN: 2 });
   const out = await reranker.compressDocuments(["a", "b", "c"].map((t) => new Document({ pageContent: t })), "query");
-  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof m.CohereRerank + typeof m.evaluate }));
+  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof cohere.CohereRerank + typeof hf.HuggingFaceCrossEncoder + typeof ev.evaluate, sameErrors: hf.ModelNotFoundError === m.ModelNotFoundError }));
 `;
 
 describe("package entry points", () => {
   it.each([
-    ["ESM import", `const m = await import("langchain-rerank");`],
-    ["CJS require", `const m = require("langchain-rerank");`],
+    [
+      "ESM import",
+      `const [m, hf, cohere, ev] = await Promise.all(["", "/huggingface", "/cohere", "/eval"].map((p) => import("langchain-rerank" + p)));`,
+    ],
+    ["CJS require", `const [m, hf, cohere, ev] = ["", "/huggingface", "/cohere", "/eval"].map((p) => require("langchain-rerank" + p));`],
   ])("%s resolves dist/ and reranks", async (_, load) => {
     const args = load.includes("require")
       ? ["-e", `(async () => { ${program(load)} })()`]
       : ["--input-type=module", "-e", program(load)];
     const { stdout } = await node(process.execPath, args, { cwd: PROJECT_DIR });
-    expect(JSON.parse(stdout)).toEqual({ n: 2, keys: ["relevanceScore", "retrievalRank"], classes: "functionfunction" });
+    expect(JSON.parse(stdout)).toEqual({ n: 2, keys: ["relevanceScore", "retrievalRank"], classes: "functionfunctionfunction", sameErrors: true });
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "@huggingface/transformers";
 import { afterAll, describe, expect, it } from "vitest";
+import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import {
-  HuggingFaceCrossEncoder,
   InvalidOptionError,
   MissingOnnxFileError,
   ModelNotFoundError,
@@ -121,7 +121,7 @@ describe("HuggingFaceCrossEncoder loading", () => {
     const options = { model: folder, dtype: "fp32" as const, progressCallback: (p: { status: string; file?: string }) => events.push(`${p.status} ${p.file}`) };
     const a = new HuggingFaceCrossEncoder(options);
     const b = new HuggingFaceCrossEncoder(options);
-    const key = modelKey({ model: folder, dtype: "fp32", device: "cpu" });
+    const key = await modelKey({ model: folder, dtype: "fp32", device: "cpu" });
     const [sa, sb, sa2] = await Promise.all([a.score(pairs.slice(0, 4)), b.score(pairs.slice(0, 4)), a.score(pairs.slice(0, 4))]);
     expect(sa).toEqual(sb);
     expect(sa2).toEqual(sa);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { HuggingFaceCrossEncoder, type TextPair } from "../../src/index.js";
+import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import type { TextPair } from "../../src/index.js";
 import { rawSessionLogits } from "../support/raw_session.js";
 import { describeWithShared, SHARED_DIR } from "../support/shared.js";
 

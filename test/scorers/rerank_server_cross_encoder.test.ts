@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { RemoteRerankError } from "../../src/remote/http_retry.js";
 import type { TextPair } from "../../src/scorers/cross_encoder.js";
-import { RerankServerCrossEncoder, type RerankServerCrossEncoderOptions } from "../../src/scorers/rerank_server_cross_encoder.js";
+import { RerankServerCrossEncoder, type RerankServerCrossEncoderArgs } from "../../src/scorers/rerank_server_cross_encoder.js";
 import { type Fault, useFakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
 
 const KEY = "srv-secret-93b7a1";
@@ -14,7 +14,7 @@ const TEXTS = ["blue sky", "green apples", "red apples and red cherries", "apple
 const PAIRS: TextPair[] = TEXTS.map((t) => [QUERY, t]);
 const overlaps = TEXTS.map((t) => overlapScore(QUERY, t));
 
-const scorer = (options: Partial<RerankServerCrossEncoderOptions> & { path: string }) => {
+const scorer = (options: Partial<RerankServerCrossEncoderArgs> & { path: string }) => {
   const { path, ...rest } = options;
   return new RerankServerCrossEncoder({ url: `${fake.url}${path}`, apiKey: KEY, backoffBaseMs: 1, timeout: 2_000, ...rest });
 };
