@@ -2,57 +2,108 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
-import { CohereClient, CohereClientV2, CohereError, CohereTimeoutError } from "cohere-ai";
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError } from "../errors.js";
 import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
+import { AttemptFailure, type RetryPolicy, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
+import { postJson, withoutCredentials } from "../remote/post_json.js";
 import { type RerankResult, sortResults, validateRerankResults } from "../results.js";
 import { rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
-/** What `client` may be: the SDK's v2 client (also Bedrock/SageMaker `…V2`), or its v1 `CohereClient` (as `@langchain/cohere` takes). */
-export type CohereRerankClient = Pick<CohereClientV2, "rerank"> | Pick<CohereClient, "rerank" | "v2">;
+// Cohere's rerank API is two JSON endpoints, so this class speaks HTTP itself instead of depending on cohere-ai
+// (21 MB of AWS SDK with it): installing the package pulls in no SDK, and no SDK validation can log a response or
+// put its body in an error. A prebuilt cohere-ai client (Bedrock, SageMaker, custom fetch) is still accepted and
+// called through its own `rerank`.
+
+type RerankMethod = (request: never, requestOptions?: never) => Promise<unknown>;
+
+/**
+ * The part of a cohere-ai client that CohereRerank calls: `CohereClientV2` (also `BedrockClientV2` and
+ * `SagemakerClientV2`), or the v1 `CohereClient` that `@langchain/cohere` takes (its `v2.rerank` is used).
+ */
+export interface CohereRerankClient {
+  rerank: RerankMethod;
+  v2?: { rerank: RerankMethod };
+}
 
 export interface CohereRerankArgs {
-  /** Rerank model. @default "rerank-v3.5" */
+  /**
+   * Rerank model.
+   * @default "rerank-v3.5"
+   */
   model?: string;
-  /** How many documents to keep. @default 3 */
+  /**
+   * How many documents to keep.
+   * @default 3
+   */
   topN?: number;
-  /** Else COHERE_API_KEY, else CO_API_KEY. Not needed with `client`. */
+  /**
+   * Cohere API key. Not needed with `client` (pass it too only so that messages can redact it).
+   * @default process.env.COHERE_API_KEY, else process.env.CO_API_KEY
+   */
   apiKey?: string;
   /** A prebuilt cohere-ai client (e.g. `BedrockClientV2`, or one with its own fetch/headers). Supersedes apiKey; excludes baseUrl. */
   client?: CohereRerankClient;
-  /** Where Cohere's API lives: Azure deployments, proxies, Cohere-compatible servers. A path prefix is kept. */
+  /**
+   * Where Cohere's API lives: Azure deployments, proxies, Cohere-compatible servers. A path prefix is kept
+   * (`https://host/prefix` → `https://host/prefix/v2/rerank`).
+   * @default "https://api.cohere.com"
+   */
   baseUrl?: string;
   /**
-   * Which Cohere endpoint: `v2` (current) or `v1` (legacy). Defaults to `v1` only when `maxChunksPerDoc` is given,
-   * since that field exists on v1 only (and keeps `@langchain/cohere` configurations meaning what they meant).
+   * Which Cohere endpoint: `v2` (current) or `v1` (legacy).
+   * @default "v1" when `maxChunksPerDoc` is given (that field exists on v1 only, and keeps `@langchain/cohere`
+   * configurations meaning what they meant), else "v2"
    */
   apiVersion?: "v1" | "v2";
   /** v1 only: Cohere splits each document into at most this many chunks and scores the best one. */
   maxChunksPerDoc?: number;
-  /** v2 only: longer documents are truncated to this many tokens (Cohere's default 4,096). */
+  /** v2 only: longer documents are truncated to this many tokens. @default Cohere's own, 4096 */
   maxTokensPerDoc?: number;
-  /** v2 only: 0 (default, first served) to 999. */
+  /** v2 only: 0 (first served) to 999. @default Cohere's own, 0 */
   priority?: number;
-  /** Documents per request; more are split into requests and merged. @default 1000 (Cohere's recommendation) */
+  /**
+   * Documents per request; more are split into requests and merged.
+   * @default 1000 (Cohere's recommendation)
+   */
   batchSize?: number;
-  /** Requests in flight at once for one call. @default 4 */
+  /**
+   * Requests in flight at once for one call.
+   * @default 4
+   */
   maxConcurrency?: number;
-  /** Per request, in milliseconds. @default 60000 */
+  /**
+   * Per request, in milliseconds.
+   * @default 60000
+   */
   timeout?: number;
-  /** Retries of 408, 429, 5xx, timeouts and network errors. @default 2 */
+  /**
+   * Retries of 408, 429, 5xx, timeouts and network errors.
+   * @default 2
+   */
   maxRetries?: number;
-  /** First retry delay in ms, doubled each retry (with jitter) unless the server sends Retry-After. @default 1000 */
+  /**
+   * First retry delay in ms, doubled each retry (with jitter) unless the server sends Retry-After.
+   * @default 1000
+   */
   backoffBaseMs?: number;
-  /** Longest wait before a retry; a longer Retry-After ends the retries. @default 60000 */
+  /**
+   * Longest wait before a retry; a longer Retry-After ends the retries.
+   * @default 60000
+   */
   maxBackoffMs?: number;
   /** Aborts every call of this instance (ContextualCompressionRetriever passes no signal of its own). */
   signal?: AbortSignal;
-  /** Metadata key of the score. @default "relevanceScore" */
+  /**
+   * Metadata key of the score.
+   * @default "relevanceScore"
+   */
   scoreKey?: string;
-  /** Metadata key of the 1-based first-stage rank. @default "retrievalRank" */
+  /**
+   * Metadata key of the 1-based first-stage rank.
+   * @default "retrievalRank"
+   */
   rankKey?: string;
 }
 
@@ -65,12 +116,25 @@ export interface CohereRerankCallOptions {
 
 const OWNER = "CohereRerank";
 const DEFAULT_MODEL = "rerank-v3.5";
+const DEFAULT_BASE_URL = "https://api.cohere.com";
 const CLIENT_NAME = "langchain-rerank";
 
 /**
- * Reranks documents with Cohere Rerank (or any server speaking its API). A drop-in replacement for
- * `@langchain/cohere`'s `CohereRerank` that calls the v2 endpoint, returns new documents instead of mutating the
- * caller's, forwards callbacks, batches past 1,000 documents, validates responses, and has timeout, retry and abort.
+ * Reranks documents with Cohere Rerank (or any server speaking its API). It takes `@langchain/cohere`'s
+ * constructor options and `rerank()` shape; unlike that class it calls the v2 endpoint, returns new documents
+ * instead of mutating the caller's, forwards callbacks, batches past 1,000 documents, validates responses, and has
+ * timeout, retry and abort. See "Migrating from @langchain/cohere" in docs/cohere-and-servers.md for every difference.
+ *
+ * @example
+ * ```ts
+ * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ * import { CohereRerank } from "langchain-rerank/cohere";
+ *
+ * const reranker = new CohereRerank({ model: "rerank-v3.5", topN: 5 }); // key from COHERE_API_KEY
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
+ * const docs = await retriever.invoke("does coffee raise blood pressure?");
+ * docs[0].metadata.relevanceScore; // Cohere's 0–1 score
+ * ```
  */
 export class CohereRerank extends BaseDocumentCompressor {
   model: string;
@@ -79,6 +143,7 @@ export class CohereRerank extends BaseDocumentCompressor {
   maxTokensPerDoc: number | undefined;
   priority: number | undefined;
   apiVersion: "v1" | "v2";
+  /** The base URL requests go to, without any `user:password@` it was given with. */
   baseUrl: string | undefined;
   batchSize: number;
   maxConcurrency: number;
@@ -86,19 +151,18 @@ export class CohereRerank extends BaseDocumentCompressor {
   rankKey: string | undefined;
   protected retryPolicy: RetryPolicy;
 
-  // Private (#) so that neither JSON.stringify nor util.inspect can show the key or the client holding it.
+  // Private (#) so that neither JSON.stringify nor util.inspect (whatever its options) can show the key, the
+  // client holding it, or credentials in the base URL.
   readonly #apiKey: string | undefined;
-  readonly #client: CohereRerankClient;
-  #v1Client: Pick<CohereClient, "rerank"> | undefined;
+  #client: CohereRerankClient | undefined;
   readonly #explicitVersion: boolean;
   readonly #signal: AbortSignal | undefined;
-  /** True when we built the client from apiKey/baseUrl (and so may build its v1 sibling). */
-  readonly #ownsClient: boolean;
-  /** Where requests go, for messages. */
-  readonly #where: string;
+  /** The base URL as given (it may carry credentials), for requests only. */
+  readonly #requestBase: string;
 
   constructor(fields: CohereRerankArgs = {}) {
     super();
+    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
     this.model = checkString(OWNER, "model", fields.model) ?? DEFAULT_MODEL;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc);
@@ -111,10 +175,9 @@ export class CohereRerank extends BaseDocumentCompressor {
     this.#explicitVersion = version !== undefined;
     this.apiVersion = version ?? (this.maxChunksPerDoc !== undefined ? "v1" : "v2");
     checkVersionFields(this.apiVersion, this.maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
-    this.baseUrl = checkString(OWNER, "baseUrl", fields.baseUrl);
-    if (this.baseUrl !== undefined && !/^https?:\/\//.test(this.baseUrl)) {
-      throw new InvalidOptionError(`${OWNER}: \`baseUrl\` must be an http(s) URL such as "https://api.cohere.com", got ${JSON.stringify(this.baseUrl)}.`);
-    }
+    const base = parseBaseUrl(fields.baseUrl);
+    this.baseUrl = base?.public;
+    this.#requestBase = (base?.request ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
     this.batchSize = checkPositiveInteger(OWNER, "batchSize", fields.batchSize) ?? 1000;
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey);
@@ -124,22 +187,16 @@ export class CohereRerank extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
     }
     this.#signal = fields.signal;
-    this.#where = this.baseUrl ?? (fields.client !== undefined ? "prebuilt client" : "api.cohere.com");
 
-    this.#ownsClient = fields.client === undefined;
     if (fields.client !== undefined) {
-      if (typeof (fields.client as { rerank?: unknown }).rerank !== "function") {
-        throw new InvalidOptionError(`${OWNER}: \`client\` must be a cohere-ai client (CohereClientV2, BedrockClientV2, CohereClient…) with a rerank method.`);
-      }
       if (this.baseUrl !== undefined) {
         throw new InvalidOptionError(`${OWNER}: \`client\` brings its own URL; set baseUrl on the client, or pass \`baseUrl\` without \`client\`.`);
       }
-      // As in @langchain/cohere, the client supersedes apiKey. Either key is kept only to redact it from messages.
-      this.#client = fields.client;
-      const token = (fields.client as { _options?: { token?: unknown } })._options?.token;
-      this.#apiKey = typeof token === "string" ? token : fields.apiKey;
+      // As in @langchain/cohere, the client supersedes apiKey; a key given beside it is kept only to redact it.
+      this.client = fields.client;
+      this.#apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? envKey();
     } else {
-      const apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? nonEmpty(getEnvironmentVariable("COHERE_API_KEY")) ?? nonEmpty(getEnvironmentVariable("CO_API_KEY"));
+      const apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? envKey();
       if (apiKey === undefined) {
         throw new InvalidOptionError(
           `${OWNER}: no Cohere API key. Pass \`apiKey\`, set COHERE_API_KEY or CO_API_KEY, or pass a prebuilt \`client\`. ` +
@@ -147,16 +204,33 @@ export class CohereRerank extends BaseDocumentCompressor {
         );
       }
       this.#apiKey = apiKey;
-      this.#client = new CohereClientV2(this.#sdkOptions());
     }
   }
 
-  /** The cohere-ai client in use (kept off the instance's enumerable fields: it holds the key). */
-  get client(): CohereRerankClient {
+  /**
+   * The cohere-ai client requests go through, when one was given (settable, as on `@langchain/cohere`'s class);
+   * `undefined` when this class calls Cohere's HTTP API itself. An accessor, so inspection never shows the client.
+   */
+  get client(): CohereRerankClient | undefined {
     return this.#client;
   }
 
-  /** What JSON.stringify shows: the settings, never the key or the client. */
+  set client(client: CohereRerankClient | undefined) {
+    if (client !== undefined && typeof (client as { rerank?: unknown } | null)?.rerank !== "function") {
+      throw new InvalidOptionError(`${OWNER}: \`client\` must be a cohere-ai client (CohereClientV2, BedrockClientV2, CohereClient…) with a rerank method.`);
+    }
+    this.#client = client;
+  }
+
+  /**
+   * What util.inspect shows, whatever its options (`showHidden`/`getters` would otherwise reach the client's
+   * token through the `client` accessor). The symbol is Node's registered one, so no Node import is needed.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
+  /** What JSON.stringify shows: the settings, never the key, the client or URL credentials. */
   toJSON(): Record<string, unknown> {
     const { model, topN, apiVersion, baseUrl, maxChunksPerDoc, maxTokensPerDoc, priority, batchSize, maxConcurrency } = this;
     return { name: OWNER, model, topN, apiVersion, baseUrl, maxChunksPerDoc, maxTokensPerDoc, priority, batchSize, maxConcurrency, ...this.retryPolicy };
@@ -167,23 +241,26 @@ export class CohereRerank extends BaseDocumentCompressor {
    * first-stage rank (`metadata.retrievalRank`) added to a copy of their metadata. Runs as its own traced run.
    */
   override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
-    // Traced like CrossEncoderReranker: counts and (index, score) pairs, not the documents' text.
     const options = {
       ...(this.scoreKey !== undefined ? { scoreKey: this.scoreKey } : {}),
       ...(this.rankKey !== undefined ? { rankKey: this.rankKey } : {}),
     };
-    return traceCompressorRun(
+    // Checked before the run starts, so bad input fails the same way traced or not.
+    checkQuery(query);
+    const texts = documentTexts(documents);
+    if (texts.length === 0) return [];
+    // Traced like CrossEncoderReranker: counts and (index, score) pairs, not the documents' text.
+    const { ranked } = await traceCompressorRun(
       OWNER,
       callbacks,
-      { query, documents: Array.isArray(documents) ? documents.length : 0, topN: this.topN, model: this.model },
+      { query, documents: texts.length, topN: this.topN, model: this.model },
       async () => {
-        if (!Array.isArray(documents)) throw new RerankError(`${OWNER}: \`documents\` must be an array of Documents.`);
-        if (documents.length === 0) return { ranked: [], results: [] };
         const results = await this.rerank(documents, query);
         return { ranked: await rankDocuments(documents, results, options), results };
       },
       ({ results }) => ({ results }),
-    ).then(({ ranked }) => ranked);
+    );
+    return ranked;
   }
 
   /** As `@langchain/cohere`'s: `[{ index, relevanceScore }]`, best first, at most `topN`, indices into `documents`. */
@@ -192,20 +269,23 @@ export class CohereRerank extends BaseDocumentCompressor {
     query: string,
     options: CohereRerankCallOptions = {},
   ): Promise<RerankResult[]> {
-    if (typeof query !== "string" || query.trim() === "") {
-      throw new RerankError(`${OWNER}: the query must be a non-empty string (Cohere rejects an empty one), got ${JSON.stringify(query)}.`);
-    }
+    checkQuery(query);
     const texts = documentTexts(documents);
-    if (texts.length === 0) return [];
+    if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rerank: options must be an object.`);
     const model = checkString(OWNER, "model", options.model) ?? this.model;
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     const maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? this.maxChunksPerDoc;
     const version = options.maxChunksPerDoc !== undefined && !this.#explicitVersion ? "v1" : this.apiVersion;
     checkVersionFields(version, maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
     const signal = anySignal(this.#signal, options.signal);
-    const service = `Cohere rerank ${version} (${this.#where})`;
-    const send = version === "v1" ? this.#v1Sender(service) : this.#v2Sender(service);
+    signal?.throwIfAborted();
+    if (texts.length === 0) return [];
+    const send = this.#sender(version);
+    const service = `Cohere rerank ${version} (${this.#client !== undefined ? "prebuilt client" : `${this.baseUrl ?? DEFAULT_BASE_URL}`})`;
+    const secrets = [this.#apiKey, ...this.#urlSecrets()];
 
+    // Batching and retries are ours rather than @langchain/core's AsyncCaller (p-retry): it does not honour
+    // Retry-After, cap a server's wait, abort during a backoff wait, or count attempts for the final error.
     const batches = batchRanges(texts.length, this.batchSize);
     const perBatch = await mapWithConcurrency(
       batches,
@@ -214,11 +294,8 @@ export class CohereRerank extends BaseDocumentCompressor {
         const slice = texts.slice(start, end);
         const wanted = Math.min(topN, slice.length);
         const results = await withRetries(
-          async (attemptSignal) => {
-            const body = await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal);
-            return readResults(body, slice.length, wanted);
-          },
-          { service, policy: this.retryPolicy, signal: batchSignal, secrets: [this.#apiKey] },
+          async (attemptSignal) => readResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
+          { service, policy: this.retryPolicy, signal: batchSignal, secrets },
         );
         return results.map((r) => ({ index: r.index + start, relevanceScore: r.relevanceScore }));
       },
@@ -227,58 +304,47 @@ export class CohereRerank extends BaseDocumentCompressor {
     return sortResults(perBatch.flat()).slice(0, topN);
   }
 
-  #sdkOptions(): ConstructorParameters<typeof CohereClientV2>[0] {
-    return {
-      token: this.#apiKey,
-      ...(this.baseUrl !== undefined ? { baseUrl: this.baseUrl } : {}),
-      clientName: CLIENT_NAME,
-      maxRetries: 0,
-      fetch: describedFetch,
-    };
-  }
-
-  #requestOptions(signal: AbortSignal) {
-    // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
-    return { abortSignal: signal, maxRetries: 0, timeoutInSeconds: this.retryPolicy.timeoutMs / 1000 + 1, clientName: CLIENT_NAME };
-  }
-
-  #v2Sender(service: string): Sender {
-    const client = this.#client;
-    const rerank = "v2" in client && typeof client.v2?.rerank === "function" ? client.v2.rerank.bind(client.v2) : client.rerank.bind(client);
-    return (req, signal) =>
-      sdkCall(service, () =>
-        (rerank as CohereClientV2["rerank"])(
-          {
-            model: req.model,
-            query: req.query,
-            documents: req.documents,
-            topN: req.topN,
-            ...(this.maxTokensPerDoc !== undefined ? { maxTokensPerDoc: this.maxTokensPerDoc } : {}),
-            ...(this.priority !== undefined ? { priority: this.priority } : {}),
-          },
-          this.#requestOptions(signal),
-        ),
-      );
-  }
-
-  #v1Sender(service: string): Sender {
-    let v1 = this.#v1Client;
-    if (v1 === undefined) {
-      const client = this.#client;
-      if ("v2" in client && typeof client.rerank === "function") v1 = client;
-      else if (this.#ownsClient) v1 = new CohereClient(this.#sdkOptions());
-      else {
-        throw new InvalidOptionError(
-          `${OWNER}: \`maxChunksPerDoc\` needs Cohere's v1 endpoint, which the given client (a v2 client such as Bedrock's) does not have. ` +
-            "Drop maxChunksPerDoc (v2 truncates long documents to maxTokensPerDoc instead) or pass a v1 CohereClient.",
-        );
-      }
-      this.#v1Client = v1;
+  /** `user:password@` of the base URL, to redact in case a server echoes it. */
+  #urlSecrets(): string[] {
+    try {
+      const url = new URL(this.#requestBase);
+      return [url.username, url.password].filter((part) => part !== "").map(decodeURIComponent);
+    } catch {
+      return [];
     }
-    const client = v1;
+  }
+
+  #sender(version: "v1" | "v2"): Sender {
+    const client = this.#client;
+    if (client === undefined) return version === "v1" ? this.#httpV1() : this.#httpV2();
+    if (version === "v2") {
+      const rerank = typeof client.v2?.rerank === "function" ? client.v2.rerank.bind(client.v2) : client.rerank.bind(client);
+      return (req, signal) =>
+        sdkCall(() =>
+          (rerank as unknown as SdkRerank)(
+            {
+              model: req.model,
+              query: req.query,
+              documents: req.documents,
+              topN: req.topN,
+              ...(this.maxTokensPerDoc !== undefined ? { maxTokensPerDoc: this.maxTokensPerDoc } : {}),
+              ...(this.priority !== undefined ? { priority: this.priority } : {}),
+            },
+            this.#requestOptions(signal),
+          ),
+        );
+    }
+    // v1 through a client: only the v1 `CohereClient` (which also has `v2`) has it.
+    if (typeof client.v2?.rerank !== "function") {
+      throw new InvalidOptionError(
+        `${OWNER}: \`maxChunksPerDoc\` needs Cohere's v1 endpoint, which the given client (a v2 client such as Bedrock's) does not have. ` +
+          "Drop maxChunksPerDoc (v2 truncates long documents to maxTokensPerDoc instead) or pass a v1 CohereClient.",
+      );
+    }
+    const rerank = client.rerank.bind(client) as unknown as SdkRerank;
     return (req, signal) =>
-      sdkCall(service, () =>
-        client.rerank(
+      sdkCall(() =>
+        rerank(
           {
             model: req.model,
             query: req.query,
@@ -291,7 +357,54 @@ export class CohereRerank extends BaseDocumentCompressor {
         ),
       );
   }
+
+  #headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.#apiKey ?? ""}`, "x-client-name": CLIENT_NAME };
+  }
+
+  #httpV2(): Sender {
+    const url = `${this.#requestBase}/v2/rerank`;
+    return (req, signal) =>
+      postJson(
+        url,
+        {
+          model: req.model,
+          query: req.query,
+          documents: req.documents,
+          top_n: req.topN,
+          ...(this.maxTokensPerDoc !== undefined ? { max_tokens_per_doc: this.maxTokensPerDoc } : {}),
+          ...(this.priority !== undefined ? { priority: this.priority } : {}),
+        },
+        this.#headers(),
+        signal,
+      );
+  }
+
+  #httpV1(): Sender {
+    const url = `${this.#requestBase}/v1/rerank`;
+    return (req, signal) =>
+      postJson(
+        url,
+        {
+          model: req.model,
+          query: req.query,
+          documents: req.documents,
+          top_n: req.topN,
+          return_documents: false,
+          ...(req.maxChunksPerDoc !== undefined ? { max_chunks_per_doc: req.maxChunksPerDoc } : {}),
+        },
+        this.#headers(),
+        signal,
+      );
+  }
+
+  #requestOptions(signal: AbortSignal) {
+    // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
+    return { abortSignal: signal, maxRetries: 0, timeoutInSeconds: this.retryPolicy.timeoutMs / 1000 + 1 };
+  }
 }
+
+type SdkRerank = (request: Record<string, unknown>, requestOptions: Record<string, unknown>) => Promise<unknown>;
 
 interface SendRequest {
   model: string;
@@ -304,6 +417,42 @@ type Sender = (request: SendRequest, signal: AbortSignal) => Promise<unknown>;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function envKey(): string | undefined {
+  return nonEmpty(getEnvironmentVariable("COHERE_API_KEY")) ?? nonEmpty(getEnvironmentVariable("CO_API_KEY"));
+}
+
+/** The base URL checked: public form without credentials, request form as given. */
+function parseBaseUrl(value: unknown): { public: string; request: string } | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^https?:\/\//i.test(value)) {
+    const shown = typeof value === "string" ? JSON.stringify(value.replace(/\/\/[^/@]*@/, "//[credentials]@").slice(0, 80)) : typeof value;
+    throw new InvalidOptionError(`${OWNER}: \`baseUrl\` must be an http(s) URL such as "https://api.cohere.com", got ${shown}.`);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidOptionError(`${OWNER}: \`baseUrl\` is not a valid URL.`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    // fetch refuses URLs with credentials, and Cohere authenticates with the bearer key: say so without echoing them.
+    throw new InvalidOptionError(
+      `${OWNER}: \`baseUrl\` contains credentials (user:password@${url.host}); fetch cannot send them that way. ` +
+        "Pass the key as `apiKey`, or a prebuilt `client` with its own headers.",
+    );
+  }
+  const publicUrl = withoutCredentials(url);
+  // Keep the caller's spelling (no trailing slash added by URL) for the public field.
+  return { public: value.endsWith("/") ? publicUrl : publicUrl.replace(/\/$/, ""), request: value };
+}
+
+function checkQuery(query: unknown): void {
+  if (typeof query !== "string") throw new InvalidOptionError(`${OWNER}: the query must be a string, got ${query === null ? "null" : typeof query}.`);
+  if (query.trim() === "") {
+    throw new InvalidOptionError(`${OWNER}: the query must be a non-empty string (Cohere rejects an empty one), got ${JSON.stringify(query)}.`);
+  }
 }
 
 function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
@@ -333,54 +482,48 @@ function checkVersionFields(
 
 /** The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does). */
 function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>): string[] {
-  if (!Array.isArray(documents)) throw new RerankError(`${OWNER}: \`documents\` must be an array.`);
+  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: \`documents\` must be an array of Documents or strings.`);
   return documents.map((doc, i) => {
     const text = typeof doc === "string" ? doc : (doc as { pageContent?: unknown } | null)?.pageContent;
     if (typeof text !== "string") {
-      throw new RerankError(`${OWNER}: document ${i} has no string \`pageContent\` (got ${text === undefined ? "undefined" : typeof text}); pass Documents or strings.`);
+      throw new InvalidOptionError(`${OWNER}: document ${i} has no string \`pageContent\` (got ${text === undefined ? "undefined" : typeof text}); pass Documents or strings.`);
     }
     return text;
   });
 }
 
-/** Calls the SDK and turns its errors into attempt failures the retry loop understands. */
-async function sdkCall(service: string, call: () => Promise<unknown>): Promise<unknown> {
+/**
+ * Calls a cohere-ai client and turns its errors into attempt failures the retry loop understands. The SDK's own
+ * errors are read by their public fields only (`statusCode`, `body`, `rawResponse`); anything else it throws
+ * (e.g. a ParseError whose message quotes the response body, which may echo the key) becomes a plain
+ * "invalid response", never its message and never as a cause.
+ */
+async function sdkCall(call: () => Promise<unknown>): Promise<unknown> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof CohereTimeoutError) throw new AttemptFailure("timeout");
-    if (error instanceof CohereError) {
-      const status = error.statusCode;
-      if (typeof status === "number" && status > 0 && status !== 499) {
-        const headers = (error.rawResponse as { headers?: { get?(name: string): string | null } } | undefined)?.headers;
-        const retryAfterMs = parseRetryAfter(headers?.get?.("retry-after"));
-        const serverMessage = serverMessageOf(error.body);
-        throw new AttemptFailure("status", {
-          status,
-          ...(serverMessage !== undefined ? { serverMessage } : {}),
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        });
-      }
-      // No status: the SDK saw no HTTP answer (or an abort, which the retry loop recognises by its signal).
-      throw new AttemptFailure("network", { reason: error.message.split("\n")[0] ?? "network error" });
+    if (!(error instanceof Error)) throw new AttemptFailure("invalid-response", { reason: "the client threw a non-error value" });
+    if (error.name === "AbortError") throw error;
+    if (error.constructor.name === "CohereTimeoutError") throw new AttemptFailure("timeout");
+    const { statusCode, body, rawResponse } = error as Error & { statusCode?: unknown; body?: unknown; rawResponse?: { headers?: { get?(name: string): string | null } } };
+    if (typeof statusCode === "number" && statusCode > 0 && statusCode !== 499) {
+      const retryAfterMs = parseRetryAfter(rawResponse?.headers?.get?.("retry-after"));
+      const serverMessage = serverMessageOf(body);
+      throw new AttemptFailure("status", {
+        status: statusCode,
+        ...(serverMessage !== undefined ? { serverMessage } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
     }
-    throw error;
+    if (error.constructor.name === "CohereError") {
+      // No status: the SDK saw no HTTP answer (or an abort, which the retry loop recognises by its signal).
+      throw new AttemptFailure("network", { reason: "the client could not reach the server" });
+    }
+    throw new AttemptFailure("invalid-response", { reason: `the client could not read the response (${error.constructor.name})` });
   }
 }
 
-/** The SDK keeps only `error.message` of a failed fetch ("fetch failed"); this puts the low-level cause in it. */
-const describedFetch: typeof fetch = async (input, init) => {
-  try {
-    return await fetch(input, init);
-  } catch (error) {
-    if (error instanceof Error && error.name !== "AbortError" && error.cause instanceof Error) {
-      throw new TypeError(fetchErrorReason(error), { cause: error.cause });
-    }
-    throw error;
-  }
-};
-
-/** Checks a Cohere-shaped body and returns its results with indices local to the batch. */
+/** Checks a Cohere-shaped body (snake_case over HTTP, camelCase from the SDK) and returns batch-local results. */
 function readResults(body: unknown, count: number, wanted: number): RerankResult[] {
   const record = body as { ok?: unknown; error?: { reason?: unknown }; results?: unknown } | null | undefined;
   // The SDK hands a 200 whose body is not JSON over as `{ ok: false, error: { reason: "non-json" } }`.
@@ -394,8 +537,8 @@ function readResults(body: unknown, count: number, wanted: number): RerankResult
     if (item === null || typeof item !== "object") {
       throw new AttemptFailure("invalid-response", { reason: `result ${i} is not an object` });
     }
-    const { index, relevanceScore } = item as { index?: unknown; relevanceScore?: unknown };
-    return { index: index as number, relevanceScore: relevanceScore as number };
+    const { index, relevance_score, relevanceScore } = item as { index?: unknown; relevance_score?: unknown; relevanceScore?: unknown };
+    return { index: index as number, relevanceScore: (relevance_score ?? relevanceScore) as number };
   });
   try {
     validateRerankResults(results, count, "the server");

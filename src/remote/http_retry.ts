@@ -20,6 +20,11 @@ export class RemoteRerankError extends RerankError {
   readonly attempts: number;
   readonly retried: boolean;
 
+  /** The same as `status`, under the name cohere-ai's `CohereError` uses (for code migrating from it). */
+  get statusCode(): number | undefined {
+    return this.status;
+  }
+
   constructor(
     message: string,
     fields: { service: string; kind: RemoteFailureKind; status?: number; serverMessage?: string; attempts: number },

@@ -60,10 +60,15 @@ export async function importTransformers(): Promise<Transformers> {
   try {
     return await import("@huggingface/transformers");
   } catch (error) {
-    throw new MissingDependencyError(
-      "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
-      { cause: error },
-    );
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+      throw new MissingDependencyError(
+        "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
+        { cause: error },
+      );
+    }
+    // Installed but broken (e.g. onnxruntime's native library failed to load): say so, not "not installed".
+    throw new RerankError(`@huggingface/transformers is installed but failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
 }
 

@@ -1,13 +1,14 @@
-import { InvalidOptionError } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import type { TextPair } from "./cross_encoder.js";
 
-/** What the pair encoder needs from a transformers.js tokenizer (structural, so tests can build one from JSON). */
+/** What the pair encoder needs from a transformers.js tokenizer (v3 or v4): its public `encode` and pair call. */
 export interface PairTokenizer {
   encode(text: string, options: { add_special_tokens: boolean }): number[];
-  post_processor:
-    | ((a: string[], b: string[] | null, options: { add_special_tokens: boolean }) => { tokens: string[]; token_type_ids?: number[] })
-    | null;
-  model: { convert_tokens_to_ids(tokens: string[]): number[] };
+  /** The tokenizer's own encoding of a (text, text_pair) pair, special tokens included, as plain arrays. */
+  (
+    text: string,
+    options: { text_pair: string; add_special_tokens: true; return_tensor: false; return_token_type_ids: true; padding: false; truncation: false },
+  ): { input_ids: number[]; token_type_ids?: number[] };
   pad_token_id?: number | null;
 }
 
@@ -33,40 +34,66 @@ export interface EncodedPair {
   tokenTypeIds: number[];
 }
 
-const SENTINEL_A = "\u0000query";
-const SENTINEL_B = "\u0000document";
+// Probe texts whose ids are located in the tokenizer's own pair encoding. Several candidates, because a tiny or
+// unusual vocabulary may map a word to the unknown token (and then A and B could not be told apart).
+const PROBES: readonly (readonly [string, string])[] = [
+  ["query", "document"],
+  ["a", "b"],
+  ["1", "2"],
+  ["x", "y"],
+];
+
+function indexOfRun(haystack: readonly number[], needle: readonly number[], from: number): number {
+  outer: for (let i = from; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 /**
- * Reads the tokenizer's own pair template by post-processing two sentinel tokens, so BERT, XLM-R (BGE) and any
- * TemplateProcessing tokenizer get their exact special tokens and type ids without a per-model table.
+ * Reads the tokenizer's pair template from its public pair encoding: two probe texts are encoded as a pair, and
+ * whatever surrounds their ids is the template. BERT, XLM-R (BGE) and any TemplateProcessing tokenizer get their
+ * exact special tokens and type ids without a per-model table, and without reading tokenizer internals (which
+ * transformers.js 4 no longer exposes).
  */
 export function pairTemplate(tokenizer: PairTokenizer, options: { typeVocabSize?: number } = {}): PairTemplate {
-  if (!tokenizer.post_processor) {
-    const empty = { ids: [], types: [] };
-    return { prefix: empty, middle: empty, suffix: empty, typeA: 0, typeB: 0, specialCount: 0 };
-  }
-  const { tokens, token_type_ids } = tokenizer.post_processor([SENTINEL_A], [SENTINEL_B], { add_special_tokens: true });
   // Models with one token type (XLM-R: type_vocab_size 1) must see type 0 everywhere, whatever the tokenizer says.
   const oneType = options.typeVocabSize !== undefined && options.typeVocabSize <= 1;
-  const types = token_type_ids && !oneType ? token_type_ids : tokens.map(() => 0);
-  const a = tokens.indexOf(SENTINEL_A);
-  const b = tokens.indexOf(SENTINEL_B);
-  if (a < 0 || b < a) throw new Error("The tokenizer's post-processor does not place the query before the document.");
-  const segment = (from: number, to: number): Segment => ({
-    ids: tokenizer.model.convert_tokens_to_ids(tokens.slice(from, to)),
-    types: types.slice(from, to),
-  });
-  const prefix = segment(0, a);
-  const middle = segment(a + 1, b);
-  const suffix = segment(b + 1, tokens.length);
-  return {
-    prefix,
-    middle,
-    suffix,
-    typeA: types[a] ?? 0,
-    typeB: types[b] ?? 0,
-    specialCount: prefix.ids.length + middle.ids.length + suffix.ids.length,
-  };
+  for (const [textA, textB] of PROBES) {
+    const idsA = tokenizer.encode(textA, { add_special_tokens: false });
+    const idsB = tokenizer.encode(textB, { add_special_tokens: false });
+    if (idsA.length === 0 || idsB.length === 0 || idsA.join() === idsB.join()) continue;
+    const pair = tokenizer(textA, {
+      text_pair: textB,
+      add_special_tokens: true,
+      return_tensor: false,
+      return_token_type_ids: true,
+      padding: false,
+      truncation: false,
+    });
+    const ids = Array.from(pair.input_ids, Number);
+    const types = pair.token_type_ids && !oneType ? Array.from(pair.token_type_ids, Number) : ids.map(() => 0);
+    const a = indexOfRun(ids, idsA, 0);
+    const b = a < 0 ? -1 : indexOfRun(ids, idsB, a + idsA.length);
+    if (a < 0 || b < 0) continue;
+    const segment = (from: number, to: number): Segment => ({ ids: ids.slice(from, to), types: types.slice(from, to) });
+    const prefix = segment(0, a);
+    const middle = segment(a + idsA.length, b);
+    const suffix = segment(b + idsB.length, ids.length);
+    return {
+      prefix,
+      middle,
+      suffix,
+      typeA: types[a] ?? 0,
+      typeB: types[b] ?? 0,
+      specialCount: prefix.ids.length + middle.ids.length + suffix.ids.length,
+    };
+  }
+  throw new RerankError(
+    "Cannot read the tokenizer's pair template: its encoding of a (query, document) pair does not contain the two texts' own tokens in order. " +
+      "A cross-encoder's tokenizer must encode a text pair (tokenizer.json with a pair post-processor).",
+  );
 }
 
 const WHITESPACE_BEFORE = /\s\S*$/;

@@ -86,15 +86,13 @@ describeWithShared("PairEncoder with the real ms-marco-MiniLM-L-6-v2 tokenizer",
 
   it("tokenizes each distinct text once per call", () => {
     const calls: string[] = [];
-    const counting: PairTokenizer = {
-      encode: (text, options) => {
+    const counting = Object.assign((text: string, options: never) => tokenizer(text, options), {
+      encode: (text: string, options: { add_special_tokens: boolean }) => {
         calls.push(text);
         return tokenizer.encode(text, options);
       },
-      post_processor: tokenizer.post_processor as PairTokenizer["post_processor"],
-      model: tokenizer.model as PairTokenizer["model"],
-    };
-    const encoder = new PairEncoder(counting, { maxLength: 128, maxQueryLength: 96 });
+    }) as unknown as PairTokenizer;
+    const encoder = new PairEncoder(counting, { maxLength: 128, maxQueryLength: 96 }, pairTemplate(tokenizer));
     encoder.encodePairs([
       ["q", "doc one"],
       ["q", "doc two"],

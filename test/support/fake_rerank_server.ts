@@ -26,7 +26,9 @@ export type Fault =
   | { kind: "missing-score" }
   /** A misconfigured server: logits where 0–1 scores were asked for. */
   | { kind: "scores-as-logits" }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** A 200 whose body is exactly this JSON value, whatever was asked (a hostile or broken server). */
+  | { kind: "body"; json: unknown };
 
 export interface RecordedRequest {
   path: string;
@@ -381,6 +383,7 @@ export class FakeRerankServer {
       const results = route.results(payload);
       const count = path === "/rerank" ? ((body as Body).texts as unknown[]).length : ((body as Body).documents as unknown[]).length;
       if (fault.kind === "malformed-json") return send(200, JSON.stringify(payload).slice(0, 25));
+      if (fault.kind === "body") return send(200, JSON.stringify(fault.json));
       if (fault.kind === "index-out-of-range" && results[0]) results[0].index = count;
       if (fault.kind === "duplicate-index" && results[0] && results[1]) results[1].index = results[0].index;
       if (fault.kind === "missing-score" && results[0]) delete results[0][route.scoreField];
