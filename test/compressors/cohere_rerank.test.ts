@@ -5,7 +5,9 @@ import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { CohereClient, CohereClientV2 } from "cohere-ai";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { CohereRerank } from "../../src/compressors/cohere_rerank.js";
+import { RelevanceThresholdFilter } from "../../src/compressors/relevance_threshold_filter.js";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { useFakeRerankServer, overlapScore } from "../support/fake_rerank_server.js";
 
@@ -160,6 +162,18 @@ describe("CohereRerank as a drop-in for @langchain/cohere", () => {
       { index: 2, relevanceScore: overlapScore(QUERY, "united states capital") },
     ]);
     expect((fake.requests[2]!.body as { model: string }).model).toBe("rerank-v3.5");
+  });
+
+  it("@langchain/cohere's own CohereRerank works wherever ours takes a compressor (RelevanceThresholdFilter, a pipeline)", async () => {
+    const theirs = new LangChainCohereRerank({ model: "rerank-v3.5", topN: 4, client: new CohereClient({ token: KEY, baseUrl: fake.url }) });
+    const filter = new RelevanceThresholdFilter({ reranker: theirs, threshold: 0.5 });
+    const out = await filter.compressDocuments(makeDocs(), QUERY);
+    const expected = expectedOrder(QUERY, TEXTS).slice(0, 4).filter((e) => e.relevanceScore >= 0.5);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(out.map((d) => d.pageContent)).toEqual(expected.map((e) => TEXTS[e.index]));
+    const pipeline = new DocumentCompressorPipeline({ transformers: [theirs, new RelevanceThresholdFilter({ topN: 1 })] });
+    const top = await pipeline.compressDocuments(makeDocs(), QUERY);
+    expect(top.map((d) => d.pageContent)).toEqual([TEXTS[expected[0]!.index]]);
   });
 
   it("compressDocuments keeps theirs' order and scores but, unlike theirs, leaves the caller's documents alone", async () => {

@@ -30,5 +30,11 @@ describe("npm run demo", () => {
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('Cannot load "Xenova/bge-reranker-base"');
     expect(error.stderr).toContain("npm run demo -- --model /path/to/bge-reranker-base");
+    // …and a way forward that works here: the fixture it names runs, labelled as random weights.
+    const offered = /npm run demo -- --model (\S+)\s+# a tiny fixture/.exec(error.stderr);
+    expect(offered).not.toBeNull();
+    expect(error.stderr).toMatch(/RANDOM-weight models \(their scores and order mean nothing\)/);
+    const { stdout } = await demo(["--model", offered![1]!, "--offline", "--cache-dir", cacheDir]);
+    expect(stdout).toContain("RANDOM weights");
   });
 });

@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_RERANKER } from "../support/fixtures.js";
+import { PROJECT_DIR } from "../support/shared.js";
+
+// The package as npm users receive it: `npm pack`, then the tarball installed into a fresh project with
+// @langchain/core alone. What that install pulls in, what the root import loads and costs, and whether the
+// README's Quick start runs there are all part of the product.
+
+const exec = promisify(execFile);
+const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
+const version = (name: string) => (JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+const HEAVY = /node_modules\/(cohere-ai|@aws-sdk|vega[^/]*|d3[^/]*|cli-progress|@huggingface|onnxruntime[^/]*)(\/|$)/;
+
+let project: string;
+const npm = (args: string[]) =>
+  exec(NPM, [...args, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: project,
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+const node = (args: string[]) => exec(process.execPath, args, { cwd: project, maxBuffer: 16 * 1024 * 1024 });
+
+beforeAll(async () => {
+  if (!existsSync(join(PROJECT_DIR, "dist", "index.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does) before this suite.");
+  project = mkdtempSync(join(tmpdir(), "langchain-rerank-install-"));
+  const { stdout } = await exec(NPM, ["pack", "--pack-destination", project, "--loglevel=error"], { cwd: PROJECT_DIR });
+  const tarball = join(project, stdout.trim().split("\n").at(-1)!);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "fresh-project", private: true, type: "module" }));
+  writeFileSync(join(project, ".npmrc"), "onnxruntime-node-install-cuda=skip\n");
+  await npm(["install", tarball, `@langchain/core@${version("@langchain/core")}`]);
+}, 600_000);
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe("npm install langchain-rerank @langchain/core, in a fresh project", () => {
+  it("installs none of cohere-ai, @aws-sdk, vega, d3, nor the optional transformers.js", async () => {
+    const { stdout } = await npm(["ls", "--all", "--parseable"]);
+    const paths = stdout.split("\n").filter(Boolean);
+    expect(paths.some((p) => p.endsWith("node_modules/langchain-rerank"))).toBe(true);
+    expect(paths.filter((p) => HEAVY.test(p) && !/cli-progress/.test(p))).toEqual([]);
+  });
+
+  it("ships a LICENSE, the README and the docs it links to", () => {
+    const installed = join(project, "node_modules", "langchain-rerank");
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toMatch(/MIT License/);
+    const readme = readFileSync(join(installed, "README.md"), "utf8");
+    const links = [...readme.matchAll(/\]\((?!https?:|#)([^)#]+)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) expect(existsSync(join(installed, link)), link).toBe(true);
+  });
+
+  it("the root import loads no SDK, chart, progress bar, transformers.js, onnxruntime nor Node built-in", async () => {
+    // A resolve hook records every module the import resolves, and which module asked for it.
+    writeFileSync(
+      join(project, "record.mjs"),
+      `import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(\`
+  import { appendFileSync } from "node:fs";
+  export async function resolve(specifier, context, next) {
+    const result = await next(specifier, context);
+    appendFileSync(${JSON.stringify(join(project, "resolved.txt"))}, (context.parentURL ?? "") + " -> " + result.url + "\\\\n");
+    return result;
+  }\`));`,
+    );
+    await node(["--import", "./record.mjs", "--input-type=module", "-e", 'await import("langchain-rerank");']);
+    const lines = readFileSync(join(project, "resolved.txt"), "utf8").trim().split("\n");
+    expect(lines.some((l) => l.includes("/node_modules/langchain-rerank/dist/index.js"))).toBe(true);
+    expect(lines.filter((l) => HEAVY.test(l.split(" -> ")[1]!))).toEqual([]);
+    const ours = lines.filter((l) => l.split(" -> ")[0]!.includes("/node_modules/langchain-rerank/"));
+    expect(ours.filter((l) => /-> node:/.test(l))).toEqual([]);
+  });
+
+  it("the root import costs at most 100 ms over @langchain/core's document compressors (medians, interleaved)", async () => {
+    const time = async (specifier: string) => {
+      const { stdout } = await node([
+        "--input-type=module",
+        "-e",
+        `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t);`,
+      ]);
+      return Number(stdout.trim());
+    };
+    const ours: number[] = [];
+    const core: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      core.push(await time("@langchain/core/retrievers/document_compressors"));
+      ours.push(await time("langchain-rerank"));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`root import: ${median(ours).toFixed(1)} ms; @langchain/core document compressors: ${median(core).toFixed(1)} ms`);
+    expect(median(ours) - median(core)).toBeLessThanOrEqual(100);
+  });
+
+  it("the README's Quick start runs there as pasted, on a local model folder", async () => {
+    await npm(["install", `@huggingface/transformers@${version("@huggingface/transformers")}`, `@langchain/classic@${version("@langchain/classic")}`]);
+    const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+    const install = /```bash\n(npm install langchain-rerank[^\n]*)\n```/.exec(readme);
+    expect(install, "the README's first code block is the npm install line").not.toBeNull();
+    expect(readme.indexOf("```")).toBe(install!.index);
+    const quickStart = /```(?:js|ts|javascript|typescript)\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(quickStart).toContain('"Xenova/bge-reranker-base"');
+    // The hub is unreachable here: the same code on a local folder (random weights: the order means nothing).
+    writeFileSync(join(project, "quick-start.mjs"), quickStart.replaceAll('"Xenova/bge-reranker-base"', JSON.stringify(FIXTURE_RERANKER)));
+    const { stdout } = await node(["quick-start.mjs"]);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^0\.\d{3} \d+ \S/);
+  });
+});
