@@ -5,7 +5,7 @@ import type { Qrels } from "./metrics.js";
 import { loadQrels } from "./trec.js";
 
 // A BEIR folder: corpus.jsonl ({"_id","title","text"}), queries.jsonl ({"_id","text"}), qrels/<split>.tsv.
-// The TREC DL folders in ../shared use the same layout, with qrels also as qrels/<split>.trec.txt.
+// The TREC DL collections prepared for this project use the same layout, with qrels also as qrels/<split>.trec.txt.
 
 export interface CorpusDocument {
   title: string;

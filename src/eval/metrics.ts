@@ -1,6 +1,6 @@
 import { InvalidOptionError } from "../errors.js";
 
-// IR metrics with trec_eval semantics (REFERENCE §7), so figures computed here match published tables:
+// IR metrics with trec_eval semantics, so figures computed here match published tables:
 // - a run is ranked by score descending, ties broken by document id descending (byte order, as strcmp);
 // - unjudged documents are non-relevant;
 // - nDCG uses the graded label as gain (not 2^label − 1) and an ideal built from every judged document with

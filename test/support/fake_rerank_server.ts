@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A local stand-in for rerank APIs, on 127.0.0.1 and an ephemeral port, faithful to their documented request
- * validation and response shapes (see docs/cohere-and-servers.md and REFERENCE §4–5):
+ * validation and response shapes (see docs/cohere-and-servers.md):
  *
  * - `POST /v2/rerank` Cohere v2, `POST /v1/rerank` Cohere v1 (legacy),
  * - `POST /rerank` Hugging Face Text Embeddings Inference (`texts`, bare-array response, client batch limit),
