@@ -333,6 +333,16 @@ describe("LLMListwiseReranker", () => {
     expect(model.calls).toHaveLength(1);
   });
 
+  it("passes the AbortSignal to the model call, so a hanging request is abandoned", async () => {
+    const controller = new AbortController();
+    const hanging = new FakeRankingChatModel(() => {
+      setTimeout(() => controller.abort(new Error("user cancelled")), 10);
+      return new Promise<AIMessage>(() => {});
+    });
+    await expect(new LLMListwiseReranker({ llm: hanging }).rank(docs(FIVE), QUERY, { signal: controller.signal })).rejects.toThrow("user cancelled");
+    expect(hanging.calls).toHaveLength(1);
+  });
+
   it("needs no model call for zero or one document; an empty query is an error", async () => {
     const model = new FakeRankingChatModel(byNumber);
     const reranker = new LLMListwiseReranker({ llm: model });
