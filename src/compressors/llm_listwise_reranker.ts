@@ -7,7 +7,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
-import { DEFAULT_RANK_KEY } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 /** Metadata key for the 1-based position in the model's ranking (1 = judged most relevant). Not a score. */
@@ -225,7 +225,7 @@ function isPromptTemplate(prompt: unknown): prompt is BasePromptTemplate {
  *
  * Returns new Documents, best first, cut to `topN`, with `metadata.listwiseRank` (1-based position in the model's
  * ranking; an order, not a relevance score) and `metadata.retrievalRank` (1-based first-stage position, kept if
- * already set).
+ * already set). A `relevanceScore` left by an earlier reranking stage is removed: it no longer describes the order.
  *
  * @example
  * ```typescript
@@ -432,9 +432,11 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       if (doc === undefined) throw new RerankError(`${OWNER}: no input document at index ${index}.`);
       const firstStage = doc.metadata?.[this.rankKey];
       const retrievalRank = typeof firstStage === "number" && Number.isInteger(firstStage) && firstStage >= 1 ? firstStage : index + 1;
+      // An earlier stage's relevanceScore no longer describes this order (and this stage has no score): drop it.
+      const { [DEFAULT_SCORE_KEY]: _stale, ...metadata } = doc.metadata ?? {};
       return new Document({
         pageContent: doc.pageContent,
-        metadata: { ...doc.metadata, [this.rankKey]: retrievalRank, [this.listwiseRankKey]: position + 1 },
+        metadata: { ...metadata, [this.rankKey]: retrievalRank, [this.listwiseRankKey]: position + 1 },
         ...(doc.id !== undefined ? { id: doc.id } : {}),
       });
     });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { Document } from "@langchain/core/documents";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -10,7 +11,7 @@ import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collect
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
 import { slidingWindows } from "../../src/compressors/llm_listwise_reranker.js";
-import { InvalidOptionError, LLMListwiseRerank, LLMListwiseReranker, RerankError } from "../../src/index.js";
+import { CrossEncoderReranker, InvalidOptionError, LLMListwiseRerank, LLMListwiseReranker, RerankError } from "../../src/index.js";
 
 const QUERY = "who is steve?";
 
@@ -244,6 +245,7 @@ describe("LLMListwiseReranker", () => {
       [0, 11],
     ]);
     expect(slidingWindows(20, 20, 10)).toEqual([[0, 20]]);
+    expect(slidingWindows(100, 20, 10)).toHaveLength(9);
     expect(slidingWindows(0, 20, 10)).toEqual([]);
     const model = new FakeRankingChatModel(byNumber);
     const numbers = permutation(23, 7);
@@ -273,6 +275,21 @@ describe("LLMListwiseReranker", () => {
     );
     expect(custom[0]!.metadata).toMatchObject({ firstStage: 2, llmRank: 1 });
     expect(custom[0]!.metadata).not.toHaveProperty("listwiseRank");
+  });
+
+  it("as the second stage of a DocumentCompressorPipeline: first-stage rank kept, the first reranker's score not passed off as its own", async () => {
+    const numbers = permutation(12, 5);
+    const input = docs(numbers.map((n) => `value ${n}`));
+    // A cheap first stage that keeps the 6 largest values, smallest of them first; the LLM then orders them by value.
+    const first = new CrossEncoderReranker({ model: { score: async (pairs) => pairs.map(([, text]) => Number(text.split(" ")[1])).map((n) => (n > 6 ? 100 - n : 0)) }, topN: 6 });
+    const model = new FakeRankingChatModel(byNumber);
+    const pipeline = new DocumentCompressorPipeline({ transformers: [first, new LLMListwiseReranker({ llm: model, topN: 3 })] });
+    const out = await pipeline.compressDocuments(input, QUERY);
+    expect(shownDocuments(model.calls[0]!).map((d) => d.text)).toEqual([7, 8, 9, 10, 11, 12].map((n) => `value ${n}`));
+    expect(out.map((d) => d.pageContent)).toEqual(["value 12", "value 11", "value 10"]);
+    expect(out.map((d) => d.metadata.retrievalRank)).toEqual([12, 11, 10].map((n) => numbers.indexOf(n) + 1));
+    expect(out.map((d) => d.metadata.listwiseRank)).toEqual([1, 2, 3]);
+    out.forEach((d) => expect(d.metadata).not.toHaveProperty("relevanceScore"));
   });
 
   it("takes a ChatPromptTemplate or a prompt function, and a documentText function", async () => {
