@@ -181,6 +181,15 @@ function answerIds(answer: unknown): unknown[] | undefined {
   if (answer !== null && typeof answer === "object") {
     const ids = (answer as Record<string, unknown>)[IDS_KEY];
     if (Array.isArray(ids)) return ids;
+    // Some models send the list as a JSON string ("[2, 0, 1]").
+    if (typeof ids === "string" && /^\s*\[[\s\S]*\]\s*$/.test(ids)) {
+      try {
+        const parsed: unknown = JSON.parse(ids);
+        if (Array.isArray(parsed)) return parsed;
+      } catch {
+        // not JSON: unusable, reported by the caller
+      }
+    }
   }
   return undefined;
 }
@@ -274,6 +283,16 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     }
     if (fields.prompt !== undefined && !isPromptTemplate(fields.prompt) && typeof fields.prompt !== "function") {
       throw new InvalidOptionError(`${OWNER}: \`prompt\` must be a prompt template (e.g. ChatPromptTemplate) or a function returning the model's input.`);
+    }
+    if (isPromptTemplate(fields.prompt) && Array.isArray(fields.prompt.inputVariables)) {
+      const variables = fields.prompt.inputVariables as string[];
+      const unknown = variables.filter((name) => name !== "context" && name !== "query");
+      if (!variables.includes("context") || unknown.length > 0) {
+        throw new InvalidOptionError(
+          `${OWNER}: a \`prompt\` template is filled with {context} (the documents and their ids) and {query}; it must use {context}` +
+            `${unknown.length > 0 ? ` and nothing else, but it also expects ${unknown.map((name) => `{${name}}`).join(", ")}` : ""} (partial() fills other variables).`,
+        );
+      }
     }
     this.prompt = fields.prompt;
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;

@@ -184,6 +184,8 @@ describe("LLMListwiseReranker", () => {
     const model = new FakeListChatModel({ responses: ["Sure! Here is my ranking", '{"ranked_document_ids": [2, 0, 1]}'] });
     const out = await new LLMListwiseReranker({ llm: model }).compressDocuments(docs(FIVE.slice(0, 3)), QUERY);
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual([3, 1, 2]);
+    const stringified = new FakeRankingChatModel(() => toolAnswer("[2, 0]"));
+    expect((await new LLMListwiseReranker({ llm: stringified }).rank(docs(FIVE.slice(0, 3)), QUERY)).order).toEqual([2, 0, 1]);
     const good = new FakeListChatModel({ responses: ["[4, 3]"] });
     const ranking = await new LLMListwiseReranker({ llm: good }).rank(docs(FIVE), QUERY);
     expect(ranking.order).toEqual([4, 3, 0, 1, 2]);
@@ -370,7 +372,7 @@ describe("LLMListwiseReranker", () => {
     await expect(reranker.compressDocuments(docs(FIVE), "  ")).rejects.toThrow(RerankError);
   });
 
-  it("rejects bad options with the option's name", () => {
+  it("rejects bad options with the option's name", async () => {
     const llm = new FakeRankingChatModel(byNumber);
     expect(() => new LLMListwiseReranker({} as never)).toThrow(/`llm` must be a LangChain chat model/);
     expect(() => new LLMListwiseReranker({ llm: { invoke() {} } } as never)).toThrow(InvalidOptionError);
@@ -378,6 +380,11 @@ describe("LLMListwiseReranker", () => {
     expect(() => new LLMListwiseReranker({ llm, windowSize: 1 })).toThrow(/`windowSize` must be at least 2/);
     expect(() => new LLMListwiseReranker({ llm, windowSize: 10, stepSize: 10 })).toThrow(/`stepSize` \(10\) must be smaller than `windowSize` \(10\)/);
     expect(() => new LLMListwiseReranker({ llm, prompt: "rank these" as never })).toThrow(/`prompt` must be a prompt template/);
+    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{query}"]]) })).toThrow(/it must use \{context\}/);
+    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{context} {query} {domain}"]]) })).toThrow(/also expects \{domain\}/);
+    const partial = ChatPromptTemplate.fromMessages([["human", "{domain}: {context} {query}"]]);
+    const filled = await partial.partial({ domain: "law" });
+    expect(() => new LLMListwiseReranker({ llm, prompt: filled })).not.toThrow();
     expect(new LLMListwiseReranker({ llm, windowSize: 8 }).stepSize).toBe(4);
     expect(new LLMListwiseReranker({ llm })).toMatchObject({ topN: 3, windowSize: 20, stepSize: 10, rankKey: "retrievalRank", listwiseRankKey: "listwiseRank" });
 
