@@ -178,6 +178,11 @@ describe("LLMListwiseReranker", () => {
     expect(windows).toHaveLength(1);
     expect(windows[0]).toMatchObject({ start: 0, end: 5, attempts: 2, outcome: "fallback" });
     expect(windows[0].errors[1]).toMatch(/no ranked_document_ids list/);
+    const garbage = new FakeListChatModel({ responses: ["I cannot rank these.", "Still no."] });
+    const ranking = await new LLMListwiseReranker({ llm: garbage }).rank(docs(FIVE), QUERY);
+    expect(ranking.order).toEqual([0, 1, 2, 3, 4]);
+    expect(ranking.windows[0]).toMatchObject({ attempts: 2, outcome: "fallback" });
+    expect(ranking.windows[0]!.errors.every((error) => /unparseable answer \(SyntaxError/.test(error))).toBe(true);
   });
 
   it("works with FakeListChatModel's JSON answers, retrying after text that is not JSON", async () => {
