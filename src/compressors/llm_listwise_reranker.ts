@@ -71,9 +71,12 @@ export interface LLMListwiseRerankerArgs {
    * @default doc.pageContent
    */
   documentText?: (document: DocumentInterface) => string;
+  /** Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own). */
+  signal?: AbortSignal;
 }
 
 export interface LLMListwiseRerankerCallOptions {
+  /** Aborts this call (together with the instance's `signal`, if any). */
   signal?: AbortSignal;
   callbacks?: Callbacks;
 }
@@ -257,6 +260,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   readonly rankKey: string;
   readonly listwiseRankKey: string;
   readonly documentText: (document: DocumentInterface) => string;
+  readonly #signal: AbortSignal | undefined;
   private readonly structured: { invoke(input: BaseLanguageModelInput, config?: RunnableConfig): Promise<unknown> };
 
   /** Python LangChain's constructor: `LLMListwiseRerank.from_llm(llm, top_n=3)`. */
@@ -298,6 +302,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     this.listwiseRankKey = checkString(OWNER, "listwiseRankKey", fields.listwiseRankKey) ?? DEFAULT_LISTWISE_RANK_KEY;
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
+    this.#signal = checkSignal(fields.signal);
     try {
       // includeRaw: a parse failure then comes back as `parsed: null` instead of an error indistinguishable from a network failure.
       this.structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
@@ -314,11 +319,13 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
    */
   async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
     checkInput(documents, query);
+    const perCall = checkSignal(options.signal);
+    const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
     return traceCompressorRun(
       OWNER,
       options.callbacks,
       this.traceInputs(documents, query),
-      (runManager) => this.rankWindows(documents, query, runManager, options.signal),
+      (runManager) => this.rankWindows(documents, query, runManager, signal),
       (ranking) => ({ ...ranking }),
     );
   }
@@ -331,7 +338,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       callbacks,
       this.traceInputs(documents, query),
       async (runManager) => {
-        const ranking = await this.rankWindows(documents, query, runManager, undefined);
+        const ranking = await this.rankWindows(documents, query, runManager, this.#signal);
         return { ranking, documents: await this.toDocuments(documents, ranking.order.slice(0, this.topN)) };
       },
       ({ ranking, documents: kept }) => ({
@@ -466,6 +473,11 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
 export const LLMListwiseRerank = LLMListwiseReranker;
 /** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
 export type LLMListwiseRerank = LLMListwiseReranker;
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+  return signal;
+}
 
 function checkInput(documents: readonly DocumentInterface[], query: string): void {
   if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);

@@ -357,6 +357,21 @@ describe("LLMListwiseReranker", () => {
     expect(model.calls).toHaveLength(1);
   });
 
+  it("takes an instance-wide signal for compressDocuments (ContextualCompressionRetriever passes none)", async () => {
+    const controller = new AbortController();
+    const model = new FakeRankingChatModel((messages, call) => {
+      if (call === 1) controller.abort();
+      return byNumber(messages, call);
+    });
+    const reranker = new LLMListwiseReranker({ llm: model, signal: controller.signal });
+    const many = docs(Array.from({ length: 50 }, (_, i) => `value ${i}`));
+    await expect(reranker.compressDocuments(many, QUERY)).rejects.toThrow(/abort/i);
+    expect(model.calls).toHaveLength(2);
+    await expect(reranker.rank(docs(FIVE), QUERY, { signal: new AbortController().signal })).rejects.toThrow(/abort/i);
+    expect(model.calls).toHaveLength(2);
+    expect(() => new LLMListwiseReranker({ llm: model, signal: "stop" as never })).toThrow(/`signal` must be an AbortSignal/);
+  });
+
   it("passes the AbortSignal to the model call, so a hanging request is abandoned", async () => {
     const controller = new AbortController();
     const hanging = new FakeRankingChatModel(() => {
