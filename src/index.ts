@@ -15,6 +15,18 @@ export {
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";
 
 export { CrossEncoderReranker, type CrossEncoderRerankerArgs, type CrossEncoderRerankerCallOptions } from "./compressors/cross_encoder_reranker.js";
+export {
+  DEFAULT_LISTWISE_RANK_KEY,
+  LLMListwiseRerank,
+  LLMListwiseReranker,
+  type LLMListwiseRerankerArgs,
+  type LLMListwiseRerankerCallOptions,
+  type ListwiseChatModel,
+  type ListwisePromptFunction,
+  type ListwisePromptInput,
+  type ListwiseRanking,
+  type ListwiseWindowReport,
+} from "./compressors/llm_listwise_reranker.js";
 export { RelevanceThresholdFilter, type RelevanceThresholdFilterArgs } from "./compressors/relevance_threshold_filter.js";
 export {
   RERANK_SERVER_DIALECTS,

@@ -1,0 +1,487 @@
+import type { CallbackManagerForChainRun, Callbacks } from "@langchain/core/callbacks/manager";
+import type { Document, DocumentInterface } from "@langchain/core/documents";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import type { BasePromptTemplate } from "@langchain/core/prompts";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
+import { traceCompressorRun } from "./tracing.js";
+
+/** Metadata key for the 1-based position in the model's ranking (1 = judged most relevant). Not a score. */
+export const DEFAULT_LISTWISE_RANK_KEY = "listwiseRank";
+
+/** What a prompt receives for one window: the query, the window's documents with the ids the model must answer with, and the context block the default prompt uses. */
+export interface ListwisePromptInput {
+  query: string;
+  /** The window's documents, in their current order; `id` is what the model answers with (0-based within the window). */
+  documents: { id: number; text: string }[];
+  /** The documents formatted as the default prompt shows them (`Document ID: 0` and the text in a fenced block, …). */
+  context: string;
+}
+
+/** A prompt as a function: returns the chat model's input (messages, a string, or a prompt value) for one window. */
+export type ListwisePromptFunction = (input: ListwisePromptInput) => BaseLanguageModelInput | Promise<BaseLanguageModelInput>;
+
+/** A chat model with structured output (`withStructuredOutput`), e.g. `ChatOpenAI`, `ChatAnthropic`, `ChatOllama`. */
+export type ListwiseChatModel = Pick<BaseChatModel, "withStructuredOutput">;
+
+export interface LLMListwiseRerankerArgs {
+  /** The chat model that ranks; it must implement `withStructuredOutput` (tool calling or JSON output). */
+  llm: ListwiseChatModel;
+  /**
+   * Documents to keep, best first.
+   * @default 3 (as Python LangChain's `LLMListwiseRerank`)
+   */
+  topN?: number;
+  /**
+   * Documents shown to the model in one prompt. More candidates than this are ranked with sliding windows from
+   * the bottom of the list up (RankGPT), so the best ones bubble to the top.
+   * @default 20 (RankGPT)
+   */
+  windowSize?: number;
+  /**
+   * How far each window moves up the list; must be smaller than `windowSize` so windows overlap and a document can
+   * travel from the bottom to the top. One pass guarantees the top `windowSize - stepSize` documents.
+   * @default half of windowSize, i.e. 10 for the default window (RankGPT)
+   */
+  stepSize?: number;
+  /**
+   * The prompt: a prompt template (e.g. `ChatPromptTemplate`) with the input variables `context` and `query`, or a
+   * function of {@link ListwisePromptInput}. The model answers through the `RankDocuments` schema either way.
+   * @default a system message with the documents and "Sort the Documents by their relevance to the Query.", then the query (as Python LangChain)
+   */
+  prompt?: BasePromptTemplate | ListwisePromptFunction;
+  /**
+   * Metadata key for the 1-based position in the first stage's list. An existing value is kept, so in a cascade it
+   * stays the position in the original list.
+   * @default "retrievalRank"
+   */
+  rankKey?: string;
+  /**
+   * Metadata key for the 1-based position in the model's final ranking. A listwise model gives an order, not a
+   * relevance score, so no `relevanceScore` is written.
+   * @default "listwiseRank"
+   */
+  listwiseRankKey?: string;
+  /**
+   * The text of a document shown to the model.
+   * @default doc.pageContent
+   */
+  documentText?: (document: DocumentInterface) => string;
+  /** Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own). */
+  signal?: AbortSignal;
+}
+
+export interface LLMListwiseRerankerCallOptions {
+  /** Aborts this call (together with the instance's `signal`, if any). */
+  signal?: AbortSignal;
+  callbacks?: Callbacks;
+}
+
+/** What happened in one window; ids are the window-relative ids the model saw. */
+export interface ListwiseWindowReport {
+  /** 0-based positions in the working list covered by this window: `[start, end)`. */
+  start: number;
+  end: number;
+  /** Model calls made for this window: 1, or 2 after an unusable first answer. 0 for a one-document list. */
+  attempts: number;
+  /** `ranked`: the model's order was used (after repairs below); `fallback`: both answers were unusable, the window kept its order. */
+  outcome: "ranked" | "fallback";
+  /** Entries that were not an id of this window (out of range, not an integer), as the model gave them. */
+  invalidIds: unknown[];
+  /** Ids the model repeated; the first occurrence counts. */
+  duplicateIds: number[];
+  /** Ids the model left out; appended after the ranked ones, in their order before this window. */
+  omittedIds: number[];
+  /** Why an answer was unusable (first attempt, and the second if it failed too). */
+  errors: string[];
+}
+
+/** The full ranking: every input document's index, best first, and a report per window in the order they ran. */
+export interface ListwiseRanking {
+  order: number[];
+  windows: ListwiseWindowReport[];
+}
+
+const OWNER = "LLMListwiseReranker";
+const SCHEMA_NAME = "RankDocuments";
+const IDS_KEY = "ranked_document_ids";
+
+// A plain JSON schema, not zod: zod is @langchain/core's dependency, not ours, and every chat model's
+// withStructuredOutput accepts a JSON schema. The answer is validated here whatever the provider enforced.
+const RANK_DOCUMENTS_SCHEMA = {
+  type: "object",
+  description: "Rank the documents by their relevance to the query.",
+  properties: {
+    [IDS_KEY]: {
+      type: "array",
+      items: { type: "integer" },
+      description: "The integer IDs of all the documents, sorted from most to least relevant to the query.",
+    },
+  },
+  required: [IDS_KEY],
+  additionalProperties: false,
+} as const;
+
+const DEFAULT_SYSTEM_TEMPLATE = "{context}\n\nSort the Documents by their relevance to the Query.";
+
+let documentClass: Promise<typeof Document> | undefined;
+function loadDocumentClass(): Promise<typeof Document> {
+  return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
+}
+
+let defaultPrompt: Promise<BasePromptTemplate> | undefined;
+function loadDefaultPrompt(): Promise<BasePromptTemplate> {
+  return (defaultPrompt ??= import("@langchain/core/prompts").then(({ ChatPromptTemplate }) =>
+    ChatPromptTemplate.fromMessages([
+      ["system", DEFAULT_SYSTEM_TEMPLATE],
+      ["human", "{query}"],
+    ]),
+  ));
+}
+
+function formatContext(documents: readonly { id: number; text: string }[]): string {
+  const blocks = documents.map(({ id, text }) => `Document ID: ${id}\n\`\`\`${text}\`\`\`\n\n`);
+  return `${blocks.join("")}Documents = [Document ID: 0, ..., Document ID: ${documents.length - 1}]`;
+}
+
+/** The `[start, end)` windows RankGPT visits: the last `windowSize` first, then up by `stepSize` until the top. */
+export function slidingWindows(count: number, windowSize: number, stepSize: number): [number, number][] {
+  if (count <= windowSize) return count > 0 ? [[0, count]] : [];
+  const windows: [number, number][] = [];
+  for (let end = count, start = count - windowSize; ; end -= stepSize, start -= stepSize) {
+    windows.push([Math.max(start, 0), end]);
+    if (start <= 0) return windows;
+  }
+}
+
+// Errors a structured-output parser throws when the model's text is not the schema. Anything else (network,
+// authentication, abort) is the caller's to see, not a reason to fall back silently.
+function isParseError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { lc_error_code?: unknown }).lc_error_code;
+  return error instanceof SyntaxError || code === "OUTPUT_PARSING_FAILURE" || error.name === "OutputParserException" || error.name === "ZodError";
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error).slice(0, 300);
+}
+
+const ID_STRING = /^\s*\[?\s*(\d+)\s*\]?\s*$/;
+
+/** An answer's entry as a window id, or undefined. Integer strings ("3", "[3]") count: models emit them. */
+function toId(entry: unknown, size: number): number | undefined {
+  const value = typeof entry === "string" && ID_STRING.test(entry) ? Number(ID_STRING.exec(entry)![1]) : entry;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < size ? value : undefined;
+}
+
+/** The id list of a structured-output answer, or undefined when the answer has none. */
+function answerIds(answer: unknown): unknown[] | undefined {
+  if (Array.isArray(answer)) return answer;
+  if (answer !== null && typeof answer === "object") {
+    const ids = (answer as Record<string, unknown>)[IDS_KEY];
+    if (Array.isArray(ids)) return ids;
+    // Some models send the list as a JSON string ("[2, 0, 1]").
+    if (typeof ids === "string" && /^\s*\[[\s\S]*\]\s*$/.test(ids)) {
+      try {
+        const parsed: unknown = JSON.parse(ids);
+        if (Array.isArray(parsed)) return parsed;
+      } catch {
+        // not JSON: unusable, reported by the caller
+      }
+    }
+  }
+  return undefined;
+}
+
+type Repaired = Pick<ListwiseWindowReport, "invalidIds" | "duplicateIds" | "omittedIds"> & { permutation: number[] };
+
+/** Turns the model's id list into a permutation of `0..size-1`: unknown ids dropped, repeats dropped, omissions appended in order. */
+function repairRanking(ids: readonly unknown[], size: number): Repaired {
+  const seen = new Set<number>();
+  const permutation: number[] = [];
+  const invalidIds: unknown[] = [];
+  const duplicateIds: number[] = [];
+  for (const entry of ids) {
+    const id = toId(entry, size);
+    if (id === undefined) invalidIds.push(entry);
+    else if (seen.has(id)) duplicateIds.push(id);
+    else {
+      seen.add(id);
+      permutation.push(id);
+    }
+  }
+  const omittedIds: number[] = [];
+  for (let id = 0; id < size; id++) if (!seen.has(id)) omittedIds.push(id);
+  return { permutation: [...permutation, ...omittedIds], invalidIds, duplicateIds, omittedIds };
+}
+
+function isPromptTemplate(prompt: unknown): prompt is BasePromptTemplate {
+  return typeof prompt === "object" && prompt !== null && typeof (prompt as { invoke?: unknown }).invoke === "function";
+}
+
+/**
+ * Zero-shot listwise reranking with a chat model, as a LangChain document compressor: the model sees the query and
+ * the candidates with ids and answers, through structured output, with the ids sorted by relevance (Python
+ * LangChain's `LLMListwiseRerank`). More candidates than `windowSize` are ranked RankGPT-style with overlapping
+ * windows from the bottom of the list up.
+ *
+ * Every answer is validated: ids that do not exist and repeated ids are dropped, omitted documents are appended in
+ * their previous order, so no candidate is ever lost to a malformed answer. An unusable answer (unparseable, or
+ * without a single valid id) is retried once; if the retry is unusable too, that window keeps its order and the
+ * window report (`rank()`, and the trace's outputs) says so. Errors of the model call itself (network,
+ * authentication, abort) are thrown.
+ *
+ * Returns new Documents, best first, cut to `topN`, with `metadata.listwiseRank` (1-based position in the model's
+ * ranking; an order, not a relevance score) and `metadata.retrievalRank` (1-based first-stage position, kept if
+ * already set). A `relevanceScore` left by an earlier reranking stage is removed: it no longer describes the order.
+ *
+ * @example
+ * ```typescript
+ * import { ChatOpenAI } from "@langchain/openai";
+ * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ * import { LLMListwiseReranker } from "langchain-rerank";
+ *
+ * const reranker = new LLMListwiseReranker({ llm: new ChatOpenAI({ model: "gpt-4o-mini", temperature: 0 }), topN: 3 });
+ * const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker, baseRetriever: vectorStore.asRetriever(20) });
+ * const docs = await retriever.invoke("Who is Steve?");
+ * // docs[0].metadata → { ...original metadata, listwiseRank: 1, retrievalRank: 4 }
+ * ```
+ */
+export class LLMListwiseReranker extends BaseDocumentCompressor {
+  readonly llm: ListwiseChatModel;
+  readonly topN: number;
+  readonly windowSize: number;
+  readonly stepSize: number;
+  readonly prompt: BasePromptTemplate | ListwisePromptFunction | undefined;
+  readonly rankKey: string;
+  readonly listwiseRankKey: string;
+  readonly documentText: (document: DocumentInterface) => string;
+  readonly #signal: AbortSignal | undefined;
+  private readonly structured: { invoke(input: BaseLanguageModelInput, config?: RunnableConfig): Promise<unknown> };
+
+  /** Python LangChain's constructor: `LLMListwiseRerank.from_llm(llm, top_n=3)`. */
+  static fromLLM(llm: ListwiseChatModel, fields: Omit<LLMListwiseRerankerArgs, "llm"> = {}): LLMListwiseReranker {
+    return new LLMListwiseReranker({ ...fields, llm });
+  }
+
+  constructor(fields: LLMListwiseRerankerArgs) {
+    super();
+    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: pass an options object with \`llm\`, a chat model.`);
+    const { llm } = fields;
+    if (llm === null || typeof llm !== "object" || typeof (llm as { withStructuredOutput?: unknown }).withStructuredOutput !== "function") {
+      throw new InvalidOptionError(`${OWNER}: \`llm\` must be a LangChain chat model with structured output (withStructuredOutput), e.g. ChatOpenAI or ChatAnthropic.`);
+    }
+    this.llm = llm;
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
+    this.windowSize = checkPositiveInteger(OWNER, "windowSize", fields.windowSize) ?? 20;
+    if (this.windowSize < 2) throw new InvalidOptionError(`${OWNER}: \`windowSize\` must be at least 2 (documents compared in one prompt), got ${this.windowSize}.`);
+    this.stepSize = checkPositiveInteger(OWNER, "stepSize", fields.stepSize) ?? Math.floor(this.windowSize / 2);
+    if (this.stepSize >= this.windowSize) {
+      throw new InvalidOptionError(
+        `${OWNER}: \`stepSize\` (${this.stepSize}) must be smaller than \`windowSize\` (${this.windowSize}), or the windows do not overlap and a relevant document cannot move up past its window; RankGPT uses 20 and 10.`,
+      );
+    }
+    if (fields.prompt !== undefined && !isPromptTemplate(fields.prompt) && typeof fields.prompt !== "function") {
+      throw new InvalidOptionError(`${OWNER}: \`prompt\` must be a prompt template (e.g. ChatPromptTemplate) or a function returning the model's input.`);
+    }
+    if (isPromptTemplate(fields.prompt) && Array.isArray(fields.prompt.inputVariables)) {
+      const variables = fields.prompt.inputVariables as string[];
+      const unknown = variables.filter((name) => name !== "context" && name !== "query");
+      if (!variables.includes("context") || unknown.length > 0) {
+        throw new InvalidOptionError(
+          `${OWNER}: a \`prompt\` template is filled with {context} (the documents and their ids) and {query}; it must use {context}` +
+            `${unknown.length > 0 ? ` and nothing else, but it also expects ${unknown.map((name) => `{${name}}`).join(", ")}` : ""} (partial() fills other variables).`,
+        );
+      }
+    }
+    this.prompt = fields.prompt;
+    this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
+    this.listwiseRankKey = checkString(OWNER, "listwiseRankKey", fields.listwiseRankKey) ?? DEFAULT_LISTWISE_RANK_KEY;
+    this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
+    this.#signal = checkSignal(fields.signal);
+    try {
+      // includeRaw: a parse failure then comes back as `parsed: null` instead of an error indistinguishable from a network failure.
+      this.structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
+    } catch (error) {
+      throw new InvalidOptionError(`${OWNER}: \`llm\` cannot produce structured output (${describeError(error)}); use a chat model with tool calling or JSON output.`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Ranks all documents and reports each window: `order` holds every input index, best first (not cut to `topN`).
+   * Traced as its own run, like `compressDocuments`.
+   */
+  async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
+    checkInput(documents, query);
+    const perCall = checkSignal(options.signal);
+    const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
+    return traceCompressorRun(
+      OWNER,
+      options.callbacks,
+      this.traceInputs(documents, query),
+      (runManager) => this.rankWindows(documents, query, runManager, signal),
+      (ranking) => ({ ...ranking }),
+    );
+  }
+
+  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+    checkInput(documents, query);
+    if (documents.length === 0) return [];
+    return traceCompressorRun(
+      OWNER,
+      callbacks,
+      this.traceInputs(documents, query),
+      async (runManager) => {
+        const ranking = await this.rankWindows(documents, query, runManager, this.#signal);
+        return { ranking, documents: await this.toDocuments(documents, ranking.order.slice(0, this.topN)) };
+      },
+      ({ ranking, documents: kept }) => ({
+        results: kept.map((document) => ({ [this.rankKey]: document.metadata[this.rankKey], [this.listwiseRankKey]: document.metadata[this.listwiseRankKey] })),
+        windows: ranking.windows,
+      }),
+    ).then(({ documents: kept }) => kept);
+  }
+
+  private traceInputs(documents: readonly DocumentInterface[], query: string): Record<string, unknown> {
+    return { query, documents: documents.length, topN: this.topN, windowSize: this.windowSize, stepSize: this.stepSize };
+  }
+
+  private async rankWindows(
+    documents: readonly DocumentInterface[],
+    query: string,
+    runManager: CallbackManagerForChainRun | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ListwiseRanking> {
+    const texts = documents.map((document, i) => {
+      const text = this.documentText(document);
+      if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+      return text;
+    });
+    const order = documents.map((_, i) => i);
+    const windows: ListwiseWindowReport[] = [];
+    if (documents.length === 1) {
+      windows.push({ start: 0, end: 1, attempts: 0, outcome: "ranked", invalidIds: [], duplicateIds: [], omittedIds: [], errors: [] });
+      return { order, windows };
+    }
+    for (const [start, end] of slidingWindows(documents.length, this.windowSize, this.stepSize)) {
+      const members = order.slice(start, end);
+      const report = await this.rankWindow(
+        query,
+        members.map((index) => texts[index]!),
+        { start, end },
+        runManager,
+        signal,
+      );
+      order.splice(start, members.length, ...report.permutation.map((id) => members[id]!));
+      const { permutation: _permutation, ...rest } = report;
+      windows.push(rest);
+    }
+    return { order, windows };
+  }
+
+  private async rankWindow(
+    query: string,
+    texts: readonly string[],
+    { start, end }: { start: number; end: number },
+    runManager: CallbackManagerForChainRun | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ListwiseWindowReport & { permutation: number[] }> {
+    const input = await this.formatPrompt(query, texts, runManager, signal);
+    const errors: string[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      throwIfAborted(signal);
+      const ids = await this.ask(input, runManager, signal, errors);
+      if (ids === undefined) continue;
+      const repaired = repairRanking(ids, texts.length);
+      if (repaired.omittedIds.length === texts.length) {
+        errors.push(`the answer has no valid document id (got ${JSON.stringify(ids).slice(0, 200)})`);
+        continue;
+      }
+      return { start, end, attempts: attempt, outcome: "ranked", ...repaired, errors };
+    }
+    const keep = texts.map((_, id) => id);
+    return { start, end, attempts: 2, outcome: "fallback", permutation: keep, invalidIds: [], duplicateIds: [], omittedIds: [], errors };
+  }
+
+  /** One model call: the answer's id list, or undefined (with the reason pushed to `errors`) when it cannot be read. */
+  private async ask(
+    input: BaseLanguageModelInput,
+    runManager: CallbackManagerForChainRun | undefined,
+    signal: AbortSignal | undefined,
+    errors: string[],
+  ): Promise<unknown[] | undefined> {
+    let answer: unknown;
+    try {
+      answer = await this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) });
+    } catch (error) {
+      // A model that ignores includeRaw throws its parser's error instead.
+      if (!isParseError(error) || signal?.aborted) throw error;
+      errors.push(`unparseable answer (${describeError(error)})`);
+      return undefined;
+    }
+    if (answer !== null && typeof answer === "object" && "raw" in answer && "parsed" in answer) {
+      const { parsed, parsingError } = answer as { parsed: unknown; parsingError?: unknown };
+      if (parsed === null || parsed === undefined) {
+        errors.push(`unparseable answer${parsingError === undefined ? "" : ` (${describeError(parsingError)})`}`);
+        return undefined;
+      }
+      answer = parsed;
+    }
+    const ids = answerIds(answer);
+    if (ids === undefined) errors.push(`the answer has no ${IDS_KEY} list (got ${JSON.stringify(answer)?.slice(0, 200)})`);
+    return ids;
+  }
+
+  private async formatPrompt(
+    query: string,
+    texts: readonly string[],
+    runManager: CallbackManagerForChainRun | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<BaseLanguageModelInput> {
+    const documents = texts.map((text, id) => ({ id, text }));
+    const context = formatContext(documents);
+    if (typeof this.prompt === "function") return this.prompt({ query, documents, context });
+    const template = this.prompt ?? (await loadDefaultPrompt());
+    return template.invoke({ query, context }, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }) as Promise<BaseLanguageModelInput>;
+  }
+
+  private async toDocuments(documents: readonly DocumentInterface[], indices: readonly number[]): Promise<Document[]> {
+    const Document = await loadDocumentClass();
+    return indices.map((index, position) => {
+      const doc = documents[index];
+      if (doc === undefined) throw new RerankError(`${OWNER}: no input document at index ${index}.`);
+      const firstStage = doc.metadata?.[this.rankKey];
+      const retrievalRank = typeof firstStage === "number" && Number.isInteger(firstStage) && firstStage >= 1 ? firstStage : index + 1;
+      // An earlier stage's relevanceScore no longer describes this order (and this stage has no score): drop it.
+      const { [DEFAULT_SCORE_KEY]: _stale, ...metadata } = doc.metadata ?? {};
+      return new Document({
+        pageContent: doc.pageContent,
+        metadata: { ...metadata, [this.rankKey]: retrievalRank, [this.listwiseRankKey]: position + 1 },
+        ...(doc.id !== undefined ? { id: doc.id } : {}),
+      });
+    });
+  }
+}
+
+/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
+export const LLMListwiseRerank = LLMListwiseReranker;
+/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
+export type LLMListwiseRerank = LLMListwiseReranker;
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+  return signal;
+}
+
+function checkInput(documents: readonly DocumentInterface[], query: string): void {
+  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
+  if (typeof query !== "string" || query.trim().length === 0) {
+    throw new RerankError(`${OWNER}: the query is empty; a reranker ranks documents against the user's question, so pass a non-empty query.`);
+  }
+}
