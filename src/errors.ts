@@ -15,6 +15,17 @@ export class ModelNotFoundError extends RerankError {}
 export class MissingOnnxFileError extends RerankError {}
 /** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
 export class NotASequenceClassifierError extends RerankError {}
+/**
+ * A model file exists but cannot be read: empty, cut short, not valid JSON, or an ONNX file onnxruntime rejects.
+ * `file` is its path (or its name within the model when transformers.js does not say where it read it).
+ */
+export class CorruptModelFileError extends RerankError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.file = file;
+  }
+}
 /** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed. */
 export class MissingDependencyError extends RerankError {}
 
