@@ -1,4 +1,4 @@
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
@@ -137,14 +137,14 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
-    if (!Array.isArray(pairs)) throw new RerankError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
     pairs.forEach((pair, i) => {
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new RerankError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+        throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
       }
-      if (pair[0].trim() === "") throw new RerankError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+      if (pair[0].trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
       const group = groups.get(pair[0]);
       if (group) group.push(i);
       else groups.set(pair[0], [i]);

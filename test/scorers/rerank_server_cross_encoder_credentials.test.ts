@@ -91,3 +91,13 @@ describe("RerankServerCrossEncoder with credentials in its url", () => {
     expect(() => new RerankServerCrossEncoder({ url: withCredentials("/rerank"), apiKey: "k-123456" })).toThrow(/either `apiKey` .* or credentials in `url`/);
   });
 });
+
+describe("RerankServerCrossEncoder.score on pairs that are not what the types say", () => {
+  it("answers InvalidOptionError, as the local scorer does", async () => {
+    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei" });
+    await expect(scorer.score(null as never)).rejects.toThrow(InvalidOptionError);
+    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/pair 0 is not a \[query, text\] pair of strings/);
+    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(InvalidOptionError);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
