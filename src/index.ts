@@ -11,6 +11,7 @@ export {
   MissingOnnxFileError,
   ModelNotFoundError,
   NotASequenceClassifierError,
+  OverloadedError,
   RerankError,
 } from "./errors.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";

@@ -1,11 +1,13 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import {
+  abortable,
   CorruptModelFileError,
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
   NotASequenceClassifierError,
   RerankError,
+  throwIfAborted,
 } from "../errors.js";
 import { checkModelFiles, corruptOnnxError, type FileOrigin, MODEL_JSON_FILES, onnxLoadFailure } from "./model_files.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
@@ -57,8 +59,11 @@ export interface LoadedReranker {
   inputNames: readonly string[];
   /** Longest pair the model accepts: min(512, tokenizer limit, position embeddings). */
   maxLength: number;
-  /** Runs one forward pass; passes are queued so concurrent callers take turns instead of oversubscribing cores. */
-  forward(feeds: Record<string, Tensor>): Promise<Tensor>;
+  /**
+   * Runs one forward pass; passes are queued so concurrent callers take turns instead of oversubscribing cores.
+   * An aborted caller stops waiting at once, and its pass is skipped when its turn comes.
+   */
+  forward(feeds: Record<string, Tensor>, signal?: AbortSignal): Promise<Tensor>;
   TensorClass: typeof Tensor;
   dispose(): Promise<void>;
 }
@@ -310,10 +315,13 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     inputNames: session.inputNames,
     maxLength: modelLimit(tokenizer as unknown as { model_max_length?: number }, config),
     TensorClass: transformers.Tensor,
-    forward(feeds) {
-      const run = queue.then(async () => ((await model(feeds)) as { logits: Tensor }).logits);
+    forward(feeds, signal) {
+      const run = queue.then(async () => {
+        throwIfAborted(signal);
+        return ((await model(feeds)) as { logits: Tensor }).logits;
+      });
       queue = run.catch(() => undefined);
-      return run;
+      return abortable(run, signal);
     },
     dispose: async () => {
       await model.dispose();
