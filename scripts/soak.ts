@@ -162,7 +162,8 @@ async function main(): Promise<void> {
   const start = performance.now() + WARMUP * 1000;
   const end = start + SECONDS * 1000;
   const now = () => (performance.now() - start) / 1000;
-  let localPairsInFlight = 0;
+  // Pairs of local calls the scorer admitted and whose result the caller has not seen yet.
+  let localAdmittedPairs = 0;
   let stopping = false;
 
   /** Checks one successful result: every input exactly once, best first. */
@@ -186,16 +187,24 @@ async function main(): Promise<void> {
       const useDocuments = controller === undefined && random() < 0.25; // compressDocuments takes no signal
       const begun = performance.now();
       counts.calls[kind] += 1;
-      if (kind === "local") localPairsInFlight += DOCS;
+      // rerank() reaches the scorer's admission synchronously, so the change in queuedPairs tells whether this call
+      // was admitted; compressDocuments() first loads the tracer, so it is counted as admitted (the check only
+      // gets weaker for it).
+      const queuedBefore = scorer.queuedPairs;
+      const pending = useDocuments
+        ? rerankers[kind].compressDocuments(documents, query)
+        : rerankers[kind].rerank(documents, query, controller ? { signal: controller.signal } : {});
+      const admitted = kind === "local" && (useDocuments || scorer.queuedPairs - queuedBefore === DOCS);
+      if (admitted) localAdmittedPairs += DOCS;
       try {
         if (useDocuments) {
-          const out = await rerankers[kind].compressDocuments(documents, query);
+          const out = (await pending) as Document[];
           checkResult(
             out.map((d) => (d.metadata.retrievalRank as number) - 1),
             out.map((d) => d.metadata.relevanceScore as number),
           );
         } else {
-          const results = await rerankers[kind].rerank(documents, query, controller ? { signal: controller.signal } : {});
+          const results = (await pending) as Awaited<ReturnType<CrossEncoderReranker["rerank"]>>;
           checkResult(
             results.map((r) => r.index),
             results.map((r) => r.relevanceScore),
@@ -207,8 +216,8 @@ async function main(): Promise<void> {
         if (controller?.signal.aborted && (error as Error)?.name === "AbortError") {
           counts.aborted[kind] += 1;
           abortLatencies.push(performance.now() - abortedAt!);
-          // Its pairs must be back already: what the scorer holds is at most what the other calls brought.
-          if (kind === "local" && scorer.queuedPairs > localPairsInFlight - DOCS) counts.slotLeaks += 1;
+          // Its pairs must be back already: what the scorer holds is at most what the other admitted calls brought.
+          if (kind === "local" && scorer.queuedPairs > localAdmittedPairs - (admitted ? DOCS : 0)) counts.slotLeaks += 1;
         } else if (error instanceof OverloadedError) {
           counts.shed += 1;
           await sleep(200 + random() * 200); // back off, as a client of a shedding service should
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
         }
       } finally {
         if (timer !== undefined) clearTimeout(timer);
-        if (kind === "local") localPairsInFlight -= DOCS;
+        if (admitted) localAdmittedPairs -= DOCS;
       }
     }
   }
