@@ -15,12 +15,65 @@ export class ModelNotFoundError extends RerankError {}
 export class MissingOnnxFileError extends RerankError {}
 /** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
 export class NotASequenceClassifierError extends RerankError {}
+/**
+ * A model file exists but cannot be read: empty, cut short, not valid JSON, or an ONNX file onnxruntime rejects.
+ * `file` is its path (or its name within the model when transformers.js does not say where it read it).
+ */
+export class CorruptModelFileError extends RerankError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.file = file;
+  }
+}
 /** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed. */
 export class MissingDependencyError extends RerankError {}
+
+/**
+ * A local scorer already has more pairs waiting for its model than its `maxQueuedPairs` allows: the call is
+ * rejected at once, before any work, so a burst cannot grow the queue (and every caller's latency) without limit.
+ * Retry later with backoff, or spread the load.
+ */
+export class OverloadedError extends RerankError {
+  /** Pairs waiting for the model (admitted, not yet scored) when the call came. */
+  readonly queuedPairs: number;
+  /** Pairs the rejected call asked for. */
+  readonly requestedPairs: number;
+  readonly maxQueuedPairs: number;
+  constructor(message: string, fields: { queuedPairs: number; requestedPairs: number; maxQueuedPairs: number }) {
+    super(message);
+    this.queuedPairs = fields.queuedPairs;
+    this.requestedPairs = fields.requestedPairs;
+    this.maxQueuedPairs = fields.maxQueuedPairs;
+  }
+}
 
 /** Throws the signal's reason (an AbortError DOMException unless the caller gave one) when aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
   }
+}
+
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts, without waiting for the work
+ * behind the promise (which must itself skip or stop when it sees the aborted signal).
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException("This operation was aborted", "AbortError"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -2,4 +2,4 @@
 // `@huggingface/transformers` is an optional peer, imported when a model first loads.
 export { HuggingFaceCrossEncoder, type HuggingFaceCrossEncoderArgs } from "./scorers/huggingface_cross_encoder.js";
 export { DTYPE_FILES, type LoadProgressCallback, type RerankerDevice, type RerankerDtype } from "./scorers/huggingface_loader.js";
-export { MissingDependencyError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError } from "./errors.js";
+export { CorruptModelFileError, MissingDependencyError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, OverloadedError } from "./errors.js";

@@ -5,11 +5,13 @@ export { type CrossEncoder, type CrossEncoderCallOptions, type ScoreMode, type T
 export type { RerankResult } from "./results.js";
 export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./compressors/ranked_documents.js";
 export {
+  CorruptModelFileError,
   InvalidOptionError,
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
   NotASequenceClassifierError,
+  OverloadedError,
   RerankError,
 } from "./errors.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";

@@ -3,7 +3,8 @@ import { InvalidOptionError } from "./errors.js";
 // Small checks for user-facing options: a wrong type fails at construction with the option's name,
 // instead of deep inside a forward pass.
 
-function describe(value: unknown): string {
+/** A short, secret-free description of what a caller passed: "null", "an array", "the number NaN", "the string \"…\"". */
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 40))}`;
@@ -14,7 +15,7 @@ function describe(value: unknown): string {
 export function checkPositiveInteger(owner: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a positive integer, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a positive integer, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -22,7 +23,7 @@ export function checkPositiveInteger(owner: string, name: string, value: unknown
 export function checkNonNegativeInteger(owner: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-negative integer, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-negative integer, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -30,7 +31,7 @@ export function checkNonNegativeInteger(owner: string, name: string, value: unkn
 export function checkFiniteNumber(owner: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a finite number, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a finite number, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -38,7 +39,7 @@ export function checkFiniteNumber(owner: string, name: string, value: unknown): 
 export function checkString(owner: string, name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.length === 0) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-empty string, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a non-empty string, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -47,7 +48,7 @@ export function checkOneOf<T extends string>(owner: string, name: string, value:
   if (value === undefined) return undefined;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
     throw new InvalidOptionError(
-      `${owner}: \`${name}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${describe(value)}.`,
+      `${owner}: \`${name}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${describeValue(value)}.`,
     );
   }
   return value as T;
@@ -56,7 +57,7 @@ export function checkOneOf<T extends string>(owner: string, name: string, value:
 export function checkFunction<F>(owner: string, name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "function") {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a function, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a function, got ${describeValue(value)}.`);
   }
   return value as F;
 }
@@ -64,7 +65,7 @@ export function checkFunction<F>(owner: string, name: string, value: unknown): F
 export function checkBoolean(owner: string, name: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "boolean") {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be a boolean, got ${describe(value)}.`);
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be a boolean, got ${describeValue(value)}.`);
   }
   return value;
 }

@@ -5,6 +5,7 @@ import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
+import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -29,14 +30,6 @@ export interface CrossEncoderRerankerCallOptions {
 }
 
 const OWNER = "CrossEncoderReranker";
-
-/** Rejects the inputs a reranker cannot score. */
-function checkRerankInput(owner: string, documents: readonly DocumentInterface[], query: string): void {
-  if (!Array.isArray(documents)) throw new InvalidOptionError(`${owner}: documents must be an array of Documents.`);
-  if (typeof query !== "string" || query.trim().length === 0) {
-    throw new RerankError(`${owner}: the query is empty; a reranker scores documents against the user's question, so pass a non-empty query.`);
-  }
-}
 
 /**
  * Reorders first-stage candidates by a cross-encoder's relevance scores and keeps the best `topN`, as a LangChain

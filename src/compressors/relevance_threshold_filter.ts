@@ -2,7 +2,8 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkDocuments, checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -66,7 +67,8 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   }
 
   override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
-    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
+    // The query matters only to the reranker (which checks it is not empty); here it must at least be a string.
+    checkRerankInput(OWNER, documents, query, { nonEmptyQuery: false });
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
@@ -82,13 +84,14 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
 
   /** The filtering step alone, on documents that already carry scores. */
   filter(documents: readonly DocumentInterface[]): DocumentInterface[] {
+    checkDocuments(OWNER, documents);
     const scored: { index: number; score: number }[] = [];
     documents.forEach((document, index) => {
       const score = document.metadata?.[this.scoreKey];
       if (typeof score === "number" && Number.isFinite(score)) scored.push({ index, score });
       else if (this.onMissingScore === "error") {
         throw new RerankError(
-          `${OWNER}: document ${index} has no numeric metadata.${this.scoreKey} (got ${score === undefined ? "nothing" : JSON.stringify(score)}). ` +
+          `${OWNER}: document ${index} has no finite numeric metadata.${this.scoreKey} (got ${score === undefined ? "nothing" : describeValue(score)}). ` +
             "Rerank first (pass `reranker`, or put a reranker before this filter), set `scoreKey` to the key your scores use, or set onMissingScore: \"drop\".",
         );
       }

@@ -1,5 +1,5 @@
 import type { Tensor } from "@huggingface/transformers";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { abortable, InvalidOptionError, OverloadedError, RerankError, throwIfAborted } from "../errors.js";
 import {
   checkBoolean,
   checkFunction,
@@ -7,6 +7,7 @@ import {
   checkOneOf,
   checkPositiveInteger,
   checkString,
+  describeValue,
 } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
 import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
@@ -54,9 +55,19 @@ export interface HuggingFaceCrossEncoderArgs {
   revision?: string;
   /** Receives transformers.js's load progress events (download progress included). */
   progressCallback?: LoadProgressCallback;
+  /**
+   * Load shedding: most pairs this instance holds at once (accepted by `score` and not yet scored). A call that
+   * would go over it rejects at once with `OverloadedError`, before any work, and nothing else is affected; a
+   * call larger than the bound still runs when nothing else is waiting. An aborted call gives its pairs back
+   * at once. `Infinity` turns shedding off.
+   * @default 10000 (minutes of work on a CPU: callers would have timed out long before the queue drains)
+   */
+  maxQueuedPairs?: number;
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
+/** Default load-shedding bound: see `maxQueuedPairs`. */
+export const DEFAULT_MAX_QUEUED_PAIRS = 10_000;
 const GPU_DEVICES: readonly RerankerDevice[] = ["cuda", "dml", "webgpu"];
 
 interface Prepared {
@@ -81,7 +92,10 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly device: RerankerDevice;
   readonly scoreMode: ScoreMode;
   readonly batchLimits: BatchLimits;
+  readonly maxQueuedPairs: number;
   private readonly spec: LoadSpec;
+  /** Pairs accepted by `score` and not yet scored (or given back by an abort). */
+  #queuedPairs = 0;
   /** The registry key of the model this instance holds, set when it loads. */
   private key: string | undefined;
   private readonly maxLengthOption: number | undefined;
@@ -111,6 +125,11 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
     else checkString(OWNER, "positiveLabel", options.positiveLabel);
     this.positiveLabel = options.positiveLabel;
+    const maxQueuedPairs = options.maxQueuedPairs;
+    if (maxQueuedPairs !== undefined && maxQueuedPairs !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxQueuedPairs) && maxQueuedPairs >= 1)) {
+      throw new InvalidOptionError(`${OWNER}: \`maxQueuedPairs\` must be a positive integer or Infinity, got ${describeValue(maxQueuedPairs)}.`);
+    }
+    this.maxQueuedPairs = maxQueuedPairs ?? DEFAULT_MAX_QUEUED_PAIRS;
     this.spec = {
       model: this.model,
       dtype: this.dtype,
@@ -147,17 +166,45 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     return encoder.encodePairs(pairs);
   }
 
+  /** Pairs accepted by `score` and not yet scored: what `maxQueuedPairs` bounds (for monitoring). */
+  get queuedPairs(): number {
+    return this.#queuedPairs;
+  }
+
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     checkPairs(pairs);
     const { signal } = options;
     throwIfAborted(signal);
     if (pairs.length === 0) return [];
-    const { loaded, encoder, positiveIndex } = await this.acquire();
+    this.admit(pairs.length);
+    try {
+      return await this.scoreAdmitted(pairs, signal);
+    } finally {
+      this.#queuedPairs -= pairs.length;
+    }
+  }
+
+  /** Takes the call's pairs into the queue, or rejects it at once when that would exceed `maxQueuedPairs`. */
+  private admit(count: number): void {
+    const queued = this.#queuedPairs;
+    if (queued > 0 && queued + count > this.maxQueuedPairs) {
+      throw new OverloadedError(
+        `${OWNER} is overloaded: ${queued} pairs are waiting for "${this.model}" and this call adds ${count}, over maxQueuedPairs (${this.maxQueuedPairs}). ` +
+          "Retry later with backoff, spread the load over more processes, or raise maxQueuedPairs.",
+        { queuedPairs: queued, requestedPairs: count, maxQueuedPairs: this.maxQueuedPairs },
+      );
+    }
+    this.#queuedPairs = queued + count;
+  }
+
+  private async scoreAdmitted(pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
+    const { loaded, encoder, positiveIndex } = await abortable(this.acquire(), signal);
+    throwIfAborted(signal);
     const encoded = encoder.encodePairs(pairs);
     const scores = new Array<number>(pairs.length);
     for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
       throwIfAborted(signal);
-      const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch));
+      const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch), signal);
       const labels = logits.dims[1] ?? 1;
       const data = logits.data as Float32Array;
       batch.forEach((pairIndex, row) => {

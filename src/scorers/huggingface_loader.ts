@@ -1,6 +1,17 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
-import { MissingDependencyError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, RerankError } from "../errors.js";
+import {
+  abortable,
+  CorruptModelFileError,
+  MissingDependencyError,
+  MissingOnnxFileError,
+  ModelNotFoundError,
+  NotASequenceClassifierError,
+  RerankError,
+  throwIfAborted,
+} from "../errors.js";
+import { checkModelFiles, corruptOnnxError, type FileOrigin, MODEL_JSON_FILES, onnxLoadFailure } from "./model_files.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
+import { primeSessions } from "./session_primer.js";
 
 /** ONNX weight variants transformers.js knows, and the file each one loads from the model's `onnx/` folder. */
 export const DTYPE_FILES = {
@@ -48,8 +59,11 @@ export interface LoadedReranker {
   inputNames: readonly string[];
   /** Longest pair the model accepts: min(512, tokenizer limit, position embeddings). */
   maxLength: number;
-  /** Runs one forward pass; passes are queued so concurrent callers take turns instead of oversubscribing cores. */
-  forward(feeds: Record<string, Tensor>): Promise<Tensor>;
+  /**
+   * Runs one forward pass; passes are queued so concurrent callers take turns instead of oversubscribing cores.
+   * An aborted caller stops waiting at once, and its pass is skipped when its turn comes.
+   */
+  forward(feeds: Record<string, Tensor>, signal?: AbortSignal): Promise<Tensor>;
   TensorClass: typeof Tensor;
   dispose(): Promise<void>;
 }
@@ -156,10 +170,27 @@ function offlineReason(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Which step of a load failed: it tells which file a bare SyntaxError came from. */
+export type LoadStage = "config" | "tokenizer" | "model";
+
 /** Turns transformers.js's load failures into errors that say what to do. */
-function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknown): Error {
+export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknown, stage: LoadStage, origin: FileOrigin): Error {
   if (error instanceof RerankError) return error;
   const message = (error as Error)?.message ?? String(error);
+  const onnx = onnxLoadFailure(message);
+  if (onnx !== undefined) return corruptOnnxError(onnx.file, onnx.reason, origin, error);
+  if (error instanceof SyntaxError && stage !== "model") {
+    // Checked up front where the files could be found; this is a copy transformers.js found elsewhere.
+    const files = stage === "config" ? "config.json" : "tokenizer.json or tokenizer_config.json";
+    const where = origin === "cache" ? `in the cache at ${cacheDir}` : "in the model folder";
+    return new CorruptModelFileError(
+      stage === "config" ? "config.json" : "tokenizer.json",
+      // The parse message is left out: for an empty file it quotes whatever memory transformers.js parsed.
+      `"${spec.model}"'s ${files} (${where}) is not valid JSON: it is corrupt, empty or was cut short. ` +
+        (origin === "cache" ? `Delete the model's folder under ${cacheDir} so the next load downloads it again.` : "Restore it from the model's source."),
+      { cause: error },
+    );
+  }
   const offline = offlineReason(error);
   if (offline !== undefined) {
     return new ModelNotFoundError(
@@ -185,7 +216,27 @@ function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknown): Err
       { cause: error },
     );
   }
+  if (stage === "model" && /protobuf parsing failed|failed to load model/i.test(message)) {
+    // onnxruntime loaded the model from a buffer, so its message names no file: name the one the dtype loads.
+    return corruptOnnxError(`onnx/${DTYPE_FILES[spec.dtype]} of "${spec.model}"`, message, origin, error);
+  }
   return error instanceof Error ? error : new Error(message);
+}
+
+/**
+ * Where transformers.js looks for a hub model's files before downloading (its local model path, then its file
+ * cache: `<cacheDir>/<id>/` for the main revision, `<cacheDir>/<id>/<revision>/` otherwise), so cached copies can be
+ * checked like a local folder. A folder that does not exist is skipped; a layout change only loses the early check.
+ */
+function cachedFolders({ fs, path }: NodeFiles, transformers: Transformers, spec: LoadSpec, cacheDir: string | null | undefined): string[] {
+  const folders: string[] = [];
+  const { env } = transformers;
+  if (env.allowLocalModels && typeof env.localModelPath === "string") folders.push(path.join(env.localModelPath, spec.model));
+  if (typeof cacheDir === "string") {
+    const revision = spec.revision ?? "main";
+    folders.push(revision === "main" ? path.join(cacheDir, spec.model) : path.join(cacheDir, spec.model, revision));
+  }
+  return folders.filter((folder) => MODEL_JSON_FILES.some((name) => fs.existsSync(path.join(folder, name))));
 }
 
 function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerConfig): number {
@@ -207,7 +258,20 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   const local = isLocalModelPath(files, spec.model);
   const id = local ? files.path.resolve(spec.model) : spec.model;
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
-  if (local) checkLocalFolder(files, spec, id);
+  const origin: FileOrigin = local ? "folder" : "cache";
+  if (local) {
+    checkLocalFolder(files, spec, id);
+    checkModelFiles(files, id, DTYPE_FILES[spec.dtype], "folder");
+  } else {
+    for (const folder of cachedFolders(files, transformers, spec, cacheDir)) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
+  }
+  try {
+    await primeSessions(transformers);
+  } catch (error) {
+    throw new RerankError(`onnxruntime cannot create even a one-node session in this process (${(error as Error)?.message ?? String(error)}): check the onnxruntime-node install.`, {
+      cause: error,
+    });
+  }
   const options = {
     ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
     ...(spec.revision !== undefined ? { revision: spec.revision } : {}),
@@ -217,16 +281,28 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   let tokenizer: PreTrainedTokenizer;
   let model: PreTrainedModel;
   let config: RerankerConfig;
+  let stage: LoadStage = "config";
   try {
     const autoConfig = await transformers.AutoConfig.from_pretrained(id, options);
     config = autoConfig as unknown as RerankerConfig;
     checkClassifierConfig(spec.model, config);
-    [tokenizer, model] = await Promise.all([
+    // Both load at once; settled (not Promise.all) so a failed tokenizer does not leave a loaded model undisposed
+    // and the error says which of the two failed.
+    const [tokenizerLoad, modelLoad] = await Promise.allSettled([
       transformers.AutoTokenizer.from_pretrained(id, options),
       transformers.AutoModelForSequenceClassification.from_pretrained(id, { ...options, config: autoConfig, dtype: spec.dtype, device: spec.device }),
     ]);
+    if (tokenizerLoad.status === "rejected") {
+      if (modelLoad.status === "fulfilled") await modelLoad.value.dispose();
+      stage = "tokenizer";
+      throw tokenizerLoad.reason;
+    }
+    stage = "model";
+    if (modelLoad.status === "rejected") throw modelLoad.reason;
+    tokenizer = tokenizerLoad.value;
+    model = modelLoad.value;
   } catch (error) {
-    throw explainLoadError(spec, cacheDir, error);
+    throw explainLoadError(spec, cacheDir, error, stage, origin);
   }
   const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> }).sessions["model"];
   if (session === undefined || !session.outputNames.includes("logits")) {
@@ -244,10 +320,13 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     inputNames: session.inputNames,
     maxLength: modelLimit(tokenizer as unknown as { model_max_length?: number }, config),
     TensorClass: transformers.Tensor,
-    forward(feeds) {
-      const run = queue.then(async () => ((await model(feeds)) as { logits: Tensor }).logits);
+    forward(feeds, signal) {
+      const run = queue.then(async () => {
+        throwIfAborted(signal);
+        return ((await model(feeds)) as { logits: Tensor }).logits;
+      });
       queue = run.catch(() => undefined);
-      return run;
+      return abortable(run, signal);
     },
     dispose: async () => {
       await model.dispose();

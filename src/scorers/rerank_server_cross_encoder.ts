@@ -1,4 +1,4 @@
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
@@ -16,13 +16,17 @@ export type RerankServerDialect = "cohere" | "tei" | "voyage";
 export const RERANK_SERVER_DIALECTS: readonly RerankServerDialect[] = ["cohere", "tei", "voyage"];
 
 export interface RerankServerCrossEncoderArgs {
-  /** The full endpoint URL, e.g. `http://localhost:8080/rerank` (TEI) or `http://localhost:8000/v1/rerank` (vLLM). */
+  /**
+   * The full endpoint URL, e.g. `http://localhost:8080/rerank` (TEI) or `http://localhost:8000/v1/rerank` (vLLM).
+   * Credentials in it (`http://user:password@host/rerank`, e.g. a server behind a proxy with basic auth) are sent
+   * as an `Authorization: Basic …` header and masked wherever the URL is shown.
+   */
   url: string;
   /** @default "cohere" */
   dialect?: RerankServerDialect;
   /** Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none). */
   model?: string;
-  /** Sent as `Authorization: Bearer …` when given. */
+  /** Sent as `Authorization: Bearer …` when given (not together with credentials in `url`). */
   apiKey?: string;
   /** Documents per request; more are split and merged. @default 32 for TEI (its default client batch limit), else 1000 */
   maxBatchSize?: number;
@@ -54,6 +58,7 @@ const OWNER = "RerankServerCrossEncoder";
  * documents), split into `maxBatchSize` requests run with bounded concurrency, and merged back into pair order.
  */
 export class RerankServerCrossEncoder implements CrossEncoder {
+  /** The endpoint as given, with any credentials and secret-looking query values masked (`***`). */
   readonly url: string;
   readonly dialect: RerankServerDialect;
   readonly model: string | undefined;
@@ -65,6 +70,12 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   // Private (#) so that JSON.stringify and util.inspect never show it.
   readonly #apiKey: string | undefined;
   readonly #service: string;
+  /** The URL requests go to: credentials removed (fetch refuses a URL that holds them). */
+  readonly #endpoint: string;
+  /** `Authorization` header value, from `apiKey` or from credentials in `url`. */
+  readonly #authorization: string | undefined;
+  /** Everything that must never appear in a message. */
+  readonly #secrets: readonly string[];
 
   constructor(options: RerankServerCrossEncoderArgs) {
     if (options === null || typeof options !== "object") {
@@ -76,7 +87,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     try {
       parsed = new URL(url);
     } catch {
-      throw new InvalidOptionError(`${OWNER}: \`url\` is not a URL: ${JSON.stringify(url)}.`);
+      throw new InvalidOptionError(`${OWNER}: \`url\` is not a URL: ${JSON.stringify(maskUserInfo(url))}.`);
     }
     if (!/^https?:$/.test(parsed.protocol) || parsed.pathname === "/" || parsed.pathname === "") {
       throw new InvalidOptionError(
@@ -84,13 +95,29 @@ export class RerankServerCrossEncoder implements CrossEncoder {
           `http://localhost:8000/v1/rerank (vLLM, Jina), got ${JSON.stringify(`${parsed.protocol}//${parsed.host}${parsed.pathname}`)}.`,
       );
     }
-    this.url = url;
+    const username = safeDecode(parsed.username);
+    const password = safeDecode(parsed.password);
+    const endpoint = new URL(parsed.href);
+    endpoint.username = "";
+    endpoint.password = "";
+    this.#endpoint = endpoint.href;
+    this.url = publicUrl(parsed);
     this.dialect = checkOneOf(OWNER, "dialect", options.dialect, RERANK_SERVER_DIALECTS) ?? "cohere";
     this.model = checkString(OWNER, "model", options.model);
     if (this.dialect === "voyage" && this.model === undefined) {
       throw new InvalidOptionError(`${OWNER}: the voyage dialect needs \`model\` (e.g. "rerank-2.5").`);
     }
     this.#apiKey = checkString(OWNER, "apiKey", options.apiKey);
+    if (this.#apiKey !== undefined && (username !== "" || password !== "")) {
+      throw new InvalidOptionError(
+        `${OWNER}: pass either \`apiKey\` (sent as a Bearer token) or credentials in \`url\` (sent as Basic auth), not both: a request carries one Authorization header.`,
+      );
+    }
+    const basic = username !== "" || password !== "" ? base64Utf8(`${username}:${password}`) : undefined;
+    this.#authorization = this.#apiKey !== undefined ? `Bearer ${this.#apiKey}` : basic !== undefined ? `Basic ${basic}` : undefined;
+    this.#secrets = [this.#apiKey, username, password, parsed.username, parsed.password, basic, ...secretQueryValues(parsed)].filter(
+      (secret): secret is string => secret !== undefined && secret !== "",
+    );
     this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", options.maxConcurrency) ?? 4;
     this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
@@ -106,18 +133,18 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   /** What JSON.stringify shows: the settings, never the key. */
   toJSON(): Record<string, unknown> {
     const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate } = this;
-    return { name: OWNER, url: this.#service.replace(/^.*POST (.*)\)$/, "$1"), dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, ...this.retryPolicy };
+    return { name: OWNER, url: this.url, dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, ...this.retryPolicy };
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
-    if (!Array.isArray(pairs)) throw new RerankError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
     pairs.forEach((pair, i) => {
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new RerankError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+        throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
       }
-      if (pair[0].trim() === "") throw new RerankError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+      if (pair[0].trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
       const group = groups.get(pair[0]);
       if (group) group.push(i);
       else groups.set(pair[0], [i]);
@@ -135,7 +162,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
           service: this.#service,
           policy: this.retryPolicy,
           signal,
-          secrets: [this.#apiKey],
+          secrets: this.#secrets,
         });
         indices.forEach((pairIndex, k) => (scores[pairIndex] = batchScores[k] as number));
       },
@@ -162,9 +189,9 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(this.url, {
+      response = await fetch(this.#endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json", ...(this.#apiKey !== undefined ? { authorization: `Bearer ${this.#apiKey}` } : {}) },
+        headers: { "content-type": "application/json", accept: "application/json", ...(this.#authorization !== undefined ? { authorization: this.#authorization } : {}) },
         body: JSON.stringify(body),
         signal,
       });
@@ -222,4 +249,40 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     return scores;
   }
+}
+
+const MASK = "***";
+/** Query parameters whose values are credentials by their name (`?api_key=…`, `?token=…`, `?sig=…`). */
+const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential/i;
+
+/** RFC 7617 Basic credentials (UTF-8), with btoa so the root entry needs no Node built-in. */
+function base64Utf8(text: string): string {
+  return btoa(Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join(""));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `http://user:pass@host` → `http://***@host` in a string that is not a parseable URL. */
+function maskUserInfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${MASK}@`);
+}
+
+function secretQueryValues(url: URL): string[] {
+  return [...url.searchParams].filter(([name, value]) => SECRET_PARAM.test(name) && value !== "").map(([, value]) => value);
+}
+
+/** The URL as shown in `url` and `toJSON`: credentials and secret-looking query values replaced by `***`. */
+function publicUrl(parsed: URL): string {
+  const shown = new URL(parsed.href);
+  if (shown.username !== "") shown.username = MASK;
+  if (shown.password !== "") shown.password = MASK;
+  for (const [name, value] of [...shown.searchParams]) if (SECRET_PARAM.test(name) && value !== "") shown.searchParams.set(name, MASK);
+  // URLSearchParams re-encodes `*` as %2A; keep the mask readable.
+  return shown.href.replaceAll("%2A%2A%2A", MASK);
 }

@@ -39,7 +39,7 @@ describe("RelevanceThresholdFilter", () => {
   it("names the missing score key, or drops unscored documents when told to", async () => {
     const docs = scored([0.9, undefined, 0.8]);
     await expect(new RelevanceThresholdFilter({ threshold: 0.5 }).compressDocuments(docs, "q")).rejects.toThrow(
-      /document 1 has no numeric metadata.relevanceScore .* set `scoreKey`/,
+      /document 1 has no finite numeric metadata.relevanceScore .* set `scoreKey`/,
     );
     expect(ns(await new RelevanceThresholdFilter({ threshold: 0.5, onMissingScore: "drop" }).compressDocuments(docs, "q"))).toEqual([0, 2]);
     const custom = scored([0.9, 0.1], "score");

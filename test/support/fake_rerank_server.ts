@@ -1,7 +1,10 @@
-import { afterAll, afterEach, beforeAll } from "vitest";
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+
+// vitest's hooks only where vitest runs the module: scripts/soak_server.ts starts the fake outside vitest, where
+// importing "vitest" throws.
+const vitest = process.env.VITEST ? await import("vitest") : undefined;
 
 /**
  * A local stand-in for rerank APIs, on 127.0.0.1 and an ephemeral port, faithful to their documented request
@@ -413,6 +416,8 @@ function defaultMessage(status: number): string {
  * all. The returned handle forwards to the running server, so tests use it like the server itself.
  */
 export function useFakeRerankServer(options: FakeRerankServerOptions = {}): FakeRerankServer {
+  if (vitest === undefined) throw new Error("useFakeRerankServer registers vitest hooks: use FakeRerankServer.start() outside vitest.");
+  const { afterAll, afterEach, beforeAll } = vitest;
   let server: FakeRerankServer | undefined;
   beforeAll(async () => {
     server = await FakeRerankServer.start(options);

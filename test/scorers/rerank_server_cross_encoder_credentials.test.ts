@@ -1,0 +1,103 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { InvalidOptionError, RemoteRerankError, RerankServerCrossEncoder, type TextPair } from "../../src/index.js";
+import { useFakeRerankServer } from "../support/fake_rerank_server.js";
+
+// Credentials in a server scorer's `url` (a rerank server behind a proxy with basic auth) are sent as a Basic
+// Authorization header, and appear nowhere else: not in `url`, toJSON, inspect, nor any error.
+
+const fake = useFakeRerankServer();
+const USER = "rerank-user";
+const PASSWORD = "p@ss:w0rd-71c9";
+const PAIRS: TextPair[] = [
+  ["red apples", "green apples"],
+  ["red apples", "blue sky"],
+];
+
+function withCredentials(path: string, user = USER, password = PASSWORD): string {
+  const url = new URL(`${fake.url}${path}`);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  return url.href;
+}
+
+function shown(scorer: RerankServerCrossEncoder, error?: unknown): string[] {
+  const texts = [scorer.url, JSON.stringify(scorer), inspect(scorer, { depth: 10, showHidden: true }), String(scorer)];
+  if (error !== undefined) texts.push(String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true }));
+  return texts;
+}
+
+const secretsIn = (texts: string[]) => texts.filter((text) => text.includes(PASSWORD) || text.includes(encodeURIComponent(PASSWORD)) || text.includes(USER));
+
+describe("RerankServerCrossEncoder with credentials in its url", () => {
+  it("sends them as Basic auth (decoded, UTF-8) to the URL without them, and scores", async () => {
+    const scorer = new RerankServerCrossEncoder({ url: withCredentials("/rerank"), dialect: "tei" });
+    await expect(scorer.score(PAIRS)).resolves.toHaveLength(2);
+    const request = fake.requests[0]!;
+    expect(request.headers.authorization).toBe(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`);
+    expect(request.path).toBe("/rerank");
+  });
+
+  it("masks them in `url`, toJSON and inspect", () => {
+    const scorer = new RerankServerCrossEncoder({ url: withCredentials("/v2/rerank"), model: "rerank-v3.5" });
+    const masked = `${fake.url.replace("http://", "http://***:***@")}/v2/rerank`;
+    expect(scorer.url).toBe(masked);
+    expect(JSON.parse(JSON.stringify(scorer)).url).toBe(masked);
+    expect(secretsIn(shown(scorer))).toEqual([]);
+  });
+
+  it("keeps them out of every error: HTTP status (echoed by the server), invalid body, network failure", async () => {
+    const scorer = new RerankServerCrossEncoder({ url: withCredentials("/rerank"), dialect: "tei", maxRetries: 0, timeout: 2_000 });
+    fake.fail({ status: 401, message: `bad credentials for ${USER}:${PASSWORD}` });
+    const status = await scorer.score(PAIRS).catch((e: unknown) => e);
+    expect(status).toBeInstanceOf(RemoteRerankError);
+    expect((status as RemoteRerankError).serverMessage).toBe("bad credentials for [redacted]:[redacted]");
+    fake.fail({ kind: "malformed-json" });
+    const invalid = await scorer.score(PAIRS).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(RemoteRerankError);
+    const unreachable = new RerankServerCrossEncoder({ url: `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:9/rerank`, maxRetries: 0 });
+    const network = await unreachable.score(PAIRS).catch((e: unknown) => e);
+    expect((network as RemoteRerankError).kind).toBe("network");
+    for (const [s, e] of [
+      [scorer, status],
+      [scorer, invalid],
+      [unreachable, network],
+    ] as const) {
+      expect(secretsIn(shown(s, e))).toEqual([]);
+    }
+  });
+
+  it("masks credentials in the message of a url that does not parse", () => {
+    const error = (() => {
+      try {
+        return new RerankServerCrossEncoder({ url: `http://${USER}:${PASSWORD} x@exa mple/rerank` });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(String(error)).toContain('"http://***@exa mple/rerank"');
+    expect(secretsIn([String(error)])).toEqual([]);
+  });
+
+  it("masks secret-looking query values (?api_key=, ?token=) in `url` and still sends them", async () => {
+    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank?api_key=${PASSWORD}&region=eu`, dialect: "tei" });
+    expect(scorer.url).toBe(`${fake.url}/rerank?api_key=***&region=eu`);
+    expect(secretsIn(shown(scorer))).toEqual([]);
+    await expect(scorer.score(PAIRS)).resolves.toHaveLength(2);
+  });
+
+  it("rejects an apiKey together with credentials in the url (one Authorization header)", () => {
+    expect(() => new RerankServerCrossEncoder({ url: withCredentials("/rerank"), apiKey: "k-123456" })).toThrow(/either `apiKey` .* or credentials in `url`/);
+  });
+});
+
+describe("RerankServerCrossEncoder.score on pairs that are not what the types say", () => {
+  it("answers InvalidOptionError, as the local scorer does", async () => {
+    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei" });
+    await expect(scorer.score(null as never)).rejects.toThrow(InvalidOptionError);
+    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/pair 0 is not a \[query, text\] pair of strings/);
+    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(InvalidOptionError);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
