@@ -22,3 +22,5 @@ export {
   type RerankServerCrossEncoderArgs,
   type RerankServerDialect,
 } from "./scorers/rerank_server_cross_encoder.js";
+export { CachedCrossEncoder, type CachedCrossEncoderArgs, type CacheStats } from "./scorers/cached_cross_encoder.js";
+export { type KeyValueStore, LruStore, type LruStoreArgs } from "./scorers/lru_store.js";

@@ -65,6 +65,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   // Private (#) so that JSON.stringify and util.inspect never show it.
   readonly #apiKey: string | undefined;
   readonly #service: string;
+  /** The URL without user, password, query string or fragment (any may carry a key): safe to show and to hash. */
+  readonly #endpoint: string;
 
   constructor(options: RerankServerCrossEncoderArgs) {
     if (options === null || typeof options !== "object") {
@@ -101,6 +103,16 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.retryPolicy = retryPolicyFrom(OWNER, options);
     // Never put credentials embedded in the URL into messages.
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
+    this.#endpoint = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  }
+
+  /**
+   * Everything that changes a score: the endpoint (without credentials), dialect, model, score mode and truncation.
+   * Batching, concurrency, retries and the API key are left out: they do not change what the server answers.
+   */
+  get cacheKey(): string {
+    const { dialect, scoreMode, truncate } = this;
+    return JSON.stringify({ scorer: OWNER, url: this.#endpoint, dialect, model: this.model ?? null, scoreMode, truncate });
   }
 
   /** What JSON.stringify shows: the settings, never the key. */
