@@ -33,3 +33,11 @@ export {
   type RecencyOptions,
 } from "./compressors/multi_factor_reranker.js";
 export { BUILTIN_FACTORS, type BuiltinFactor, DEFAULT_NORMALIZATION, type Normalization } from "./compressors/factors.js";
+export {
+  type CircuitState,
+  FIRST_STAGE,
+  type FallbackAttempt,
+  FallbackReranker,
+  type FallbackRerankerArgs,
+  type NamedReranker,
+} from "./compressors/fallback_reranker.js";

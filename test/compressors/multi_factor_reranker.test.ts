@@ -83,7 +83,7 @@ describe("MultiFactorReranker", () => {
 
   it("a missing value is an error naming the document and the factor, unless the policy says skip or fill", async () => {
     const input = docs();
-    delete input[1]!.metadata.relevanceScore;
+    (input[1]!.metadata as Record<string, unknown>).relevanceScore = null;
     const weights = { relevance: 0.5, recency: 0.5 };
     const error = await new MultiFactorReranker({ weights, recency }).compressDocuments(input, "q").catch((e) => e);
     expect(error).toBeInstanceOf(RerankError);
@@ -143,7 +143,7 @@ describe("MultiFactorReranker", () => {
     expect(out.map((d) => d.metadata.relevanceScore)).toEqual([0.8, 0.7]);
     const run = collector.tracedRuns[0]!;
     expect(run.name).toBe("MultiFactorReranker");
-    expect(run.child_runs.map((r) => r.name)).toEqual(["CrossEncoderReranker"]);
+    expect(run.child_runs!.map((r) => r.name)).toEqual(["CrossEncoderReranker"]);
     expect(run.outputs!.results).toEqual(out.map((d) => ({ retrievalRank: d.metadata.retrievalRank, finalScore: d.metadata.finalScore, factors: d.metadata.rankingFactors })));
     expect(run.inputs.weights).toEqual({ relevance: 0.5, recency: 0.5 });
   });
