@@ -36,3 +36,22 @@ export {
   type RerankServerCrossEncoderArgs,
   type RerankServerDialect,
 } from "./scorers/rerank_server_cross_encoder.js";
+export { CachedCrossEncoder, type CachedCrossEncoderArgs, type CacheStats } from "./scorers/cached_cross_encoder.js";
+export { type KeyValueStore, LruStore, type LruStoreArgs } from "./scorers/lru_store.js";
+export {
+  type CompressorCallOptions,
+  type MissingPolicy,
+  MultiFactorReranker,
+  type MultiFactorRerankerArgs,
+  type MultiFactorRerankerCallOptions,
+  type RecencyOptions,
+} from "./compressors/multi_factor_reranker.js";
+export { BUILTIN_FACTORS, type BuiltinFactor, DEFAULT_NORMALIZATION, type Normalization } from "./compressors/factors.js";
+export {
+  type CircuitState,
+  FIRST_STAGE,
+  type FallbackAttempt,
+  FallbackReranker,
+  type FallbackRerankerArgs,
+  type NamedReranker,
+} from "./compressors/fallback_reranker.js";

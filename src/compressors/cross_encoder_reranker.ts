@@ -79,14 +79,24 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     return sortResults(results).slice(0, topN);
   }
 
-  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+  /**
+   * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
+   * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts; LangChain's own callers never pass it.
+   */
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    options: CrossEncoderRerankerCallOptions = {},
+  ): Promise<DocumentInterface[]> {
     checkRerankInput(OWNER, documents, query);
+    const topN = checkPositiveInteger(OWNER, "topN", options?.topN) ?? this.topN;
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
       callbacks,
-      { query, documents: documents.length, topN: this.topN },
-      async () => rankDocuments(documents, await this.scoreAndSort(documents, query, this.topN), { scoreKey: this.scoreKey, rankKey: this.rankKey }),
+      { query, documents: documents.length, topN },
+      async () => rankDocuments(documents, await this.scoreAndSort(documents, query, topN, options?.signal), { scoreKey: this.scoreKey, rankKey: this.rankKey }),
       (ranked) => ({
         results: ranked.map((document) => ({ index: (document.metadata[this.rankKey] as number) - 1, relevanceScore: document.metadata[this.scoreKey] })),
       }),

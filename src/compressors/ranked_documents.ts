@@ -17,7 +17,7 @@ export interface RankDocumentsOptions {
 // `@langchain/core/documents` brings Runnable and the tracers with it (about 250 ms): it is loaded on the first
 // rerank, so importing this package costs no more than importing `BaseDocumentCompressor`.
 let documentClass: Promise<typeof Document> | undefined;
-function loadDocumentClass(): Promise<typeof Document> {
+export function loadDocumentClass(): Promise<typeof Document> {
   return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
 }
 

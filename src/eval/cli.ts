@@ -15,6 +15,7 @@ import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summari
 import { type Reranker, createReranker, parseRerankerSpec } from "./rerankers.js";
 import { RunFileRetriever } from "./run_file_retriever.js";
 import { loadTrecRun } from "./trec.js";
+import { type WeightsChoice, chooseWeights, weightQueriesFromEvaluation } from "./weights.js";
 
 const USAGE = `Usage: rerank-eval --dataset DIR [options]
 
@@ -43,6 +44,11 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   --report FILE.md       write a Markdown report
   --chart FILE.svg       write a chart of metrics and latency (Vega-Lite)
   --title TEXT           heading of the report and the chart
+  --choose-weights       also choose MultiFactorReranker weights (relevance, firstStageRank,
+                         firstStageScore) for the one --reranker on alternate queries (dev) and
+                         report them on the others (held-out); adds "none" if absent
+  --weights-method M     grid | coordinate (default: grid, step 0.1)
+  --weights-metric M     metric the weights maximise (default: the first of --metrics)
   --quiet                no progress bar
   -h, --help             this text
 `;
@@ -75,6 +81,9 @@ const OPTIONS = {
   report: { type: "string" },
   chart: { type: "string" },
   title: { type: "string" },
+  "choose-weights": { type: "boolean", default: false },
+  "weights-method": { type: "string" },
+  "weights-metric": { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -103,10 +112,23 @@ function parse(argv: string[]) {
   try {
     rerankers.forEach(parseRerankerSpec);
     parseMetrics(values.metrics.split(",").filter((m) => m.trim() !== ""));
+    if (values["weights-metric"] !== undefined) parseMetrics([values["weights-metric"]]);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (new Set(rerankers).size !== rerankers.length) throw new UsageError("the same --reranker is given twice.");
+  const weightsMethod = values["weights-method"];
+  if (weightsMethod !== undefined && weightsMethod !== "grid" && weightsMethod !== "coordinate") {
+    throw new UsageError(`--weights-method must be grid or coordinate, got ${JSON.stringify(weightsMethod)}.`);
+  }
+  if (values["choose-weights"]) {
+    if (rerankers.filter((r) => parseRerankerSpec(r).kind !== "none").length !== 1) {
+      throw new UsageError("--choose-weights needs exactly one --reranker besides none: the weights combine its relevance with the first stage's evidence.");
+    }
+    if (!rerankers.includes("none")) rerankers.unshift("none");
+  } else if (weightsMethod !== undefined || values["weights-metric"] !== undefined) {
+    throw new UsageError("--weights-method and --weights-metric go with --choose-weights.");
+  }
   return {
     dataset: values.dataset,
     split: values.split,
@@ -132,6 +154,9 @@ function parse(argv: string[]) {
     report: values.report,
     chart: values.chart,
     title: values.title,
+    chooseWeights: values["choose-weights"],
+    weightsMethod: weightsMethod as "grid" | "coordinate" | undefined,
+    weightsMetric: values["weights-metric"],
     quiet: values.quiet,
   };
 }
@@ -258,7 +283,19 @@ export async function main(argv: string[]): Promise<number> {
       ...(args.chart && args.report ? { chart: relative(dirname(resolve(args.report)), resolve(args.chart)) } : {}),
     });
     process.stdout.write(formatTextReport(summary));
-    if (args.json) await writeOutput(args.json, `${JSON.stringify(summary, null, 2)}\n`);
+    let weights: WeightsChoice | undefined;
+    if (args.chooseWeights) {
+      const reranker = (rerankers.find((r) => r.kind !== "none") as Reranker).name;
+      const queries = weightQueriesFromEvaluation(result, dataset.qrels, { firstStage: "none", reranker });
+      weights = chooseWeights(queries, {
+        factors: ["relevance", "firstStageRank", "firstStageScore"],
+        metric: args.weightsMetric ?? (args.metrics[0] as string),
+        relThreshold: args.relThreshold,
+        ...(args.weightsMethod !== undefined ? { method: args.weightsMethod } : {}),
+      });
+      process.stdout.write(formatWeightsChoice(weights, reranker));
+    }
+    if (args.json) await writeOutput(args.json, `${JSON.stringify(weights ? { ...summary, weights } : summary, null, 2)}\n`);
     if (args.report) await writeOutput(args.report, formatMarkdownReport(summary));
     if (args.chart) await writeOutput(args.chart, await renderChartSvg(summary));
     return 0;
@@ -266,6 +303,26 @@ export async function main(argv: string[]): Promise<number> {
     progress?.stop();
     for (const r of rerankers) await r.dispose().catch(() => {});
   }
+}
+
+/** The chosen weights and, per split, the metric with them and with each factor alone. */
+function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
+  const fmt = (x: number) => x.toFixed(4);
+  const weights = (w: Record<string, number>) => Object.entries(w).map(([f, v]) => `${f} ${v.toFixed(2)}`).join(", ");
+  const rows = [
+    ["chosen", weights(choice.weights), fmt(choice.dev), fmt(choice.heldOut)],
+    ...choice.baselines.map((b) => [`${b.factor} alone`, weights(b.weights), fmt(b.dev), fmt(b.heldOut)]),
+  ];
+  const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) => `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}  ${r[3]}`;
+  return [
+    "",
+    `MultiFactorReranker weights for ${reranker} (${choice.method} search on ${choice.metric}; ${choice.devQueries} dev / ${choice.heldOutQueries} held-out queries, alternating):`,
+    line(["", "weights", "dev".padEnd(6), "held-out"]),
+    ...rows.map(line),
+    `Report the held-out column. Factors as MultiFactorReranker computes them: relevance and firstStageScore min-max per query, firstStageRank = 1/rank.`,
+    "",
+  ].join("\n");
 }
 
 /** One line, whatever the error: the message (first line of it) without a stack trace. */

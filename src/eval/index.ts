@@ -72,3 +72,13 @@ export {
   summarize,
 } from "./report.js";
 export { chartSpec, renderChartSvg } from "./chart.js";
+export {
+  type ChooseWeightsOptions,
+  type WeightCandidate,
+  type WeightQueriesOptions,
+  type WeightQuery,
+  type WeightResult,
+  type WeightsChoice,
+  chooseWeights,
+  weightQueriesFromEvaluation,
+} from "./weights.js";

@@ -12,6 +12,13 @@ export interface CrossEncoderCallOptions {
 export interface CrossEncoder {
   /** One score per pair, in input order. Higher means more relevant. */
   score(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<number[]>;
+  /**
+   * Optional identity for score caches: a stable string naming everything that changes this scorer's scores
+   * (model, weights, score mode, truncation, ...) and nothing that does not (batching, concurrency, credentials).
+   * Two scorers with the same `cacheKey` must give the same score to the same pair. `CachedCrossEncoder` needs it,
+   * or an explicit `namespace`.
+   */
+  readonly cacheKey?: string;
 }
 
 /**

@@ -141,6 +141,24 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     };
   }
 
+  /**
+   * Everything that changes a score: model, revision, weights (dtype), device (kernels differ in the last digits),
+   * score mode, truncation and the positive label. Batching and the cache folder are left out: they change speed only.
+   */
+  get cacheKey(): string {
+    return JSON.stringify({
+      scorer: OWNER,
+      model: this.model,
+      revision: this.spec.revision ?? "main",
+      dtype: this.dtype,
+      device: this.device,
+      scoreMode: this.scoreMode,
+      maxLength: this.maxLengthOption ?? null,
+      maxQueryLength: this.maxQueryLengthOption ?? null,
+      positiveLabel: this.positiveLabel ?? null,
+    });
+  }
+
   /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
   async load(): Promise<void> {
     await this.acquire();

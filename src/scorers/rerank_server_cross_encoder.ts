@@ -130,6 +130,15 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
   }
 
+  /**
+   * Everything that changes a score: the endpoint (without credentials), dialect, model, score mode and truncation.
+   * Batching, concurrency, retries and the API key are left out: they do not change what the server answers.
+   */
+  get cacheKey(): string {
+    const { dialect, scoreMode, truncate } = this;
+    return JSON.stringify({ scorer: OWNER, url: this.url, dialect, model: this.model ?? null, scoreMode, truncate });
+  }
+
   /** What JSON.stringify shows: the settings, never the key. */
   toJSON(): Record<string, unknown> {
     const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate } = this;

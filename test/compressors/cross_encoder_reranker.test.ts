@@ -114,3 +114,19 @@ describe("CrossEncoderReranker", () => {
     expect(collector.tracedRuns[0]!.error).toContain("server down");
   });
 });
+
+describe("CrossEncoderReranker.compressDocuments call options (the optional fourth argument)", () => {
+  it("takes a per-call topN and an abort signal that stops the scorer", async () => {
+    const seen: (AbortSignal | undefined)[] = [];
+    const model = { score: async (pairs: readonly (readonly [string, string])[], o?: { signal?: AbortSignal }) => (seen.push(o?.signal), pairs.map((_, i) => i)) };
+    const reranker = new CrossEncoderReranker({ model, topN: 1 });
+    const controller = new AbortController();
+    const out = await reranker.compressDocuments(candidates(4), QUERY, undefined, { topN: 3, signal: controller.signal });
+    expect(out.map((d) => d.metadata.retrievalRank)).toEqual([4, 3, 2]);
+    expect(seen).toEqual([controller.signal]);
+    controller.abort(new Error("caller gave up"));
+    await expect(reranker.compressDocuments(candidates(4), QUERY, undefined, { signal: controller.signal })).rejects.toThrow("caller gave up");
+    expect(seen).toHaveLength(1);
+    expect(await reranker.compressDocuments(candidates(4), QUERY)).toHaveLength(1);
+  });
+});

@@ -57,6 +57,20 @@ describe("rerank-eval: usage", () => {
     }
   });
 
+  it("--choose-weights: exits 2 without exactly one reranker to weigh, or with its options alone", () => {
+    const cases: [string[], string][] = [
+      [["--dataset", "x", "--choose-weights"], "rerank-eval: --choose-weights needs exactly one --reranker besides none"],
+      [["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--reranker", "cross-encoder:b"], "rerank-eval: --choose-weights needs exactly one"],
+      [["--dataset", "x", "--weights-method", "grid"], "rerank-eval: --weights-method and --weights-metric go with --choose-weights."],
+      [["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--weights-method", "random"], 'rerank-eval: --weights-method must be grid or coordinate, got "random".'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = cli(args);
+      expect(code, args.join(" ")).toBe(2);
+      expect(oneErrorLine(stderr)).toContain(message);
+    }
+  });
+
   it("exits 1 with one line for a missing dataset folder", () => {
     const { code, stderr } = cli(["--dataset", "/nonexistent/beir/scifact"]);
     expect(code).toBe(1);
@@ -152,5 +166,24 @@ describeWithShared("rerank-eval end to end with a local cross-encoder (proxy mod
     expect(ce.threshold.kept).toBeGreaterThan(0);
     expect(readFileSync(report, "utf8")).toContain("![metrics and latency per configuration](proxy.svg)");
     expect(readFileSync(chart, "utf8")).toMatch(/^<svg[^>]*>.*cross-encoder:minilm-proxy/s);
+  });
+
+  it("--choose-weights chooses MultiFactorReranker weights on alternate queries and reports them on the others", () => {
+    const json = join(out, "weights.json");
+    const { code, stdout, stderr } = cli([
+      "--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--depth", "5", "--limit", "4",
+      "--reranker", "cross-encoder", "--model", model, "--dtype", "q8", "--batch-size", "5", "--metrics", "ndcg@10,mrr@10",
+      "--choose-weights", "--weights-method", "coordinate", "--weights-metric", "mrr@10", "--json", json, "--quiet",
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain("MultiFactorReranker weights for cross-encoder:minilm-proxy (coordinate search on mrr@10; 2 dev / 2 held-out queries, alternating):");
+    expect(stdout).toMatch(/^chosen +relevance \d\.\d\d, firstStageRank \d\.\d\d, firstStageScore \d\.\d\d +\d\.\d{4} +\d\.\d{4}$/m);
+    const summary = JSON.parse(readFileSync(json, "utf8"));
+    expect(summary.configurations.map((c: { name: string }) => c.name)).toEqual(["none", "cross-encoder:minilm-proxy"]);
+    const { weights } = summary;
+    expect(Object.keys(weights.weights)).toEqual(["relevance", "firstStageRank", "firstStageScore"]);
+    expect(weights.devQueries + weights.heldOutQueries).toBe(4);
+    // The chosen weights are at least as good on dev as each factor alone (the search starts from relevance alone).
+    for (const b of weights.baselines) if (b.factor === "relevance") expect(weights.dev).toBeGreaterThanOrEqual(b.dev);
   });
 });

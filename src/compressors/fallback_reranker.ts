@@ -1,0 +1,268 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import type { DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import type { CompressorCallOptions } from "./multi_factor_reranker.js";
+import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
+import { traceCompressorRun } from "./tracing.js";
+
+/** A reranker with the name the metadata and the trace give it. */
+export interface NamedReranker {
+  reranker: BaseDocumentCompressor;
+  name: string;
+}
+
+export interface FallbackRerankerArgs {
+  /** Tried in this order. A bare compressor is named by its class (`CohereRerank`), with `#2`… when classes repeat. */
+  rerankers: Array<BaseDocumentCompressor | NamedReranker>;
+  /** Time allowed to each reranker per call, in milliseconds; then its signal is aborted and the next one runs. @default 10000 */
+  timeoutMs?: number;
+  /** Documents to keep, best first (also the cut of the first-stage order when every reranker fails). @default 3 */
+  topN?: number;
+  /** Consecutive failures after which a reranker is skipped for `cooldownMs`. @default 3 */
+  failureThreshold?: number;
+  /** How long an open circuit skips its reranker; then one call tries it again. @default 30000 */
+  cooldownMs?: number;
+  /** The circuit breaker's clock, in milliseconds (inject one in tests). @default Date.now */
+  now?: () => number;
+  /** Metadata key naming who served: a reranker's name, or `first-stage`. @default "rerankedBy" */
+  servedByKey?: string;
+  /** Metadata key of the 1-based first-stage rank, written when the first-stage order is served. @default "retrievalRank" */
+  rankKey?: string;
+  /** Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own). @default undefined */
+  signal?: AbortSignal;
+}
+
+/** One reranker's part in a call, as recorded in the trace's outputs. */
+export interface FallbackAttempt {
+  reranker: string;
+  outcome: "served" | "error" | "timeout" | "skipped";
+  /** Why it failed or was skipped. */
+  reason?: string;
+  /** Time spent, in milliseconds (0 when skipped). */
+  ms: number;
+}
+
+/** A reranker's circuit: `open` skips it until `openUntil`; `half-open` lets the next call try it once. */
+export interface CircuitState {
+  state: "closed" | "open" | "half-open";
+  consecutiveFailures: number;
+  /** Clock time (from `now`) until which an open circuit skips the reranker. */
+  openUntil?: number;
+}
+
+/** The name of the first stage in `rerankedBy`. */
+export const FIRST_STAGE = "first-stage";
+const OWNER = "FallbackReranker";
+
+interface Circuit {
+  consecutiveFailures: number;
+  openUntil: number | undefined;
+}
+
+function isNamed(entry: unknown): entry is NamedReranker {
+  return entry !== null && typeof entry === "object" && "reranker" in entry && !BaseDocumentCompressor.isBaseDocumentCompressor(entry);
+}
+
+/** The first line of an error's message, without anything that looks like a bearer token. */
+function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return (text.split("\n")[0] ?? "").replace(/Bearer\s+\S+/gi, "Bearer ***");
+}
+
+/**
+ * Reranks with the first reranker that answers: each is tried in turn, and a failure or a timeout (`timeoutMs`,
+ * enforced by aborting the signal handed to the reranker) moves to the next. When all fail, the first stage's order
+ * is returned, cut to `topN`: a reranker's failure never fails the retrieval. Errors in this compressor's own
+ * arguments (not an array, an empty query) and the caller's own abort still throw.
+ *
+ * `metadata.rerankedBy` names who served (a reranker or `first-stage`); the traced run's outputs list every attempt
+ * and why it failed. A circuit breaker skips a reranker for `cooldownMs` after `failureThreshold` consecutive failures,
+ * then lets one call try it again (success closes the circuit, failure reopens it).
+ *
+ * Timeouts: `compressDocuments` has no signal parameter, so each reranker is called with a fourth argument
+ * `{ signal }`. This package's compressors (and `FallbackReranker`, `MultiFactorReranker`) stop their work on it;
+ * others (LangChain's own, `@langchain/cohere`) ignore it, so their late answer is abandoned (and discarded) instead.
+ *
+ * @example
+ * ```ts
+ * const reranker = new FallbackReranker({
+ *   rerankers: [{ reranker: new CohereRerank({ model: "rerank-v3.5" }), name: "cohere" }, new CrossEncoderReranker({ model: local })],
+ *   timeoutMs: 800,
+ *   topN: 5,
+ * });
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
+ * ```
+ */
+export class FallbackReranker extends BaseDocumentCompressor {
+  readonly rerankers: readonly NamedReranker[];
+  readonly timeoutMs: number;
+  readonly topN: number;
+  readonly failureThreshold: number;
+  readonly cooldownMs: number;
+  readonly servedByKey: string;
+  readonly rankKey: string;
+  readonly #now: () => number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #circuits: Circuit[];
+
+  constructor(fields: FallbackRerankerArgs) {
+    super();
+    if (fields === null || typeof fields !== "object") {
+      throw new InvalidOptionError(`${OWNER}: pass an options object such as { rerankers: [remote, local], timeoutMs: 800 }.`);
+    }
+    if (!Array.isArray(fields.rerankers) || fields.rerankers.length === 0) {
+      throw new InvalidOptionError(`${OWNER}: \`rerankers\` must be a non-empty array of document compressors (or { reranker, name }).`);
+    }
+    const entries = fields.rerankers.map((entry, i): NamedReranker => {
+      if (isNamed(entry)) {
+        if (!BaseDocumentCompressor.isBaseDocumentCompressor(entry.reranker)) {
+          throw new InvalidOptionError(`${OWNER}: rerankers[${i}].reranker must be a document compressor (an object with compressDocuments).`);
+        }
+        return { reranker: entry.reranker, name: checkString(OWNER, `rerankers[${i}].name`, entry.name) ?? entry.reranker.constructor.name };
+      }
+      if (!BaseDocumentCompressor.isBaseDocumentCompressor(entry)) {
+        throw new InvalidOptionError(`${OWNER}: rerankers[${i}] must be a document compressor (an object with compressDocuments) or { reranker, name }.`);
+      }
+      return { reranker: entry, name: "" };
+    });
+    // Unnamed entries take their class name; repeated names get #position so metadata and traces stay unambiguous.
+    const classNames = entries.map((e) => e.name || e.reranker.constructor.name || "reranker");
+    this.rerankers = entries.map((e, i) => {
+      const name = classNames[i] as string;
+      const repeated = classNames.filter((n) => n === name).length > 1;
+      if (repeated && e.name !== "") throw new InvalidOptionError(`${OWNER}: two rerankers are named "${name}"; names must be unique.`);
+      if (name === FIRST_STAGE) throw new InvalidOptionError(`${OWNER}: "${FIRST_STAGE}" is reserved for the first stage's order; rename the reranker.`);
+      return { reranker: e.reranker, name: repeated ? `${name}#${i + 1}` : name };
+    });
+    this.timeoutMs = checkPositiveInteger(OWNER, "timeoutMs", fields.timeoutMs) ?? 10_000;
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
+    this.failureThreshold = checkPositiveInteger(OWNER, "failureThreshold", fields.failureThreshold) ?? 3;
+    this.cooldownMs = checkPositiveInteger(OWNER, "cooldownMs", fields.cooldownMs) ?? 30_000;
+    this.#now = checkFunction<() => number>(OWNER, "now", fields.now) ?? Date.now;
+    this.servedByKey = checkString(OWNER, "servedByKey", fields.servedByKey) ?? "rerankedBy";
+    this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
+    if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+    this.#signal = fields.signal;
+    this.#circuits = this.rerankers.map(() => ({ consecutiveFailures: 0, openUntil: undefined }));
+  }
+
+  /** The circuit of a reranker, by name or position. */
+  circuit(reranker: string | number): CircuitState {
+    const index = typeof reranker === "number" ? reranker : this.rerankers.findIndex((r) => r.name === reranker);
+    const circuit = this.#circuits[index];
+    if (circuit === undefined) throw new InvalidOptionError(`${OWNER}: no reranker ${JSON.stringify(reranker)}; names: ${this.rerankers.map((r) => r.name).join(", ")}.`);
+    const { consecutiveFailures, openUntil } = circuit;
+    if (openUntil === undefined) return { state: "closed", consecutiveFailures };
+    return { state: this.#now() < openUntil ? "open" : "half-open", consecutiveFailures, openUntil };
+  }
+
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    options: CompressorCallOptions = {},
+  ): Promise<DocumentInterface[]> {
+    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
+    if (typeof query !== "string" || query.trim() === "") {
+      throw new RerankError(`${OWNER}: the query is empty; a reranker scores documents against the user's question, so pass a non-empty query.`);
+    }
+    const outer = anySignal(this.#signal, options?.signal);
+    throwIfAborted(outer);
+    if (documents.length === 0) return [];
+    return traceCompressorRun(
+      OWNER,
+      callbacks,
+      { query, documents: documents.length, topN: this.topN, rerankers: this.rerankers.map((r) => r.name) },
+      async (runManager) => {
+        const attempts: FallbackAttempt[] = [];
+        const Document = await loadDocumentClass();
+        // Each reranker gets its own copies: one that writes into its input (as @langchain/cohere does) can neither
+        // change the caller's documents nor the next reranker's.
+        const copies = () =>
+          documents.map((d) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata }, ...(d.id !== undefined ? { id: d.id } : {}) }));
+        const tag = (docs: readonly DocumentInterface[], servedBy: string, firstStage: boolean) =>
+          docs.slice(0, this.topN).map(
+            (d, i) =>
+              new Document({
+                pageContent: d.pageContent,
+                metadata: {
+                  ...d.metadata,
+                  ...(firstStage && typeof d.metadata?.[this.rankKey] !== "number" ? { [this.rankKey]: i + 1 } : {}),
+                  [this.servedByKey]: servedBy,
+                },
+                ...(d.id !== undefined ? { id: d.id } : {}),
+              }),
+          );
+        for (const [i, { reranker, name }] of this.rerankers.entries()) {
+          throwIfAborted(outer);
+          const circuit = this.#circuits[i] as Circuit;
+          const now = this.#now();
+          if (circuit.openUntil !== undefined && now < circuit.openUntil) {
+            attempts.push({ reranker: name, outcome: "skipped", reason: `circuit open for ${circuit.openUntil - now} ms more, after ${circuit.consecutiveFailures} consecutive failures`, ms: 0 });
+            continue;
+          }
+          const started = performance.now();
+          try {
+            const output = await this.#attempt(reranker, name, copies(), query, runManager?.getChild(name), outer);
+            circuit.consecutiveFailures = 0;
+            circuit.openUntil = undefined;
+            attempts.push({ reranker: name, outcome: "served", ms: performance.now() - started });
+            return { documents: tag(output, name, false), attempts, servedBy: name };
+          } catch (error) {
+            // The caller's own abort is not the reranker's failure: it ends the call.
+            if (outer?.aborted) throw outer.reason;
+            const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+            attempts.push({ reranker: name, outcome: timedOut ? "timeout" : "error", reason: reasonOf(error), ms: performance.now() - started });
+            circuit.consecutiveFailures += 1;
+            if (circuit.consecutiveFailures >= this.failureThreshold) circuit.openUntil = this.#now() + this.cooldownMs;
+          }
+        }
+        return { documents: tag(documents, FIRST_STAGE, true), attempts, servedBy: FIRST_STAGE };
+      },
+      ({ attempts, servedBy }) => ({ servedBy, attempts }),
+    ).then(({ documents: served }) => served);
+  }
+
+  /** One reranker under its time limit: its signal is aborted at the limit, and the wait ends then even if it ignores it. */
+  async #attempt(
+    reranker: BaseDocumentCompressor,
+    name: string,
+    documents: DocumentInterface[],
+    query: string,
+    callbacks: Callbacks | undefined,
+    outer: AbortSignal | undefined,
+  ): Promise<DocumentInterface[]> {
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    outer?.addEventListener("abort", onOuterAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`${name} did not answer within ${this.timeoutMs} ms`, "TimeoutError")),
+      this.timeoutMs,
+    );
+    let stopWaiting: (reason: unknown) => void = () => {};
+    const aborted = new Promise<never>((_, reject) => (stopWaiting = reject));
+    controller.signal.addEventListener("abort", () => stopWaiting(controller.signal.reason), { once: true });
+    try {
+      const call = reranker.compressDocuments as (d: DocumentInterface[], q: string, c?: Callbacks, o?: CompressorCallOptions) => Promise<DocumentInterface[]>;
+      const work = call.call(reranker, documents, query, callbacks, { signal: controller.signal });
+      work.catch(() => {}); // an abandoned call's late failure is not unhandled
+      const output = await Promise.race([work, aborted]);
+      if (!Array.isArray(output) || output.some((d) => d === null || typeof d !== "object" || typeof d.pageContent !== "string")) {
+        throw new RerankError(`${name} returned ${Array.isArray(output) ? "something other than Documents" : typeof output}, not an array of Documents.`);
+      }
+      return output;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuterAbort);
+    }
+  }
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (b !== undefined && !(b instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return AbortSignal.any([a, b]);
+}

@@ -1,0 +1,395 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import type { DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
+import {
+  BUILTIN_FACTORS,
+  type BuiltinFactor,
+  DEFAULT_NORMALIZATION,
+  NORMALIZATIONS,
+  type Normalization,
+  normalizeValues,
+  parseTimestamp,
+  recencyFactor,
+  weightedMean,
+} from "./factors.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
+import { traceCompressorRun } from "./tracing.js";
+
+/** What to do when a document lacks a factor: `error`, `skip` (rank it by the factors it has) or a fill value (0–1). */
+export type MissingPolicy = "error" | "skip" | number;
+
+export interface RecencyOptions {
+  /** Metadata field holding the document's date: a `Date`, an ISO 8601 string or epoch milliseconds. */
+  field: string;
+  /** Age at which the factor is 0.5 (`0.5^(age / halfLife)`). */
+  halfLifeDays: number;
+  /** The clock, read once per call. @default () => new Date() */
+  now?: () => Date | number;
+}
+
+/** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
+export interface CompressorCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface MultiFactorRerankerArgs {
+  /**
+   * Supplies relevance: a document compressor (its `scoreKey` output is read, its cut respected) or a
+   * `CrossEncoder` (every document scored). Without one, relevance is read from `metadata[scoreKey]`, e.g. after a
+   * reranker in a `DocumentCompressorPipeline`.
+   * @default undefined (relevance from metadata)
+   */
+  reranker?: BaseDocumentCompressor | CrossEncoder;
+  /**
+   * Weight of each factor (≥ 0, at least one > 0); the final score is the weighted mean of the normalised factors.
+   * Built-in factors: `relevance`, `recency` (needs `recency`), `firstStageRank` (`1/rank`), `firstStageScore`;
+   * any other name must be one of `signals`. Choose them on labelled data with `chooseWeights` (langchain-rerank/eval).
+   */
+  weights: Record<string, number>;
+  /** The recency factor's date field and half-life. @default undefined (no recency factor) */
+  recency?: RecencyOptions;
+  /** Named numeric signals read from each document, e.g. `{ confidence: (doc) => doc.metadata.sourceReliability }`. @default {} */
+  signals?: Record<string, (document: DocumentInterface) => number | null | undefined>;
+  /**
+   * Per-factor normalisation. @default relevance and firstStageScore `minmax` (per query), recency,
+   * firstStageRank and signals `none`
+   */
+  normalize?: Record<string, Normalization>;
+  /**
+   * Per-factor policy for a missing value (`undefined`/`null`); a fill value is taken as already normalised.
+   * A value that is present but not a finite number (or not a date) is always an error. @default "error" for every factor
+   */
+  missing?: Record<string, MissingPolicy>;
+  /** Documents to keep, best first. @default 3 */
+  topN?: number;
+  /** Metadata key of the relevance score (read, and written when a CrossEncoder scores). @default "relevanceScore" */
+  scoreKey?: string;
+  /** Metadata key of the 1-based first-stage rank; absent, the input position is the first-stage rank. @default "retrievalRank" */
+  rankKey?: string;
+  /** Metadata key of the first stage's score (`@langchain/community`'s BM25Retriever writes `bm25Score`). @default "retrievalScore" */
+  firstStageScoreKey?: string;
+  /** Metadata key of the final score. @default "finalScore" */
+  finalScoreKey?: string;
+  /** Metadata key of the factor values (normalised, before weighting). @default "rankingFactors" */
+  factorsKey?: string;
+  /** The text a CrossEncoder `reranker` scores. @default doc.pageContent */
+  documentText?: (document: DocumentInterface) => string;
+}
+
+export interface MultiFactorRerankerCallOptions extends CompressorCallOptions {
+  /** Overrides the instance's `topN` for this call. */
+  topN?: number;
+}
+
+const OWNER = "MultiFactorReranker";
+// Marks which input a compressor's output came from; a symbol never shows in traces or JSON.
+const INPUT_INDEX = Symbol("multiFactorInputIndex");
+
+interface Candidate {
+  /** Position in the caller's input. */
+  index: number;
+  /** Metadata to build the output from (the reranker's output metadata when a compressor ran). */
+  metadata: Record<string, unknown>;
+  document: DocumentInterface;
+  relevance: unknown;
+}
+
+function describeDocument(document: DocumentInterface, index: number): string {
+  const id = document.id ?? document.metadata?.id;
+  return `${OWNER}: document ${index}${id !== undefined && id !== null ? ` (id ${JSON.stringify(String(id))})` : ""}`;
+}
+
+/**
+ * The final ranking stage: combines a reranker's relevance with what a cross-encoder cannot see in the text
+ * (recency, source reliability, the first stage's own rank and score) into one score, and keeps the best `topN`.
+ * Each factor is normalised per query (see `normalize`), then `finalScore = Σ wᵢ·fᵢ / Σ wᵢ`. New documents are returned
+ * (the caller's are not touched) with `metadata.finalScore` and `metadata.rankingFactors` (each factor's value
+ * before weighting: a document one half-life old shows `recency: 0.5`); the call is its own traced run.
+ *
+ * @example
+ * ```ts
+ * const final = new MultiFactorReranker({
+ *   reranker: new CrossEncoderReranker({ model: scorer, topN: 20 }),
+ *   weights: { relevance: 0.7, recency: 0.2, confidence: 0.1 },
+ *   recency: { field: "publishedAt", halfLifeDays: 30 },
+ *   signals: { confidence: (doc) => doc.metadata.sourceReliability },
+ *   topN: 5,
+ * });
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: final });
+ * ```
+ */
+export class MultiFactorReranker extends BaseDocumentCompressor {
+  readonly reranker: BaseDocumentCompressor | CrossEncoder | undefined;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly recency: Readonly<RecencyOptions> | undefined;
+  readonly signals: Readonly<Record<string, (document: DocumentInterface) => number | null | undefined>>;
+  readonly normalize: Readonly<Record<string, Normalization>>;
+  readonly missing: Readonly<Record<string, MissingPolicy>>;
+  readonly topN: number;
+  readonly scoreKey: string;
+  readonly rankKey: string;
+  readonly firstStageScoreKey: string;
+  readonly finalScoreKey: string;
+  readonly factorsKey: string;
+  readonly documentText: (document: DocumentInterface) => string;
+  /** The factors computed, in a fixed order: the weighted ones. */
+  readonly factorNames: readonly string[];
+
+  constructor(fields: MultiFactorRerankerArgs) {
+    super();
+    if (fields === null || typeof fields !== "object") {
+      throw new InvalidOptionError(`${OWNER}: pass an options object such as { weights: { relevance: 0.8, firstStageRank: 0.2 } }.`);
+    }
+    const { reranker } = fields;
+    if (reranker !== undefined && !BaseDocumentCompressor.isBaseDocumentCompressor(reranker) && !isCrossEncoder(reranker)) {
+      throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (with compressDocuments) or a CrossEncoder (with score).`);
+    }
+    if (reranker !== undefined && !(fields.weights !== null && typeof fields.weights === "object" && "relevance" in fields.weights)) {
+      throw new InvalidOptionError(`${OWNER}: a \`reranker\` supplies relevance, but \`weights\` has no \`relevance\`; add one (or drop the reranker).`);
+    }
+    this.reranker = reranker;
+
+    const signals = fields.signals ?? {};
+    if (signals === null || typeof signals !== "object") throw new InvalidOptionError(`${OWNER}: \`signals\` must be an object of name → (document) => number.`);
+    for (const [name, fn] of Object.entries(signals)) {
+      if ((BUILTIN_FACTORS as readonly string[]).includes(name)) throw new InvalidOptionError(`${OWNER}: signal "${name}" has the name of a built-in factor; rename it.`);
+      checkFunction(OWNER, `signals.${name}`, fn);
+    }
+    this.signals = { ...signals };
+
+    if (fields.recency !== undefined) {
+      const r = fields.recency;
+      if (r === null || typeof r !== "object") throw new InvalidOptionError(`${OWNER}: \`recency\` must be an object such as { field: "publishedAt", halfLifeDays: 30 }.`);
+      const field = checkString(OWNER, "recency.field", r.field);
+      const halfLifeDays = checkFiniteNumber(OWNER, "recency.halfLifeDays", r.halfLifeDays);
+      if (field === undefined || halfLifeDays === undefined || halfLifeDays <= 0) {
+        throw new InvalidOptionError(`${OWNER}: \`recency\` needs \`field\` (a metadata key) and \`halfLifeDays\` > 0, e.g. { field: "publishedAt", halfLifeDays: 30 }.`);
+      }
+      this.recency = { field, halfLifeDays, now: checkFunction<() => Date | number>(OWNER, "recency.now", r.now) ?? (() => new Date()) };
+    }
+
+    const weights = fields.weights;
+    if (weights === null || typeof weights !== "object" || Object.keys(weights).length === 0) {
+      throw new InvalidOptionError(`${OWNER}: \`weights\` is required, e.g. { relevance: 0.7, recency: 0.2, firstStageRank: 0.1 }.`);
+    }
+    const known = [...BUILTIN_FACTORS, ...Object.keys(this.signals)];
+    let total = 0;
+    for (const [name, weight] of Object.entries(weights)) {
+      if (!known.includes(name)) {
+        throw new InvalidOptionError(`${OWNER}: weight for unknown factor "${name}"; factors are ${known.map((k) => JSON.stringify(k)).join(", ")} (add others to \`signals\`).`);
+      }
+      const w = checkFiniteNumber(OWNER, `weights.${name}`, weight) as number;
+      if (w < 0) throw new InvalidOptionError(`${OWNER}: \`weights.${name}\` must be ≥ 0, got ${w}.`);
+      total += w;
+    }
+    if (total <= 0) throw new InvalidOptionError(`${OWNER}: at least one weight must be above 0.`);
+    if ("recency" in weights && this.recency === undefined) {
+      throw new InvalidOptionError(`${OWNER}: \`weights.recency\` needs \`recency: { field, halfLifeDays }\` to know where the date is.`);
+    }
+    for (const name of Object.keys(this.signals)) {
+      if (!(name in weights)) throw new InvalidOptionError(`${OWNER}: signal "${name}" has no weight; add \`weights.${name}\` (0 to record it only).`);
+    }
+    this.weights = { ...weights };
+    this.factorNames = known.filter((name) => name in weights);
+
+    const normalize: Record<string, Normalization> = {};
+    for (const name of this.factorNames) normalize[name] = DEFAULT_NORMALIZATION[name as BuiltinFactor] ?? "none";
+    for (const [name, how] of Object.entries(fields.normalize ?? {})) {
+      if (!this.factorNames.includes(name)) throw new InvalidOptionError(`${OWNER}: \`normalize.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
+      normalize[name] = checkOneOf(OWNER, `normalize.${name}`, how, NORMALIZATIONS) as Normalization;
+    }
+    this.normalize = normalize;
+
+    const missing: Record<string, MissingPolicy> = {};
+    for (const [name, policy] of Object.entries(fields.missing ?? {})) {
+      if (!this.factorNames.includes(name)) throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
+      if (policy !== "error" && policy !== "skip" && !(typeof policy === "number" && Number.isFinite(policy))) {
+        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` must be "error", "skip" or a finite fill value, got ${JSON.stringify(policy)}.`);
+      }
+      missing[name] = policy;
+    }
+    this.missing = missing;
+
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
+    this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;
+    this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
+    this.firstStageScoreKey = checkString(OWNER, "firstStageScoreKey", fields.firstStageScoreKey) ?? "retrievalScore";
+    this.finalScoreKey = checkString(OWNER, "finalScoreKey", fields.finalScoreKey) ?? "finalScore";
+    this.factorsKey = checkString(OWNER, "factorsKey", fields.factorsKey) ?? "rankingFactors";
+    this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
+  }
+
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    options: MultiFactorRerankerCallOptions = {},
+  ): Promise<DocumentInterface[]> {
+    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
+    if (typeof query !== "string") throw new InvalidOptionError(`${OWNER}: the query must be a string.`);
+    const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
+    if (documents.length === 0) return [];
+    return traceCompressorRun(
+      OWNER,
+      callbacks,
+      { query, documents: documents.length, topN, weights: this.weights, normalize: this.normalize },
+      async (runManager) => {
+        throwIfAborted(options.signal);
+        const candidates = await this.candidates(documents, query, runManager?.getChild("reranker"), options.signal);
+        return this.rank(candidates, topN);
+      },
+      (ranked) => ({
+        results: ranked.map((document) => ({
+          retrievalRank: document.metadata[this.rankKey],
+          finalScore: document.metadata[this.finalScoreKey],
+          factors: document.metadata[this.factorsKey],
+        })),
+      }),
+    );
+  }
+
+  /** The documents to rank with their relevance: the reranker's output (its cut respected) or every input. */
+  private async candidates(documents: DocumentInterface[], query: string, callbacks: Callbacks | undefined, signal?: AbortSignal): Promise<Candidate[]> {
+    const reranker = this.reranker;
+    const own = (document: DocumentInterface, index: number, metadata = document.metadata ?? {}): Candidate => ({
+      index,
+      document,
+      metadata,
+      relevance: metadata[this.scoreKey],
+    });
+    if (reranker === undefined) return documents.map((d, i) => own(d, i));
+    if (BaseDocumentCompressor.isBaseDocumentCompressor(reranker)) {
+      const Document = await loadDocumentClass();
+      const marked = documents.map(
+        (d, i) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, [INPUT_INDEX]: i }, ...(d.id !== undefined ? { id: d.id } : {}) }),
+      );
+      const call = reranker.compressDocuments as (docs: DocumentInterface[], q: string, c?: Callbacks, o?: CompressorCallOptions) => Promise<DocumentInterface[]>;
+      const output = await call.call(reranker, marked, query, callbacks, signal ? { signal } : {});
+      const used = new Set<number>();
+      return output.map((out) => {
+        let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;
+        // A compressor that rebuilt the metadata (e.g. over the network) lost the mark: match by text.
+        if (index === undefined) index = documents.findIndex((d, i) => !used.has(i) && d.pageContent === out.pageContent);
+        if (index < 0 || used.has(index)) {
+          throw new RerankError(`${OWNER}: the reranker returned a document that is not one of the inputs (text ${JSON.stringify(out.pageContent.slice(0, 40))}).`);
+        }
+        used.add(index);
+        const metadata = { ...out.metadata } as Record<string | symbol, unknown>;
+        delete metadata[INPUT_INDEX];
+        return own(documents[index] as DocumentInterface, index, metadata as Record<string, unknown>);
+      });
+    }
+    const pairs = documents.map((document, i) => {
+      const text = this.documentText(document);
+      if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+      return [query, text] as const;
+    });
+    const scores = await reranker.score(pairs, signal ? { signal } : {});
+    if (!Array.isArray(scores) || scores.length !== documents.length) {
+      throw new RerankError(`${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`);
+    }
+    return documents.map((d, i) => ({ ...own(d, i, { ...d.metadata, [this.scoreKey]: scores[i] }), relevance: scores[i] }));
+  }
+
+  /** Raw value of a factor for a candidate: a number, or undefined when missing. Bad values throw. */
+  private rawFactor(name: string, candidate: Candidate, nowMs: number): number | undefined {
+    const { document, index, metadata } = candidate;
+    const where = describeDocument(document, index);
+    const numeric = (value: unknown, what: string): number | undefined => {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new RerankError(`${where}: ${what} is ${typeof value === "number" ? value : `a ${typeof value}`}, not a finite number.`);
+      }
+      return value;
+    };
+    switch (name) {
+      case "relevance":
+        return numeric(candidate.relevance, `the relevance score (metadata.${this.scoreKey})`);
+      case "firstStageRank": {
+        const rank = document.metadata?.[this.rankKey];
+        if (rank === undefined || rank === null) return 1 / (index + 1);
+        if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 1) {
+          throw new RerankError(`${where}: metadata.${this.rankKey} is ${String(rank)}, not a 1-based rank.`);
+        }
+        return 1 / rank;
+      }
+      case "firstStageScore":
+        return numeric(metadata[this.firstStageScoreKey], `metadata.${this.firstStageScoreKey}`);
+      case "recency": {
+        const { field, halfLifeDays } = this.recency as RecencyOptions;
+        const value = metadata[field];
+        if (value === undefined || value === null) return undefined;
+        return recencyFactor(parseTimestamp(value, where, field), nowMs, halfLifeDays);
+      }
+      default: {
+        let value: unknown;
+        try {
+          value = (this.signals[name] as (d: DocumentInterface) => unknown)(document);
+        } catch (error) {
+          throw new RerankError(`${where}: signal "${name}" threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+        return numeric(value, `signal "${name}"`);
+      }
+    }
+  }
+
+  private async rank(candidates: Candidate[], topN: number): Promise<DocumentInterface[]> {
+    const Document = await loadDocumentClass();
+    const nowMs = this.recency ? parseTimestamp((this.recency.now as () => Date | number)(), `${OWNER}: recency.now()`, "now") : 0;
+    const factors: Record<string, number>[] = candidates.map(() => ({}));
+    for (const name of this.factorNames) {
+      const raw = candidates.map((c) => this.rawFactor(name, c, nowMs));
+      const normalized = normalizeValues(raw, this.normalize[name] as Normalization);
+      const policy = this.missing[name] ?? "error";
+      normalized.forEach((value, i) => {
+        const candidate = candidates[i] as Candidate;
+        if (value !== undefined) (factors[i] as Record<string, number>)[name] = value;
+        else if (typeof policy === "number") (factors[i] as Record<string, number>)[name] = policy;
+        else if (policy === "error") {
+          throw new RerankError(
+            `${describeDocument(candidate.document, candidate.index)} has no ${this.describeFactor(name)}; ` +
+              `set \`missing.${name}\` to "skip" (rank it by its other factors) or a fill value if that is expected.`,
+          );
+        }
+      });
+    }
+    const scored = candidates.map((candidate, i) => {
+      const finalScore = weightedMean(factors[i] as Record<string, number>, this.weights);
+      if (finalScore === undefined) {
+        throw new RerankError(`${describeDocument(candidate.document, candidate.index)} has none of the weighted factors (all skipped as missing).`);
+      }
+      return { candidate, finalScore, factors: factors[i] as Record<string, number> };
+    });
+    scored.sort((a, b) => b.finalScore - a.finalScore || a.candidate.index - b.candidate.index);
+    return scored.slice(0, topN).map(({ candidate, finalScore, factors: values }) => {
+      const { document, index, metadata } = candidate;
+      const rank = document.metadata?.[this.rankKey];
+      return new Document({
+        pageContent: document.pageContent,
+        metadata: {
+          ...metadata,
+          [this.rankKey]: typeof rank === "number" ? rank : index + 1,
+          [this.finalScoreKey]: finalScore,
+          [this.factorsKey]: values,
+        },
+        ...(document.id !== undefined ? { id: document.id } : {}),
+      });
+    });
+  }
+
+  private describeFactor(name: string): string {
+    switch (name) {
+      case "relevance":
+        return `relevance score (metadata.${this.scoreKey}${this.reranker ? ", from the reranker" : ""})`;
+      case "firstStageScore":
+        return `first-stage score (metadata.${this.firstStageScoreKey})`;
+      case "recency":
+        return `date (metadata.${(this.recency as RecencyOptions).field})`;
+      default:
+        return `value for signal "${name}"`;
+    }
+  }
+}

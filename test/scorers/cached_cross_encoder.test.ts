@@ -1,0 +1,151 @@
+import { InMemoryStore } from "@langchain/core/stores";
+import { describe, expect, it } from "vitest";
+import { InvalidOptionError, RerankError } from "../../src/errors.js";
+import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { CachedCrossEncoder, LruStore, RerankServerCrossEncoder, type CrossEncoder, type CrossEncoderCallOptions, type TextPair } from "../../src/index.js";
+import { FIXTURE_RERANKER } from "../support/fixtures.js";
+
+/** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
+class CountingScorer implements CrossEncoder {
+  readonly calls: TextPair[][] = [];
+  readonly cacheKey: string | undefined;
+  constructor(
+    cacheKey: string | null = "counting-v1",
+    private readonly scoreOf: (pair: TextPair) => number = ([q, t]) => t.length + q.length / 100,
+  ) {
+    if (cacheKey !== null) this.cacheKey = cacheKey;
+  }
+  async score(pairs: readonly TextPair[], _options?: CrossEncoderCallOptions): Promise<number[]> {
+    this.calls.push([...pairs]);
+    return pairs.map(this.scoreOf);
+  }
+}
+
+const Q = "what is a cat";
+const pairs = (texts: string[], query = Q): TextPair[] => texts.map((t) => [query, t]);
+
+describe("CachedCrossEncoder", () => {
+  it("scores only unseen pairs, in one call, and returns every score in input order", async () => {
+    const inner = new CountingScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    const first = await cached.score(pairs(["a", "bb", "ccc"]));
+    expect(first).toEqual([1.13, 2.13, 3.13]);
+    expect(inner.calls).toEqual([pairs(["a", "bb", "ccc"])]);
+
+    const second = await cached.score(pairs(["dddd", "bb", "a", "eeeee"]));
+    expect(second).toEqual([4.13, 2.13, 1.13, 5.13]);
+    expect(inner.calls[1]).toEqual(pairs(["dddd", "eeeee"]));
+    expect(cached.stats).toEqual({ hits: 2, misses: 5 });
+
+    await cached.score(pairs(["a", "bb", "ccc", "dddd", "eeeee"]));
+    expect(inner.calls).toHaveLength(2); // all hits: the scorer is not called at all
+  });
+
+  it("keys on the query as well as the text, and scores a pair repeated within one call once", async () => {
+    const inner = new CountingScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    await cached.score(pairs(["a"]));
+    expect(await cached.score([[Q, "a"], ["another query", "a"], ["another query", "a"]])).toEqual([1.13, 1.13, 1.13]);
+    expect(inner.calls[1]).toEqual([["another query", "a"]]);
+  });
+
+  it("never serves one scorer's scores to another: the scorer identity is part of the key", async () => {
+    const store = new LruStore<number>();
+    const a = new CachedCrossEncoder({ scorer: new CountingScorer("model-a", () => 1), store });
+    const b = new CachedCrossEncoder({ scorer: new CountingScorer("model-b", () => 2), store });
+    expect(await a.score(pairs(["x"]))).toEqual([1]);
+    expect(await b.score(pairs(["x"]))).toEqual([2]);
+    const ns = new CachedCrossEncoder({ scorer: new CountingScorer("model-a", () => 3), store, namespace: "tenant-2" });
+    expect(await ns.score(pairs(["x"]))).toEqual([3]);
+    expect(store.size).toBe(3);
+  });
+
+  it("requires a namespace for a scorer without cacheKey, with an error that says so", () => {
+    const bare = new CountingScorer(null);
+    expect(() => new CachedCrossEncoder({ scorer: bare })).toThrow(InvalidOptionError);
+    expect(() => new CachedCrossEncoder({ scorer: bare })).toThrow(/has no `cacheKey`.*pass `namespace`/);
+    expect(new CachedCrossEncoder({ scorer: bare, namespace: "bare@1" }).cacheKey).toContain("bare@1");
+    expect(() => new CachedCrossEncoder({ scorer: {} as CrossEncoder, namespace: "x" })).toThrow(/`scorer` must be a CrossEncoder/);
+    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", store: {} as never })).toThrow(/`store` must be a LangChain BaseStore/);
+    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", maxSize: 0 })).toThrow(/`maxSize` must be a positive integer, got the number 0/);
+  });
+
+  it("works with LangChain's InMemoryStore (any BaseStore) and keeps only hashes, never texts, in keys", async () => {
+    const store = new InMemoryStore<number>();
+    const inner = new CountingScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner, store });
+    await cached.score(pairs(["secret text"]));
+    await cached.score(pairs(["secret text"]));
+    expect(inner.calls).toHaveLength(1);
+    const keys: string[] = [];
+    for await (const key of store.yieldKeys()) keys.push(key);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("a corrupted store entry is scored again; a non-finite score from the scorer is an error and is not cached", async () => {
+    const store = new LruStore<number>();
+    const cached = new CachedCrossEncoder({ scorer: new CountingScorer(), store });
+    await store.mset([[await cached.keyOf([Q, "a"]), Number.NaN]]);
+    expect(await cached.score(pairs(["a"]))).toEqual([1.13]);
+    const broken = new CachedCrossEncoder({ scorer: new CountingScorer("k", () => Number.POSITIVE_INFINITY) });
+    await expect(broken.score(pairs(["a"]))).rejects.toThrow(RerankError);
+    expect((broken.store as LruStore<number>).size).toBe(0);
+  });
+
+  it("passes the abort signal to the scorer and refuses an aborted call before any work", async () => {
+    const seen: (AbortSignal | undefined)[] = [];
+    const inner: CrossEncoder = { cacheKey: "s", score: async (p, o) => (seen.push(o?.signal), p.map(() => 0.5)) };
+    const controller = new AbortController();
+    await new CachedCrossEncoder({ scorer: inner }).score(pairs(["a"]), { signal: controller.signal });
+    expect(seen).toEqual([controller.signal]);
+    controller.abort(new Error("stop"));
+    await expect(new CachedCrossEncoder({ scorer: inner }).score(pairs(["b"]), { signal: controller.signal })).rejects.toThrow("stop");
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe("LruStore", () => {
+  it("evicts the least recently used entry past maxSize; a read refreshes an entry", async () => {
+    const store = new LruStore<number>({ maxSize: 2 });
+    await store.mset([["a", 1], ["b", 2]]);
+    expect(await store.mget(["a"])).toEqual([1]); // a is now the most recent
+    await store.mset([["c", 3]]);
+    expect(await store.mget(["a", "b", "c"])).toEqual([1, undefined, 3]);
+    await store.mdelete(["a"]);
+    const keys: string[] = [];
+    for await (const key of store.yieldKeys()) keys.push(key);
+    expect(keys).toEqual(["c"]);
+  });
+
+  it("a bounded cache scores evicted pairs again", async () => {
+    const inner = new CountingScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner, maxSize: 2 });
+    await cached.score(pairs(["a", "bb", "ccc"]));
+    await cached.score(pairs(["a"]));
+    expect(inner.calls[1]).toEqual(pairs(["a"]));
+  });
+});
+
+describe("scorer identities (cacheKey)", () => {
+  it("HuggingFaceCrossEncoder: changes with anything that changes a score, not with batching", () => {
+    const key = (o: ConstructorParameters<typeof HuggingFaceCrossEncoder>[0]) => new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, ...o }).cacheKey;
+    const base = key({});
+    expect(key({ maxBatchSize: 4, maxBatchTokens: 99 })).toBe(base);
+    for (const change of [{ dtype: "fp32" }, { scoreMode: "raw" }, { maxLength: 64 }, { maxQueryLength: 8 }, { positiveLabel: 0 }, { revision: "v2" }, { device: "wasm" }] as const) {
+      expect(key(change), JSON.stringify(change)).not.toBe(base);
+    }
+    expect(new HuggingFaceCrossEncoder({ model: "other/model" }).cacheKey).not.toBe(base);
+  });
+
+  it("RerankServerCrossEncoder: endpoint, dialect, model, score mode, truncation; never the credentials", () => {
+    const key = (o: Partial<ConstructorParameters<typeof RerankServerCrossEncoder>[0]>) =>
+      new RerankServerCrossEncoder({ url: "http://user:pw@localhost:8080/rerank?token=t0k", dialect: "tei", ...o }).cacheKey;
+    const base = key({});
+    expect(base).not.toMatch(/pw|t0k|user/);
+    expect(key({ apiKey: "sk-123", maxBatchSize: 4, maxRetries: 0 })).toBe(base);
+    for (const change of [{ dialect: "cohere" }, { model: "m" }, { scoreMode: "raw" }, { truncate: false }, { url: "http://localhost:8081/rerank" }] as const) {
+      expect(key(change), JSON.stringify(change)).not.toBe(base);
+    }
+  });
+});
