@@ -171,6 +171,7 @@ export class CohereRerank extends BaseDocumentCompressor {
     const options = {
       ...(this.scoreKey !== undefined ? { scoreKey: this.scoreKey } : {}),
       ...(this.rankKey !== undefined ? { rankKey: this.rankKey } : {}),
+      reranker: `${OWNER}(${this.model})`,
     };
     return traceCompressorRun(
       OWNER,
