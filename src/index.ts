@@ -11,6 +11,7 @@ export {
   isCrossEncoder,
 } from "./scorers/cross_encoder.js";
 export type { RerankResult } from "./results.js";
+export type { ChunkAggregation } from "./scorers/chunking.js";
 export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, STAGE_SCORES_KEY, type StageScore } from "./compressors/ranked_documents.js";
 export {
   InvalidOptionError,

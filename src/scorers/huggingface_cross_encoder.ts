@@ -9,7 +9,8 @@ import {
   checkString,
 } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
-import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
+import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
   DTYPE_FILES,
   type LoadedReranker,
@@ -54,6 +55,22 @@ export interface HuggingFaceCrossEncoderArgs {
   revision?: string;
   /** Receives transformers.js's load progress events (download progress included). */
   progressCallback?: LoadProgressCallback;
+  /**
+   * Long documents: a document that does not fit beside the query is split into token windows that fill the budget
+   * left after the query, at most this many per document (Cohere's v1 name); every window is scored in the same
+   * length-sorted batches and the document gets `chunkAggregation` of its windows' scores. Text past the last window
+   * is not read. `1` scores the document's first `maxLength` tokens only (truncation).
+   * @default 1
+   */
+  maxChunksPerDoc?: number;
+  /** Tokens shared by consecutive windows (whole words, never more than this), so a passage cut by one is whole in the next. @default 32 */
+  chunkOverlap?: number;
+  /**
+   * How window scores become the document's score: `max` (the best window: a document is as relevant as its best
+   * passage), or `mean` (rewards documents relevant throughout). The best window is reported either way.
+   * @default "max"
+   */
+  chunkAggregation?: ChunkAggregation;
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
@@ -81,6 +98,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly device: RerankerDevice;
   readonly scoreMode: ScoreMode;
   readonly batchLimits: BatchLimits;
+  readonly maxChunksPerDoc: number;
+  readonly chunkOverlap: number;
+  readonly chunkAggregation: ChunkAggregation;
   private readonly spec: LoadSpec;
   /** The registry key of the model this instance holds, set when it loads. */
   private key: string | undefined;
@@ -111,6 +131,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
     else checkString(OWNER, "positiveLabel", options.positiveLabel);
     this.positiveLabel = options.positiveLabel;
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
+    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     this.spec = {
       model: this.model,
       dtype: this.dtype,
@@ -148,13 +171,43 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
+    if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
     checkPairs(pairs);
-    const { signal } = options;
-    throwIfAborted(signal);
+    throwIfAborted(options.signal);
     if (pairs.length === 0) return [];
-    const { loaded, encoder, positiveIndex } = await this.acquire();
-    const encoded = encoder.encodePairs(pairs);
-    const scores = new Array<number>(pairs.length);
+    const prepared = await this.acquire();
+    return this.run(prepared, prepared.encoder.encodePairs(pairs), options.signal);
+  }
+
+  /**
+   * Scores with details: with `maxChunksPerDoc` above 1, a document scored in windows reports its best window's
+   * span in the text (`chunk`, UTF-16 offsets as `text.slice` takes them). `CrossEncoderReranker` turns it into
+   * `metadata.bestChunk`.
+   */
+  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
+    checkPairs(pairs);
+    throwIfAborted(options.signal);
+    if (pairs.length === 0) return [];
+    const prepared = await this.acquire();
+    if (this.maxChunksPerDoc <= 1) return (await this.run(prepared, prepared.encoder.encodePairs(pairs), options.signal)).map((score) => ({ score }));
+    const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
+    const windowScores = await this.run(prepared, encoded, options.signal);
+    const perPair: number[][] = pairs.map(() => []);
+    const firstWindow = new Array<number>(pairs.length);
+    pairOf.forEach((pairIndex, window) => {
+      if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
+      perPair[pairIndex]!.push(windowScores[window]!);
+    });
+    return perPair.map((scores, pairIndex) => {
+      const { score, best } = aggregateWindows(scores, this.chunkAggregation);
+      const span = spans[firstWindow[pairIndex]! + best];
+      return span === undefined ? { score } : { score, chunk: { ...span } };
+    });
+  }
+
+  /** Scores encoded pairs in length-sorted batches; scores come back in the pairs' order. */
+  private async run({ loaded, encoder, positiveIndex }: Prepared, encoded: readonly EncodedPair[], signal: AbortSignal | undefined): Promise<number[]> {
+    const scores = new Array<number>(encoded.length);
     for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
       throwIfAborted(signal);
       const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch));
