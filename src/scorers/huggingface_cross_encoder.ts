@@ -56,6 +56,12 @@ export interface HuggingFaceCrossEncoderArgs {
   /** Receives transformers.js's load progress events (download progress included). */
   progressCallback?: LoadProgressCallback;
   /**
+   * onnxruntime session options, passed through transformers.js, e.g. `{ intraOpNumThreads: 1 }` for a process that
+   * shares its cores with others. Instances with different options load separate sessions.
+   * @default onnxruntime's defaults
+   */
+  sessionOptions?: Record<string, unknown>;
+  /**
    * Long documents: a document that does not fit beside the query is split into token windows that fill the budget
    * left after the query, at most this many per document (Cohere's v1 name); every window is scored in the same
    * length-sorted batches and the document gets `chunkAggregation` of its windows' scores. Text past the last window
@@ -142,6 +148,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       cacheDir: checkString(OWNER, "cacheDir", options.cacheDir),
       localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
       progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
+      ...(options.sessionOptions !== undefined ? { sessionOptions: checkSessionOptions(options.sessionOptions) } : {}),
     };
   }
 
@@ -277,6 +284,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     }
     return Number(found[0]);
   }
+}
+
+function checkSessionOptions(value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(`${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`);
+  }
+  return value as Record<string, unknown>;
 }
 
 function checkPairs(pairs: readonly TextPair[]): void {

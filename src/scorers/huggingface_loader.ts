@@ -29,6 +29,8 @@ export interface LoadSpec {
   cacheDir?: string;
   localFilesOnly?: boolean;
   progressCallback?: LoadProgressCallback;
+  /** onnxruntime session options passed through transformers.js (`session_options`). */
+  sessionOptions?: Record<string, unknown>;
 }
 
 interface RerankerConfig {
@@ -98,7 +100,8 @@ function isDirectory(fs: NodeFs, folder: string): boolean {
 export async function modelKey(spec: LoadSpec): Promise<string> {
   const files = await nodeFiles();
   const model = isLocalModelPath(files, spec.model) ? files.path.resolve(spec.model) : spec.model;
-  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main"]);
+  // Sessions with different options (threads, spinning) are different sessions.
+  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main", ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : [])]);
 }
 
 function checkClassifierConfig(model: string, config: RerankerConfig): void {
@@ -218,7 +221,13 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     checkClassifierConfig(spec.model, config);
     [tokenizer, model] = await Promise.all([
       transformers.AutoTokenizer.from_pretrained(id, options),
-      transformers.AutoModelForSequenceClassification.from_pretrained(id, { ...options, config: autoConfig, dtype: spec.dtype, device: spec.device }),
+      transformers.AutoModelForSequenceClassification.from_pretrained(id, {
+        ...options,
+        config: autoConfig,
+        dtype: spec.dtype,
+        device: spec.device,
+        ...(spec.sessionOptions !== undefined ? { session_options: spec.sessionOptions as never } : {}),
+      }),
     ]);
   } catch (error) {
     throw explainLoadError(spec, cacheDir, error);
