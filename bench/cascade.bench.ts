@@ -75,6 +75,7 @@ for (const collection of values.collections.split(",")) {
   }
   process.stderr.write("\n");
   rows.push(row);
+  process.stderr.write(`${JSON.stringify(row)}\n`); // partial results survive an interrupted run
 }
 await mini.dispose();
 await bge.dispose();
