@@ -170,7 +170,10 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     if (this.key !== undefined) await releaseModel(this.key);
   }
 
-  /** Token ids of each pair after truncation, exactly as scored (for inspection and tests). */
+  /**
+   * Token ids of each pair after truncation, exactly as `score` sees them without windows (for inspection and
+   * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
+   */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
     checkPairs(pairs);
     const { encoder } = await this.acquire();
