@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,5 +18,27 @@ export function ensureMiniLmProxy(): string {
   const tool = join(SHARED_DIR, "tools", "make-proxy-model.sh");
   if (!existsSync(tool)) throw new Error(`${tool} not found: the MiniLM proxy is built from ../shared beside the project.`);
   execFileSync(tool, [join(SHARED_DIR, "models", "ms-marco-MiniLM-L-6-v2-tokenizer"), out], { stdio: ["ignore", "ignore", "inherit"] });
+  return out;
+}
+
+/**
+ * A BGE-reranker-base-shaped proxy: XLM-R (hidden 768, 12 layers, 12 heads, intermediate 3072, vocabulary 250,002,
+ * 514 positions, 278M parameters) from scripts/bge-base-proxy-config.json. The real XLM-R tokenizer is not
+ * available here, so it reads text with the ms-marco-MiniLM WordPiece tokenizer: English token counts are close
+ * to XLM-R's, which is what decides the cost. About 1.4 GB on disk, built once into .models/.
+ */
+export function ensureBgeBaseProxy(): string {
+  const out = join(PROXY_DIR, "bge-base-proxy");
+  if (existsSync(join(out, "onnx", "model_quantized.onnx")) && existsSync(join(out, "onnx", "model.onnx"))) return out;
+  const tool = join(SHARED_DIR, "tools", "make-proxy-model.sh");
+  if (!existsSync(tool)) throw new Error(`${tool} not found: the BGE-base proxy is built from ../shared beside the project.`);
+  const source = join(PROXY_DIR, "bge-base-proxy-source");
+  mkdirSync(source, { recursive: true });
+  const tokenizer = join(SHARED_DIR, "models", "ms-marco-MiniLM-L-6-v2-tokenizer");
+  for (const file of ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"]) {
+    if (existsSync(join(tokenizer, file))) copyFileSync(join(tokenizer, file), join(source, file));
+  }
+  copyFileSync(join(PROJECT_DIR, "scripts", "bge-base-proxy-config.json"), join(source, "config.json"));
+  execFileSync(tool, [source, out], { stdio: ["ignore", "ignore", "inherit"] });
   return out;
 }

@@ -1,9 +1,18 @@
 // langchain-rerank: reranking compressors for LangChain.js and the CrossEncoder interface they score with.
 // This entry loads no model runtime, no SDK and no Node built-in; integrations have their own entry points:
 // `langchain-rerank/huggingface` (local models), `langchain-rerank/cohere`, `langchain-rerank/eval`.
-export { type CrossEncoder, type CrossEncoderCallOptions, type ScoreMode, type TextPair, isCrossEncoder } from "./scorers/cross_encoder.js";
+export {
+  type ChunkSpan,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+  isCrossEncoder,
+} from "./scorers/cross_encoder.js";
 export type { RerankResult } from "./results.js";
-export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./compressors/ranked_documents.js";
+export type { ChunkAggregation } from "./scorers/chunking.js";
+export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, STAGE_SCORES_KEY, type StageScore } from "./compressors/ranked_documents.js";
 export {
   CorruptModelFileError,
   InvalidOptionError,
@@ -16,7 +25,7 @@ export {
 } from "./errors.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";
 
-export { CrossEncoderReranker, type CrossEncoderRerankerArgs, type CrossEncoderRerankerCallOptions } from "./compressors/cross_encoder_reranker.js";
+export { BEST_CHUNK_KEY, CrossEncoderReranker, type CrossEncoderRerankerArgs, type CrossEncoderRerankerCallOptions } from "./compressors/cross_encoder_reranker.js";
 export {
   DEFAULT_LISTWISE_RANK_KEY,
   LLMListwiseRerank,

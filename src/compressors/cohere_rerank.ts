@@ -244,6 +244,7 @@ export class CohereRerank extends BaseDocumentCompressor {
     const options = {
       ...(this.scoreKey !== undefined ? { scoreKey: this.scoreKey } : {}),
       ...(this.rankKey !== undefined ? { rankKey: this.rankKey } : {}),
+      reranker: `${OWNER}(${this.model})`,
     };
     // Checked before the run starts, so bad input fails the same way traced or not.
     checkQuery(query);

@@ -7,7 +7,7 @@ import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
@@ -31,10 +31,20 @@ export interface CrossEncoderRerankerCallOptions {
 
 const OWNER = "CrossEncoderReranker";
 
+function checkCount(count: number | undefined, expected: number): void {
+  if (count !== expected) throw new RerankError(`${OWNER}: the cross-encoder returned ${count ?? "no"} scores for ${expected} documents.`);
+}
+
+/** The metadata key of the best window of a long document scored in windows: `{ start, end, text }`. */
+export const BEST_CHUNK_KEY = "bestChunk";
+
 /**
  * Reorders first-stage candidates by a cross-encoder's relevance scores and keeps the best `topN`, as a LangChain
  * document compressor (plug it into `ContextualCompressionRetriever`). Returns new Documents, highest score first,
- * ties in first-stage order, with `metadata.relevanceScore` and `metadata.retrievalRank` added and the rest kept.
+ * ties in first-stage order, with `metadata.relevanceScore`, `metadata.retrievalRank` and `metadata.stageScores`
+ * added and the rest kept. In a cascade of rerankers, `retrievalRank` stays the original first-stage position.
+ * When the scorer split a long document into windows, `metadata.bestChunk` holds the winning window:
+ * `{ start, end, text }`, offsets into the scored text (`documentText(doc)`, by default `pageContent`).
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly model: CrossEncoder;
@@ -60,23 +70,40 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     checkRerankInput(OWNER, documents, query);
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
-    return this.scoreAndSort(documents, query, topN, options.signal);
+    const results = await this.scoreAndSort(documents, query, topN, options.signal);
+    return results.map(({ index, relevanceScore }) => ({ index, relevanceScore }));
   }
 
-  private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RerankResult[]> {
+  private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     throwIfAborted(signal);
     const pairs = documents.map((document, i) => {
       const text = this.documentText(document);
       if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
-    const scores = await this.model.score(pairs, signal ? { signal } : {});
-    if (!Array.isArray(scores) || scores.length !== documents.length) {
-      throw new RerankError(`${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`);
+    const callOptions = signal ? { signal } : {};
+    let results: RankedResult[];
+    if (typeof this.model.scoreDetailed === "function") {
+      const detailed = await this.model.scoreDetailed(pairs, callOptions);
+      checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
+      results = detailed.map(({ score, chunk }, index) => {
+        const result: RankedResult = { index, relevanceScore: score };
+        if (chunk !== undefined) result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };
+        return result;
+      });
+    } else {
+      const scores = await this.model.score(pairs, callOptions);
+      checkCount(Array.isArray(scores) ? scores.length : undefined, documents.length);
+      results = resultsFromScores(scores);
     }
-    const results = resultsFromScores(scores);
     validateRerankResults(results, documents.length, "The cross-encoder");
     return sortResults(results).slice(0, topN);
+  }
+
+  /** This reranker's name in `metadata.stageScores`: the class and, when the scorer names one, its model. */
+  get stageName(): string {
+    const model = (this.model as { model?: unknown }).model;
+    return typeof model === "string" ? `${OWNER}(${model})` : OWNER;
   }
 
   /**
@@ -96,10 +123,12 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       OWNER,
       callbacks,
       { query, documents: documents.length, topN },
-      async () => rankDocuments(documents, await this.scoreAndSort(documents, query, topN, options?.signal), { scoreKey: this.scoreKey, rankKey: this.rankKey }),
-      (ranked) => ({
-        results: ranked.map((document) => ({ index: (document.metadata[this.rankKey] as number) - 1, relevanceScore: document.metadata[this.scoreKey] })),
-      }),
-    );
+      async () => {
+        const results = await this.scoreAndSort(documents, query, topN, options?.signal);
+        const ranked = await rankDocuments(documents, results, { scoreKey: this.scoreKey, rankKey: this.rankKey, reranker: this.stageName });
+        return { ranked, results: results.map(({ index, relevanceScore }) => ({ index, relevanceScore })) };
+      },
+      ({ results }) => ({ results }),
+    ).then(({ ranked }) => ranked);
   }
 }

@@ -6,12 +6,31 @@ import { type RerankResult, sortResults } from "../results.js";
 export const DEFAULT_SCORE_KEY = "relevanceScore";
 /** 1-based position of the document in the first stage's output. */
 export const DEFAULT_RANK_KEY = "retrievalRank";
+/** Every reranking stage's score, oldest first: `[{ reranker, score, rank }]`. */
+export const STAGE_SCORES_KEY = "stageScores";
+
+/** One reranking stage's verdict on a document, as kept in `metadata.stageScores`. */
+export interface StageScore {
+  /** Which reranker scored, e.g. `CrossEncoderReranker(Xenova/bge-reranker-base)`. */
+  reranker: string;
+  /** Its score (in that reranker's own scale). */
+  score: number;
+  /** 1-based position in that stage's output; absent for an earlier reranker that kept no history. */
+  rank?: number;
+}
+
+/** A result with metadata of its own to add to its document (e.g. the best chunk of a long document). */
+export interface RankedResult extends RerankResult {
+  metadata?: Record<string, unknown>;
+}
 
 export interface RankDocumentsOptions {
   /** Keep at most this many (after sorting). */
   topN?: number;
   scoreKey?: string;
   rankKey?: string;
+  /** The stage's name in `metadata.stageScores`. @default "reranker" */
+  reranker?: string;
 }
 
 // `@langchain/core/documents` brings Runnable and the tracers with it (about 250 ms): it is loaded on the first
@@ -21,25 +40,44 @@ export function loadDocumentClass(): Promise<typeof Document> {
   return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
 }
 
+const isRank = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 1;
+
+/**
+ * Earlier stages' scores. A document scored by a reranker that keeps no history (e.g. `@langchain/cohere`) still
+ * carries that score under the score key: it is kept as an unnamed stage rather than lost.
+ */
+function earlierStages(metadata: Record<string, unknown>, scoreKey: string): StageScore[] {
+  const history = metadata[STAGE_SCORES_KEY];
+  if (Array.isArray(history)) return history.map((stage: StageScore) => ({ ...stage }));
+  const score = metadata[scoreKey];
+  return typeof score === "number" ? [{ reranker: "unknown", score }] : [];
+}
+
 /**
  * Builds the reranked output: new Document objects (the caller's are never touched), sorted, cut to `topN`,
- * with the score and the 1-based first-stage rank added to a copy of each document's metadata.
+ * with the score, the 1-based first-stage rank and this stage's entry in `stageScores` added to a copy of each
+ * document's metadata. In a cascade (a `DocumentCompressorPipeline` of rerankers) a document that already has a
+ * rank keeps it, so `retrievalRank` stays the position in the original first-stage list, while the score key holds
+ * the last stage's score and `stageScores` every stage's.
  */
 export async function rankDocuments(
   documents: readonly DocumentInterface[],
-  results: readonly RerankResult[],
+  results: readonly RankedResult[],
   options: RankDocumentsOptions = {},
 ): Promise<Document[]> {
   const Document = await loadDocumentClass();
-  const { topN, scoreKey = DEFAULT_SCORE_KEY, rankKey = DEFAULT_RANK_KEY } = options;
-  const sorted = sortResults(results);
+  const { topN, scoreKey = DEFAULT_SCORE_KEY, rankKey = DEFAULT_RANK_KEY, reranker = "reranker" } = options;
+  const sorted = sortResults(results) as RankedResult[];
   const kept = topN === undefined ? sorted : sorted.slice(0, topN);
-  return kept.map(({ index, relevanceScore }) => {
+  return kept.map(({ index, relevanceScore, metadata: extra }, position) => {
     const doc = documents[index];
     if (doc === undefined) throw new RerankError(`No input document at index ${index}.`);
+    const metadata: Record<string, unknown> = doc.metadata ?? {};
+    const rank = isRank(metadata[rankKey]) ? metadata[rankKey] : index + 1;
+    const stageScores = [...earlierStages(metadata, scoreKey), { reranker, score: relevanceScore, rank: position + 1 }];
     return new Document({
       pageContent: doc.pageContent,
-      metadata: { ...doc.metadata, [scoreKey]: relevanceScore, [rankKey]: index + 1 },
+      metadata: { ...metadata, ...extra, [scoreKey]: relevanceScore, [rankKey]: rank, [STAGE_SCORES_KEY]: stageScores },
       ...(doc.id !== undefined ? { id: doc.id } : {}),
     });
   });

@@ -9,6 +9,19 @@ export interface CrossEncoderCallOptions {
   signal?: AbortSignal;
 }
 
+/** A span of a text in UTF-16 code units, as `text.slice(start, end)` takes it. */
+export interface ChunkSpan {
+  start: number;
+  end: number;
+}
+
+/** A pair's score, and for a long document scored in windows, where its best window lies in the text. */
+export interface DetailedScore {
+  score: number;
+  /** The best-scoring window's span in the pair's text; absent when the text was scored whole (or truncated). */
+  chunk?: ChunkSpan;
+}
+
 export interface CrossEncoder {
   /** One score per pair, in input order. Higher means more relevant. */
   score(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<number[]>;
@@ -19,6 +32,11 @@ export interface CrossEncoder {
    * or an explicit `namespace`.
    */
   readonly cacheKey?: string;
+  /**
+   * Optional: the same scores with details, one per pair in input order. Scorers that split long documents into
+   * windows implement it, and `CrossEncoderReranker` uses it when present to record the best window.
+   */
+  scoreDetailed?(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<DetailedScore[]>;
 }
 
 /**

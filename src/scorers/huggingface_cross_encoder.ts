@@ -10,7 +10,8 @@ import {
   describeValue,
 } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
-import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
+import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
   DTYPE_FILES,
   type LoadedReranker,
@@ -63,6 +64,28 @@ export interface HuggingFaceCrossEncoderArgs {
    * @default 10000 (minutes of work on a CPU: callers would have timed out long before the queue drains)
    */
   maxQueuedPairs?: number;
+  /**
+   * onnxruntime session options, passed through transformers.js, e.g. `{ intraOpNumThreads: 1 }` for a process that
+   * shares its cores with others. Instances with different options load separate sessions.
+   * @default onnxruntime's defaults
+   */
+  sessionOptions?: Record<string, unknown>;
+  /**
+   * Long documents: a document that does not fit beside the query is split into token windows that fill the budget
+   * left after the query, at most this many per document (Cohere's v1 name); every window is scored in the same
+   * length-sorted batches and the document gets `chunkAggregation` of its windows' scores. Text past the last window
+   * is not read. `1` scores the document's first `maxLength` tokens only (truncation).
+   * @default 1
+   */
+  maxChunksPerDoc?: number;
+  /** Tokens shared by consecutive windows (whole words, never more than this), so a passage cut by one is whole in the next. @default 32 */
+  chunkOverlap?: number;
+  /**
+   * How window scores become the document's score: `max` (the best window: a document is as relevant as its best
+   * passage), or `mean` (rewards documents relevant throughout). The best window is reported either way.
+   * @default "max"
+   */
+  chunkAggregation?: ChunkAggregation;
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
@@ -93,6 +116,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly scoreMode: ScoreMode;
   readonly batchLimits: BatchLimits;
   readonly maxQueuedPairs: number;
+  readonly maxChunksPerDoc: number;
+  readonly chunkOverlap: number;
+  readonly chunkAggregation: ChunkAggregation;
   private readonly spec: LoadSpec;
   /** Pairs accepted by `score` and not yet scored (or given back by an abort). */
   #queuedPairs = 0;
@@ -130,6 +156,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       throw new InvalidOptionError(`${OWNER}: \`maxQueuedPairs\` must be a positive integer or Infinity, got ${describeValue(maxQueuedPairs)}.`);
     }
     this.maxQueuedPairs = maxQueuedPairs ?? DEFAULT_MAX_QUEUED_PAIRS;
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
+    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     this.spec = {
       model: this.model,
       dtype: this.dtype,
@@ -138,6 +167,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       cacheDir: checkString(OWNER, "cacheDir", options.cacheDir),
       localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
       progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
+      ...(options.sessionOptions !== undefined ? { sessionOptions: checkSessionOptions(options.sessionOptions) } : {}),
     };
   }
 
@@ -156,6 +186,10 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       maxLength: this.maxLengthOption ?? null,
       maxQueryLength: this.maxQueryLengthOption ?? null,
       positiveLabel: this.positiveLabel ?? null,
+      // Long-document scoring changes the score of every document that does not fit.
+      maxChunksPerDoc: this.maxChunksPerDoc,
+      chunkOverlap: this.chunkOverlap,
+      chunkAggregation: this.chunkAggregation,
     });
   }
 
@@ -177,7 +211,10 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     if (this.key !== undefined) await releaseModel(this.key);
   }
 
-  /** Token ids of each pair after truncation, exactly as scored (for inspection and tests). */
+  /**
+   * Token ids of each pair after truncation, exactly as `score` sees them without windows (for inspection and
+   * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
+   */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
     checkPairs(pairs);
     const { encoder } = await this.acquire();
@@ -190,15 +227,69 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
+    if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
     checkPairs(pairs);
-    const { signal } = options;
+    throwIfAborted(options.signal);
+    if (pairs.length === 0) return [];
+    const signal = options.signal;
+    const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
+    try {
+      return await this.run(prepared.value, prepared.value.encoder.encodePairs(pairs), signal);
+    } finally {
+      prepared.release();
+    }
+  }
+
+  /**
+   * Scores with details: with `maxChunksPerDoc` above 1, a document scored in windows reports its best window's
+   * span in the text (`chunk`, UTF-16 offsets as `text.slice` takes them). `CrossEncoderReranker` turns it into
+   * `metadata.bestChunk`.
+   */
+  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
+    if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
+    checkPairs(pairs);
+    const signal = options.signal;
     throwIfAborted(signal);
     if (pairs.length === 0) return [];
-    this.admit(pairs.length);
+    // Admitted by documents, as `score` is: the windows are only known once the model's tokenizer has read them.
+    const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
     try {
-      return await this.scoreAdmitted(pairs, signal);
+      const { encoded, pairOf, spans } = prepared.value.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
+      const windowScores = await this.run(prepared.value, encoded, signal);
+      const perPair: number[][] = pairs.map(() => []);
+      const firstWindow = new Array<number>(pairs.length);
+      pairOf.forEach((pairIndex, window) => {
+        if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
+        perPair[pairIndex]!.push(windowScores[window]!);
+      });
+      return perPair.map((scores, pairIndex) => {
+        const { score, best } = aggregateWindows(scores, this.chunkAggregation);
+        const span = spans[firstWindow[pairIndex]! + best];
+        return span === undefined ? { score } : { score, chunk: { ...span } };
+      });
     } finally {
-      this.#queuedPairs -= pairs.length;
+      prepared.release();
+    }
+  }
+
+  /**
+   * Admits `count` pairs (or rejects at once with `OverloadedError`), then waits for the model, abortably. The
+   * caller must `release()` when its work ends, however it ends.
+   */
+  private async admitted<T>(count: number, signal: AbortSignal | undefined, ready: () => Promise<T>): Promise<{ value: T; release: () => void }> {
+    this.admit(count);
+    let released = false;
+    const release = () => {
+      if (!released) this.#queuedPairs -= count;
+      released = true;
+    };
+    try {
+      const value = await abortable(ready(), signal);
+      throwIfAborted(signal);
+      return { value, release };
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 
@@ -215,11 +306,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     this.#queuedPairs = queued + count;
   }
 
-  private async scoreAdmitted(pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
-    const { loaded, encoder, positiveIndex } = await abortable(this.acquire(), signal);
-    throwIfAborted(signal);
-    const encoded = encoder.encodePairs(pairs);
-    const scores = new Array<number>(pairs.length);
+  /** Scores encoded pairs in length-sorted batches; scores come back in the pairs' order. */
+  private async run({ loaded, encoder, positiveIndex }: Prepared, encoded: readonly EncodedPair[], signal: AbortSignal | undefined): Promise<number[]> {
+    const scores = new Array<number>(encoded.length);
     for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
       throwIfAborted(signal);
       const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch), signal);
@@ -289,6 +378,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     }
     return Number(found[0]);
   }
+}
+
+function checkSessionOptions(value: unknown): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(`${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`);
+  }
+  return value as Record<string, unknown>;
 }
 
 function checkPairs(pairs: readonly TextPair[]): void {

@@ -40,6 +40,8 @@ export interface LoadSpec {
   cacheDir?: string;
   localFilesOnly?: boolean;
   progressCallback?: LoadProgressCallback;
+  /** onnxruntime session options passed through transformers.js (`session_options`). */
+  sessionOptions?: Record<string, unknown>;
 }
 
 interface RerankerConfig {
@@ -117,7 +119,8 @@ function isDirectory(fs: NodeFs, folder: string): boolean {
 export async function modelKey(spec: LoadSpec): Promise<string> {
   const files = await nodeFiles();
   const model = isLocalModelPath(files, spec.model) ? files.path.resolve(spec.model) : spec.model;
-  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main"]);
+  // Sessions with different options (threads, spinning) are different sessions.
+  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main", ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : [])]);
 }
 
 function checkClassifierConfig(model: string, config: RerankerConfig): void {
@@ -290,7 +293,13 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     // and the error says which of the two failed.
     const [tokenizerLoad, modelLoad] = await Promise.allSettled([
       transformers.AutoTokenizer.from_pretrained(id, options),
-      transformers.AutoModelForSequenceClassification.from_pretrained(id, { ...options, config: autoConfig, dtype: spec.dtype, device: spec.device }),
+      transformers.AutoModelForSequenceClassification.from_pretrained(id, {
+        ...options,
+        config: autoConfig,
+        dtype: spec.dtype,
+        device: spec.device,
+        ...(spec.sessionOptions !== undefined ? { session_options: spec.sessionOptions as never } : {}),
+      }),
     ]);
     if (tokenizerLoad.status === "rejected") {
       if (modelLoad.status === "fulfilled") await modelLoad.value.dispose();

@@ -1,5 +1,6 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
-import type { TextPair } from "./cross_encoder.js";
+import { planWindows, splitPieces, windowSpan } from "./chunking.js";
+import type { ChunkSpan, TextPair } from "./cross_encoder.js";
 
 /** What the pair encoder needs from a transformers.js tokenizer (v3 or v4): its public `encode` and pair call. */
 export interface PairTokenizer {
@@ -115,6 +116,22 @@ export function encodeCapped(tokenizer: PairTokenizer, text: string, limit: numb
   return ids.length > limit ? ids.slice(0, limit) : ids;
 }
 
+/** Pairs encoded for long-document scoring: one entry per window, each knowing its pair and its span in the text. */
+export interface EncodedWindows {
+  encoded: EncodedPair[];
+  /** The input pair each window belongs to. */
+  pairOf: number[];
+  /** The window's span in the pair's text; undefined when the text fit whole. */
+  spans: (ChunkSpan | undefined)[];
+}
+
+export interface WindowingOptions {
+  /** Most windows per document. */
+  maxChunks: number;
+  /** Tokens shared by consecutive windows. */
+  overlap: number;
+}
+
 export interface PairEncoderOptions {
   /** Total tokens per pair, special tokens included. */
   maxLength: number;
@@ -168,6 +185,79 @@ export class PairEncoder {
       const q = cached(queries, query, queryBudget);
       const d = cached(documents, document, contentBudget);
       return this.assemble(q, d.length > contentBudget - q.length ? d.slice(0, contentBudget - q.length) : d);
+    });
+  }
+
+  /**
+   * Encodes each pair, splitting a document that does not fit beside its query into windows of whole pieces that
+   * fill the budget left after the query. A document that fits is encoded exactly as `encodePairs` does.
+   */
+  encodeWindows(pairs: readonly TextPair[], { maxChunks, overlap }: WindowingOptions): EncodedWindows {
+    const { maxLength, maxQueryLength } = this.options;
+    const contentBudget = maxLength - this.template.specialCount;
+    const queryBudget = Math.min(maxQueryLength, contentBudget - 1);
+    const queries = new Map<string, number[]>();
+    const wholes = new Map<string, number[]>();
+    const windowed = new Map<string, { ids: number[]; span: ChunkSpan }[]>();
+    const pieceIds = new Map<string, number[]>();
+    const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
+    const result: EncodedWindows = { encoded: [], pairOf: [], spans: [] };
+    pairs.forEach(([query, document], pairIndex) => {
+      let q = queries.get(query);
+      if (q === undefined) queries.set(query, (q = encodeCapped(this.tokenizer, query, queryBudget)));
+      const budget = contentBudget - q.length;
+      let whole = wholes.get(document);
+      // One token over the content budget tells "fits" from "was cut" for every query length.
+      if (whole === undefined) wholes.set(document, (whole = encodeCapped(this.tokenizer, document, contentBudget + 1)));
+      if (whole.length <= budget || maxChunks <= 1) {
+        result.encoded.push(this.assemble(q, whole.length > budget ? whole.slice(0, budget) : whole));
+        result.pairOf.push(pairIndex);
+        result.spans.push(undefined);
+        return;
+      }
+      const key = `${budget}\u0000${document}`;
+      let windows = windowed.get(key);
+      if (windows === undefined) windowed.set(key, (windows = this.windows(document, budget, maxChunks, overlap, pieceIds, encode)));
+      for (const { ids, span } of windows) {
+        result.encoded.push(this.assemble(q, ids));
+        result.pairOf.push(pairIndex);
+        result.spans.push(span);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Windows of `text` within `budget` tokens. Pieces are counted one by one (word-level pre-tokenizers tokenize a
+   * word alone as they do in context); each window's text is then tokenized whole, as the model would see it, and
+   * cut back a piece at a time in the rare case a subword merge across pieces makes it longer than counted.
+   */
+  private windows(
+    text: string,
+    budget: number,
+    maxChunks: number,
+    overlap: number,
+    cache: Map<string, number[]>,
+    encode: (text: string) => number[],
+  ): { ids: number[]; span: ChunkSpan }[] {
+    const pieces = splitPieces(text);
+    if (pieces.length === 0) return [{ ids: [], span: { start: 0, end: 0 } }];
+    const sizes = pieces.map(({ start, end }) => {
+      const piece = text.slice(start, end);
+      let ids = cache.get(piece);
+      if (ids === undefined) cache.set(piece, (ids = encode(piece)));
+      return ids.length;
+    });
+    return planWindows(sizes, { budget, overlap, maxWindows: maxChunks }).map(([first, end]) => {
+      let last = end;
+      for (;;) {
+        const span = windowSpan(pieces, [first, last]);
+        const ids = encode(text.slice(span.start, span.end));
+        if (ids.length <= budget) return { ids, span };
+        // A single piece over budget (or one left after cutting back) is truncated; its span still covers it.
+        if (last - first === 1) return { ids: ids.slice(0, budget), span };
+        last--;
+      }
     });
   }
 

@@ -1,9 +1,10 @@
 import { InvalidOptionError } from "../errors.js";
-import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkBoolean, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
-import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, planWindows, splitPieces, windowSpan } from "./chunking.js";
+import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
 /**
  * Request/response shapes of self-hosted rerank servers:
@@ -48,6 +49,24 @@ export interface RerankServerCrossEncoderArgs {
   backoffBaseMs?: number;
   /** Longest wait before a retry; a longer Retry-After ends the retries. @default 60000 */
   maxBackoffMs?: number;
+  /**
+   * Long documents: servers truncate, so a document longer than `chunkWords` words is split on the client into
+   * windows of `chunkWords` words, at most this many, each scored as its own document; the document gets
+   * `chunkAggregation` of its windows' scores and the best window is reported. `1` sends documents whole.
+   * @default 1
+   */
+  maxChunksPerDoc?: number;
+  /**
+   * Words per window. The client has no tokenizer, so windows are counted in words (whitespace-separated, and
+   * dictionary words for unspaced scripts such as Chinese or Japanese); leave room for the query in the server
+   * model's limit: English runs about 1.3 tokens per word, so 256 words is about 330 tokens.
+   * @default 256
+   */
+  chunkWords?: number;
+  /** Words shared by consecutive windows. @default 24 */
+  chunkOverlap?: number;
+  /** `max` (the best window) or `mean` of the windows' scores. @default "max" */
+  chunkAggregation?: ChunkAggregation;
 }
 
 const OWNER = "RerankServerCrossEncoder";
@@ -66,6 +85,10 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   readonly maxConcurrency: number;
   readonly scoreMode: ScoreMode;
   readonly truncate: boolean;
+  readonly maxChunksPerDoc: number;
+  readonly chunkWords: number;
+  readonly chunkOverlap: number;
+  readonly chunkAggregation: ChunkAggregation;
   protected readonly retryPolicy: RetryPolicy;
   // Private (#) so that JSON.stringify and util.inspect never show it.
   readonly #apiKey: string | undefined;
@@ -126,6 +149,10 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     this.truncate = checkBoolean(OWNER, "truncate", options.truncate) ?? true;
     this.retryPolicy = retryPolicyFrom(OWNER, options);
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
+    this.chunkWords = checkPositiveInteger(OWNER, "chunkWords", options.chunkWords) ?? 256;
+    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 24;
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     // Never put credentials embedded in the URL into messages.
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
   }
@@ -136,16 +163,64 @@ export class RerankServerCrossEncoder implements CrossEncoder {
    */
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
-    return JSON.stringify({ scorer: OWNER, url: this.url, dialect, model: this.model ?? null, scoreMode, truncate });
+    const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
+    return JSON.stringify({ scorer: OWNER, url: this.url, dialect, model: this.model ?? null, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation });
   }
 
   /** What JSON.stringify shows: the settings, never the key. */
   toJSON(): Record<string, unknown> {
-    const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate } = this;
-    return { name: OWNER, url: this.url, dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, ...this.retryPolicy };
+    const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
+    return {
+      name: OWNER,
+      url: this.url,
+      ...{ dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation },
+      ...this.retryPolicy,
+    };
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
+    if (this.maxChunksPerDoc <= 1) return this.#scoreWhole(pairs, options);
+    return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
+  }
+
+  /**
+   * Scores with details: with `maxChunksPerDoc` above 1, a document split into windows reports its best window's
+   * span in the text (`chunk`, UTF-16 offsets as `text.slice` takes them), which `CrossEncoderReranker` turns into
+   * `metadata.bestChunk`.
+   */
+  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
+    if (this.maxChunksPerDoc <= 1) return (await this.#scoreWhole(pairs, options)).map((score) => ({ score }));
+    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    const windows: TextPair[] = [];
+    const spans: (ChunkSpan | undefined)[] = [];
+    const firstWindow: number[] = [];
+    pairs.forEach((pair, i) => {
+      if (!Array.isArray(pair) || typeof pair[1] !== "string") throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+      firstWindow.push(windows.length);
+      const [query, text] = pair as unknown as TextPair;
+      const pieces = splitPieces(text);
+      if (pieces.length <= this.chunkWords) {
+        windows.push([query, text]);
+        spans.push(undefined);
+        return;
+      }
+      const planned = planWindows(pieces.map(() => 1), { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc });
+      for (const window of planned) {
+        const span = windowSpan(pieces, window);
+        windows.push([query, text.slice(span.start, span.end)]);
+        spans.push(span);
+      }
+    });
+    firstWindow.push(windows.length);
+    const scores = await this.#scoreWhole(windows, options);
+    return pairs.map((_, i) => {
+      const { score, best } = aggregateWindows(scores.slice(firstWindow[i]!, firstWindow[i + 1]!), this.chunkAggregation);
+      const span = spans[firstWindow[i]! + best];
+      return span === undefined ? { score } : { score, chunk: { ...span } };
+    });
+  }
+
+  async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<number[]> {
     if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();

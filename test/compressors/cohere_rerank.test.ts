@@ -80,13 +80,13 @@ describe("CohereRerank defaults and request", () => {
     const top = out[0]!;
     const topIndex = expectedOrder(QUERY, TEXTS)[0]!.index;
     expect(top.id).toBe(`id-${topIndex}`);
-    expect(top.metadata).toEqual({ source: `doc-${topIndex}`, nested: { n: topIndex }, relevanceScore: overlapScore(QUERY, TEXTS[topIndex]!), retrievalRank: topIndex + 1 });
+    expect(top.metadata).toEqual({ source: `doc-${topIndex}`, nested: { n: topIndex }, relevanceScore: overlapScore(QUERY, TEXTS[topIndex]!), retrievalRank: topIndex + 1, stageScores: [{ reranker: "CohereRerank(rerank-v3.5)", score: overlapScore(QUERY, TEXTS[topIndex]!), rank: 1 }] });
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual(expectedOrder(QUERY, TEXTS).map((e) => e.index + 1));
   });
 
   it("uses scoreKey and rankKey when given", async () => {
     const out = await reranker({ topN: 1, scoreKey: "cohereScore", rankKey: "bm25Rank" }).compressDocuments(makeDocs(), QUERY);
-    expect(Object.keys(out[0]!.metadata).sort()).toEqual(["bm25Rank", "cohereScore", "nested", "source"]);
+    expect(Object.keys(out[0]!.metadata).sort()).toEqual(["bm25Rank", "cohereScore", "nested", "source", "stageScores"]);
   });
 
   it("returns [] for no documents without sending a request", async () => {

@@ -8,7 +8,7 @@ describe("rankDocuments", () => {
     const docs = [new Document({ pageContent: "a", metadata: { k: 1 } }), new Document({ pageContent: "b" }), new Document({ pageContent: "c" })];
     const out = await rankDocuments(docs, resultsFromScores([0.5, 0.9, 0.5]), { topN: 2 });
     expect(out.map((d) => d.pageContent)).toEqual(["b", "a"]);
-    expect(out[1]!.metadata).toEqual({ k: 1, relevanceScore: 0.5, retrievalRank: 1 });
+    expect(out[1]!.metadata).toEqual({ k: 1, relevanceScore: 0.5, retrievalRank: 1, stageScores: [{ reranker: "reranker", score: 0.5, rank: 2 }] });
     expect(docs[0]!.metadata).toEqual({ k: 1 });
     expect(out[1]).not.toBe(docs[0]);
     expect(out[0]).toBeInstanceOf(Document);

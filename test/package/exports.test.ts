@@ -29,6 +29,6 @@ describe("package entry points", () => {
       ? ["-e", `(async () => { ${program(load)} })()`]
       : ["--input-type=module", "-e", program(load)];
     const { stdout } = await node(process.execPath, args, { cwd: PROJECT_DIR });
-    expect(JSON.parse(stdout)).toEqual({ n: 2, keys: ["relevanceScore", "retrievalRank"], classes: "functionfunctionfunction", sameErrors: true });
+    expect(JSON.parse(stdout)).toEqual({ n: 2, keys: ["relevanceScore", "retrievalRank", "stageScores"], classes: "functionfunctionfunction", sameErrors: true });
   });
 });

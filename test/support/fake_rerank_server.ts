@@ -51,6 +51,11 @@ export interface FakeRerankServerOptions {
   apiKey?: string;
   /** TEI's `--max-client-batch-size` (default 32): larger requests get 422. */
   teiMaxBatchSize?: number;
+  /**
+   * TEI's model input limit, counted in words (the fake has no tokenizer): longer texts are cut to it when the request
+   * says `truncate: true` and answered 413 otherwise, as TEI does. Default: no limit.
+   */
+  teiMaxInputWords?: number;
 }
 
 const COHERE_MODELS = new Set(["rerank-v4.0-pro", "rerank-v4.0-fast", "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0"]);
@@ -192,7 +197,7 @@ function cohereRoute(version: 1 | 2): Route {
   };
 }
 
-function teiRoute(maxBatch: number): Route {
+function teiRoute(maxBatch: number, maxInputWords?: number): Route {
   return {
     scoreField: "score",
     results: (body) => body as Array<Record<string, unknown>>,
@@ -203,7 +208,10 @@ function teiRoute(maxBatch: number): Route {
       const texts = requireDocuments(body, "texts", "", false);
       if (texts.length > maxBatch) throw new HttpError(422, `batch size ${texts.length} > maximum allowed batch size ${maxBatch}`);
       const raw = body.raw_scores === true;
-      return rank(query, texts, (s) => (raw ? rawScore(s) : sigmoid(rawScore(s)))).map(({ index, score }) => ({
+      const tooLong = texts.some((t) => maxInputWords !== undefined && t.split(/\s+/).length > maxInputWords);
+      if (tooLong && body.truncate !== true) throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${maxInputWords} tokens. Given: more`);
+      const seen = texts.map((t) => truncateWords(t, maxInputWords));
+      return rank(query, seen, (s) => (raw ? rawScore(s) : sigmoid(rawScore(s)))).map(({ index, score }) => ({
         index,
         score,
         ...(body.return_text === true ? { text: texts[index] } : {}),
@@ -276,7 +284,7 @@ export class FakeRerankServer {
     this.#routes = {
       "/v1/rerank": cohereRoute(1),
       "/v2/rerank": cohereRoute(2),
-      "/rerank": teiRoute(options.teiMaxBatchSize ?? 32),
+      "/rerank": teiRoute(options.teiMaxBatchSize ?? 32, options.teiMaxInputWords),
       "/infinity/rerank": infinityRoute(),
       "/voyage/v1/rerank": voyageRoute(),
     };

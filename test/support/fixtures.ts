@@ -7,3 +7,5 @@ export const FIXTURE_RERANKER = join(FIXTURE_MODELS, "tiny-bert-reranker");
 export const FIXTURE_TWO_LABEL = join(FIXTURE_MODELS, "tiny-bert-reranker-two-label");
 export const FIXTURE_ENCODER = join(FIXTURE_MODELS, "tiny-bert-encoder");
 export const FIXTURE_XLMR = join(FIXTURE_MODELS, "tiny-xlmr-reranker");
+/** Not a reranker: logit +2 when a pair holds the token "paris", else -2 (scripts/make-needle-model.py). */
+export const FIXTURE_NEEDLE = join(FIXTURE_MODELS, "tiny-needle-reranker");

@@ -1,0 +1,110 @@
+import type { ChunkSpan } from "./cross_encoder.js";
+
+/**
+ * Long-document windows. A text is cut into small pieces at word boundaries, each piece's length is counted (in
+ * tokens for a local model, as 1 word for a server), and windows are runs of whole pieces that fit a budget. Since
+ * every piece carries its own offsets in the original string, a window's character span is exact whatever the
+ * tokenizer does to the text (lower-casing, accent stripping, NFD), which tokenizer offsets are not.
+ */
+
+/** Pieces longer than this (in UTF-16 code units) are split further, so no window boundary is far from a word edge. */
+const MAX_PIECE = 32;
+/** An unbreakable run (a URL, a hash, an unsegmented script) is cut every this many graphemes. */
+const GRAPHEME_RUN = 16;
+
+// Made on first use: the root entry point imports this module and should cost nothing until a document is split.
+let segmenters: { words: Intl.Segmenter; graphemes: Intl.Segmenter } | undefined;
+function getSegmenters() {
+  return (segmenters ??= {
+    words: new Intl.Segmenter(undefined, { granularity: "word" }),
+    graphemes: new Intl.Segmenter(undefined, { granularity: "grapheme" }),
+  });
+}
+
+/**
+ * Spans of the text's pieces, in order, whitespace excluded: whitespace-separated runs; a longer run split into
+ * words by `Intl.Segmenter` (which splits CJK text into words); a still longer word cut into groups of graphemes,
+ * so no piece ever splits an emoji, a surrogate pair or a combining accent.
+ */
+export function splitPieces(text: string): ChunkSpan[] {
+  const pieces: ChunkSpan[] = [];
+  for (const run of text.matchAll(/\S+/g)) {
+    const start = run.index;
+    const end = start + run[0].length;
+    if (end - start <= MAX_PIECE) {
+      pieces.push({ start, end });
+      continue;
+    }
+    const { words, graphemes } = getSegmenters();
+    for (const word of words.segment(run[0])) {
+      const wordStart = start + word.index;
+      const wordEnd = wordStart + word.segment.length;
+      if (wordEnd - wordStart <= MAX_PIECE) {
+        pieces.push({ start: wordStart, end: wordEnd });
+        continue;
+      }
+      let groupStart = wordStart;
+      let count = 0;
+      for (const grapheme of graphemes.segment(word.segment)) {
+        if (count === GRAPHEME_RUN) {
+          pieces.push({ start: groupStart, end: wordStart + grapheme.index });
+          groupStart = wordStart + grapheme.index;
+          count = 0;
+        }
+        count++;
+      }
+      pieces.push({ start: groupStart, end: wordEnd });
+    }
+  }
+  return pieces;
+}
+
+export interface WindowOptions {
+  /** Most units (tokens or words) per window. */
+  budget: number;
+  /** Units shared by consecutive windows (rounded to whole pieces, never more than asked). */
+  overlap: number;
+  /** Most windows; the text past the last one is not read. */
+  maxWindows: number;
+}
+
+/**
+ * Windows as `[first, end)` piece ranges: each holds as many whole pieces as fit `budget` (a single piece larger
+ * than the budget gets a window of its own and is cut by the caller), the next starts early enough to repeat up to
+ * `overlap` units of the previous one, and always after its start, so the windows advance.
+ */
+export function planWindows(sizes: readonly number[], options: WindowOptions): [number, number][] {
+  const { budget, overlap, maxWindows } = options;
+  const windows: [number, number][] = [];
+  let start = 0;
+  while (start < sizes.length && windows.length < maxWindows) {
+    let end = start;
+    let used = 0;
+    while (end < sizes.length && used + sizes[end]! <= budget) used += sizes[end++]!;
+    if (end === start) end = start + 1;
+    windows.push([start, end]);
+    if (end >= sizes.length) break;
+    let next = end;
+    let shared = 0;
+    while (next - 1 > start && shared + sizes[next - 1]! <= overlap) shared += sizes[--next]!;
+    start = next;
+  }
+  return windows;
+}
+
+/** The span a window of pieces covers in the text. */
+export function windowSpan(pieces: readonly ChunkSpan[], [first, end]: [number, number]): ChunkSpan {
+  return { start: pieces[first]!.start, end: pieces[end - 1]!.end };
+}
+
+/** How per-window scores become a document's score. */
+export type ChunkAggregation = "max" | "mean";
+export const CHUNK_AGGREGATIONS: readonly ChunkAggregation[] = ["max", "mean"];
+
+/** The document's score and its best window (the first of equal best ones). */
+export function aggregateWindows(scores: readonly number[], aggregation: ChunkAggregation): { score: number; best: number } {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  const score = aggregation === "max" ? scores[best]! : scores.reduce((a, b) => a + b, 0) / scores.length;
+  return { score, best };
+}

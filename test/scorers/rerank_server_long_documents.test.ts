@@ -1,0 +1,68 @@
+import { Document } from "@langchain/core/documents";
+import { describe, expect, it } from "vitest";
+import { CrossEncoderReranker, InvalidOptionError, RerankServerCrossEncoder } from "../../src/index.js";
+import { rawScore, sigmoid, useFakeRerankServer } from "../support/fake_rerank_server.js";
+
+// The fake TEI server scores by query-term overlap and, like TEI, reads only its first 512 (here: words) of a text.
+const fake = useFakeRerankServer({ teiMaxInputWords: 512 });
+const QUERY = "paris";
+const filler = (words: number) => Array.from({ length: words }, (_, i) => `w${i}`).join(" ");
+const NEEDLE_DOC = `${filler(900)} paris 東京 🇫🇷 ${filler(200)}`;
+const HIT = sigmoid(rawScore(1));
+const MISS = sigmoid(rawScore(0));
+const tei = (fields: Partial<ConstructorParameters<typeof RerankServerCrossEncoder>[0]> = {}) =>
+  new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", ...fields });
+
+describe("RerankServerCrossEncoder long documents (client-side windows)", () => {
+  it("finds a needle past the server's limit with windows, and loses it without", async () => {
+    expect(await tei().score([[QUERY, NEEDLE_DOC]])).toEqual([MISS]);
+    const [detailed] = await tei({ maxChunksPerDoc: 10 }).scoreDetailed([[QUERY, NEEDLE_DOC]]);
+    expect(detailed!.score).toBe(HIT);
+    const { start, end } = detailed!.chunk!;
+    const text = NEEDLE_DOC.slice(start, end);
+    expect(text).toContain("paris 東京 🇫🇷");
+    expect(text.split(/\s+/).length).toBeLessThanOrEqual(256); // the default window, in words
+    expect(await tei({ maxChunksPerDoc: 10 }).score([[QUERY, NEEDLE_DOC]])).toEqual([HIT]);
+  });
+
+  it("sends windows within chunkWords with chunkOverlap words shared, at most maxChunksPerDoc of them", async () => {
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 3, chunkWords: 100, chunkOverlap: 10 }).score([[QUERY, NEEDLE_DOC]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    expect(sent).toHaveLength(3);
+    expect(sent.map((t) => t.split(" ").length)).toEqual([100, 100, 100]);
+    expect(sent[1]!.startsWith("w90 ")).toBe(true);
+    expect(sent[2]!.startsWith("w180 ")).toBe(true);
+  });
+
+  it("leaves short documents whole and keeps pairs in order; mean aggregation on request", async () => {
+    const pairs = [
+      [QUERY, "paris in spring"],
+      [QUERY, NEEDLE_DOC],
+      [QUERY, "nothing"],
+    ] as const;
+    const detailed = await tei({ maxChunksPerDoc: 10 }).scoreDetailed(pairs);
+    expect(detailed.map((d) => d.score)).toEqual([HIT, HIT, MISS]);
+    expect([detailed[0]!.chunk, detailed[2]!.chunk]).toEqual([undefined, undefined]);
+    const [, mean] = await tei({ maxChunksPerDoc: 10, chunkAggregation: "mean" }).score(pairs);
+    expect(mean).toBeGreaterThan(MISS);
+    expect(mean).toBeLessThan(HIT);
+  });
+
+  it("gives CrossEncoderReranker the best window as metadata.bestChunk", async () => {
+    const docs = [new Document({ pageContent: "nothing" }), new Document({ pageContent: NEEDLE_DOC })];
+    const [top] = await new CrossEncoderReranker({ model: tei({ maxChunksPerDoc: 10 }), topN: 1 }).compressDocuments(docs, QUERY);
+    expect(top!.pageContent).toBe(NEEDLE_DOC);
+    const best = top!.metadata.bestChunk as { start: number; end: number; text: string };
+    expect(best.text).toBe(NEEDLE_DOC.slice(best.start, best.end));
+    expect(best.text).toContain("paris");
+  });
+
+  it("validates its options and shows them in toJSON", () => {
+    expect(() => tei({ maxChunksPerDoc: 0 })).toThrow(InvalidOptionError);
+    expect(() => tei({ chunkWords: 1.5 })).toThrow(/chunkWords/);
+    expect(() => tei({ chunkOverlap: -2 })).toThrow(/chunkOverlap/);
+    expect(() => tei({ chunkAggregation: "sum" as never })).toThrow(/chunkAggregation/);
+    expect(tei().toJSON()).toMatchObject({ maxChunksPerDoc: 1, chunkWords: 256, chunkOverlap: 24, chunkAggregation: "max" });
+  });
+});
