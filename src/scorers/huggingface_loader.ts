@@ -9,7 +9,7 @@ import {
   RerankError,
   throwIfAborted,
 } from "../errors.js";
-import { checkModelFiles, corruptOnnxError, type FileOrigin, MODEL_JSON_FILES, onnxLoadFailure } from "./model_files.js";
+import { checkModelFiles, corruptOnnxError, type FileOrigin, MODEL_JSON_FILES, onnxLoadFailure } from "./model_json.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
 import { primeSessions } from "./session_primer.js";
 
