@@ -15,8 +15,10 @@ export class ModelNotFoundError extends RerankError {}
 export class MissingOnnxFileError extends RerankError {}
 /** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
 export class NotASequenceClassifierError extends RerankError {}
-/** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed. */
+/** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed, or its runtime files are not served. */
 export class MissingDependencyError extends RerankError {}
+/** The execution device asked for cannot run here (e.g. `device: "webgpu"` in a browser without WebGPU). */
+export class DeviceUnavailableError extends RerankError {}
 
 /** Throws the signal's reason (an AbortError DOMException unless the caller gave one) when aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

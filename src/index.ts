@@ -5,6 +5,7 @@ export { type CrossEncoder, type CrossEncoderCallOptions, type ScoreMode, type T
 export type { RerankResult } from "./results.js";
 export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./compressors/ranked_documents.js";
 export {
+  DeviceUnavailableError,
   InvalidOptionError,
   MissingDependencyError,
   MissingOnnxFileError,

@@ -20,6 +20,7 @@ import {
   RERANKER_DEVICES,
   type RerankerDevice,
   type RerankerDtype,
+  type WasmPaths,
 } from "./huggingface_loader.js";
 import { acquireModel, releaseModel } from "./model_registry.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
@@ -54,6 +55,12 @@ export interface HuggingFaceCrossEncoderArgs {
   revision?: string;
   /** Receives transformers.js's load progress events (download progress included). */
   progressCallback?: LoadProgressCallback;
+  /**
+   * Browsers only: where onnxruntime-web fetches its WASM runtime, as a folder URL (`"/ort/"`) or per file
+   * (`{ wasm: wasmUrl }`). onnxruntime-web initializes once per page, so the first load's setting holds.
+   * @default beside onnxruntime-web's module, where bundlers such as Vite emit it (never transformers.js's CDN)
+   */
+  wasmPaths?: WasmPaths;
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
@@ -119,6 +126,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       cacheDir: checkString(OWNER, "cacheDir", options.cacheDir),
       localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
       progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
+      wasmPaths: checkWasmPaths(options.wasmPaths),
     };
   }
 
@@ -224,6 +232,18 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     }
     return Number(found[0]);
   }
+}
+
+function checkWasmPaths(value: unknown): WasmPaths | undefined {
+  if (value === undefined || (typeof value === "string" && value.length > 0)) return value;
+  const files = value as Record<string, unknown>;
+  const isFiles =
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.entries(files).every(([k, v]) => (k === "wasm" || k === "mjs") && typeof v === "string" && v.length > 0);
+  if (!isFiles) {
+    throw new InvalidOptionError(`${OWNER}: \`wasmPaths\` must be a folder URL such as "/ort/" or { wasm?: string, mjs?: string }, got ${JSON.stringify(value) ?? typeof value}.`);
+  }
+  return value as WasmPaths;
 }
 
 function checkPairs(pairs: readonly TextPair[]): void {

@@ -1,5 +1,6 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import { MissingDependencyError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, RerankError } from "../errors.js";
+import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
 
 /** ONNX weight variants transformers.js knows, and the file each one loads from the model's `onnx/` folder. */
@@ -29,7 +30,12 @@ export interface LoadSpec {
   cacheDir?: string;
   localFilesOnly?: boolean;
   progressCallback?: LoadProgressCallback;
+  /** Browsers: where onnxruntime-web fetches its WASM files (ignored by onnxruntime-node). */
+  wasmPaths?: WasmPaths;
 }
+
+/** A URL prefix of the folder holding onnxruntime-web's `.wasm`/`.mjs` files, or each file's URL. */
+export type WasmPaths = string | { wasm?: string; mjs?: string };
 
 interface RerankerConfig {
   model_type?: string;
@@ -54,7 +60,7 @@ export interface LoadedReranker {
   dispose(): Promise<void>;
 }
 
-type Transformers = typeof import("@huggingface/transformers");
+export type Transformers = typeof import("@huggingface/transformers");
 
 export async function importTransformers(): Promise<Transformers> {
   try {
@@ -67,38 +73,9 @@ export async function importTransformers(): Promise<Transformers> {
   }
 }
 
-// Node's fs and path are imported when a model loads, not with this module, so importing the package's root
-// loads no Node built-in (and bundles for browsers).
-type NodeFs = typeof import("node:fs");
-type NodePath = typeof import("node:path");
-interface NodeFiles {
-  fs: NodeFs;
-  path: NodePath;
-}
-
-async function nodeFiles(): Promise<NodeFiles> {
-  const [fs, path] = await Promise.all([import("node:fs"), import("node:path")]);
-  return { fs, path };
-}
-
-/** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
-function isLocalModelPath({ fs, path }: NodeFiles, model: string): boolean {
-  return path.isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(fs, model);
-}
-
-function isDirectory(fs: NodeFs, folder: string): boolean {
-  try {
-    return fs.statSync(folder).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** Key under which loads are shared: the same model, weights, device and revision is loaded once per process. */
 export async function modelKey(spec: LoadSpec): Promise<string> {
-  const files = await nodeFiles();
-  const model = isLocalModelPath(files, spec.model) ? files.path.resolve(spec.model) : spec.model;
-  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main"]);
+  return (await locateModel(spec)).key;
 }
 
 function checkClassifierConfig(model: string, config: RerankerConfig): void {
@@ -108,34 +85,6 @@ function checkClassifierConfig(model: string, config: RerankerConfig): void {
       `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +
         "it has no relevance head. Use a cross-encoder such as Xenova/bge-reranker-base or Xenova/ms-marco-MiniLM-L-6-v2 " +
         "(an embedding model belongs in the first stage).",
-    );
-  }
-}
-
-/** Checks a local folder's files up front so a missing piece is named before transformers.js fails on it. */
-function checkLocalFolder({ fs, path }: NodeFiles, spec: LoadSpec, folder: string): void {
-  const { existsSync, readdirSync } = fs;
-  const { join } = path;
-  if (!isDirectory(fs, folder)) {
-    throw new ModelNotFoundError(
-      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
-        'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
-    );
-  }
-  for (const file of ["config.json", "tokenizer.json"]) {
-    if (!existsSync(join(folder, file))) {
-      throw new ModelNotFoundError(`Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`);
-    }
-  }
-  const needed = DTYPE_FILES[spec.dtype];
-  if (!existsSync(join(folder, "onnx", needed))) {
-    const present = existsSync(join(folder, "onnx")) ? readdirSync(join(folder, "onnx")).filter((f) => f.endsWith(".onnx")) : [];
-    const offers = (Object.entries(DTYPE_FILES) as [RerankerDtype, string][])
-      .filter(([, file]) => present.includes(file))
-      .map(([dtype, file]) => `onnx/${file} (dtype "${dtype}")`);
-    throw new MissingOnnxFileError(
-      `Model folder ${folder} has no onnx/${needed}, the file dtype "${spec.dtype}" loads. ` +
-        (offers.length > 0 ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.` : `Add onnx/${needed} (an ONNX export of the model).`),
     );
   }
 }
@@ -198,15 +147,15 @@ function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerCo
 /** Loads tokenizer and model (never the text-classification pipeline: it has no text_pair and softmaxes one logit to 1.0). */
 export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   const transformers = await importTransformers();
-  const files = await nodeFiles();
-  const local = isLocalModelPath(files, spec.model);
-  const id = local ? files.path.resolve(spec.model) : spec.model;
+  const location = await locateModel(spec);
+  const { id } = location;
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
-  if (local) checkLocalFolder(files, spec, id);
+  await prepareRuntime(transformers, spec, location);
+  if (location.local) await checkModelFolder(spec, id);
   const options = {
     ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
     ...(spec.revision !== undefined ? { revision: spec.revision } : {}),
-    local_files_only: spec.localFilesOnly ?? false,
+    local_files_only: spec.localFilesOnly ?? location.localFilesOnly ?? false,
     ...(spec.progressCallback !== undefined ? { progress_callback: spec.progressCallback as never } : {}),
   };
   let tokenizer: PreTrainedTokenizer;
@@ -221,7 +170,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
       transformers.AutoModelForSequenceClassification.from_pretrained(id, { ...options, config: autoConfig, dtype: spec.dtype, device: spec.device }),
     ]);
   } catch (error) {
-    throw explainLoadError(spec, cacheDir, error);
+    throw explainRuntimeError(spec, error) ?? explainLoadError(spec, cacheDir, error);
   }
   const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> }).sessions["model"];
   if (session === undefined || !session.outputNames.includes("logits")) {
