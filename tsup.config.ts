@@ -18,6 +18,7 @@ export default defineConfig([{
     index: "src/index.ts",
     huggingface: "src/huggingface.ts",
     cohere: "src/cohere.ts",
+    bm25: "src/bm25.ts",
     eval: "src/eval/index.ts",
     // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
     "cli/rerank-eval": "src/eval/cli.ts",
@@ -35,7 +36,7 @@ export default defineConfig([{
 },
 {
   // The entries meant for browsers, for the package.json "browser" condition: ESM only, no Node built-in.
-  entry: { index: "src/index.ts", huggingface: "src/huggingface.ts" },
+  entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts" },
   outDir: "dist/browser",
   format: ["esm"],
   dts: false,
