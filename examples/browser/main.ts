@@ -24,6 +24,7 @@ const state = {
   status: "idle" as "idle" | "loading" | "ready" | "reranking" | "done" | "error",
   model: "",
   dtype: "q8" as RerankerDtype,
+  device: "",
   query: "",
   loadMs: undefined as number | undefined,
   bm25Ms: undefined as number | undefined,
@@ -84,7 +85,8 @@ async function loadModel(): Promise<void> {
   $<HTMLProgressElement>("progress").value = 0;
   const start = performance.now();
   try {
-    scorer = new HuggingFaceCrossEncoder({ model, dtype, device: "wasm", progressCallback: progressTracker() });
+    // No device given: "wasm" in browsers (pass device: "webgpu" where navigator.gpu finds an adapter).
+    scorer = new HuggingFaceCrossEncoder({ model, dtype, progressCallback: progressTracker() });
     await scorer.load();
   } catch (error) {
     scorer = undefined;
@@ -92,6 +94,7 @@ async function loadModel(): Promise<void> {
     return;
   }
   loadedFrom = `${model} ${dtype}`;
+  state.device = scorer.device;
   state.loadMs = performance.now() - start;
   state.status = "ready";
   $<HTMLProgressElement>("progress").value = 1;
@@ -148,7 +151,7 @@ async function search(): Promise<void> {
   render("reranked", ["#", "score", "BM25 #", "id", "passage"], (r, i) => [i + 1, r.score!.toFixed(4), r.bm25Rank, r.id, r.text], state.reranked);
   $("timings").textContent =
     `model load ${state.loadMs!.toFixed(0)} ms · BM25 ${state.bm25Ms.toFixed(1)} ms · rerank ${state.candidates.length} pairs ` +
-    `${state.rerankMs.toFixed(0)} ms (${state.dtype}, WASM)`;
+    `${state.rerankMs.toFixed(0)} ms (${state.dtype}, ${state.device})`;
   state.status = "done";
 }
 

@@ -22,6 +22,7 @@ import {
   type RerankerDtype,
   type WasmPaths,
 } from "./huggingface_loader.js";
+import { DEFAULT_DEVICE } from "./model_files.js";
 import { acquireModel, releaseModel } from "./model_registry.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 
@@ -30,7 +31,7 @@ export interface HuggingFaceCrossEncoderArgs {
   model?: string;
   /** ONNX weights to load. Default `q8` on CPU/WASM (about 2× faster than fp32), `fp32` on GPUs. */
   dtype?: RerankerDtype;
-  /** onnxruntime execution device. Default `cpu`. */
+  /** onnxruntime execution device. Default `cpu` in Node, `wasm` in browsers (`webgpu` where the browser has it). */
   device?: RerankerDevice;
   /** Tokens per (query, document) pair, special tokens included. Default: the model's limit, at most 512. */
   maxLength?: number;
@@ -101,7 +102,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
     this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
-    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? "cpu";
+    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? DEFAULT_DEVICE;
     const gpu = GPU_DEVICES.includes(this.device);
     this.dtype = checkOneOf(OWNER, "dtype", options.dtype, Object.keys(DTYPE_FILES) as RerankerDtype[]) ?? (gpu ? "fp32" : "q8");
     this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";

@@ -1,9 +1,13 @@
 import { DeviceUnavailableError, MissingDependencyError, MissingOnnxFileError, ModelNotFoundError } from "../errors.js";
-import { DTYPE_FILES, type LoadSpec, type Transformers } from "./huggingface_loader.js";
+import { DTYPE_FILES, type LoadSpec, type RerankerDevice, type Transformers } from "./huggingface_loader.js";
 import type { ModelLocation } from "./model_files.js";
 
 // Browser variant of model_files.ts (the browser build swaps it in; same exports, no Node built-in). A model folder
 // is a URL the app serves (`/models/x/`, `./models/x`, or a full same-origin URL); anything else is a hub id.
+
+/** onnxruntime-web runs on WASM (or WebGPU when asked for); its CPU device is onnxruntime-node's. */
+export const DEFAULT_DEVICE: RerankerDevice = "wasm";
+const NODE_ONLY_DEVICES: readonly RerankerDevice[] = ["cpu", "cuda", "dml"];
 
 /** transformers.js points onnxruntime-web at a CDN unless told otherwise; this package never fetches from one by default. */
 const TRANSFORMERS_CDN = "https://cdn.jsdelivr.net/npm/@huggingface/transformers@";
@@ -114,6 +118,9 @@ function wasmEnv(transformers: Transformers): WasmEnv | undefined {
  */
 export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<void> {
   transformersSeen = transformers;
+  if (NODE_ONLY_DEVICES.includes(spec.device)) {
+    throw new DeviceUnavailableError(`device "${spec.device}" is onnxruntime-node's and does not exist in browsers: use device "wasm" (the default there) or "webgpu".`);
+  }
   if (spec.device === "webgpu") await checkWebGpu();
   const wasm = wasmEnv(transformers);
   if (wasm !== undefined) {

@@ -1,8 +1,11 @@
 import { ModelNotFoundError, MissingOnnxFileError } from "../errors.js";
-import { DTYPE_FILES, type LoadSpec, type RerankerDtype, type Transformers } from "./huggingface_loader.js";
+import { DTYPE_FILES, type LoadSpec, type RerankerDevice, type RerankerDtype, type Transformers } from "./huggingface_loader.js";
 
 // Where a model loads from, in Node: a hub id or a local folder checked on disk. Browser builds swap this module
 // for model_files.browser.ts (same exports), where folders are URLs and no Node built-in exists.
+
+/** The device when none is given: onnxruntime-node's CPU here, onnxruntime-web's WASM in browsers. */
+export const DEFAULT_DEVICE: RerankerDevice = "cpu";
 
 /** What the loader passes to transformers.js, and the key under which loads of it are shared. */
 export interface ModelLocation {

@@ -16,6 +16,8 @@ import { type Chromium, launchChromium } from "./chromium.js";
 const SITE = join(PROJECT_DIR, "examples", "browser", "dist");
 const ARTIFACTS = join(PROJECT_DIR, "test-artifacts");
 const MODEL_URL = "/models/tiny-bert-reranker/";
+/** onnxruntime-web's own dist folder, served at /ort/ for the `wasmPaths` check. */
+const ORT_DIST = join(PROJECT_DIR, "node_modules", "onnxruntime-web", "dist");
 
 interface PageRow {
   id: string;
@@ -25,6 +27,7 @@ interface PageRow {
 }
 interface PageState {
   status: string;
+  device: string;
   query: string;
   progressEvents: number;
   candidates: PageRow[];
@@ -43,7 +46,7 @@ let browser: Chromium;
 
 beforeAll(async () => {
   if (!existsSync(join(SITE, "index.html"))) throw new Error(`${SITE} is not built: run npm run test:browser (it builds the example first).`);
-  server = await serveStatic({ "/": SITE, [MODEL_URL]: FIXTURE_RERANKER });
+  server = await serveStatic({ "/": SITE, [MODEL_URL]: FIXTURE_RERANKER, "/ort/": ORT_DIST });
   browser = await launchChromium();
 });
 
@@ -91,6 +94,7 @@ describe("the browser example in headless Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "browser.png"), fullPage: true });
     expect(state.error).toBeUndefined();
     expect(state.status).toBe("done");
+    expect(state.device).toBe("wasm"); // the browser default: onnxruntime-node's "cpu" does not exist there
     expect(state.progressEvents).toBeGreaterThan(0);
     expect(await page.locator("#progress").evaluate((el) => (el as unknown as { value: number }).value)).toBe(1);
     expect(state.candidates).toHaveLength(6);
@@ -102,7 +106,7 @@ describe("the browser example in headless Chromium", () => {
     expect(await page.locator("#candidates tr").count()).toBe(7);
     expect(await page.locator("#reranked tr").count()).toBe(7);
     expect(await page.locator("#reranked tr").nth(1).locator("td").nth(1).textContent()).toBe(scores[0]!.toFixed(4));
-    expect(await page.locator("#timings").textContent()).toMatch(/model load \d+ ms · BM25 [\d.]+ ms · rerank 6 pairs \d+ ms/);
+    expect(await page.locator("#timings").textContent()).toMatch(/model load \d+ ms · BM25 [\d.]+ ms · rerank 6 pairs \d+ ms \(fp32, wasm\)/);
     await page.close();
   });
 
@@ -158,6 +162,19 @@ describe("the browser example in headless Chromium", () => {
     const error = await loadError({ model: MODEL_URL, dtype: "fp32", device: "webgpu" });
     expect(error?.name).toBe("DeviceUnavailableError");
     expect(error?.message).toMatch(/navigator\.gpu/);
+  });
+
+  it("wasmPaths loads the WASM runtime from a folder the app chose", async () => {
+    const before = browser.requests.length;
+    expect(await loadError({ model: MODEL_URL, dtype: "fp32", wasmPaths: "/ort/" })).toBeNull();
+    const wasm = browser.requests.slice(before).filter((url) => url.endsWith(".wasm"));
+    expect(wasm).toEqual([`${server.url}/ort/ort-wasm-simd-threaded.jsep.wasm`]);
+  });
+
+  it('device "cpu" (onnxruntime-node\'s) says to use "wasm"', async () => {
+    const error = await loadError({ model: MODEL_URL, dtype: "fp32", device: "cpu" });
+    expect(error?.name).toBe("DeviceUnavailableError");
+    expect(error?.message).toContain('use device "wasm"');
   });
 
   it("the pages fetched nothing outside 127.0.0.1", () => {
