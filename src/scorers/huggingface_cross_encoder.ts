@@ -8,7 +8,7 @@ import {
   checkPositiveInteger,
   checkString,
 } from "../options.js";
-import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
+import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
 import type { CrossEncoder, CrossEncoderCallOptions, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
   DTYPE_FILES,
@@ -37,7 +37,7 @@ export interface HuggingFaceCrossEncoderArgs {
   maxLength?: number;
   /** Tokens the query may keep before the document is cut. Default ¾ of `maxLength` (as FlagEmbedding). */
   maxQueryLength?: number;
-  /** Most pairs per forward pass. Default 16 on CPU/WASM, 64 on GPUs. */
+  /** Most pairs per forward pass. Default 16 on CPU, 1 on WASM (browsers), 64 on GPUs. */
   maxBatchSize?: number;
   /**
    * Most padded tokens (pairs × longest pair) per forward pass. Default 512 on CPU/WASM, 65,536 on GPUs; no limit
@@ -108,7 +108,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
     this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    const defaults = gpu ? GPU_BATCH_LIMITS : CPU_BATCH_LIMITS;
+    const defaults = gpu ? GPU_BATCH_LIMITS : this.device === "wasm" ? WASM_BATCH_LIMITS : CPU_BATCH_LIMITS;
     const maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize);
     const maxBatchTokens = checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens);
     this.batchLimits = {
