@@ -16,6 +16,8 @@ export default defineConfig({
   resolve: transformersV4 ? { alias: v4Aliases } : {},
   test: {
     include: ["test/**/*.test.ts"],
+    // Real-browser tests run with `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ["test/browser/**", "**/node_modules/**"],
     // Model loads and onnxruntime sessions are slow on a 2-core CI machine; these are not wall-clock bounds.
     testTimeout: 120_000,
     hookTimeout: 300_000,

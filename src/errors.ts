@@ -1,33 +1,51 @@
-/** Base class of every error this package throws on purpose, so callers can tell ours from a crash. */
+/**
+ * Base class of every error this package throws on purpose, so callers can tell ours from a crash. The classes
+ * below spell out their `name`: minifiers rename classes, so in a minified browser bundle `new.target.name` is not it.
+ */
 export class RerankError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    this.name = new.target === RerankError ? "RerankError" : new.target.name;
   }
 }
 
 /** An option of the wrong type or value: names the option, what it got and what it accepts. */
-export class InvalidOptionError extends RerankError {}
+export class InvalidOptionError extends RerankError {
+  override name = "InvalidOptionError";
+}
 
 /** A local model is neither a readable folder nor obtainable from the hub or the cache. */
-export class ModelNotFoundError extends RerankError {}
+export class ModelNotFoundError extends RerankError {
+  override name = "ModelNotFoundError";
+}
 /** The model folder lacks the ONNX file the requested dtype loads. */
-export class MissingOnnxFileError extends RerankError {}
+export class MissingOnnxFileError extends RerankError {
+  override name = "MissingOnnxFileError";
+}
 /** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
-export class NotASequenceClassifierError extends RerankError {}
+export class NotASequenceClassifierError extends RerankError {
+  override name = "NotASequenceClassifierError";
+}
 /**
  * A model file exists but cannot be read: empty, cut short, not valid JSON, or an ONNX file onnxruntime rejects.
  * `file` is its path (or its name within the model when transformers.js does not say where it read it).
  */
 export class CorruptModelFileError extends RerankError {
+  override name = "CorruptModelFileError";
   readonly file: string;
   constructor(file: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.file = file;
   }
 }
-/** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed. */
-export class MissingDependencyError extends RerankError {}
+/** An optional peer dependency (e.g. `@huggingface/transformers`) is not installed, or its runtime files are not served. */
+export class MissingDependencyError extends RerankError {
+  override name = "MissingDependencyError";
+}
+/** The execution device asked for cannot run here (e.g. `device: "webgpu"` in a browser without WebGPU). */
+export class DeviceUnavailableError extends RerankError {
+  override name = "DeviceUnavailableError";
+}
 
 /**
  * A local scorer already has more pairs waiting for its model than its `maxQueuedPairs` allows: the call is
@@ -35,6 +53,7 @@ export class MissingDependencyError extends RerankError {}
  * Retry later with backoff, or spread the load.
  */
 export class OverloadedError extends RerankError {
+  override name = "OverloadedError";
   /** Pairs waiting for the model (admitted, not yet scored) when the call came. */
   readonly queuedPairs: number;
   /** Pairs the rejected call asked for. */

@@ -15,6 +15,7 @@ export type { ChunkAggregation } from "./scorers/chunking.js";
 export { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, STAGE_SCORES_KEY, type StageScore } from "./compressors/ranked_documents.js";
 export {
   CorruptModelFileError,
+  DeviceUnavailableError,
   InvalidOptionError,
   MissingDependencyError,
   MissingOnnxFileError,

@@ -9,6 +9,7 @@ export type RemoteFailureKind = "status" | "timeout" | "network" | "invalid-resp
 
 /** A remote reranker (Cohere or a rerank server) failed; `retried` and `attempts` say how hard we tried. */
 export class RemoteRerankError extends RerankError {
+  override name = "RemoteRerankError";
   /** The service as named in messages, e.g. "Cohere rerank (POST http://127.0.0.1:8080/v2/rerank)". */
   readonly service: string;
   readonly kind: RemoteFailureKind;

@@ -15,6 +15,13 @@ export interface BatchLimits {
  * padding and memory traffic to a CPU that one pass already keeps busy. GPUs want large batches.
  */
 export const CPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 16, maxBatchTokens: 512 };
+/**
+ * onnxruntime-web's WASM runs one thread (pages are rarely cross-origin isolated), so padding is pure waste there.
+ * Measured in headless Chromium (bench/browser.bench.ts, docs/benchmarks.md) on short TREC DL passages, one pair
+ * per pass beat the CPU limits on 9 of 10 queries (median 8% faster), and larger batches were slower still; long
+ * passages already run one per pass under the CPU budget.
+ */
+export const WASM_BATCH_LIMITS: BatchLimits = { maxBatchSize: 1, maxBatchTokens: 512 };
 export const GPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 64, maxBatchTokens: 65_536 };
 
 /** Indices of pairs per batch: longest first, so each batch holds pairs of similar length and pads little. */

@@ -9,7 +9,7 @@ import {
   checkString,
   describeValue,
 } from "../options.js";
-import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "./batch_planner.js";
+import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
@@ -22,7 +22,9 @@ import {
   RERANKER_DEVICES,
   type RerankerDevice,
   type RerankerDtype,
+  type WasmPaths,
 } from "./huggingface_loader.js";
+import { DEFAULT_DEVICE } from "./model_files.js";
 import { acquireModel, releaseModel } from "./model_registry.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 
@@ -31,13 +33,13 @@ export interface HuggingFaceCrossEncoderArgs {
   model?: string;
   /** ONNX weights to load. Default `q8` on CPU/WASM (about 2× faster than fp32), `fp32` on GPUs. */
   dtype?: RerankerDtype;
-  /** onnxruntime execution device. Default `cpu`. */
+  /** onnxruntime execution device. Default `cpu` in Node, `wasm` in browsers (`webgpu` where the browser has it). */
   device?: RerankerDevice;
   /** Tokens per (query, document) pair, special tokens included. Default: the model's limit, at most 512. */
   maxLength?: number;
   /** Tokens the query may keep before the document is cut. Default ¾ of `maxLength` (as FlagEmbedding). */
   maxQueryLength?: number;
-  /** Most pairs per forward pass. Default 16 on CPU/WASM, 64 on GPUs. */
+  /** Most pairs per forward pass. Default 16 on CPU, 1 on WASM (browsers), 64 on GPUs. */
   maxBatchSize?: number;
   /**
    * Most padded tokens (pairs × longest pair) per forward pass. Default 512 on CPU/WASM, 65,536 on GPUs; no limit
@@ -86,6 +88,12 @@ export interface HuggingFaceCrossEncoderArgs {
    * @default "max"
    */
   chunkAggregation?: ChunkAggregation;
+  /**
+   * Browsers only: where onnxruntime-web fetches its WASM runtime, as a folder URL (`"/ort/"`) or per file
+   * (`{ wasm: wasmUrl }`). onnxruntime-web initializes once per page, so the first load's setting holds.
+   * @default beside onnxruntime-web's module, where bundlers such as Vite emit it (never transformers.js's CDN)
+   */
+  wasmPaths?: WasmPaths;
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
@@ -134,13 +142,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
     this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
-    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? "cpu";
+    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? DEFAULT_DEVICE;
     const gpu = GPU_DEVICES.includes(this.device);
     this.dtype = checkOneOf(OWNER, "dtype", options.dtype, Object.keys(DTYPE_FILES) as RerankerDtype[]) ?? (gpu ? "fp32" : "q8");
     this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
     this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    const defaults = gpu ? GPU_BATCH_LIMITS : CPU_BATCH_LIMITS;
+    const defaults = gpu ? GPU_BATCH_LIMITS : this.device === "wasm" ? WASM_BATCH_LIMITS : CPU_BATCH_LIMITS;
     const maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize);
     const maxBatchTokens = checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens);
     this.batchLimits = {
@@ -168,6 +176,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
       progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
       ...(options.sessionOptions !== undefined ? { sessionOptions: checkSessionOptions(options.sessionOptions) } : {}),
+      wasmPaths: checkWasmPaths(options.wasmPaths),
     };
   }
 
@@ -385,6 +394,18 @@ function checkSessionOptions(value: unknown): Record<string, unknown> {
     throw new InvalidOptionError(`${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`);
   }
   return value as Record<string, unknown>;
+}
+
+function checkWasmPaths(value: unknown): WasmPaths | undefined {
+  if (value === undefined || (typeof value === "string" && value.length > 0)) return value;
+  const files = value as Record<string, unknown>;
+  const isFiles =
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.entries(files).every(([k, v]) => (k === "wasm" || k === "mjs") && typeof v === "string" && v.length > 0);
+  if (!isFiles) {
+    throw new InvalidOptionError(`${OWNER}: \`wasmPaths\` must be a folder URL such as "/ort/" or { wasm?: string, mjs?: string }, got ${JSON.stringify(value) ?? typeof value}.`);
+  }
+  return value as WasmPaths;
 }
 
 function checkPairs(pairs: readonly TextPair[]): void {

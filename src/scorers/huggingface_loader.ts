@@ -9,9 +9,9 @@ import {
   RerankError,
   throwIfAborted,
 } from "../errors.js";
-import { checkModelFiles, corruptOnnxError, type FileOrigin, MODEL_JSON_FILES, onnxLoadFailure } from "./model_json.js";
+import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
+import { corruptOnnxError, type FileOrigin, onnxLoadFailure } from "./model_json.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";
-import { primeSessions } from "./session_primer.js";
 
 /** ONNX weight variants transformers.js knows, and the file each one loads from the model's `onnx/` folder. */
 export const DTYPE_FILES = {
@@ -42,7 +42,12 @@ export interface LoadSpec {
   progressCallback?: LoadProgressCallback;
   /** onnxruntime session options passed through transformers.js (`session_options`). */
   sessionOptions?: Record<string, unknown>;
+  /** Browsers: where onnxruntime-web fetches its WASM files (ignored by onnxruntime-node). */
+  wasmPaths?: WasmPaths;
 }
+
+/** A URL prefix of the folder holding onnxruntime-web's `.wasm`/`.mjs` files, or each file's URL. */
+export type WasmPaths = string | { wasm?: string; mjs?: string };
 
 interface RerankerConfig {
   model_type?: string;
@@ -70,7 +75,7 @@ export interface LoadedReranker {
   dispose(): Promise<void>;
 }
 
-type Transformers = typeof import("@huggingface/transformers");
+export type Transformers = typeof import("@huggingface/transformers");
 
 export async function importTransformers(): Promise<Transformers> {
   try {
@@ -88,39 +93,9 @@ export async function importTransformers(): Promise<Transformers> {
   }
 }
 
-// Node's fs and path are imported when a model loads, not with this module, so importing the package's root
-// loads no Node built-in (and bundles for browsers).
-type NodeFs = typeof import("node:fs");
-type NodePath = typeof import("node:path");
-interface NodeFiles {
-  fs: NodeFs;
-  path: NodePath;
-}
-
-async function nodeFiles(): Promise<NodeFiles> {
-  const [fs, path] = await Promise.all([import("node:fs"), import("node:path")]);
-  return { fs, path };
-}
-
-/** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
-function isLocalModelPath({ fs, path }: NodeFiles, model: string): boolean {
-  return path.isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(fs, model);
-}
-
-function isDirectory(fs: NodeFs, folder: string): boolean {
-  try {
-    return fs.statSync(folder).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** Key under which loads are shared: the same model, weights, device and revision is loaded once per process. */
 export async function modelKey(spec: LoadSpec): Promise<string> {
-  const files = await nodeFiles();
-  const model = isLocalModelPath(files, spec.model) ? files.path.resolve(spec.model) : spec.model;
-  // Sessions with different options (threads, spinning) are different sessions.
-  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main", ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : [])]);
+  return (await locateModel(spec)).key;
 }
 
 function checkClassifierConfig(model: string, config: RerankerConfig): void {
@@ -130,34 +105,6 @@ function checkClassifierConfig(model: string, config: RerankerConfig): void {
       `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +
         "it has no relevance head. Use a cross-encoder such as Xenova/bge-reranker-base or Xenova/ms-marco-MiniLM-L-6-v2 " +
         "(an embedding model belongs in the first stage).",
-    );
-  }
-}
-
-/** Checks a local folder's files up front so a missing piece is named before transformers.js fails on it. */
-function checkLocalFolder({ fs, path }: NodeFiles, spec: LoadSpec, folder: string): void {
-  const { existsSync, readdirSync } = fs;
-  const { join } = path;
-  if (!isDirectory(fs, folder)) {
-    throw new ModelNotFoundError(
-      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
-        'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
-    );
-  }
-  for (const file of ["config.json", "tokenizer.json"]) {
-    if (!existsSync(join(folder, file))) {
-      throw new ModelNotFoundError(`Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`);
-    }
-  }
-  const needed = DTYPE_FILES[spec.dtype];
-  if (!existsSync(join(folder, "onnx", needed))) {
-    const present = existsSync(join(folder, "onnx")) ? readdirSync(join(folder, "onnx")).filter((f) => f.endsWith(".onnx")) : [];
-    const offers = (Object.entries(DTYPE_FILES) as [RerankerDtype, string][])
-      .filter(([, file]) => present.includes(file))
-      .map(([dtype, file]) => `onnx/${file} (dtype "${dtype}")`);
-    throw new MissingOnnxFileError(
-      `Model folder ${folder} has no onnx/${needed}, the file dtype "${spec.dtype}" loads. ` +
-        (offers.length > 0 ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.` : `Add onnx/${needed} (an ONNX export of the model).`),
     );
   }
 }
@@ -226,22 +173,6 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
   return error instanceof Error ? error : new Error(message);
 }
 
-/**
- * Where transformers.js looks for a hub model's files before downloading (its local model path, then its file
- * cache: `<cacheDir>/<id>/` for the main revision, `<cacheDir>/<id>/<revision>/` otherwise), so cached copies can be
- * checked like a local folder. A folder that does not exist is skipped; a layout change only loses the early check.
- */
-function cachedFolders({ fs, path }: NodeFiles, transformers: Transformers, spec: LoadSpec, cacheDir: string | null | undefined): string[] {
-  const folders: string[] = [];
-  const { env } = transformers;
-  if (env.allowLocalModels && typeof env.localModelPath === "string") folders.push(path.join(env.localModelPath, spec.model));
-  if (typeof cacheDir === "string") {
-    const revision = spec.revision ?? "main";
-    folders.push(revision === "main" ? path.join(cacheDir, spec.model) : path.join(cacheDir, spec.model, revision));
-  }
-  return folders.filter((folder) => MODEL_JSON_FILES.some((name) => fs.existsSync(path.join(folder, name))));
-}
-
 function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerConfig): number {
   const limits = [512];
   const fromTokenizer = tokenizer.model_max_length;
@@ -257,28 +188,17 @@ function modelLimit(tokenizer: { model_max_length?: number }, config: RerankerCo
 /** Loads tokenizer and model (never the text-classification pipeline: it has no text_pair and softmaxes one logit to 1.0). */
 export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   const transformers = await importTransformers();
-  const files = await nodeFiles();
-  const local = isLocalModelPath(files, spec.model);
-  const id = local ? files.path.resolve(spec.model) : spec.model;
+  const location = await locateModel(spec);
+  const { id } = location;
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
-  const origin: FileOrigin = local ? "folder" : "cache";
-  if (local) {
-    checkLocalFolder(files, spec, id);
-    checkModelFiles(files, id, DTYPE_FILES[spec.dtype], "folder");
-  } else {
-    for (const folder of cachedFolders(files, transformers, spec, cacheDir)) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
-  }
-  try {
-    await primeSessions(transformers);
-  } catch (error) {
-    throw new RerankError(`onnxruntime cannot create even a one-node session in this process (${(error as Error)?.message ?? String(error)}): check the onnxruntime-node install.`, {
-      cause: error,
-    });
-  }
+  const origin: FileOrigin = location.local ? "folder" : "cache";
+  // Node: makes a failed first session harmless (transformers.js 3) and checks cached copies' files; browsers: WASM paths.
+  await prepareRuntime(transformers, spec, location);
+  if (location.local) await checkModelFolder(spec, id);
   const options = {
     ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
     ...(spec.revision !== undefined ? { revision: spec.revision } : {}),
-    local_files_only: spec.localFilesOnly ?? false,
+    local_files_only: spec.localFilesOnly ?? location.localFilesOnly ?? false,
     ...(spec.progressCallback !== undefined ? { progress_callback: spec.progressCallback as never } : {}),
   };
   let tokenizer: PreTrainedTokenizer;
@@ -311,7 +231,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     tokenizer = tokenizerLoad.value;
     model = modelLoad.value;
   } catch (error) {
-    throw explainLoadError(spec, cacheDir, error, stage, origin);
+    throw explainRuntimeError(spec, error) ?? explainLoadError(spec, cacheDir, error, stage, origin);
   }
   const session = (model as unknown as { sessions: Record<string, { inputNames: string[]; outputNames: string[] }> }).sessions["model"];
   if (session === undefined || !session.outputNames.includes("logits")) {
