@@ -8,7 +8,7 @@ import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
 import { postJson, withoutCredentials } from "../remote/post_json.js";
 import { type RerankResult, sortResults, validateRerankResults } from "../results.js";
-import { rankDocuments } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 // Cohere's rerank API is two JSON endpoints, so this class speaks HTTP itself instead of depending on cohere-ai
@@ -162,7 +162,7 @@ export class CohereRerank extends BaseDocumentCompressor {
 
   constructor(fields: CohereRerankArgs = {}) {
     super();
-    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
+    if (fields === null || typeof fields !== "object" || Array.isArray(fields)) throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
     this.model = checkString(OWNER, "model", fields.model) ?? DEFAULT_MODEL;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc);
@@ -182,6 +182,9 @@ export class CohereRerank extends BaseDocumentCompressor {
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey);
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey);
+    if ((this.scoreKey ?? DEFAULT_SCORE_KEY) === (this.rankKey ?? DEFAULT_RANK_KEY)) {
+      throw new InvalidOptionError(`${OWNER}: \`scoreKey\` and \`rankKey\` are both ${JSON.stringify(this.scoreKey ?? DEFAULT_SCORE_KEY)}; the rank would overwrite the score. Use two keys.`);
+    }
     this.retryPolicy = retryPolicyFrom(OWNER, fields);
     if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) {
       throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
@@ -194,9 +197,9 @@ export class CohereRerank extends BaseDocumentCompressor {
       }
       // As in @langchain/cohere, the client supersedes apiKey; a key given beside it is kept only to redact it.
       this.client = fields.client;
-      this.#apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? envKey();
+      this.#apiKey = checkApiKey(fields.apiKey) ?? envKey();
     } else {
-      const apiKey = checkString(OWNER, "apiKey", fields.apiKey) ?? envKey();
+      const apiKey = checkApiKey(fields.apiKey) ?? checkApiKey(envKey(), "the COHERE_API_KEY / CO_API_KEY environment variable");
       if (apiKey === undefined) {
         throw new InvalidOptionError(
           `${OWNER}: no Cohere API key. Pass \`apiKey\`, set COHERE_API_KEY or CO_API_KEY, or pass a prebuilt \`client\`. ` +
@@ -248,7 +251,7 @@ export class CohereRerank extends BaseDocumentCompressor {
     };
     // Checked before the run starts, so bad input fails the same way traced or not.
     checkQuery(query);
-    const texts = documentTexts(documents);
+    const texts = documentTexts(documents, true);
     if (texts.length === 0) return [];
     // Traced like CrossEncoderReranker: counts and (index, score) pairs, not the documents' text.
     const { ranked } = await traceCompressorRun(
@@ -333,6 +336,7 @@ export class CohereRerank extends BaseDocumentCompressor {
             },
             this.#requestOptions(signal),
           ),
+          signal,
         );
     }
     // v1 through a client: only the v1 `CohereClient` (which also has `v2`) has it.
@@ -356,6 +360,7 @@ export class CohereRerank extends BaseDocumentCompressor {
           },
           this.#requestOptions(signal),
         ),
+        signal,
       );
   }
 
@@ -444,6 +449,13 @@ function parseBaseUrl(value: unknown): { public: string; request: string } | und
         "Pass the key as `apiKey`, or a prebuilt `client` with its own headers.",
     );
   }
+  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
+    // The endpoint path is appended to the base URL, so a query or fragment would swallow it (`…?v=1/v2/rerank`).
+    throw new InvalidOptionError(
+      `${OWNER}: \`baseUrl\` must not have a query string or fragment (got one in ${JSON.stringify(withoutCredentials(url).slice(0, 80))}): ` +
+        "requests go to `${baseUrl}/v2/rerank`. Pass the scheme, host and any path prefix only.",
+    );
+  }
   const publicUrl = withoutCredentials(url);
   // Keep the caller's spelling (no trailing slash added by URL) for the public field.
   return { public: value.endsWith("/") ? publicUrl : publicUrl.replace(/\/$/, ""), request: value };
@@ -481,16 +493,49 @@ function checkVersionFields(
   }
 }
 
-/** The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does). */
-function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>): string[] {
-  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: \`documents\` must be an array of Documents or strings.`);
-  return documents.map((doc, i) => {
-    const text = typeof doc === "string" ? doc : (doc as { pageContent?: unknown } | null)?.pageContent;
-    if (typeof text !== "string") {
-      throw new InvalidOptionError(`${OWNER}: document ${i} has no string \`pageContent\` (got ${text === undefined ? "undefined" : typeof text}); pass Documents or strings.`);
+/**
+ * The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does). compressDocuments
+ * (`documentsOnly`) takes Documents only: it returns Documents built from them, which a string cannot make.
+ */
+function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>, documentsOnly = false): string[] {
+  const accepted = documentsOnly ? "Documents" : "Documents or strings";
+  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: \`documents\` must be an array of ${accepted}.`);
+  const texts: string[] = [];
+  // An index loop, not map: map skips the holes of a sparse array, which JSON then sends as null.
+  for (let i = 0; i < documents.length; i++) {
+    const doc: unknown = documents[i];
+    if (typeof doc === "string" && !documentsOnly) {
+      texts.push(doc);
+      continue;
     }
-    return text;
-  });
+    if (doc === null || typeof doc !== "object") {
+      const got = !(i in documents) ? "a hole (sparse array)" : doc === null ? "null" : `a ${typeof doc}`;
+      throw new InvalidOptionError(
+        `${OWNER}: document ${i} is ${got}; pass ${accepted}${documentsOnly && typeof doc === "string" ? " (rerank() takes strings)" : ""}.`,
+      );
+    }
+    const text = (doc as { pageContent?: unknown }).pageContent;
+    if (typeof text !== "string") {
+      throw new InvalidOptionError(`${OWNER}: document ${i} has no string \`pageContent\` (got ${text === null ? "null" : typeof text}); pass ${accepted}.`);
+    }
+    texts.push(text);
+  }
+  return texts;
+}
+
+/** A key that can travel in an Authorization header; never echoed, since it is a secret. */
+function checkApiKey(value: unknown, source = "`apiKey`"): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new InvalidOptionError(`${OWNER}: ${source} must be a non-empty string, got ${value === null ? "null" : typeof value === "string" ? "blank text" : `a ${typeof value}`}.`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(value.trim())) {
+    throw new InvalidOptionError(
+      `${OWNER}: ${source} contains a control or non-Latin-1 character, which an HTTP header cannot carry; check that the key was copied whole and alone.`,
+    );
+  }
+  return value.trim();
 }
 
 /**
@@ -499,12 +544,15 @@ function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Rec
  * (e.g. a ParseError whose message quotes the response body, which may echo the key) becomes a plain
  * "invalid response", never its message and never as a cause.
  */
-async function sdkCall(call: () => Promise<unknown>): Promise<unknown> {
+async function sdkCall(call: () => Promise<unknown>, signal: AbortSignal): Promise<unknown> {
   try {
     return await call();
   } catch (error) {
     if (!(error instanceof Error)) throw new AttemptFailure("invalid-response", { reason: "the client threw a non-error value" });
-    if (error.name === "AbortError") throw error;
+    // Our abort or timeout: the retry loop reads which from the signals. An AbortError without one is the client's
+    // own doing, and its message is the client's (it may hold anything): not passed on.
+    if (signal.aborted) throw error;
+    if (error.name === "AbortError") throw new AttemptFailure("network", { reason: "the client aborted the request itself" });
     if (error.constructor.name === "CohereTimeoutError") throw new AttemptFailure("timeout");
     const { statusCode, body, rawResponse } = error as Error & { statusCode?: unknown; body?: unknown; rawResponse?: { headers?: { get?(name: string): string | null } } };
     if (typeof statusCode === "number" && statusCode > 0 && statusCode !== 499) {
@@ -524,6 +572,10 @@ async function sdkCall(call: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
+function kindOf(value: unknown): string {
+  return value === null ? "null" : value === undefined ? "missing" : Array.isArray(value) ? "array" : typeof value;
+}
+
 /** Checks a Cohere-shaped body (snake_case over HTTP, camelCase from the SDK) and returns batch-local results. */
 function readResults(body: unknown, count: number, wanted: number): RerankResult[] {
   const record = body as { ok?: unknown; error?: { reason?: unknown }; results?: unknown } | null | undefined;
@@ -539,7 +591,18 @@ function readResults(body: unknown, count: number, wanted: number): RerankResult
       throw new AttemptFailure("invalid-response", { reason: `result ${i} is not an object` });
     }
     const { index, relevance_score, relevanceScore } = item as { index?: unknown; relevance_score?: unknown; relevanceScore?: unknown };
-    return { index: index as number, relevanceScore: (relevance_score ?? relevanceScore) as number };
+    const score = relevance_score ?? relevanceScore;
+    // Types checked here so a message never quotes an arbitrary (possibly huge) value the server put there.
+    if (typeof index !== "number") throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(index)} index, not a number` });
+    if (typeof score !== "number") throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(score)} relevance_score, not a number` });
+    // Cohere's relevance_score is 0–1; a compatible server sending logits would make `relevanceScore` (and any
+    // threshold on it) mean something else.
+    if (score < 0 || score > 1) {
+      throw new AttemptFailure("invalid-response", {
+        reason: `relevance_score ${score} of result ${i} is outside 0–1, so the server does not send Cohere's scores (logits?); for such a server use RerankServerCrossEncoder with scoreMode "raw"`,
+      });
+    }
+    return { index, relevanceScore: score };
   });
   try {
     validateRerankResults(results, count, "the server");

@@ -90,9 +90,9 @@ export interface ListwiseWindowReport {
   attempts: number;
   /** `ranked`: the model's order was used (after repairs below); `fallback`: both answers were unusable, the window kept its order. */
   outcome: "ranked" | "fallback";
-  /** Entries that were not an id of this window (out of range, not an integer), as the model gave them. */
+  /** Entries that were not an id of this window (out of range, not an integer), as the model gave them (the first 50; long strings cut). */
   invalidIds: unknown[];
-  /** Ids the model repeated; the first occurrence counts. */
+  /** Ids the model repeated; the first occurrence counts (the first 50 repeats are listed). */
   duplicateIds: number[];
   /** Ids the model left out; appended after the ranked ones, in their order before this window. */
   omittedIds: number[];
@@ -166,6 +166,18 @@ function isParseError(error: unknown): boolean {
   return error instanceof SyntaxError || code === "OUTPUT_PARSING_FAILURE" || error.name === "OutputParserException" || error.name === "ZodError";
 }
 
+/** JSON for a message, whatever the model returned (BigInt, cycles and getters that throw included), cut to `max`. */
+function preview(value: unknown, max = 200): string {
+  try {
+    return String(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))).slice(0, max);
+  } catch {
+    return `an unserializable ${typeof value}`;
+  }
+}
+
+/** How many invalid or repeated entries a window report keeps: a runaway answer must not become a runaway report. */
+export const MAX_REPORTED_IDS = 50;
+
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error).slice(0, 300);
 }
@@ -207,8 +219,11 @@ function repairRanking(ids: readonly unknown[], size: number): Repaired {
   const duplicateIds: number[] = [];
   for (const entry of ids) {
     const id = toId(entry, size);
-    if (id === undefined) invalidIds.push(entry);
-    else if (seen.has(id)) duplicateIds.push(id);
+    if (id === undefined) {
+      if (invalidIds.length < MAX_REPORTED_IDS) invalidIds.push(typeof entry === "string" && entry.length > 100 ? `${entry.slice(0, 100)}…` : entry);
+    } else if (seen.has(id)) {
+      if (duplicateIds.length < MAX_REPORTED_IDS) duplicateIds.push(id);
+    }
     else {
       seen.add(id);
       permutation.push(id);
@@ -301,6 +316,9 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     this.prompt = fields.prompt;
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     this.listwiseRankKey = checkString(OWNER, "listwiseRankKey", fields.listwiseRankKey) ?? DEFAULT_LISTWISE_RANK_KEY;
+    if (this.rankKey === this.listwiseRankKey) {
+      throw new InvalidOptionError(`${OWNER}: \`rankKey\` and \`listwiseRankKey\` are both ${JSON.stringify(this.rankKey)}; one would overwrite the other. Use two keys.`);
+    }
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
     this.#signal = checkSignal(fields.signal);
     try {
@@ -319,6 +337,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
    */
   async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
     checkInput(documents, query);
+    if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rank: options must be an object such as { signal }.`);
     const perCall = checkSignal(options.signal);
     const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
     return traceCompressorRun(
@@ -400,7 +419,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       if (ids === undefined) continue;
       const repaired = repairRanking(ids, texts.length);
       if (repaired.omittedIds.length === texts.length) {
-        errors.push(`the answer has no valid document id (got ${JSON.stringify(ids).slice(0, 200)})`);
+        errors.push(`the answer has no valid document id (got ${preview(ids)})`);
         continue;
       }
       return { start, end, attempts: attempt, outcome: "ranked", ...repaired, errors };
@@ -418,23 +437,31 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   ): Promise<unknown[] | undefined> {
     let answer: unknown;
     try {
-      answer = await this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) });
+      answer = await raceWithSignal(this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }), signal);
     } catch (error) {
       // A model that ignores includeRaw throws its parser's error instead.
       if (!isParseError(error) || signal?.aborted) throw error;
       errors.push(`unparseable answer (${describeError(error)})`);
       return undefined;
     }
-    if (answer !== null && typeof answer === "object" && "raw" in answer && "parsed" in answer) {
-      const { parsed, parsingError } = answer as { parsed: unknown; parsingError?: unknown };
-      if (parsed === null || parsed === undefined) {
-        errors.push(`unparseable answer${parsingError === undefined ? "" : ` (${describeError(parsingError)})`}`);
-        return undefined;
+    let ids: unknown[] | undefined;
+    // Read once, here, where a throw (a proxy, a getter) means "unusable", and copied so later reads are plain.
+    try {
+      if (answer !== null && typeof answer === "object" && "raw" in answer && "parsed" in answer) {
+        const { parsed, parsingError } = answer as { parsed: unknown; parsingError?: unknown };
+        if (parsed === null || parsed === undefined) {
+          errors.push(`unparseable answer${parsingError === undefined ? "" : ` (${describeError(parsingError)})`}`);
+          return undefined;
+        }
+        answer = parsed;
       }
-      answer = parsed;
+      ids = answerIds(answer);
+      if (ids !== undefined) ids = Array.from(ids);
+    } catch (error) {
+      errors.push(`unreadable answer (${describeError(error)})`);
+      return undefined;
     }
-    const ids = answerIds(answer);
-    if (ids === undefined) errors.push(`the answer has no ${IDS_KEY} list (got ${JSON.stringify(answer)?.slice(0, 200)})`);
+    if (ids === undefined) errors.push(`the answer has no ${IDS_KEY} list (got ${preview(answer)})`);
     return ids;
   }
 
@@ -474,6 +501,17 @@ export const LLMListwiseRerank = LLMListwiseReranker;
 /** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
 export type LLMListwiseRerank = LLMListwiseReranker;
 
+/** A model that ignores the signal (a custom one, a hung connection) must not keep an aborted call waiting. */
+function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
   return signal;
@@ -481,7 +519,18 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 
 function checkInput(documents: readonly DocumentInterface[], query: string): void {
   if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
-  if (typeof query !== "string" || query.trim().length === 0) {
-    throw new RerankError(`${OWNER}: the query is empty; a reranker ranks documents against the user's question, so pass a non-empty query.`);
+  // An index loop, not forEach: a sparse array's holes must be reported, not skipped.
+  for (let i = 0; i < documents.length; i++) {
+    const doc: unknown = documents[i];
+    if (doc === null || typeof doc !== "object") {
+      const got = !(i in documents) ? "a hole (sparse array)" : doc === null ? "null" : `a ${typeof doc}`;
+      throw new InvalidOptionError(`${OWNER}: document ${i} is ${got}; pass Documents (objects with pageContent).`);
+    }
+  }
+  if (typeof query !== "string") {
+    throw new InvalidOptionError(`${OWNER}: the query must be a string, got ${query === null ? "null" : Array.isArray(query) ? "an array" : `a ${typeof query}`}.`);
+  }
+  if (query.trim().length === 0) {
+    throw new InvalidOptionError(`${OWNER}: the query is empty; a reranker ranks documents against the user's question, so pass a non-empty query.`);
   }
 }

@@ -1,4 +1,4 @@
-import { RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
 // One retry loop for every remote reranker (the Cohere SDK and plain-fetch rerank servers), so both report
@@ -70,11 +70,28 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, timeoutMs: 60_
 /** Timeout, retry and backoff options as both remote rerankers take them, checked, over the defaults. */
 export function retryPolicyFrom(owner: string, fields: { timeout?: number; maxRetries?: number; backoffBaseMs?: number; maxBackoffMs?: number }): RetryPolicy {
   return {
-    timeoutMs: checkPositiveInteger(owner, "timeout", fields.timeout) ?? DEFAULT_RETRY_POLICY.timeoutMs,
+    timeoutMs: checkDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeoutMs,
     maxRetries: checkNonNegativeInteger(owner, "maxRetries", fields.maxRetries) ?? DEFAULT_RETRY_POLICY.maxRetries,
-    backoffBaseMs: checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
-    maxBackoffMs: checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+    backoffBaseMs: checkDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
+    maxBackoffMs: checkDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
   };
+}
+
+/** The longest delay setTimeout honours; a longer one fires after 1 ms (with a warning on stderr). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkDelay(owner: string, name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && value > MAX_TIMER_MS) {
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can set), got ${value}.`);
+  }
+  return value;
+}
+
+/** Longest server message or failure reason kept in an error, cut only after secrets are redacted (a cut key is still a leak). */
+const MAX_MESSAGE_CHARS = 500;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
 /** 408, 429 and 5xx are worth another try (as in Cohere's SDK); 4xx otherwise means the request itself is wrong. */
@@ -100,18 +117,21 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   return out;
 }
 
-/** Pulls a human message out of the error bodies servers send: Cohere/vLLM `{message}`, TEI `{error}`, Jina `{detail}`. */
+/**
+ * Pulls a human message out of the error bodies servers send: Cohere/vLLM `{message}`, TEI `{error}`, Jina `{detail}`.
+ * Not cut to length here: the final error redacts secrets first, then cuts.
+ */
 export function serverMessageOf(body: unknown): string | undefined {
-  if (typeof body === "string") return body.trim() === "" ? undefined : body.slice(0, 500);
+  if (typeof body === "string") return body.trim() === "" ? undefined : body;
   if (body === null || typeof body !== "object") return undefined;
   const record = body as Record<string, unknown>;
   for (const key of ["message", "error", "detail"]) {
     const value = record[key];
-    if (typeof value === "string") return value.slice(0, 500);
+    if (typeof value === "string") return value;
     if (value !== null && typeof value === "object") {
       const nested = serverMessageOf(value);
       if (nested !== undefined) return nested;
-      return JSON.stringify(value).slice(0, 500);
+      return JSON.stringify(value);
     }
   }
   return undefined;
@@ -138,6 +158,15 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       resolve();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 
@@ -174,7 +203,8 @@ export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T
     const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     let failure: AttemptFailure;
     try {
-      return await attempt(attemptSignal);
+      // Raced with the signal: an attempt that ignores it (a hung prebuilt client) still ends on timeout or abort.
+      return await raceWithSignal(attempt(attemptSignal), attemptSignal);
     } catch (error) {
       throwIfAborted(signal);
       if (timeout.signal.aborted) failure = new AttemptFailure("timeout");
@@ -203,7 +233,8 @@ function finalError(
 ): RemoteRerankError {
   const { service, policy, attempts, secrets } = context;
   const { status, retryAfterMs, cause } = failure.detail;
-  const serverMessage = failure.detail.serverMessage === undefined ? undefined : redact(failure.detail.serverMessage, secrets);
+  const serverMessage = failure.detail.serverMessage === undefined ? undefined : truncate(redact(failure.detail.serverMessage, secrets), MAX_MESSAGE_CHARS);
+  const reason = (fallback: string) => truncate(redact(failure.detail.reason ?? fallback, secrets), MAX_MESSAGE_CHARS);
   const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
   let what: string;
   switch (failure.kind) {
@@ -211,10 +242,10 @@ function finalError(
       what = `timed out: no response within the ${policy.timeoutMs} ms \`timeout\` (${tries}).`;
       break;
     case "network":
-      what = `could not reach the server (${tries}): ${redact(failure.detail.reason ?? "network error", secrets)}.`;
+      what = `could not reach the server (${tries}): ${reason("network error")}.`;
       break;
     case "invalid-response":
-      what = `returned an invalid response: ${redact(failure.detail.reason ?? "unreadable body", secrets)}.`;
+      what = `returned an invalid response: ${reason("unreadable body")}.`;
       break;
     default:
       what = `failed with HTTP ${status} (${tries})${serverMessage ? `: ${JSON.stringify(serverMessage)}` : ""}.`;

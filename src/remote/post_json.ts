@@ -15,9 +15,10 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
       body: JSON.stringify(body),
       signal,
     });
-    text = await response.text();
+    text = await readCapped(response, MAX_RESPONSE_BYTES);
   } catch (error) {
     if (signal.aborted) throw error;
+    if (error instanceof AttemptFailure) throw error;
     throw new AttemptFailure("network", { reason: fetchErrorReason(error) });
   }
   let json: unknown;
@@ -38,6 +39,42 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   }
   if (!isJson) throw new AttemptFailure("invalid-response", { reason: "the body is not JSON" });
   return json;
+}
+
+/**
+ * Largest response body read. A rerank answer is about 60 bytes per document (some 60 kB for Cohere's 1,000 per
+ * request); a server streaming without end would otherwise be buffered whole, hundreds of MB, before failing.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** The body as text, or an invalid-response failure as soon as it passes `limit` bytes (the rest is not read). */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(limit);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  // TextDecoder rather than Buffer: this module is also reached from the browser-safe root entry.
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function tooLarge(limit: number): AttemptFailure {
+  return new AttemptFailure("invalid-response", { reason: `the body is larger than ${limit / 1024 / 1024} MiB, far more than a rerank answer` });
 }
 
 /** `url` without `user:password@`, for messages and public fields. */

@@ -161,7 +161,7 @@ describe("CohereRerank validates responses", () => {
     [{ kind: "malformed-json" } as Fault, /returned an invalid response: the body is not JSON/],
     [{ kind: "index-out-of-range" } as Fault, /returned an invalid response: the server returned index 5, outside the 5 documents sent \(0–4\)/],
     [{ kind: "duplicate-index" } as Fault, /returned an invalid response: the server returned index 2 more than once/],
-    [{ kind: "missing-score" } as Fault, /returned an invalid response: the server returned a non-finite score \(undefined\) for index 2/],
+    [{ kind: "missing-score" } as Fault, /returned an invalid response: result 0 has a missing relevance_score, not a number/],
   ])("%o: a clear error, not retried", async (fault, message) => {
     const { error } = await run([fault]);
     expect(error).toMatchObject({ kind: "invalid-response", attempts: 1, retried: false });

@@ -31,7 +31,13 @@ export type Fault =
   | { kind: "scores-as-logits" }
   | { kind: "reset" }
   /** A 200 whose body is exactly this JSON value, whatever was asked (a hostile or broken server). */
-  | { kind: "body"; json: unknown };
+  | { kind: "body"; json: unknown }
+  /** A 200 whose headers arrive at once and whose body (the valid answer) stalls halfway for `delayMs`. */
+  | { kind: "slow-body"; delayMs: number }
+  /** A 200 whose connection is destroyed halfway through the (valid) body. */
+  | { kind: "reset-mid-body" }
+  /** A 200 streaming `bytes` bytes of a JSON string (a runaway or hostile server), in 1 MiB chunks. */
+  | { kind: "huge-body"; bytes: number };
 
 export interface RecordedRequest {
   path: string;
@@ -395,12 +401,53 @@ export class FakeRerankServer {
       const count = path === "/rerank" ? ((body as Body).texts as unknown[]).length : ((body as Body).documents as unknown[]).length;
       if (fault.kind === "malformed-json") return send(200, JSON.stringify(payload).slice(0, 25));
       if (fault.kind === "body") return send(200, JSON.stringify(fault.json));
+      if (fault.kind === "slow-body" || fault.kind === "reset-mid-body") return this.sendInTwo(res, record, JSON.stringify(payload), fault);
+      if (fault.kind === "huge-body") return this.sendHuge(res, record, fault.bytes);
       if (fault.kind === "index-out-of-range" && results[0]) results[0].index = count;
       if (fault.kind === "duplicate-index" && results[0] && results[1]) results[1].index = results[0].index;
       if (fault.kind === "missing-score" && results[0]) delete results[0][route.scoreField];
       if (fault.kind === "scores-as-logits") for (const r of results) r[route.scoreField] = rawScore(r[route.scoreField] as number);
     }
     send(200, payload);
+  }
+
+  private sendInTwo(res: ServerResponse, record: RecordedRequest, text: string, fault: { kind: "slow-body"; delayMs: number } | { kind: "reset-mid-body" }): void {
+    record.status = 200;
+    const half = Math.floor(text.length / 2);
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+    res.write(text.slice(0, half));
+    if (fault.kind === "reset-mid-body") {
+      // Let the first half leave before the socket goes.
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        res.socket?.destroy();
+      }, 20);
+      this.#timers.add(timer);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!res.destroyed) res.end(text.slice(half));
+    }, fault.delayMs);
+    this.#timers.add(timer);
+  }
+
+  private sendHuge(res: ServerResponse, record: RecordedRequest, bytes: number): void {
+    record.status = 200;
+    res.writeHead(200, { "content-type": "application/json" });
+    const chunk = Buffer.alloc(1 << 20, "a");
+    let sent = 0;
+    res.write('"');
+    const pump = () => {
+      while (sent < bytes && !res.destroyed) {
+        const n = Math.min(chunk.length, bytes - sent);
+        sent += n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once("drain", pump);
+      }
+      if (!res.destroyed) res.end('"');
+    };
+    res.on("close", () => (sent = bytes));
+    pump();
   }
 }
 

@@ -1,0 +1,169 @@
+import { inspect } from "node:util";
+import { Document } from "@langchain/core/documents";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CohereRerank, type CohereRerankArgs } from "../../src/compressors/cohere_rerank.js";
+import { InvalidOptionError } from "../../src/errors.js";
+import { RemoteRerankError } from "../../src/remote/http_retry.js";
+import { useFakeRerankServer } from "../support/fake_rerank_server.js";
+
+// Regression tests from an outside probe of CohereRerank: option values Node cannot honour, base URLs that would
+// lose the endpoint path, input that is not what the types say, hostile and runaway servers, hung clients.
+
+const KEY = "co-probe-key-77aa";
+const fake = useFakeRerankServer({ apiKey: KEY });
+const TEXTS = ["dogs bark", "cats purr", "cats and dogs live together"];
+const QUERY = "cats and dogs";
+const FULL = { showHidden: true, getters: true, depth: Infinity, showProxy: true } as const;
+afterEach(() => vi.restoreAllMocks());
+
+const reranker = (fields: CohereRerankArgs = {}) => new CohereRerank({ apiKey: KEY, baseUrl: fake.url, backoffBaseMs: 1, timeout: 3_000, ...fields });
+const failure = (promise: Promise<unknown>) => promise.then(
+  (value) => ({ value, error: undefined }),
+  (error: unknown) => ({ value: undefined, error: error as Error }),
+);
+const everyView = (value: unknown) => [String(value), JSON.stringify(value) ?? "", inspect(value, FULL), (value as Error)?.stack ?? ""].join("\n");
+
+describe("CohereRerank options Node cannot honour", () => {
+  it.each(["timeout", "backoffBaseMs", "maxBackoffMs"] as const)("%s above setTimeout's 2^31-1 ms is refused, not turned into 1 ms", (name) => {
+    expect(() => new CohereRerank({ apiKey: KEY, [name]: 2 ** 31 })).toThrow(InvalidOptionError);
+    expect(() => new CohereRerank({ apiKey: KEY, [name]: 2 ** 31 })).toThrow(new RegExp(`\`${name}\` must be at most 2147483647 ms`));
+    expect(new CohereRerank({ apiKey: KEY, [name]: 2 ** 31 - 1 }).toJSON()).toBeDefined();
+  });
+
+  it("a blank key, a key with a control character, and one that is not Latin-1 are refused at construction, without being echoed", () => {
+    for (const apiKey of ["   ", "co-abc\u0000def-123", "co-clé-\u4e2d\u6587"]) {
+      let error: unknown;
+      try {
+        new CohereRerank({ apiKey, baseUrl: fake.url });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      if (apiKey.trim() !== "") expect(everyView(error)).not.toContain(apiKey.slice(3, 9));
+    }
+  });
+
+  it("scoreKey equal to rankKey is refused (the rank would overwrite the score)", () => {
+    expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "k", rankKey: "k" })).toThrow(/`scoreKey` and `rankKey` are both "k"/);
+    expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "retrievalRank" })).toThrow(InvalidOptionError);
+  });
+
+  it("an array as options is named as such, not reported as a missing key", () => {
+    expect(() => new CohereRerank([] as never)).toThrow(/options must be an object/);
+  });
+});
+
+describe("CohereRerank base URLs", () => {
+  it.each(["?api-version=2024-05-01", "/#frag", "/prefix?x=1"])("a query string or fragment (%s) is refused: it would swallow /v2/rerank", (suffix) => {
+    expect(() => new CohereRerank({ apiKey: KEY, baseUrl: fake.url + suffix })).toThrow(/`baseUrl` must not have a query string or fragment/);
+  });
+
+  it("trailing slashes and a path prefix still reach <base>/v2/rerank", async () => {
+    for (const baseUrl of [`${fake.url}/`, `${fake.url}///`]) await reranker({ baseUrl }).rerank(TEXTS, QUERY);
+    await failure(reranker({ baseUrl: `${fake.url}/prefix/`, maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(fake.requests.map((r) => r.path)).toEqual(["/v2/rerank", "/v2/rerank", "/prefix/v2/rerank"]);
+  });
+});
+
+describe("CohereRerank input that is not what the types say", () => {
+  it("a sparse documents array is an InvalidOptionError before any request, not nulls sent to the server", async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    for (const documents of [[, "cats"], new Array(2)] as unknown[][]) {
+      const { error } = await failure(reranker().rerank(documents as string[], QUERY));
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(error!.message).toMatch(/document 0 is a hole \(sparse array\)/);
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("a null document is named as null", async () => {
+    const { error } = await failure(reranker().compressDocuments([new Document({ pageContent: "a" }), null as never], QUERY));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error!.message).toMatch(/document 1 is null/);
+  });
+
+  it("compressDocuments refuses strings rather than returning Documents with empty pageContent", async () => {
+    const { value, error } = await failure(reranker().compressDocuments(TEXTS as never, QUERY));
+    expect(value).toBeUndefined();
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error!.message).toMatch(/document 0 is a string; pass Documents \(rerank\(\) takes strings\)/);
+    expect(fake.requests).toHaveLength(0);
+    // rerank() itself still takes strings.
+    expect(await reranker().rerank(TEXTS, QUERY)).toHaveLength(3);
+  });
+});
+
+describe("CohereRerank against hostile and runaway servers", () => {
+  it("a key cut by the message length limit is still redacted: no prefix of it survives", async () => {
+    fake.fail({ status: 400, message: `${"x".repeat(495)}${KEY} and more` });
+    const { error } = await failure(reranker({ maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(error).toBeInstanceOf(RemoteRerankError);
+    const views = everyView(error) + (error as RemoteRerankError).serverMessage;
+    expect(views).not.toContain(KEY.slice(0, 5));
+    expect((error as RemoteRerankError).serverMessage!.length).toBeLessThan(600);
+  });
+
+  it("a huge value where the index belongs gives a short message, not a copy of it", async () => {
+    fake.fail({ kind: "body", json: { results: [{ index: "x".repeat(1_000_000), relevance_score: 0.5 }] } });
+    const { error } = await failure(reranker({ maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(error).toMatchObject({ kind: "invalid-response" });
+    expect(error!.message.length).toBeLessThan(1_000);
+    expect(error!.message).toMatch(/result 0 has a string index, not a number/);
+  });
+
+  it("a score given as a string is called a string, not 'non-finite (0.5)'", async () => {
+    fake.fail({ kind: "body", json: { results: [{ index: 0, relevance_score: "0.5" }] } });
+    const { error } = await failure(reranker({ maxRetries: 0 }).rerank(["a"], QUERY));
+    expect(error!.message).toMatch(/result 0 has a string relevance_score, not a number/);
+  });
+
+  it("scores outside 0–1 (a compatible server sending logits) are an invalid response, not a relevanceScore of 7", async () => {
+    fake.fail({ kind: "body", json: { results: [{ index: 0, relevance_score: 7 }, { index: 1, relevance_score: -3 }, { index: 2, relevance_score: 0.2 }] } });
+    const { value, error } = await failure(reranker({ maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(value).toBeUndefined();
+    expect(error).toMatchObject({ kind: "invalid-response", attempts: 1 });
+    expect(error!.message).toMatch(/relevance_score 7 of result 0 is outside 0–1/);
+  });
+
+  it("a runaway body is cut off at 32 MiB as an invalid response, without buffering the rest", async () => {
+    fake.fail({ kind: "huge-body", bytes: 64 * 1024 * 1024 });
+    const { error } = await failure(reranker({ maxRetries: 2, timeout: 60_000 }).rerank(TEXTS, QUERY));
+    expect(error).toMatchObject({ kind: "invalid-response", attempts: 1 });
+    expect(error!.message).toMatch(/the body is larger than 32 MiB/);
+  });
+
+  it("a body that stalls halfway times out and is retried; a reset halfway is a network error, retried", async () => {
+    fake.fail({ kind: "slow-body", delayMs: 3_000 });
+    expect(await reranker({ timeout: 200, maxRetries: 1 }).rerank(TEXTS, QUERY)).toHaveLength(3);
+    fake.fail({ kind: "reset-mid-body" });
+    expect(await reranker({ maxRetries: 1 }).rerank(TEXTS, QUERY)).toHaveLength(3);
+    fake.fail({ kind: "reset-mid-body" });
+    const { error } = await failure(reranker({ maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(error).toMatchObject({ kind: "network", attempts: 1 });
+  });
+});
+
+describe("CohereRerank with a misbehaving prebuilt client", () => {
+  it("a client that never settles and ignores the signal still times out", async () => {
+    const hung = new CohereRerank({ client: { rerank: () => new Promise(() => undefined) } as never, timeout: 100, maxRetries: 1, backoffBaseMs: 1 });
+    const { error } = await failure(hung.rerank(TEXTS, QUERY));
+    expect(error).toBeInstanceOf(RemoteRerankError);
+    expect(error).toMatchObject({ kind: "timeout", attempts: 2 });
+  });
+
+  it("a client that never settles still rejects on the caller's abort", async () => {
+    const hung = new CohereRerank({ client: { rerank: () => new Promise(() => undefined) } as never });
+    const controller = new AbortController();
+    const pending = failure(hung.rerank(TEXTS, QUERY, { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error("user left")), 20);
+    expect((await pending).error!.message).toBe("user left");
+  });
+
+  it("an AbortError of the client's own (no abort of ours) becomes a RemoteRerankError without its message", async () => {
+    const own = Object.assign(new Error(`aborted, token ${KEY}`), { name: "AbortError" });
+    const client = { rerank: async () => Promise.reject(own) };
+    const { error } = await failure(new CohereRerank({ client: client as never, apiKey: KEY, maxRetries: 0 }).rerank(TEXTS, QUERY));
+    expect(error).toBeInstanceOf(RemoteRerankError);
+    expect(everyView(error)).not.toContain(KEY);
+  });
+});
