@@ -84,8 +84,21 @@ for nb in "${notebooks[@]}"; do
     echo "ok   $nb ($((SECONDS - start)) s)"
   else
     echo "FAIL $nb ($((SECONDS - start)) s):" >&2
-    # nbconvert's error names the cell and tslab's message; the Python traceback before it is noise.
-    sed -n '/CellExecutionError\|Error:/,$p' "$work/log" | head -60 >&2
+    # nbconvert names the failing cell, but a type error's text reaches only the cell's output: rerun with errors
+    # allowed and print the first cell that wrote to stderr or raised.
+    sed -n '/CellExecutionError/,$p' "$work/log" | head -30 >&2
+    jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.kernel_name=tslab \
+      --ExecutePreprocessor.timeout=1200 --output-dir "$work/debug" "$nb" >/dev/null 2>&1 || true
+    /usr/bin/python3 - "$work/debug/$(basename "$nb")" >&2 <<'PY' || true
+import json, sys
+for cell in json.load(open(sys.argv[1]))["cells"]:
+    bad = [o for o in cell.get("outputs", []) if o.get("name") == "stderr" or o["output_type"] == "error"]
+    if bad:
+        print("first cell with an error:\n" + "".join(cell["source"]) + "\n---")
+        for o in bad:
+            print("".join(o.get("text", [])) or o.get("ename", "") + ": " + o.get("evalue", "") + "\n" + "\n".join(o.get("traceback", [])))
+        break
+PY
     failed+=("$nb")
   fi
 done
