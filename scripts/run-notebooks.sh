@@ -39,7 +39,8 @@ if [[ -z ${RERANK_MODEL:-} ]]; then
     RERANK_MODEL=$ROOT/test/fixtures/models/tiny-bert-reranker
   fi
 fi
-export RERANK_MODEL RERANK_SHARED_DIR=$SHARED
+# measuring_the_gain.ipynb: 5 queries per collection keep the run short (a user without it evaluates them all).
+export RERANK_MODEL RERANK_SHARED_DIR=$SHARED EVAL_QUERY_LIMIT=${EVAL_QUERY_LIMIT:-5}
 
 work=$(mktemp -d)
 server_pid=
