@@ -1,12 +1,12 @@
 /**
- * The soak test's fault-injecting rerank server (test/support/fake_rerank_server.ts), in its own process so that
+ * The soak test's fault-injecting rerank server (scripts/fake_rerank_server.ts), in its own process so that
  * its memory and CPU are not counted as the library's. It queues a fault for a share (`--fault-rate`) of the
  * requests it receives, drawn from every fault kind, and reports its counts over IPC when asked.
  * Started by scripts/soak.ts; not meant to be run alone.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { type Fault, FakeRerankServer } from "../test/support/fake_rerank_server.js";
+import { type Fault, FakeRerankServer } from "./fake_rerank_server.js";
 
 const { values } = parseArgs({ options: { "fault-rate": { type: "string", default: "0.15" }, "timeout-ms": { type: "string", default: "1000" } } });
 const faultRate = Number(values["fault-rate"]);

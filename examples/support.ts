@@ -1,0 +1,153 @@
+/**
+ * Scaffolding shared by the examples and notebooks, so they run offline. In your own code you will not need it:
+ * use real embeddings (OpenAIEmbeddings, HuggingFaceTransformersEmbeddings, …) and a real reranker model.
+ */
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { Embeddings } from "@langchain/core/embeddings";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
+
+/**
+ * The reranker model: `RERANK_MODEL` (a hub id or a local folder) or `Xenova/bge-reranker-base`, which
+ * transformers.js downloads on first use (a few hundred MB, then cached).
+ */
+export const RERANK_MODEL = process.env.RERANK_MODEL ?? "Xenova/bge-reranker-base";
+
+/**
+ * True when a model folder holds random weights: the project's test fixtures and benchmark proxies say so in
+ * their ONNX header. Their scores, and the orders they produce, mean nothing.
+ */
+export function hasRandomWeights(model: string): boolean {
+  const file = ["model_quantized.onnx", "model.onnx"].map((f) => join(model, "onnx", f)).find((f) => existsSync(f));
+  if (file === undefined) return false;
+  const head = Buffer.alloc(256);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, head, 0, 256, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return /random/i.test(head.toString("latin1"));
+}
+
+/** One line saying which model runs, and a warning when its weights are random. */
+export function describeRerankModel(model: string = RERANK_MODEL): string {
+  return hasRandomWeights(model)
+    ? `Reranker model: ${model}\nWARNING: this model has RANDOM weights (a test fixture or benchmark proxy used in CI). ` +
+        "Its scores, and the orders below, mean nothing about relevance. Unset RERANK_MODEL to use Xenova/bge-reranker-base."
+    : `Reranker model: ${model}`;
+}
+
+/**
+ * Toy embeddings for the offline examples: a bag of lower-cased words hashed into `dimensions` buckets and
+ * normalised, so cosine similarity is word overlap. Good enough to give a vector store plausible candidates;
+ * not a semantic model.
+ */
+export class HashingEmbeddings extends Embeddings {
+  constructor(private readonly dimensions = 512) {
+    super({});
+  }
+
+  private embed(text: string): number[] {
+    const vector: number[] = new Array<number>(this.dimensions).fill(0);
+    for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+      let hash = 2166136261;
+      for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+      vector[(hash >>> 0) % this.dimensions]! += 1;
+    }
+    const norm = Math.hypot(...vector) || 1;
+    return vector.map((v) => v / norm);
+  }
+
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    return texts.map((t) => this.embed(t));
+  }
+
+  async embedQuery(text: string): Promise<number[]> {
+    return this.embed(text);
+  }
+}
+
+/** The local Cohere/TEI-compatible server CI starts (scripts/run-notebooks.sh), if any. */
+export const COHERE_BASE_URL = process.env.COHERE_BASE_URL;
+export const RERANK_SERVER_URL = process.env.RERANK_SERVER_URL;
+
+/**
+ * A stand-in for a tool-calling chat model, so the agent example runs offline and deterministically. Its "policy":
+ * when the last message is the user's, call the first bound tool with `{ query: <the user's text> }`; when it is
+ * a tool result, answer with the result's first passage. Use a real model in your code (ChatOpenAI, ChatAnthropic, …).
+ */
+export class ScriptedToolCallingChatModel extends BaseChatModel {
+  private toolNames: string[] = [];
+
+  _llmType(): string {
+    return "scripted-tool-calling";
+  }
+
+  override bindTools(tools: { name: string }[]): this {
+    const bound = new ScriptedToolCallingChatModel({}) as this;
+    bound.toolNames = tools.map((t) => t.name);
+    return bound;
+  }
+
+  async _generate(messages: BaseMessage[]): Promise<ChatResult> {
+    const last = messages[messages.length - 1];
+    const text = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+    let message: AIMessage;
+    if (last !== undefined && ToolMessage.isInstance(last)) {
+      message = new AIMessage(`From the passages: ${text.split("\n")[0] ?? ""}`);
+    } else if (this.toolNames[0] !== undefined) {
+      message = new AIMessage({ content: "", tool_calls: [{ id: `call_${messages.length}`, name: this.toolNames[0], args: { query: text } }] });
+    } else {
+      message = new AIMessage("No tool is bound, so I cannot search.");
+    }
+    return { generations: [{ message, text: typeof message.content === "string" ? message.content : "" }] };
+  }
+}
+
+// Small SVG charts for the notebooks. (tslab runs notebook code as CommonJS, and vega-lite, which the package's
+// renderChartSvg uses, cannot be require()d on Node 20: it is an ES module with top-level await.)
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"];
+
+/** A line chart of several series over a shared x axis (e.g. precision and recall against the threshold). */
+export function lineChartSvg(title: string, xLabel: string, series: { name: string; points: [number, number][] }[], marker?: number): string {
+  const [w, h, left, top] = [520, 260, 48, 36];
+  const xs = series.flatMap((s) => s.points.map(([x]) => x));
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const px = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * (w - left - 110);
+  const py = (y: number) => top + (1 - y) * (h - top - 40);
+  const lines = series.map((s, i) => {
+    const d = s.points.map(([x, y], j) => `${j ? "L" : "M"}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ");
+    const ly = top + 16 * i;
+    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>` +
+      `<text x="${w - 100}" y="${ly + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(s.name)}</text>`;
+  });
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((y) => `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${w - 110}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`);
+  const xTicks = [x0, (x0 + x1) / 2, x1].map((x) => `<text x="${px(x)}" y="${h - 22}" font-size="10" text-anchor="middle">${x.toFixed(3)}</text>`);
+  const rule = marker === undefined ? "" : `<line x1="${px(marker)}" x2="${px(marker)}" y1="${top}" y2="${py(0)}" stroke="#333" stroke-dasharray="4 4"/>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${xTicks.join("")}${rule}${lines.join("")}` +
+    `<text x="${(left + w - 110) / 2}" y="${h - 6}" font-size="11" text-anchor="middle">${esc(xLabel)}</text></svg>`;
+}
+
+/** A grouped bar chart: one group per metric, one bar per configuration (e.g. BM25 vs reranked nDCG@10). */
+export function barChartSvg(title: string, rows: { name: string; values: Record<string, number> }[], metrics: string[]): string {
+  const [groupW, barW, h, top, left] = [40 + 26 * rows.length, 22, 240, 36, 40];
+  const w = left + metrics.length * groupW + 190;
+  const py = (y: number) => top + (1 - y) * (h - top - 30);
+  const bars = metrics.flatMap((m, g) =>
+    rows.map((r, i) => {
+      const v = r.values[m] ?? 0;
+      const x = left + g * groupW + 10 + i * (barW + 4);
+      return `<rect x="${x}" y="${py(v)}" width="${barW}" height="${py(0) - py(v)}" fill="${COLORS[i % COLORS.length]}"/>` +
+        `<text x="${x + barW / 2}" y="${py(v) - 3}" font-size="9" text-anchor="middle">${v.toFixed(3)}</text>`;
+    }).concat(`<text x="${left + g * groupW + groupW / 2}" y="${h - 12}" font-size="11" text-anchor="middle">${esc(m)}</text>`),
+  );
+  const legend = rows.map((r, i) => `<text x="${left + metrics.length * groupW + 10}" y="${top + 16 * i + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(r.name)}</text>`);
+  const ticks = [0, 0.5, 1].map((y) => `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${left + metrics.length * groupW}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${bars.join("")}${legend.join("")}</svg>`;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Executes every notebook in examples/ (or the ones named) top to bottom under the tslab kernel, and fails if any
+# cell fails (a TypeScript type error counts as a failure). The committed notebooks stay as they are: executed
+# copies go to a temporary folder, or to $NOTEBOOK_OUTPUT_DIR when set (to look at the outputs).
+#
+#   npm run notebooks                                   # builds first, then runs every notebook
+#   bash scripts/run-notebooks.sh examples/quick_start.ipynb
+#
+# Installs nothing. It needs Debian's jupyter-nbconvert and python3-ipykernel and the tslab kernel installed
+# from this project's tslab (.ci/run does all three):
+#   node_modules/.bin/tslab install --python=/usr/bin/python3 --binary="$PWD/node_modules/.bin/tslab"
+#
+# RERANK_MODEL: kept if set; otherwise the MiniLM-shaped proxy built from ../shared (random weights), or, without
+# ../shared, the committed tiny fixture model (random weights). The notebooks say when scores mean nothing.
+# A local Cohere/TEI-compatible stand-in (scripts/fake_rerank_server.ts) serves COHERE_BASE_URL and
+# RERANK_SERVER_URL unless they are set. Notebooks whose first cell says they need ../shared fail without it in CI
+# and are skipped elsewhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=${RERANK_SHARED_DIR:-$ROOT/../shared}
+
+command -v jupyter >/dev/null || { echo "jupyter not found: apt-get install -y jupyter-nbconvert python3-ipykernel" >&2; exit 1; }
+/usr/bin/python3 -c 'import jupyter_client.kernelspec as k, sys; sys.exit("tslab" not in k.KernelSpecManager().find_kernel_specs())' ||
+  { echo "the tslab kernel is not installed: node_modules/.bin/tslab install --python=/usr/bin/python3 --binary=$ROOT/node_modules/.bin/tslab" >&2; exit 1; }
+[[ -f dist/index.js && -f dist/eval.js ]] || { echo "dist/ is missing: npm run build first" >&2; exit 1; }
+
+# The notebooks import the package by name, as users do. Node resolves that through the package's own "exports"
+# (self-reference), but tslab type-checks with TypeScript's node10 resolution, which looks only in node_modules:
+# link the project there, as an installed copy would sit (npm install removes the link again; it is rebuilt here).
+[[ -e node_modules/langchain-rerank ]] || ln -s .. node_modules/langchain-rerank
+
+if [[ -z ${RERANK_MODEL:-} ]]; then
+  if [[ -f $SHARED/README.md ]]; then
+    RERANK_MODEL=$ROOT/.models/minilm-proxy
+    [[ -f $RERANK_MODEL/onnx/model_quantized.onnx && -f $RERANK_MODEL/onnx/model.onnx ]] ||
+      "$SHARED/tools/make-proxy-model.sh" "$SHARED/models/ms-marco-MiniLM-L-6-v2-tokenizer" "$RERANK_MODEL" >/dev/null
+  else
+    RERANK_MODEL=$ROOT/test/fixtures/models/tiny-bert-reranker
+  fi
+fi
+# measuring_the_gain.ipynb: 5 queries per collection keep the run short (a user without it evaluates them all).
+export RERANK_MODEL RERANK_SHARED_DIR=$SHARED EVAL_QUERY_LIMIT=${EVAL_QUERY_LIMIT:-5}
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ -z ${COHERE_BASE_URL:-} && -z ${RERANK_SERVER_URL:-} ]]; then
+  node node_modules/tsx/dist/cli.mjs scripts/fake_rerank_server.ts --url-file "$work/server-url" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do [[ -s $work/server-url ]] && break; sleep 0.2; done
+  [[ -s $work/server-url ]] || { cat "$work/server.log" >&2; echo "the fake rerank server did not start" >&2; exit 1; }
+  url=$(cat "$work/server-url")
+  # With COHERE_API_KEY set and no base URL, the notebooks would call Cohere's API; CI points them here instead.
+  export COHERE_BASE_URL=$url RERANK_SERVER_URL=$url
+fi
+
+out=${NOTEBOOK_OUTPUT_DIR:-$work/executed}
+mkdir -p "$out"
+notebooks=("$@")
+[[ ${#notebooks[@]} -gt 0 ]] || notebooks=(examples/*.ipynb)
+
+echo "RERANK_MODEL=$RERANK_MODEL"
+echo "COHERE_BASE_URL=${COHERE_BASE_URL:-} RERANK_SERVER_URL=${RERANK_SERVER_URL:-}"
+failed=()
+start_all=$SECONDS
+for nb in "${notebooks[@]}"; do
+  if grep -q 'needs `../shared`' "$nb" && [[ ! -f $SHARED/README.md ]]; then
+    if [[ -n ${CI:-} ]]; then
+      echo "FAIL $nb: needs ../shared, which CI always has" >&2
+      failed+=("$nb")
+    else
+      echo "skip $nb: needs ../shared beside the project"
+    fi
+    continue
+  fi
+  start=$SECONDS
+  if jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=tslab \
+    --ExecutePreprocessor.timeout=1200 --output-dir "$out" "$nb" >"$work/log" 2>&1; then
+    echo "ok   $nb ($((SECONDS - start)) s)"
+  else
+    echo "FAIL $nb ($((SECONDS - start)) s):" >&2
+    # nbconvert names the failing cell, but a type error's text reaches only the cell's output: rerun with errors
+    # allowed and print the first cell that wrote to stderr or raised.
+    sed -n '/CellExecutionError/,$p' "$work/log" | head -30 >&2
+    jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.kernel_name=tslab \
+      --ExecutePreprocessor.timeout=1200 --output-dir "$work/debug" "$nb" >/dev/null 2>&1 || true
+    /usr/bin/python3 - "$work/debug/$(basename "$nb")" >&2 <<'PY' || true
+import json, sys
+for cell in json.load(open(sys.argv[1]))["cells"]:
+    bad = [o for o in cell.get("outputs", []) if o.get("name") == "stderr" or o["output_type"] == "error"]
+    if bad:
+        print("first cell with an error:\n" + "".join(cell["source"]) + "\n---")
+        for o in bad:
+            print("".join(o.get("text", [])) or o.get("ename", "") + ": " + o.get("evalue", "") + "\n" + "\n".join(o.get("traceback", [])))
+        break
+PY
+    failed+=("$nb")
+  fi
+done
+echo "notebooks: $((${#notebooks[@]} - ${#failed[@]})) of ${#notebooks[@]} ran without a cell error in $((SECONDS - start_all)) s"
+[[ ${#failed[@]} -eq 0 ]]

@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { FIXTURE_RERANKER } from "../support/fixtures.js";
+import { useFakeRerankServer } from "../support/fake_rerank_server.js";
+import { PROJECT_DIR } from "../support/shared.js";
+
+// The plain-TypeScript examples beside the notebooks, run as a user runs them (`npx tsx examples/…`). They import the
+// package by name; tsconfig.json's "paths" map it to src/, so they need no build (the notebooks run against dist/).
+const run = promisify(execFile);
+const TSX = join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
+const example = (file: string, env: Record<string, string>) =>
+  run(process.execPath, [TSX, `examples/${file}`], { cwd: PROJECT_DIR, env: { ...process.env, RERANK_MODEL: FIXTURE_RERANKER, ...env } });
+
+/** The ranked lines `show()` prints under a heading: [id, score, first-stage rank]. */
+function rankedAfter(stdout: string, heading: string): [string, number, number][] {
+  const block = stdout.split(heading)[1]!.split("\n\n")[0]!;
+  return [...block.matchAll(/^ {2}(p\d\d) {2}score ([\d.]+) {2}\(first stage #(\d+)\)/gm)].map((m) => [m[1]!, Number(m[2]), Number(m[3])]);
+}
+
+describe("examples/quick_start.ts", () => {
+  const server = useFakeRerankServer();
+
+  it("reranks BM25, vector and hybrid candidates locally, through a TEI server and through CohereRerank", async () => {
+    const { stdout } = await example("quick_start.ts", { RERANK_SERVER_URL: server.url, COHERE_BASE_URL: server.url, COHERE_API_KEY: "" });
+    expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
+    const bm25 = stdout.split("BM25 candidates (first stage, in its order):")[1]!.split("\n\n")[0]!.trim().split("\n");
+    expect(bm25).toHaveLength(8);
+    for (const heading of [
+      "After reranking (top 3)",
+      "Same reranker over BM25:",
+      "Same reranker over vector store:",
+      "Same reranker over hybrid (EnsembleRetriever):",
+      "reranked by local cross-encoder:",
+      "reranked by rerank server (TEI):",
+      `reranked by CohereRerank (${server.url}):`,
+    ]) {
+      const ranked = rankedAfter(stdout, heading);
+      expect(ranked, heading).toHaveLength(3);
+      const scores = ranked.map(([, score]) => score);
+      expect(scores, heading).toEqual([...scores].sort((a, b) => b - a));
+    }
+    // The servers scored by word overlap: the passage that answers the query shares the most words with it.
+    expect(rankedAfter(stdout, "reranked by rerank server (TEI):")[0]![0]).toBe("p01");
+    expect(rankedAfter(stdout, `reranked by CohereRerank (${server.url}):`)[0]![0]).toBe("p01");
+    expect(server.requestsTo("/rerank")).toHaveLength(1);
+    expect(server.requestsTo("/v2/rerank")).toHaveLength(1);
+  });
+
+  it("without server URLs or a Cohere key it skips those rerankers and says how to add them", async () => {
+    const { stdout } = await example("quick_start.ts", { RERANK_SERVER_URL: "", COHERE_BASE_URL: "", COHERE_API_KEY: "" });
+    expect(stdout).toContain("RERANK_SERVER_URL is not set: skipping the rerank server");
+    expect(stdout).toContain("Neither COHERE_API_KEY nor COHERE_BASE_URL is set: skipping Cohere.");
+    expect(rankedAfter(stdout, "reranked by local cross-encoder:")).toHaveLength(3);
+    expect(stdout).not.toContain("reranked by CohereRerank");
+  });
+});
+
+describe("examples/lcel_chain.ts", () => {
+  it("runs the chain (invoke with a traced rerank run, stream, batch) and the agent's reranking tool", async () => {
+    const { stdout } = await example("lcel_chain.ts", {});
+    expect(stdout).toContain("RANDOM weights");
+    expect(stdout).toMatch(
+      /\[run\] CrossEncoderReranker \(child of ContextualCompressionRetriever\) started: \{"query":"Does drinking coffee raise blood pressure\?","documents":8,"topN":3\}/,
+    );
+    const ended = /\[run\] CrossEncoderReranker ended: (.*)/.exec(stdout)![1]!;
+    expect((JSON.parse(ended) as { results: unknown[] }).results).toHaveLength(3);
+    expect(stdout).toContain("answer: Yes, for a few hours; regular drinkers develop a tolerance [1].");
+    const chunks = Number(/(\d+) chunks: It is 330 metres tall/.exec(stdout)![1]);
+    expect(chunks).toBeGreaterThan(1);
+    expect(stdout).toMatch(/batch:\n {2}1\. Yes, for a few hours.*\n {2}2\. It is 330 metres tall/);
+    expect(stdout).toContain('ai: calls search_passages({"query":"How do plants turn light into energy?"})');
+    const toolResult = stdout.split("tool: ")[1]!.split("\n  ai:")[0]!;
+    expect([...toolResult.matchAll(/\[(\d)\] \(score [\d.]+\)/g)].map((m) => m[1])).toEqual(["1", "2", "3"]);
+    expect(stdout).toMatch(/ai: From the passages: \[1\] \(score [\d.]+\)/);
+  });
+});
+
+describe("notebooks generated from the examples", () => {
+  // scripts/notebook_from_example.py writes each notebook from its script; a notebook edited alone would drift.
+  it.each(["quick_start", "lcel_chain"])("examples/%s.ipynb has the script's code, section by section", (name) => {
+    const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
+    const body = script.slice(script.indexOf(" */\n") + 4);
+    const expected = body
+      .split(/^\/\/ --- .*\n/m)
+      .map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
+    const notebook = JSON.parse(readFileSync(join(PROJECT_DIR, "examples", `${name}.ipynb`), "utf8")) as {
+      cells: { cell_type: string; source: string[]; outputs?: unknown[] }[];
+    };
+    const code = notebook.cells.filter((c) => c.cell_type === "code");
+    expect(code.map((c) => c.source.join(""))).toEqual(expected);
+    expect(code.every((c) => c.outputs?.length === 0)).toBe(true); // committed without model-dependent outputs
+  });
+});
