@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +17,19 @@ function cli(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** As `cli`, without blocking the test worker (vitest's RPC times out when a worker is blocked for a minute). */
+function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: PROJECT_DIR, env: process.env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** stderr must be exactly one line: "rerank-eval: <message>". */
@@ -168,9 +181,9 @@ describeWithShared("rerank-eval end to end with a local cross-encoder (proxy mod
     expect(readFileSync(chart, "utf8")).toMatch(/^<svg[^>]*>.*cross-encoder:minilm-proxy/s);
   });
 
-  it("--choose-weights chooses MultiFactorReranker weights on alternate queries and reports them on the others", () => {
+  it("--choose-weights chooses MultiFactorReranker weights on alternate queries and reports them on the others", async () => {
     const json = join(out, "weights.json");
-    const { code, stdout, stderr } = cli([
+    const { code, stdout, stderr } = await cliAsync([
       "--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--depth", "5", "--limit", "4",
       "--reranker", "cross-encoder", "--model", model, "--dtype", "q8", "--batch-size", "5", "--metrics", "ndcg@10,mrr@10",
       "--choose-weights", "--weights-method", "coordinate", "--weights-metric", "mrr@10", "--json", json, "--quiet",
