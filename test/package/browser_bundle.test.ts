@@ -18,6 +18,8 @@ async function bundle(source: string, splitting = false): Promise<Metafile> {
     logLevel: "silent",
     outdir: "out",
     splitting,
+    // Not the project's tsconfig: its "paths" map the package's name to src/ for the examples; an app resolves dist/.
+    tsconfigRaw: {},
   });
   return result.metafile;
 }

@@ -66,7 +66,12 @@ describe("CrossEncoderReranker (property)", () => {
           expect(d).not.toBe(source);
           expect(d.pageContent).toBe(source.pageContent);
           expect(d.id).toBe(source.id);
-          expect(d.metadata).toEqual({ ...source.metadata, relevanceScore: scores[indices[i]!], retrievalRank: indices[i]! + 1 });
+          expect(d.metadata).toEqual({
+            ...source.metadata,
+            relevanceScore: scores[indices[i]!],
+            retrievalRank: indices[i]! + 1,
+            stageScores: [{ reranker: "CrossEncoderReranker", score: scores[indices[i]!], rank: i + 1 }],
+          });
         });
         expect(documents.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata, id: d.id }))).toEqual(snapshot);
       }),
