@@ -1,11 +1,30 @@
+const ERROR_BRAND = Symbol.for("langchain-rerank.error");
+
 /**
  * Base class of every error this package throws on purpose, so callers can tell ours from a crash. The classes
  * below spell out their `name`: minifiers rename classes, so in a minified browser bundle `new.target.name` is not it.
  */
 export class RerankError extends Error {
+  /** Marks our errors across copies of this module (see `Symbol.hasInstance` below). */
+  readonly [ERROR_BRAND] = true;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target === RerankError ? "RerankError" : new.target.name;
+  }
+
+  /**
+   * An app that both `require`s and `import`s this package loads two copies of each class (the CJS and the ESM
+   * build), and a plain `instanceof` fails across them. An error carrying our brand is an instance of a class when
+   * its prototype chain holds a class of the same name, whichever copy made it.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] !== true) return false;
+    for (let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null; proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
   }
 }
 
@@ -67,12 +86,25 @@ export class OverloadedError extends RerankError {
   }
 }
 
-/** Throws the signal's reason (an AbortError DOMException unless the caller gave one) when aborted. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
-  }
+/**
+ * Each class's `name` as written here. Bundlers may rename a class (the CJS build turns some into `_class2`,
+ * minifiers into `Gt`), and both `instanceof` across builds and messages rely on the name.
+ */
+export function keepErrorNames(classes: Record<string, abstract new (...args: never[]) => unknown>): void {
+  for (const [name, cls] of Object.entries(classes)) Object.defineProperty(cls, "name", { value: name, configurable: true });
 }
+
+keepErrorNames({
+  RerankError,
+  InvalidOptionError,
+  ModelNotFoundError,
+  MissingOnnxFileError,
+  NotASequenceClassifierError,
+  CorruptModelFileError,
+  MissingDependencyError,
+  DeviceUnavailableError,
+  OverloadedError,
+});
 
 /**
  * Settles with `promise`, or rejects with the signal's reason as soon as it aborts, without waiting for the work
@@ -80,7 +112,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  throwIfAborted(signal);
+  signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new DOMException("This operation was aborted", "AbortError"));
     signal.addEventListener("abort", onAbort, { once: true });

@@ -243,7 +243,16 @@ export class CohereRerank extends BaseDocumentCompressor {
    * The top `topN` documents, best first, as new Document objects with the score (`metadata.relevanceScore`) and
    * first-stage rank (`metadata.retrievalRank`) added to a copy of their metadata. Runs as its own traced run.
    */
-  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+  /**
+   * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
+   * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts, which then cancel the HTTP request.
+   */
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    callOptions: Pick<CohereRerankCallOptions, "signal" | "topN"> = {},
+  ): Promise<DocumentInterface[]> {
     const options = {
       ...(this.scoreKey !== undefined ? { scoreKey: this.scoreKey } : {}),
       ...(this.rankKey !== undefined ? { rankKey: this.rankKey } : {}),
@@ -257,9 +266,12 @@ export class CohereRerank extends BaseDocumentCompressor {
     const { ranked } = await traceCompressorRun(
       OWNER,
       callbacks,
-      { query, documents: texts.length, topN: this.topN, model: this.model },
+      { query, documents: texts.length, topN: callOptions?.topN ?? this.topN, model: this.model },
       async () => {
-        const results = await this.rerank(documents, query);
+        const results = await this.rerank(documents, query, {
+          ...(callOptions?.signal !== undefined ? { signal: callOptions.signal } : {}),
+          ...(callOptions?.topN !== undefined ? { topN: callOptions.topN } : {}),
+        });
         return { ranked: await rankDocuments(documents, results, options), results };
       },
       ({ results }) => ({ results }),

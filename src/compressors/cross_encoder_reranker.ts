@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError} from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
@@ -75,7 +75,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   }
 
   private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     const pairs = documents.map((document, i) => {
       const text = this.documentText(document);
       if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError} from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
@@ -169,7 +169,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
       throw new RerankError(`${OWNER}: the query is empty; a reranker scores documents against the user's question, so pass a non-empty query.`);
     }
     const outer = anySignal(this.#signal, options?.signal);
-    throwIfAborted(outer);
+    outer?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
@@ -196,7 +196,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
               }),
           );
         for (const [i, { reranker, name }] of this.rerankers.entries()) {
-          throwIfAborted(outer);
+          outer?.throwIfAborted();
           const circuit = this.#circuits[i] as Circuit;
           const now = this.#now();
           if (circuit.openUntil !== undefined && now < circuit.openUntil) {

@@ -5,7 +5,7 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError} from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -414,7 +414,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     const input = await this.formatPrompt(query, texts, runManager, signal);
     const errors: string[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const ids = await this.ask(input, runManager, signal, errors);
       if (ids === undefined) continue;
       const repaired = repairRanking(ids, texts.length);

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError} from "../errors.js";
 import { checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
@@ -237,7 +237,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       callbacks,
       { query, documents: documents.length, topN, weights: this.weights, normalize: this.normalize },
       async (runManager) => {
-        throwIfAborted(options.signal);
+        options.signal?.throwIfAborted();
         const candidates = await this.candidates(documents, query, runManager?.getChild("reranker"), options.signal);
         return this.rank(candidates, topN);
       },

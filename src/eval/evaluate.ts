@@ -1,6 +1,6 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkPositiveInteger } from "../options.js";
 import { type LatencyStats, latencyStats } from "./latency.js";
 import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./metrics.js";
@@ -99,6 +99,7 @@ export interface EvaluationResult {
 
 /** A failure while evaluating one query: names the query and the stage. */
 export class EvaluationError extends RerankError {}
+keepErrorNames({ EvaluationError });
 
 function defaultDocId(doc: DocumentInterface): string | undefined {
   const meta = doc.metadata ?? {};
@@ -164,7 +165,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const retrieveMs = performance.now() - started;
     const perConfiguration: Record<string, QueryConfigurationResult> = {};
     for (const configuration of configurations) {
-      throwIfAborted(options.signal);
+      options.signal?.throwIfAborted();
       const input = candidates.map(copyDocument);
       started = performance.now();
       let output: DocumentInterface[];
@@ -205,7 +206,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       const position = next++;
       const [queryId, query] = selected[position] as [string, string];
       try {
-        throwIfAborted(options.signal);
+        options.signal?.throwIfAborted();
         results[position] = await runQuery(queryId, query);
       } catch (error) {
         failure ??= error;

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { RerankError } from "../errors.js";
+import { keepErrorNames, RerankError } from "../errors.js";
 
 /** A data file that cannot be read or has a malformed line: names the file, the line and what was expected. */
 export class DatasetError extends RerankError {
@@ -14,6 +14,7 @@ export class DatasetError extends RerankError {
     super(file === undefined ? message : `${file}${line === undefined ? "" : `:${line}`}: ${message}`, options);
   }
 }
+keepErrorNames({ DatasetError });
 
 /** Throws a DatasetError naming the file when it is missing or not a regular file. */
 export async function assertFile(file: string, what: string): Promise<void> {

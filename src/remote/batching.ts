@@ -1,4 +1,4 @@
-import { throwIfAborted } from "../errors.js";
+import {} from "../errors.js";
 
 /** Half-open index ranges `[start, end)` of at most `size` items covering `0..count`. */
 export function batchRanges(count: number, size: number): Array<{ start: number; end: number }> {
@@ -18,7 +18,7 @@ export async function mapWithConcurrency<T, R>(
   work: (item: T, signal: AbortSignal) => Promise<R>,
   signal?: AbortSignal,
 ): Promise<R[]> {
-  throwIfAborted(signal);
+  signal?.throwIfAborted();
   const stop = new AbortController();
   const linked = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const results = new Array<R>(items.length);
@@ -40,7 +40,7 @@ export async function mapWithConcurrency<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (firstError !== undefined) {
     // The caller's own abort wins over the sibling failures it caused.
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     throw firstError.error;
   }
   return results;

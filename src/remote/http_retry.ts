@@ -1,4 +1,4 @@
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
 // One retry loop for every remote reranker (the Cohere SDK and plain-fetch rerank servers), so both report
@@ -40,6 +40,7 @@ export class RemoteRerankError extends RerankError {
     this.retried = fields.attempts > 1;
   }
 }
+keepErrorNames({ RemoteRerankError });
 
 /**
  * Thrown by an attempt to describe its failure; the loop decides whether to retry and turns the last one into a
@@ -197,7 +198,7 @@ export interface RetryCallOptions {
 export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T>, options: RetryCallOptions): Promise<T> {
   const { service, policy, signal, secrets } = options;
   for (let attemptIndex = 0; ; attemptIndex++) {
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException("timeout", "TimeoutError")), policy.timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
@@ -206,7 +207,7 @@ export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T
       // Raced with the signal: an attempt that ignores it (a hung prebuilt client) still ends on timeout or abort.
       return await raceWithSignal(attempt(attemptSignal), attemptSignal);
     } catch (error) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       if (timeout.signal.aborted) failure = new AttemptFailure("timeout");
       else if (error instanceof AttemptFailure) failure = error;
       else throw error;

@@ -1,4 +1,4 @@
-import { InvalidOptionError, RerankError, throwIfAborted } from "../errors.js";
+import { InvalidOptionError, RerankError} from "../errors.js";
 import { checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, type CrossEncoderCallOptions, type TextPair, isCrossEncoder } from "./cross_encoder.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
@@ -104,7 +104,7 @@ export class CachedCrossEncoder implements CrossEncoder {
         throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
       }
     });
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
     const cached = await this.store.mget(keys);

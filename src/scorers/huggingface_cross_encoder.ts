@@ -1,5 +1,5 @@
 import type { Tensor } from "@huggingface/transformers";
-import { abortable, InvalidOptionError, OverloadedError, RerankError, throwIfAborted } from "../errors.js";
+import { abortable, InvalidOptionError, OverloadedError, RerankError} from "../errors.js";
 import {
   checkBoolean,
   checkFunction,
@@ -238,7 +238,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
     checkPairs(pairs);
-    throwIfAborted(options.signal);
+    options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     const signal = options.signal;
     const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
@@ -258,7 +258,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
     checkPairs(pairs);
     const signal = options.signal;
-    throwIfAborted(signal);
+    signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // Admitted by documents, as `score` is: the windows are only known once the model's tokenizer has read them.
     const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
@@ -294,7 +294,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     };
     try {
       const value = await abortable(ready(), signal);
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       return { value, release };
     } catch (error) {
       release();
@@ -319,7 +319,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private async run({ loaded, encoder, positiveIndex }: Prepared, encoded: readonly EncodedPair[], signal: AbortSignal | undefined): Promise<number[]> {
     const scores = new Array<number>(encoded.length);
     for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch), signal);
       const labels = logits.dims[1] ?? 1;
       const data = logits.data as Float32Array;

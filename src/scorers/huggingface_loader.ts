@@ -7,7 +7,6 @@ import {
   ModelNotFoundError,
   NotASequenceClassifierError,
   RerankError,
-  throwIfAborted,
 } from "../errors.js";
 import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
 import { corruptOnnxError, type FileOrigin, onnxLoadFailure } from "./model_json.js";
@@ -251,7 +250,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     TensorClass: transformers.Tensor,
     forward(feeds, signal) {
       const run = queue.then(async () => {
-        throwIfAborted(signal);
+        signal?.throwIfAborted();
         return ((await model(feeds)) as { logits: Tensor }).logits;
       });
       queue = run.catch(() => undefined);

@@ -308,4 +308,16 @@ describe("CohereRerank abort", () => {
     expect(fake.requests).toHaveLength(0);
     expect(RerankError).toBeDefined();
   });
+
+  it("compressDocuments takes a per-call { signal, topN } as its fourth argument (FallbackReranker's timeouts cancel the request)", async () => {
+    fake.fail({ kind: "slow", delayMs: 5_000 });
+    const controller = new AbortController();
+    const pending = reranker().compressDocuments(makeDocs(), QUERY, undefined, { signal: controller.signal });
+    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error("timed out upstream"));
+    await expect(pending).rejects.toThrow("timed out upstream");
+    const top1 = await reranker().compressDocuments(makeDocs(), QUERY, undefined, { topN: 1 });
+    expect(top1.map((d) => d.pageContent)).toEqual([TEXTS[expectedOrder(QUERY, TEXTS)[0]!.index]]);
+    expect((fake.requests.at(-1)!.body as { top_n: number }).top_n).toBe(1);
+  });
 });
