@@ -13,38 +13,40 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
 // One entry per integration (as LangChain's packages do), so an import costs only what it uses. Splitting puts
 // the modules the entries share (errors, results) in common chunks: an error thrown through one entry is
 // `instanceof` the class another entry exports.
-export default defineConfig([{
-  entry: {
-    index: "src/index.ts",
-    huggingface: "src/huggingface.ts",
-    cohere: "src/cohere.ts",
-    bm25: "src/bm25.ts",
-    eval: "src/eval/index.ts",
-    // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
-    "cli/rerank-eval": "src/eval/cli.ts",
+export default defineConfig([
+  {
+    entry: {
+      index: "src/index.ts",
+      huggingface: "src/huggingface.ts",
+      cohere: "src/cohere.ts",
+      bm25: "src/bm25.ts",
+      eval: "src/eval/index.ts",
+      // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
+      "cli/rerank-eval": "src/eval/cli.ts",
+    },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    target: "node20",
+    platform: "node",
+    splitting: true,
+    // Never bundle a package: optional peers (cohere-ai, vega) must stay imports the user's install resolves.
+    skipNodeModulesBundle: true,
+    // dist/browser/ is the browser build's, emitted beside this one.
+    clean: ["!browser/**"],
   },
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  target: "node20",
-  platform: "node",
-  splitting: true,
-  // Never bundle a package: optional peers (cohere-ai, vega) must stay imports the user's install resolves.
-  skipNodeModulesBundle: true,
-  // dist/browser/ is the browser build's, emitted beside this one.
-  clean: ["!browser/**"],
-},
-{
-  // The entries meant for browsers, for the package.json "browser" condition: ESM only, no Node built-in.
-  entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts" },
-  outDir: "dist/browser",
-  format: ["esm"],
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  target: "es2022",
-  platform: "browser",
-  splitting: true,
-  skipNodeModulesBundle: true,
-  esbuildPlugins: [browserVariants],
-}]);
+  {
+    // The entries meant for browsers, for the package.json "browser" condition: ESM only, no Node built-in.
+    entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts" },
+    outDir: "dist/browser",
+    format: ["esm"],
+    dts: false,
+    sourcemap: true,
+    clean: true,
+    target: "es2022",
+    platform: "browser",
+    splitting: true,
+    skipNodeModulesBundle: true,
+    esbuildPlugins: [browserVariants],
+  },
+]);

@@ -51,7 +51,12 @@ function readJsonl<T>(path: string): T[] {
 /** BM25 top-`DEPTH` (query, passage) pairs for the first `QUERIES` queries of TREC DL 2019's run that have text. */
 function loadPairs(): TextPair[][] {
   const dir = join(SHARED_DIR, "data", "trec-dl-2019");
-  const corpus = new Map(readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [d._id, d.title ? `${d.title} ${d.text}` : d.text]));
+  const corpus = new Map(
+    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
+      d._id,
+      d.title ? `${d.title} ${d.text}` : d.text,
+    ]),
+  );
   const queries = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
   const run = new Map<string, { doc: string; rank: number }[]>();
   for (const line of readFileSync(join(dir, "runs", "bm25_top100.trec"), "utf8").split("\n")) {

@@ -33,7 +33,12 @@ function readJsonl<T>(path: string): T[] {
 /** BM25 top-`DEPTH` (query, passage) pairs of the first `count` SciFact queries of the run. */
 function loadQueries(count: number): TextPair[][] {
   const dir = join(SHARED_DIR, "data", "scifact");
-  const corpus = new Map(readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [d._id, d.title ? `${d.title} ${d.text}` : d.text]));
+  const corpus = new Map(
+    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
+      d._id,
+      d.title ? `${d.title} ${d.text}` : d.text,
+    ]),
+  );
   const queries = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
   const run = new Map<string, { doc: string; rank: number }[]>();
   for (const line of readFileSync(join(dir, "runs", "bm25_top100.trec"), "utf8").split("\n")) {
@@ -78,7 +83,9 @@ async function main(): Promise<void> {
   const queries = loadQueries(ROUNDS + 1);
   await scorer.load();
   await scorer.score(queries[ROUNDS]!); // warm-up: onnxruntime's first run allocates; not timed
-  console.log(`CachedCrossEncoder on a MiniLM-L6-shaped proxy (random weights: speed only), ${values.dtype}, ${DEPTH} SciFact BM25 candidates per query, ${ROUNDS} rounds`);
+  console.log(
+    `CachedCrossEncoder on a MiniLM-L6-shaped proxy (random weights: speed only), ${values.dtype}, ${DEPTH} SciFact BM25 candidates per query, ${ROUNDS} rounds`,
+  );
   console.log("round  first call ms  repeat ms  speed-up  pairs scored (first, repeat)");
   const cold: number[] = [];
   const warm: number[] = [];
@@ -99,7 +106,9 @@ async function main(): Promise<void> {
     );
   }
   const ratio = median(cold) / median(warm);
-  console.log(`median first call ${median(cold).toFixed(1)} ms, median repeat ${median(warm).toFixed(2)} ms: repeat ${ratio.toFixed(0)}× faster (bar: ≥ 20×) ${ratio >= 20 ? "PASS" : "FAIL"}`);
+  console.log(
+    `median first call ${median(cold).toFixed(1)} ms, median repeat ${median(warm).toFixed(2)} ms: repeat ${ratio.toFixed(0)}× faster (bar: ≥ 20×) ${ratio >= 20 ? "PASS" : "FAIL"}`,
+  );
   await scorer.dispose();
   if (ratio < 20) process.exitCode = 1;
 }

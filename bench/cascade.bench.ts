@@ -33,7 +33,15 @@ const { values } = parseArgs({
 });
 // `--threads N`: N intra-op threads without spin-waiting (see bench/scorer.bench.ts), for a busy machine.
 const sessionOptions =
-  values.threads === undefined ? {} : { sessionOptions: { intraOpNumThreads: Number(values.threads), interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: "0" } } } } };
+  values.threads === undefined
+    ? {}
+    : {
+        sessionOptions: {
+          intraOpNumThreads: Number(values.threads),
+          interOpNumThreads: 1,
+          extra: { session: { intra_op: { allow_spinning: "0" } } },
+        },
+      };
 const QUERIES = Number(values.queries);
 const DEPTH = Number(values.depth);
 const KEEP = Number(values.keep);
@@ -88,7 +96,8 @@ const lines = [
   "| collection | median pair tokens | BGE alone over 100, ms/query (median) | cascade MiniLM 100→20 + BGE 20, ms/query (median) | speed-up per query: median [IQR] |",
   "|---|---|---|---|---|",
   ...rows.map(
-    (r) => `| ${r.collection} | ${r.tokens} | ${median(r.alone).toFixed(0)} | ${median(r.cascade).toFixed(0)} | ${formatSpread(spread(r.speedups))}× |`,
+    (r) =>
+      `| ${r.collection} | ${r.tokens} | ${median(r.alone).toFixed(0)} | ${median(r.cascade).toFixed(0)} | ${formatSpread(spread(r.speedups))}× |`,
   ),
   "",
   `VERDICT cascade ≥ 3× faster: ${rows.every((r) => median(r.speedups) >= 3) ? "PASS" : "FAIL"} (${rows.map((r) => `${r.collection} ${median(r.speedups).toFixed(2)}×`).join(", ")})`,

@@ -22,7 +22,10 @@ export interface QueryCandidates {
 export function loadCandidates(collection: string, queries: number, depth: number): QueryCandidates[] {
   const dir = join(SHARED_DIR, "data", collection);
   const corpus = new Map(
-    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [d._id, d.title ? `${d.title} ${d.text}` : d.text]),
+    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
+      d._id,
+      d.title ? `${d.title} ${d.text}` : d.text,
+    ]),
   );
   const texts = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
   const run = new Map<string, { doc: string; rank: number }[]>();

@@ -145,9 +145,17 @@ async function measure(
 ): Promise<Row> {
   const scorer = new HuggingFaceCrossEncoder({ model, dtype, ...(SESSION_OPTIONS ? { sessionOptions: SESSION_OPTIONS } : {}) });
   await scorer.load();
-  const session = await ort.InferenceSession.create(join(model, "onnx", dtype === "q8" ? "model_quantized.onnx" : "model.onnx"), SESSION_OPTIONS ?? {});
+  const session = await ort.InferenceSession.create(
+    join(model, "onnx", dtype === "q8" ? "model_quantized.onnx" : "model.onnx"),
+    SESSION_OPTIONS ?? {},
+  );
   const encoded = await Promise.all(queries.map((pairs) => scorer.encode(pairs)));
-  const scorerPlans = encoded.map((pairs) => planBatches(pairs.map((p) => p.inputIds.length), scorer.batchLimits));
+  const scorerPlans = encoded.map((pairs) =>
+    planBatches(
+      pairs.map((p) => p.inputIds.length),
+      scorer.batchLimits,
+    ),
+  );
   const label = `${collection} ${dtype}`;
 
   // Calibration: which sorted batch size is fastest, on the first queries, every size in rotated order.

@@ -31,7 +31,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("npm run demo -- [--model HUB_ID_OR_FOLDER] [--dtype q8|fp32] [--query TEXT]... [--top-n N] [--candidates K] [--offline] [--cache-dir DIR]");
+  console.log(
+    "npm run demo -- [--model HUB_ID_OR_FOLDER] [--dtype q8|fp32] [--query TEXT]... [--top-n N] [--candidates K] [--offline] [--cache-dir DIR]",
+  );
   process.exit(0);
 }
 
@@ -69,12 +71,15 @@ async function main(): Promise<number> {
   const firstStage = BM25Retriever.fromDocuments(DEMO_DOCUMENTS, { k });
   const reranker = new CrossEncoderReranker({ model: scorer, topN });
 
-  console.log(`Corpus: ${DEMO_DOCUMENTS.length} passages. First stage: BM25 top ${k}. Reranker: ${model} (${scorer.dtype}, ${scorer.device}), top ${topN}.`);
+  console.log(
+    `Corpus: ${DEMO_DOCUMENTS.length} passages. First stage: BM25 top ${k}. Reranker: ${model} (${scorer.dtype}, ${scorer.device}), top ${topN}.`,
+  );
   let start = performance.now();
   await scorer.load();
   process.stderr.write("\r");
   console.log(`Model loaded in ${ms(start)}.`);
-  if (hasRandomWeights(model)) console.log("Note: this model has RANDOM weights (a test fixture or benchmark proxy): its scores and order mean nothing.");
+  if (hasRandomWeights(model))
+    console.log("Note: this model has RANDOM weights (a test fixture or benchmark proxy): its scores and order mean nothing.");
 
   for (const query of queries) {
     console.log(`\nQuery: ${query}`);

@@ -5,7 +5,10 @@ import { Document } from "@langchain/core/documents";
  * that share its words without answering it — the "plausible but wrong" candidates a first stage returns.
  */
 const PASSAGES: [topic: string, text: string][] = [
-  ["coffee", "Caffeine raises blood pressure for a few hours after a cup of coffee, but regular drinkers develop a tolerance and show little lasting effect."],
+  [
+    "coffee",
+    "Caffeine raises blood pressure for a few hours after a cup of coffee, but regular drinkers develop a tolerance and show little lasting effect.",
+  ],
   ["coffee", "Coffee shops in Vienna served blood orange pastries with every cup, a custom that raised prices across the city."],
   ["coffee", "The pressure inside an espresso machine is about nine bars, which forces hot water through finely ground coffee."],
   ["coffee", "Decaffeinated coffee still contains a small amount of caffeine, usually a few milligrams per cup."],

@@ -109,8 +109,10 @@ const agent = createAgent({ model: new ScriptedToolCallingChatModel({}), tools: 
 const result = await agent.invoke({ messages: [{ role: "user", content: "How do plants turn light into energy?" }] });
 console.log("\nagent:");
 for (const message of result.messages) {
-  const calls = "tool_calls" in message && Array.isArray(message.tool_calls) && message.tool_calls.length > 0
-    ? ` calls ${message.tool_calls.map((c) => `${c.name}(${JSON.stringify(c.args)})`).join(", ")}` : "";
+  const calls =
+    "tool_calls" in message && Array.isArray(message.tool_calls) && message.tool_calls.length > 0
+      ? ` calls ${message.tool_calls.map((c) => `${c.name}(${JSON.stringify(c.args)})`).join(", ")}`
+      : "";
   console.log(`  ${message.getType()}:${calls} ${String(message.content).split("\n").join("\n    ")}`);
 }
 

@@ -59,7 +59,11 @@ show("BM25 candidates (first stage, in its order):", await bm25.invoke(query));
 show("After reranking (top 3): relevanceScore from the reranker, retrievalRank from BM25:", await retriever.invoke(query));
 
 // --- The same reranker over three first stages --------------------------------------------------------------------
-for (const [name, baseRetriever] of [["BM25", bm25], ["vector store", vectors], ["hybrid (EnsembleRetriever)", hybrid]] as const) {
+for (const [name, baseRetriever] of [
+  ["BM25", bm25],
+  ["vector store", vectors],
+  ["hybrid (EnsembleRetriever)", hybrid],
+] as const) {
   const twoStage = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
   show(`Same reranker over ${name}:`, await twoStage.invoke(query));
 }

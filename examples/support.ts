@@ -122,15 +122,23 @@ export function lineChartSvg(title: string, xLabel: string, series: { name: stri
   const lines = series.map((s, i) => {
     const d = s.points.map(([x, y], j) => `${j ? "L" : "M"}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ");
     const ly = top + 16 * i;
-    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>` +
-      `<text x="${w - 100}" y="${ly + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(s.name)}</text>`;
+    return (
+      `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>` +
+      `<text x="${w - 100}" y="${ly + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(s.name)}</text>`
+    );
   });
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((y) => `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${w - 110}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (y) =>
+      `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${w - 110}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`,
+  );
   const xTicks = [x0, (x0 + x1) / 2, x1].map((x) => `<text x="${px(x)}" y="${h - 22}" font-size="10" text-anchor="middle">${x.toFixed(3)}</text>`);
-  const rule = marker === undefined ? "" : `<line x1="${px(marker)}" x2="${px(marker)}" y1="${top}" y2="${py(0)}" stroke="#333" stroke-dasharray="4 4"/>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
+  const rule =
+    marker === undefined ? "" : `<line x1="${px(marker)}" x2="${px(marker)}" y1="${top}" y2="${py(0)}" stroke="#333" stroke-dasharray="4 4"/>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${xTicks.join("")}${rule}${lines.join("")}` +
-    `<text x="${(left + w - 110) / 2}" y="${h - 6}" font-size="11" text-anchor="middle">${esc(xLabel)}</text></svg>`;
+    `<text x="${(left + w - 110) / 2}" y="${h - 6}" font-size="11" text-anchor="middle">${esc(xLabel)}</text></svg>`
+  );
 }
 
 /** A grouped bar chart: one group per metric, one bar per configuration (e.g. BM25 vs reranked nDCG@10). */
@@ -139,15 +147,27 @@ export function barChartSvg(title: string, rows: { name: string; values: Record<
   const w = left + metrics.length * groupW + 190;
   const py = (y: number) => top + (1 - y) * (h - top - 30);
   const bars = metrics.flatMap((m, g) =>
-    rows.map((r, i) => {
-      const v = r.values[m] ?? 0;
-      const x = left + g * groupW + 10 + i * (barW + 4);
-      return `<rect x="${x}" y="${py(v)}" width="${barW}" height="${py(0) - py(v)}" fill="${COLORS[i % COLORS.length]}"/>` +
-        `<text x="${x + barW / 2}" y="${py(v) - 3}" font-size="9" text-anchor="middle">${v.toFixed(3)}</text>`;
-    }).concat(`<text x="${left + g * groupW + groupW / 2}" y="${h - 12}" font-size="11" text-anchor="middle">${esc(m)}</text>`),
+    rows
+      .map((r, i) => {
+        const v = r.values[m] ?? 0;
+        const x = left + g * groupW + 10 + i * (barW + 4);
+        return (
+          `<rect x="${x}" y="${py(v)}" width="${barW}" height="${py(0) - py(v)}" fill="${COLORS[i % COLORS.length]}"/>` +
+          `<text x="${x + barW / 2}" y="${py(v) - 3}" font-size="9" text-anchor="middle">${v.toFixed(3)}</text>`
+        );
+      })
+      .concat(`<text x="${left + g * groupW + groupW / 2}" y="${h - 12}" font-size="11" text-anchor="middle">${esc(m)}</text>`),
   );
-  const legend = rows.map((r, i) => `<text x="${left + metrics.length * groupW + 10}" y="${top + 16 * i + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(r.name)}</text>`);
-  const ticks = [0, 0.5, 1].map((y) => `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${left + metrics.length * groupW}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
-    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${bars.join("")}${legend.join("")}</svg>`;
+  const legend = rows.map(
+    (r, i) =>
+      `<text x="${left + metrics.length * groupW + 10}" y="${top + 16 * i + 4}" font-size="12" fill="${COLORS[i % COLORS.length]}">■ ${esc(r.name)}</text>`,
+  );
+  const ticks = [0, 0.5, 1].map(
+    (y) =>
+      `<text x="${left - 6}" y="${py(y) + 4}" font-size="10" text-anchor="end">${y}</text><line x1="${left}" x2="${left + metrics.length * groupW}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/>`,
+  );
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${bars.join("")}${legend.join("")}</svg>`
+  );
 }

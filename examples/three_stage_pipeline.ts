@@ -63,7 +63,8 @@ function hasRandomWeights(folder: string): boolean {
 }
 
 async function main(): Promise<void> {
-  if (hasRandomWeights(model)) console.log("Note: this model has RANDOM weights (a test fixture or benchmark proxy): its relevance scores mean nothing.");
+  if (hasRandomWeights(model))
+    console.log("Note: this model has RANDOM weights (a test fixture or benchmark proxy): its relevance scores mean nothing.");
   // Stage 2: the cross-encoder. A rerank server when given (cut off after 2 s), the local model otherwise or after it.
   const localModel = new HuggingFaceCrossEncoder({ model });
   // Load before serving: otherwise the first call's model load counts against the fallback's timeout.
@@ -71,7 +72,11 @@ async function main(): Promise<void> {
   const local = new CachedCrossEncoder({ scorer: localModel });
   const rerankers: NamedReranker[] = [];
   if (values["server-url"]) {
-    const server = new RerankServerCrossEncoder({ url: values["server-url"], dialect: values["server-dialect"] as RerankServerDialect, maxRetries: 0 });
+    const server = new RerankServerCrossEncoder({
+      url: values["server-url"],
+      dialect: values["server-dialect"] as RerankServerDialect,
+      maxRetries: 0,
+    });
     rerankers.push({ reranker: new CrossEncoderReranker({ model: server, topN: 10 }), name: "server" });
   }
   rerankers.push({ reranker: new CrossEncoderReranker({ model: local, topN: 10 }), name: "local" });

@@ -98,9 +98,7 @@ interface Scored {
 }
 
 function rank(query: string, documents: readonly string[], score: (overlap: number) => number = (s) => s): Scored[] {
-  return documents
-    .map((text, index) => ({ index, score: score(overlapScore(query, text)) }))
-    .sort((a, b) => b.score - a.score || a.index - b.index);
+  return documents.map((text, index) => ({ index, score: score(overlapScore(query, text)) })).sort((a, b) => b.score - a.score || a.index - b.index);
 }
 
 type Body = Record<string, unknown>;
@@ -168,7 +166,10 @@ function cohereRoute(version: 1 | 2): Route {
       const model = body.model;
       if (version === 2 && (model === undefined || model === null)) throw new HttpError(400, `${prefix}model must be specified`);
       if (model !== undefined && model !== null && (typeof model !== "string" || !COHERE_MODELS.has(model))) {
-        throw new HttpError(404, `model '${String(model)}' not found, make sure the correct model ID was used and that you have access to the model.`);
+        throw new HttpError(
+          404,
+          `model '${String(model)}' not found, make sure the correct model ID was used and that you have access to the model.`,
+        );
       }
       const query = requireQuery(body, prefix);
       const documents = requireDocuments(body, "documents", prefix, version === 1);
@@ -188,7 +189,10 @@ function cohereRoute(version: 1 | 2): Route {
         }
       }
       if (documents.length * chunks > 10_000) throw new HttpError(400, `${prefix}too many documents: documents × chunks must be at most 10000`);
-      const ranked = rank(query, documents.map((d) => truncateWords(d, maxTokens))).slice(0, topN ?? documents.length);
+      const ranked = rank(
+        query,
+        documents.map((d) => truncateWords(d, maxTokens)),
+      ).slice(0, topN ?? documents.length);
       return {
         id: randomUUID(),
         results: ranked.map(({ index, score }) => ({
@@ -214,7 +218,8 @@ function teiRoute(maxBatch: number, maxInputWords?: number): Route {
       if (texts.length > maxBatch) throw new HttpError(422, `batch size ${texts.length} > maximum allowed batch size ${maxBatch}`);
       const raw = body.raw_scores === true;
       const tooLong = texts.some((t) => maxInputWords !== undefined && t.split(/\s+/).length > maxInputWords);
-      if (tooLong && body.truncate !== true) throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${maxInputWords} tokens. Given: more`);
+      if (tooLong && body.truncate !== true)
+        throw new HttpError(413, `Input validation error: \`inputs\` must have less than ${maxInputWords} tokens. Given: more`);
       const seen = texts.map((t) => truncateWords(t, maxInputWords));
       return rank(query, seen, (s) => (raw ? rawScore(s) : sigmoid(rawScore(s)))).map(({ index, score }) => ({
         index,
@@ -231,7 +236,11 @@ function infinityRoute(): Route {
     results: (body) => (body as { results: Array<Record<string, unknown>> }).results,
     errorBody: (status, message) => ({ error: { message, type: "ServerError", code: status } }),
     handle(body) {
-      checkFields(body, ["query", "documents", "return_documents", "raw_scores", "model", "top_n"], (key) => `Extra inputs are not permitted: ${key}`);
+      checkFields(
+        body,
+        ["query", "documents", "return_documents", "raw_scores", "model", "top_n"],
+        (key) => `Extra inputs are not permitted: ${key}`,
+      );
       const query = requireQuery(body, "");
       const documents = requireDocuments(body, "documents", "", false);
       if (documents.length > 2048) throw new HttpError(422, "documents: at most 2048 items");
@@ -240,7 +249,11 @@ function infinityRoute(): Route {
       const ranked = rank(query, documents, (s) => (raw ? rawScore(s) : sigmoid(rawScore(s)))).slice(0, topN ?? documents.length);
       return {
         object: "rerank",
-        results: ranked.map(({ index, score }) => ({ relevance_score: score, index, ...(body.return_documents === true ? { document: documents[index] } : {}) })),
+        results: ranked.map(({ index, score }) => ({
+          relevance_score: score,
+          index,
+          ...(body.return_documents === true ? { document: documents[index] } : {}),
+        })),
         model: typeof body.model === "string" ? body.model : "default",
         usage: { prompt_tokens: 0, total_tokens: 0 },
         id: `infinity-${randomUUID()}`,
@@ -263,7 +276,12 @@ function voyageRoute(): Route {
       if (documents.length > 1000) throw new HttpError(400, "documents: at most 1000 items");
       const topK = optionalInt(body, "top_k", 1);
       const ranked = rank(query, documents).slice(0, topK ?? documents.length);
-      return { object: "list", data: ranked.map(({ index, score }) => ({ index, relevance_score: score })), model: body.model, usage: { total_tokens: 0 } };
+      return {
+        object: "list",
+        data: ranked.map(({ index, score }) => ({ index, relevance_score: score })),
+        model: body.model,
+        usage: { total_tokens: 0 },
+      };
     },
   };
 }
@@ -378,7 +396,11 @@ export class FakeRerankServer {
       });
     }
     if (fault && "status" in fault) {
-      return error(fault.status, fault.message ?? defaultMessage(fault.status), fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {});
+      return error(
+        fault.status,
+        fault.message ?? defaultMessage(fault.status),
+        fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {},
+      );
     }
     if (req.method !== "POST" || route === undefined) return error(404, `no route for ${req.method} ${path}`);
     if (this.options.apiKey !== undefined) {
@@ -410,7 +432,12 @@ export class FakeRerankServer {
     send(200, payload);
   }
 
-  private sendInTwo(res: ServerResponse, record: RecordedRequest, text: string, fault: { kind: "slow-body"; delayMs: number } | { kind: "reset-mid-body" }): void {
+  private sendInTwo(
+    res: ServerResponse,
+    record: RecordedRequest,
+    text: string,
+    fault: { kind: "slow-body"; delayMs: number } | { kind: "reset-mid-body" },
+  ): void {
     record.status = 200;
     const half = Math.floor(text.length / 2);
     res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });

@@ -69,7 +69,10 @@ const QUERIES = Array.from({ length: 50 }, () => words(3 + Math.floor(random() *
 let callId = 0;
 function candidates(): Document[] {
   const call = callId++;
-  return Array.from({ length: DOCS }, (_, i) => new Document({ pageContent: PASSAGES[Math.floor(random() * PASSAGES.length)]!, metadata: { call, position: i } }));
+  return Array.from(
+    { length: DOCS },
+    (_, i) => new Document({ pageContent: PASSAGES[Math.floor(random() * PASSAGES.length)]!, metadata: { call, position: i } }),
+  );
 }
 
 // --- Measurements. ---
@@ -117,10 +120,14 @@ function activeResources(): Record<string, number> {
 
 // --- The server, in its own process. ---
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(join(PROJECT_DIR, "scripts", "soak_server.ts"), ["--fault-rate", String(FAULT_RATE), "--timeout-ms", String(REMOTE_TIMEOUT_MS)], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = fork(
+    join(PROJECT_DIR, "scripts", "soak_server.ts"),
+    ["--fault-rate", String(FAULT_RATE), "--timeout-ms", String(REMOTE_TIMEOUT_MS)],
+    {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the soak server exited (${code})`)));
@@ -183,7 +190,9 @@ async function main(): Promise<void> {
       const controller = random() < ABORT_RATE ? new AbortController() : undefined;
       let abortedAt: number | undefined;
       // Aborts land anywhere from before the call starts scoring to well into it.
-      const timer = controller && setTimeout(() => ((abortedAt = performance.now()), controller.abort(new DOMException("soak abort", "AbortError"))), random() * 400);
+      const timer =
+        controller &&
+        setTimeout(() => ((abortedAt = performance.now()), controller.abort(new DOMException("soak abort", "AbortError"))), random() * 400);
       const useDocuments = controller === undefined && random() < 0.25; // compressDocuments takes no signal
       const begun = performance.now();
       counts.calls[kind] += 1;
@@ -300,7 +309,10 @@ async function main(): Promise<void> {
         ] as [string, boolean],
     ),
     [`RSS growth after warm-up ${(final.rssMB - warm.rssMB).toFixed(1)} MB < 50 MB`, final.rssMB - warm.rssMB < 50],
-    [`lost ${counts.lost}, duplicated ${counts.duplicated}, misordered ${counts.misordered}: all 0`, counts.lost + counts.duplicated + counts.misordered === 0],
+    [
+      `lost ${counts.lost}, duplicated ${counts.duplicated}, misordered ${counts.misordered}: all 0`,
+      counts.lost + counts.duplicated + counts.misordered === 0,
+    ],
     [`unexpected errors ${counts.unexpected.length}, hung callers ${hung}: both 0`, counts.unexpected.length === 0 && hung === 0],
     [
       `aborted calls gave back their slot (leaks ${counts.slotLeaks}); at the end queued pairs ${scorer.queuedPairs}, server requests open ${server.inFlight}`,
@@ -312,8 +324,24 @@ async function main(): Promise<void> {
 
   const report = {
     command: `npm run soak -- ${process.argv.slice(2).join(" ")}`.trim(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: totalmem() / 2 ** 30, node: process.version, loadavgBefore: load.before, loadavgAfter: load.after },
-    settings: { seconds: SECONDS, warmup: WARMUP, window: WINDOW, callers: CALLERS, docs: DOCS, abortRate: ABORT_RATE, faultRate: FAULT_RATE, maxQueuedPairs: MAX_QUEUED_PAIRS },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGB: totalmem() / 2 ** 30,
+      node: process.version,
+      loadavgBefore: load.before,
+      loadavgAfter: load.after,
+    },
+    settings: {
+      seconds: SECONDS,
+      warmup: WARMUP,
+      window: WINDOW,
+      callers: CALLERS,
+      docs: DOCS,
+      abortRate: ABORT_RATE,
+      faultRate: FAULT_RATE,
+      maxQueuedPairs: MAX_QUEUED_PAIRS,
+    },
     latency,
     memory,
     abortToRejectMs: { p50: percentile(abortLatencies, 50), p99: percentile(abortLatencies, 99), max: Math.max(...abortLatencies, 0) },
@@ -326,18 +354,26 @@ async function main(): Promise<void> {
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 
   const ms = (n: number) => (Number.isNaN(n) ? "n/a" : `${n.toFixed(0)} ms`);
-  console.log(`\nLoad average (1/5/15 min) before ${load.before.map((n) => n.toFixed(2)).join("/")}, after ${load.after.map((n) => n.toFixed(2)).join("/")} on ${cpus().length} cores.`);
+  console.log(
+    `\nLoad average (1/5/15 min) before ${load.before.map((n) => n.toFixed(2)).join("/")}, after ${load.after.map((n) => n.toFixed(2)).join("/")} on ${cpus().length} cores.`,
+  );
   console.log("Latency per successful call (first window → last window):");
   for (const kind of ["local", "remote"] as const) {
     const { first, last } = latency[kind];
-    console.log(`  ${kind.padEnd(6)} p50 ${ms(first.p50)} → ${ms(last.p50)}, p99 ${ms(first.p99)} → ${ms(last.p99)} (${first.calls} → ${last.calls} calls)`);
+    console.log(
+      `  ${kind.padEnd(6)} p50 ${ms(first.p50)} → ${ms(last.p50)}, p99 ${ms(first.p99)} → ${ms(last.p99)} (${first.calls} → ${last.calls} calls)`,
+    );
   }
-  console.log(`Memory after GC: RSS ${warm.rssMB.toFixed(1)} → ${final.rssMB.toFixed(1)} MB, heap ${warm.heapMB.toFixed(1)} → ${final.heapMB.toFixed(1)} MB.`);
+  console.log(
+    `Memory after GC: RSS ${warm.rssMB.toFixed(1)} → ${final.rssMB.toFixed(1)} MB, heap ${warm.heapMB.toFixed(1)} → ${final.heapMB.toFixed(1)} MB.`,
+  );
   console.log(
     `Calls: local ${counts.calls.local} (${counts.ok.local} ok, ${counts.aborted.local} aborted), remote ${counts.calls.remote} (${counts.ok.remote} ok, ${counts.aborted.remote} aborted), ` +
       `${counts.shed} shed (OverloadedError); remote failures after retries: ${JSON.stringify(counts.remoteFailures)}.`,
   );
-  console.log(`Abort → rejection: p50 ${ms(report.abortToRejectMs.p50)}, p99 ${ms(report.abortToRejectMs.p99)}, max ${ms(report.abortToRejectMs.max)}.`);
+  console.log(
+    `Abort → rejection: p50 ${ms(report.abortToRejectMs.p50)}, p99 ${ms(report.abortToRejectMs.p99)}, max ${ms(report.abortToRejectMs.max)}.`,
+  );
   console.log(`Server: ${server.requests} requests, faults injected ${JSON.stringify(server.faults)}.`);
   if (counts.unexpected.length > 0) console.log(`Unexpected errors:\n  ${counts.unexpected.slice(0, 10).join("\n  ")}`);
   console.log("\nVerdict:");

@@ -1,4 +1,12 @@
 // langchain-rerank/bm25: the BM25 first stage on its own, with no Node built-in, so browser apps can use it
 // (langchain-rerank/eval exports the same classes beside its file loaders).
 export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./eval/bm25_retriever.js";
-export { type Bm25Hit, Bm25Index, type Bm25Options, createTokenizer, ENGLISH_STOP_WORDS, minimalEnglishStem, type TokenizerOptions } from "./eval/bm25.js";
+export {
+  type Bm25Hit,
+  Bm25Index,
+  type Bm25Options,
+  createTokenizer,
+  ENGLISH_STOP_WORDS,
+  minimalEnglishStem,
+  type TokenizerOptions,
+} from "./eval/bm25.js";

@@ -21,7 +21,11 @@ export class RerankError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== "object" || value === null || (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] !== true) return false;
-    for (let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null; proto !== null; proto = Object.getPrototypeOf(proto)) {
+    for (
+      let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+      proto !== null;
+      proto = Object.getPrototypeOf(proto)
+    ) {
       if (proto.constructor?.name === this.name) return true;
     }
     return false;

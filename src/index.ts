@@ -26,7 +26,12 @@ export {
 } from "./errors.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";
 
-export { BEST_CHUNK_KEY, CrossEncoderReranker, type CrossEncoderRerankerArgs, type CrossEncoderRerankerCallOptions } from "./compressors/cross_encoder_reranker.js";
+export {
+  BEST_CHUNK_KEY,
+  CrossEncoderReranker,
+  type CrossEncoderRerankerArgs,
+  type CrossEncoderRerankerCallOptions,
+} from "./compressors/cross_encoder_reranker.js";
 export {
   DEFAULT_LISTWISE_RANK_KEY,
   LLMListwiseRerank,

@@ -14,17 +14,26 @@ export interface RerankInputOptions {
 }
 
 /** Checks the documents: an array whose every entry is a Document (an object with a string `pageContent`). */
-export function checkDocuments(owner: string, documents: unknown, options: Pick<RerankInputOptions, "strings"> = {}): asserts documents is readonly DocumentInterface[] {
+export function checkDocuments(
+  owner: string,
+  documents: unknown,
+  options: Pick<RerankInputOptions, "strings"> = {},
+): asserts documents is readonly DocumentInterface[] {
   const accepted = options.strings ? "Documents or strings" : "Documents";
-  if (!Array.isArray(documents)) throw new InvalidOptionError(`${owner}: documents must be an array of ${accepted}, got ${describeValue(documents)}.`);
+  if (!Array.isArray(documents))
+    throw new InvalidOptionError(`${owner}: documents must be an array of ${accepted}, got ${describeValue(documents)}.`);
   documents.forEach((document: unknown, index) => {
     if (options.strings && typeof document === "string") return;
     if (document === null || typeof document !== "object" || Array.isArray(document)) {
-      throw new InvalidOptionError(`${owner}: document ${index} is ${describeValue(document)}, not a Document; pass ${accepted} ({ pageContent, metadata }).`);
+      throw new InvalidOptionError(
+        `${owner}: document ${index} is ${describeValue(document)}, not a Document; pass ${accepted} ({ pageContent, metadata }).`,
+      );
     }
     const text = (document as { pageContent?: unknown }).pageContent;
     if (typeof text !== "string") {
-      throw new InvalidOptionError(`${owner}: document ${index} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass ${accepted}.`);
+      throw new InvalidOptionError(
+        `${owner}: document ${index} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass ${accepted}.`,
+      );
     }
   });
 }

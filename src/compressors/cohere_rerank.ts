@@ -162,7 +162,8 @@ export class CohereRerank extends BaseDocumentCompressor {
 
   constructor(fields: CohereRerankArgs = {}) {
     super();
-    if (fields === null || typeof fields !== "object" || Array.isArray(fields)) throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
+    if (fields === null || typeof fields !== "object" || Array.isArray(fields))
+      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
     this.model = checkString(OWNER, "model", fields.model) ?? DEFAULT_MODEL;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc);
@@ -183,7 +184,9 @@ export class CohereRerank extends BaseDocumentCompressor {
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey);
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey);
     if ((this.scoreKey ?? DEFAULT_SCORE_KEY) === (this.rankKey ?? DEFAULT_RANK_KEY)) {
-      throw new InvalidOptionError(`${OWNER}: \`scoreKey\` and \`rankKey\` are both ${JSON.stringify(this.scoreKey ?? DEFAULT_SCORE_KEY)}; the rank would overwrite the score. Use two keys.`);
+      throw new InvalidOptionError(
+        `${OWNER}: \`scoreKey\` and \`rankKey\` are both ${JSON.stringify(this.scoreKey ?? DEFAULT_SCORE_KEY)}; the rank would overwrite the score. Use two keys.`,
+      );
     }
     this.retryPolicy = retryPolicyFrom(OWNER, fields);
     if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) {
@@ -220,7 +223,9 @@ export class CohereRerank extends BaseDocumentCompressor {
 
   set client(client: CohereRerankClient | undefined) {
     if (client !== undefined && typeof (client as { rerank?: unknown } | null)?.rerank !== "function") {
-      throw new InvalidOptionError(`${OWNER}: \`client\` must be a cohere-ai client (CohereClientV2, BedrockClientV2, CohereClient…) with a rerank method.`);
+      throw new InvalidOptionError(
+        `${OWNER}: \`client\` must be a cohere-ai client (CohereClientV2, BedrockClientV2, CohereClient…) with a rerank method.`,
+      );
     }
     this.#client = client;
   }
@@ -236,7 +241,19 @@ export class CohereRerank extends BaseDocumentCompressor {
   /** What JSON.stringify shows: the settings, never the key, the client or URL credentials. */
   toJSON(): Record<string, unknown> {
     const { model, topN, apiVersion, baseUrl, maxChunksPerDoc, maxTokensPerDoc, priority, batchSize, maxConcurrency } = this;
-    return { name: OWNER, model, topN, apiVersion, baseUrl, maxChunksPerDoc, maxTokensPerDoc, priority, batchSize, maxConcurrency, ...this.retryPolicy };
+    return {
+      name: OWNER,
+      model,
+      topN,
+      apiVersion,
+      baseUrl,
+      maxChunksPerDoc,
+      maxTokensPerDoc,
+      priority,
+      batchSize,
+      maxConcurrency,
+      ...this.retryPolicy,
+    };
   }
 
   /**
@@ -310,7 +327,8 @@ export class CohereRerank extends BaseDocumentCompressor {
         const slice = texts.slice(start, end);
         const wanted = Math.min(topN, slice.length);
         const results = await withRetries(
-          async (attemptSignal) => readResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
+          async (attemptSignal) =>
+            readResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
           { service, policy: this.retryPolicy, signal: batchSignal, secrets },
         );
         return results.map((r) => ({ index: r.index + start, relevanceScore: r.relevanceScore }));
@@ -336,18 +354,19 @@ export class CohereRerank extends BaseDocumentCompressor {
     if (version === "v2") {
       const rerank = typeof client.v2?.rerank === "function" ? client.v2.rerank.bind(client.v2) : client.rerank.bind(client);
       return (req, signal) =>
-        sdkCall(() =>
-          (rerank as unknown as SdkRerank)(
-            {
-              model: req.model,
-              query: req.query,
-              documents: req.documents,
-              topN: req.topN,
-              ...(this.maxTokensPerDoc !== undefined ? { maxTokensPerDoc: this.maxTokensPerDoc } : {}),
-              ...(this.priority !== undefined ? { priority: this.priority } : {}),
-            },
-            this.#requestOptions(signal),
-          ),
+        sdkCall(
+          () =>
+            (rerank as unknown as SdkRerank)(
+              {
+                model: req.model,
+                query: req.query,
+                documents: req.documents,
+                topN: req.topN,
+                ...(this.maxTokensPerDoc !== undefined ? { maxTokensPerDoc: this.maxTokensPerDoc } : {}),
+                ...(this.priority !== undefined ? { priority: this.priority } : {}),
+              },
+              this.#requestOptions(signal),
+            ),
           signal,
         );
     }
@@ -360,18 +379,19 @@ export class CohereRerank extends BaseDocumentCompressor {
     }
     const rerank = client.rerank.bind(client) as unknown as SdkRerank;
     return (req, signal) =>
-      sdkCall(() =>
-        rerank(
-          {
-            model: req.model,
-            query: req.query,
-            documents: req.documents,
-            topN: req.topN,
-            returnDocuments: false,
-            ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}),
-          },
-          this.#requestOptions(signal),
-        ),
+      sdkCall(
+        () =>
+          rerank(
+            {
+              model: req.model,
+              query: req.query,
+              documents: req.documents,
+              topN: req.topN,
+              returnDocuments: false,
+              ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}),
+            },
+            this.#requestOptions(signal),
+          ),
         signal,
       );
   }
@@ -528,7 +548,9 @@ function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Rec
     }
     const text = (doc as { pageContent?: unknown }).pageContent;
     if (typeof text !== "string") {
-      throw new InvalidOptionError(`${OWNER}: document ${i} has no string \`pageContent\` (got ${text === null ? "null" : typeof text}); pass ${accepted}.`);
+      throw new InvalidOptionError(
+        `${OWNER}: document ${i} has no string \`pageContent\` (got ${text === null ? "null" : typeof text}); pass ${accepted}.`,
+      );
     }
     texts.push(text);
   }
@@ -539,7 +561,9 @@ function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Rec
 function checkApiKey(value: unknown, source = "`apiKey`"): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.trim() === "") {
-    throw new InvalidOptionError(`${OWNER}: ${source} must be a non-empty string, got ${value === null ? "null" : typeof value === "string" ? "blank text" : `a ${typeof value}`}.`);
+    throw new InvalidOptionError(
+      `${OWNER}: ${source} must be a non-empty string, got ${value === null ? "null" : typeof value === "string" ? "blank text" : `a ${typeof value}`}.`,
+    );
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(value.trim())) {
@@ -566,7 +590,11 @@ async function sdkCall(call: () => Promise<unknown>, signal: AbortSignal): Promi
     if (signal.aborted) throw error;
     if (error.name === "AbortError") throw new AttemptFailure("network", { reason: "the client aborted the request itself" });
     if (error.constructor.name === "CohereTimeoutError") throw new AttemptFailure("timeout");
-    const { statusCode, body, rawResponse } = error as Error & { statusCode?: unknown; body?: unknown; rawResponse?: { headers?: { get?(name: string): string | null } } };
+    const { statusCode, body, rawResponse } = error as Error & {
+      statusCode?: unknown;
+      body?: unknown;
+      rawResponse?: { headers?: { get?(name: string): string | null } };
+    };
     if (typeof statusCode === "number" && statusCode > 0 && statusCode !== 499) {
       const retryAfterMs = parseRetryAfter(rawResponse?.headers?.get?.("retry-after"));
       const serverMessage = serverMessageOf(body);
@@ -606,7 +634,8 @@ function readResults(body: unknown, count: number, wanted: number): RerankResult
     const score = relevance_score ?? relevanceScore;
     // Types checked here so a message never quotes an arbitrary (possibly huge) value the server put there.
     if (typeof index !== "number") throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(index)} index, not a number` });
-    if (typeof score !== "number") throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(score)} relevance_score, not a number` });
+    if (typeof score !== "number")
+      throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(score)} relevance_score, not a number` });
     // Cohere's relevance_score is 0–1; a compatible server sending logits would make `relevanceScore` (and any
     // threshold on it) mean something else.
     if (score < 0 || score > 1) {

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError} from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
@@ -11,15 +11,30 @@ import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, rankDocuments }
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
-  /** A `CrossEncoder` (local or remote), or a model id/folder for a `HuggingFaceCrossEncoder`. Default `Xenova/bge-reranker-base`. */
+  /**
+   * A `CrossEncoder` (local or remote), or a model id/folder for a `HuggingFaceCrossEncoder` (loaded on the first rerank).
+   * @default "Xenova/bge-reranker-base"
+   */
   model?: CrossEncoder | string;
-  /** Documents to keep, best first. Default 3 (as Python LangChain's `CrossEncoderReranker`). */
+  /**
+   * Documents to keep, best first.
+   * @default 3 (as Python LangChain's `CrossEncoderReranker`)
+   */
   topN?: number;
-  /** Metadata key for the score. Default `relevanceScore` (the key `@langchain/cohere` uses). */
+  /**
+   * Metadata key for the score.
+   * @default "relevanceScore" (the key `@langchain/cohere` uses)
+   */
   scoreKey?: string;
-  /** Metadata key for the 1-based first-stage position. Default `retrievalRank`. */
+  /**
+   * Metadata key for the 1-based first-stage position.
+   * @default "retrievalRank"
+   */
   rankKey?: string;
-  /** The text of a document that is scored. Default `doc.pageContent`; e.g. prepend a title from metadata. */
+  /**
+   * The text of a document that is scored, e.g. a title from metadata before the content.
+   * @default (doc) => doc.pageContent
+   */
   documentText?: (document: DocumentInterface) => string;
 }
 
@@ -45,6 +60,23 @@ export const BEST_CHUNK_KEY = "bestChunk";
  * added and the rest kept. In a cascade of rerankers, `retrievalRank` stays the original first-stage position.
  * When the scorer split a long document into windows, `metadata.bestChunk` holds the winning window:
  * `{ start, end, text }`, offsets into the scored text (`documentText(doc)`, by default `pageContent`).
+ *
+ * Same name, defaults and split as Python LangChain's `CrossEncoderReranker`: a `CrossEncoder` scores, this orders.
+ *
+ * @example
+ * ```ts
+ * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ * import { CrossEncoderReranker } from "langchain-rerank";
+ * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+ *
+ * const reranker = new CrossEncoderReranker({
+ *   model: new HuggingFaceCrossEncoder({ model: "Xenova/bge-reranker-base" }), // or RerankServerCrossEncoder, …
+ *   topN: 5,
+ * });
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever: vectorStore.asRetriever({ k: 50 }), baseCompressor: reranker });
+ * const docs = await retriever.invoke("does coffee raise blood pressure?");
+ * docs[0].metadata.relevanceScore; // 0–1; docs[0].metadata.retrievalRank: the first stage's position
+ * ```
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly model: CrossEncoder;
@@ -78,7 +110,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     signal?.throwIfAborted();
     const pairs = documents.map((document, i) => {
       const text = this.documentText(document);
-      if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+      if (typeof text !== "string")
+        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
     const callOptions = signal ? { signal } : {};
@@ -88,7 +121,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
       results = detailed.map(({ score, chunk }, index) => {
         const result: RankedResult = { index, relevanceScore: score };
-        if (chunk !== undefined) result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };
+        if (chunk !== undefined)
+          result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };
         return result;
       });
     } else {

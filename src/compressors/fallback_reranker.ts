@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError} from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
@@ -123,7 +123,9 @@ export class FallbackReranker extends BaseDocumentCompressor {
         return { reranker: entry.reranker, name: checkString(OWNER, `rerankers[${i}].name`, entry.name) ?? entry.reranker.constructor.name };
       }
       if (!BaseDocumentCompressor.isBaseDocumentCompressor(entry)) {
-        throw new InvalidOptionError(`${OWNER}: rerankers[${i}] must be a document compressor (an object with compressDocuments) or { reranker, name }.`);
+        throw new InvalidOptionError(
+          `${OWNER}: rerankers[${i}] must be a document compressor (an object with compressDocuments) or { reranker, name }.`,
+        );
       }
       return { reranker: entry, name: "" };
     });
@@ -133,7 +135,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
       const name = classNames[i] as string;
       const repeated = classNames.filter((n) => n === name).length > 1;
       if (repeated && e.name !== "") throw new InvalidOptionError(`${OWNER}: two rerankers are named "${name}"; names must be unique.`);
-      if (name === FIRST_STAGE) throw new InvalidOptionError(`${OWNER}: "${FIRST_STAGE}" is reserved for the first stage's order; rename the reranker.`);
+      if (name === FIRST_STAGE)
+        throw new InvalidOptionError(`${OWNER}: "${FIRST_STAGE}" is reserved for the first stage's order; rename the reranker.`);
       return { reranker: e.reranker, name: repeated ? `${name}#${i + 1}` : name };
     });
     this.timeoutMs = checkPositiveInteger(OWNER, "timeoutMs", fields.timeoutMs) ?? 10_000;
@@ -143,7 +146,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
     this.#now = checkFunction<() => number>(OWNER, "now", fields.now) ?? Date.now;
     this.servedByKey = checkString(OWNER, "servedByKey", fields.servedByKey) ?? "rerankedBy";
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
-    if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+    if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal))
+      throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
     this.#signal = fields.signal;
     this.#circuits = this.rerankers.map(() => ({ consecutiveFailures: 0, openUntil: undefined }));
   }
@@ -152,7 +156,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
   circuit(reranker: string | number): CircuitState {
     const index = typeof reranker === "number" ? reranker : this.rerankers.findIndex((r) => r.name === reranker);
     const circuit = this.#circuits[index];
-    if (circuit === undefined) throw new InvalidOptionError(`${OWNER}: no reranker ${JSON.stringify(reranker)}; names: ${this.rerankers.map((r) => r.name).join(", ")}.`);
+    if (circuit === undefined)
+      throw new InvalidOptionError(`${OWNER}: no reranker ${JSON.stringify(reranker)}; names: ${this.rerankers.map((r) => r.name).join(", ")}.`);
     const { consecutiveFailures, openUntil } = circuit;
     if (openUntil === undefined) return { state: "closed", consecutiveFailures };
     return { state: this.#now() < openUntil ? "open" : "half-open", consecutiveFailures, openUntil };
@@ -181,7 +186,9 @@ export class FallbackReranker extends BaseDocumentCompressor {
         // Each reranker gets its own copies: one that writes into its input (as @langchain/cohere does) can neither
         // change the caller's documents nor the next reranker's.
         const copies = () =>
-          documents.map((d) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata }, ...(d.id !== undefined ? { id: d.id } : {}) }));
+          documents.map(
+            (d) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata }, ...(d.id !== undefined ? { id: d.id } : {}) }),
+          );
         const tag = (docs: readonly DocumentInterface[], servedBy: string, firstStage: boolean) =>
           docs.slice(0, this.topN).map(
             (d, i) =>
@@ -200,7 +207,12 @@ export class FallbackReranker extends BaseDocumentCompressor {
           const circuit = this.#circuits[i] as Circuit;
           const now = this.#now();
           if (circuit.openUntil !== undefined && now < circuit.openUntil) {
-            attempts.push({ reranker: name, outcome: "skipped", reason: `circuit open for ${circuit.openUntil - now} ms more, after ${circuit.consecutiveFailures} consecutive failures`, ms: 0 });
+            attempts.push({
+              reranker: name,
+              outcome: "skipped",
+              reason: `circuit open for ${circuit.openUntil - now} ms more, after ${circuit.consecutiveFailures} consecutive failures`,
+              ms: 0,
+            });
             continue;
           }
           const started = performance.now();
@@ -245,12 +257,19 @@ export class FallbackReranker extends BaseDocumentCompressor {
     const aborted = new Promise<never>((_, reject) => (stopWaiting = reject));
     controller.signal.addEventListener("abort", () => stopWaiting(controller.signal.reason), { once: true });
     try {
-      const call = reranker.compressDocuments as (d: DocumentInterface[], q: string, c?: Callbacks, o?: CompressorCallOptions) => Promise<DocumentInterface[]>;
+      const call = reranker.compressDocuments as (
+        d: DocumentInterface[],
+        q: string,
+        c?: Callbacks,
+        o?: CompressorCallOptions,
+      ) => Promise<DocumentInterface[]>;
       const work = call.call(reranker, documents, query, callbacks, { signal: controller.signal });
       work.catch(() => {}); // an abandoned call's late failure is not unhandled
       const output = await Promise.race([work, aborted]);
       if (!Array.isArray(output) || output.some((d) => d === null || typeof d !== "object" || typeof d.pageContent !== "string")) {
-        throw new RerankError(`${name} returned ${Array.isArray(output) ? "something other than Documents" : typeof output}, not an array of Documents.`);
+        throw new RerankError(
+          `${name} returned ${Array.isArray(output) ? "something other than Documents" : typeof output}, not an array of Documents.`,
+        );
       }
       return output;
     } finally {

@@ -5,7 +5,7 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError} from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -223,8 +223,7 @@ function repairRanking(ids: readonly unknown[], size: number): Repaired {
       if (invalidIds.length < MAX_REPORTED_IDS) invalidIds.push(typeof entry === "string" && entry.length > 100 ? `${entry.slice(0, 100)}…` : entry);
     } else if (seen.has(id)) {
       if (duplicateIds.length < MAX_REPORTED_IDS) duplicateIds.push(id);
-    }
-    else {
+    } else {
       seen.add(id);
       permutation.push(id);
     }
@@ -288,12 +287,15 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: pass an options object with \`llm\`, a chat model.`);
     const { llm } = fields;
     if (llm === null || typeof llm !== "object" || typeof (llm as { withStructuredOutput?: unknown }).withStructuredOutput !== "function") {
-      throw new InvalidOptionError(`${OWNER}: \`llm\` must be a LangChain chat model with structured output (withStructuredOutput), e.g. ChatOpenAI or ChatAnthropic.`);
+      throw new InvalidOptionError(
+        `${OWNER}: \`llm\` must be a LangChain chat model with structured output (withStructuredOutput), e.g. ChatOpenAI or ChatAnthropic.`,
+      );
     }
     this.llm = llm;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.windowSize = checkPositiveInteger(OWNER, "windowSize", fields.windowSize) ?? 20;
-    if (this.windowSize < 2) throw new InvalidOptionError(`${OWNER}: \`windowSize\` must be at least 2 (documents compared in one prompt), got ${this.windowSize}.`);
+    if (this.windowSize < 2)
+      throw new InvalidOptionError(`${OWNER}: \`windowSize\` must be at least 2 (documents compared in one prompt), got ${this.windowSize}.`);
     this.stepSize = checkPositiveInteger(OWNER, "stepSize", fields.stepSize) ?? Math.floor(this.windowSize / 2);
     if (this.stepSize >= this.windowSize) {
       throw new InvalidOptionError(
@@ -301,7 +303,9 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       );
     }
     if (fields.prompt !== undefined && !isPromptTemplate(fields.prompt) && typeof fields.prompt !== "function") {
-      throw new InvalidOptionError(`${OWNER}: \`prompt\` must be a prompt template (e.g. ChatPromptTemplate) or a function returning the model's input.`);
+      throw new InvalidOptionError(
+        `${OWNER}: \`prompt\` must be a prompt template (e.g. ChatPromptTemplate) or a function returning the model's input.`,
+      );
     }
     if (isPromptTemplate(fields.prompt) && Array.isArray(fields.prompt.inputVariables)) {
       const variables = fields.prompt.inputVariables as string[];
@@ -317,7 +321,9 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     this.listwiseRankKey = checkString(OWNER, "listwiseRankKey", fields.listwiseRankKey) ?? DEFAULT_LISTWISE_RANK_KEY;
     if (this.rankKey === this.listwiseRankKey) {
-      throw new InvalidOptionError(`${OWNER}: \`rankKey\` and \`listwiseRankKey\` are both ${JSON.stringify(this.rankKey)}; one would overwrite the other. Use two keys.`);
+      throw new InvalidOptionError(
+        `${OWNER}: \`rankKey\` and \`listwiseRankKey\` are both ${JSON.stringify(this.rankKey)}; one would overwrite the other. Use two keys.`,
+      );
     }
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
     this.#signal = checkSignal(fields.signal);
@@ -325,9 +331,12 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       // includeRaw: a parse failure then comes back as `parsed: null` instead of an error indistinguishable from a network failure.
       this.structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
     } catch (error) {
-      throw new InvalidOptionError(`${OWNER}: \`llm\` cannot produce structured output (${describeError(error)}); use a chat model with tool calling or JSON output.`, {
-        cause: error,
-      });
+      throw new InvalidOptionError(
+        `${OWNER}: \`llm\` cannot produce structured output (${describeError(error)}); use a chat model with tool calling or JSON output.`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -361,7 +370,10 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
         return { ranking, documents: await this.toDocuments(documents, ranking.order.slice(0, this.topN)) };
       },
       ({ ranking, documents: kept }) => ({
-        results: kept.map((document) => ({ [this.rankKey]: document.metadata[this.rankKey], [this.listwiseRankKey]: document.metadata[this.listwiseRankKey] })),
+        results: kept.map((document) => ({
+          [this.rankKey]: document.metadata[this.rankKey],
+          [this.listwiseRankKey]: document.metadata[this.listwiseRankKey],
+        })),
         windows: ranking.windows,
       }),
     ).then(({ documents: kept }) => kept);
@@ -379,7 +391,8 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   ): Promise<ListwiseRanking> {
     const texts = documents.map((document, i) => {
       const text = this.documentText(document);
-      if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+      if (typeof text !== "string")
+        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return text;
     });
     const order = documents.map((_, i) => i);
@@ -475,7 +488,10 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     const context = formatContext(documents);
     if (typeof this.prompt === "function") return this.prompt({ query, documents, context });
     const template = this.prompt ?? (await loadDefaultPrompt());
-    return template.invoke({ query, context }, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }) as Promise<BaseLanguageModelInput>;
+    return template.invoke(
+      { query, context },
+      { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) },
+    ) as Promise<BaseLanguageModelInput>;
   }
 
   private async toDocuments(documents: readonly DocumentInterface[], indices: readonly number[]): Promise<Document[]> {
@@ -528,7 +544,9 @@ function checkInput(documents: readonly DocumentInterface[], query: string): voi
     }
   }
   if (typeof query !== "string") {
-    throw new InvalidOptionError(`${OWNER}: the query must be a string, got ${query === null ? "null" : Array.isArray(query) ? "an array" : `a ${typeof query}`}.`);
+    throw new InvalidOptionError(
+      `${OWNER}: the query must be a string, got ${query === null ? "null" : Array.isArray(query) ? "an array" : `a ${typeof query}`}.`,
+    );
   }
   if (query.trim().length === 0) {
     throw new InvalidOptionError(`${OWNER}: the query is empty; a reranker ranks documents against the user's question, so pass a non-empty query.`);

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError} from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
@@ -148,25 +148,32 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (with compressDocuments) or a CrossEncoder (with score).`);
     }
     if (reranker !== undefined && !(fields.weights !== null && typeof fields.weights === "object" && "relevance" in fields.weights)) {
-      throw new InvalidOptionError(`${OWNER}: a \`reranker\` supplies relevance, but \`weights\` has no \`relevance\`; add one (or drop the reranker).`);
+      throw new InvalidOptionError(
+        `${OWNER}: a \`reranker\` supplies relevance, but \`weights\` has no \`relevance\`; add one (or drop the reranker).`,
+      );
     }
     this.reranker = reranker;
 
     const signals = fields.signals ?? {};
-    if (signals === null || typeof signals !== "object") throw new InvalidOptionError(`${OWNER}: \`signals\` must be an object of name → (document) => number.`);
+    if (signals === null || typeof signals !== "object")
+      throw new InvalidOptionError(`${OWNER}: \`signals\` must be an object of name → (document) => number.`);
     for (const [name, fn] of Object.entries(signals)) {
-      if ((BUILTIN_FACTORS as readonly string[]).includes(name)) throw new InvalidOptionError(`${OWNER}: signal "${name}" has the name of a built-in factor; rename it.`);
+      if ((BUILTIN_FACTORS as readonly string[]).includes(name))
+        throw new InvalidOptionError(`${OWNER}: signal "${name}" has the name of a built-in factor; rename it.`);
       checkFunction(OWNER, `signals.${name}`, fn);
     }
     this.signals = { ...signals };
 
     if (fields.recency !== undefined) {
       const r = fields.recency;
-      if (r === null || typeof r !== "object") throw new InvalidOptionError(`${OWNER}: \`recency\` must be an object such as { field: "publishedAt", halfLifeDays: 30 }.`);
+      if (r === null || typeof r !== "object")
+        throw new InvalidOptionError(`${OWNER}: \`recency\` must be an object such as { field: "publishedAt", halfLifeDays: 30 }.`);
       const field = checkString(OWNER, "recency.field", r.field);
       const halfLifeDays = checkFiniteNumber(OWNER, "recency.halfLifeDays", r.halfLifeDays);
       if (field === undefined || halfLifeDays === undefined || halfLifeDays <= 0) {
-        throw new InvalidOptionError(`${OWNER}: \`recency\` needs \`field\` (a metadata key) and \`halfLifeDays\` > 0, e.g. { field: "publishedAt", halfLifeDays: 30 }.`);
+        throw new InvalidOptionError(
+          `${OWNER}: \`recency\` needs \`field\` (a metadata key) and \`halfLifeDays\` > 0, e.g. { field: "publishedAt", halfLifeDays: 30 }.`,
+        );
       }
       this.recency = { field, halfLifeDays, now: checkFunction<() => Date | number>(OWNER, "recency.now", r.now) ?? (() => new Date()) };
     }
@@ -179,7 +186,9 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     let total = 0;
     for (const [name, weight] of Object.entries(weights)) {
       if (!known.includes(name)) {
-        throw new InvalidOptionError(`${OWNER}: weight for unknown factor "${name}"; factors are ${known.map((k) => JSON.stringify(k)).join(", ")} (add others to \`signals\`).`);
+        throw new InvalidOptionError(
+          `${OWNER}: weight for unknown factor "${name}"; factors are ${known.map((k) => JSON.stringify(k)).join(", ")} (add others to \`signals\`).`,
+        );
       }
       const w = checkFiniteNumber(OWNER, `weights.${name}`, weight) as number;
       if (w < 0) throw new InvalidOptionError(`${OWNER}: \`weights.${name}\` must be ≥ 0, got ${w}.`);
@@ -190,7 +199,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: \`weights.recency\` needs \`recency: { field, halfLifeDays }\` to know where the date is.`);
     }
     for (const name of Object.keys(this.signals)) {
-      if (!(name in weights)) throw new InvalidOptionError(`${OWNER}: signal "${name}" has no weight; add \`weights.${name}\` (0 to record it only).`);
+      if (!(name in weights))
+        throw new InvalidOptionError(`${OWNER}: signal "${name}" has no weight; add \`weights.${name}\` (0 to record it only).`);
     }
     this.weights = { ...weights };
     this.factorNames = known.filter((name) => name in weights);
@@ -198,14 +208,16 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     const normalize: Record<string, Normalization> = {};
     for (const name of this.factorNames) normalize[name] = DEFAULT_NORMALIZATION[name as BuiltinFactor] ?? "none";
     for (const [name, how] of Object.entries(fields.normalize ?? {})) {
-      if (!this.factorNames.includes(name)) throw new InvalidOptionError(`${OWNER}: \`normalize.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
+      if (!this.factorNames.includes(name))
+        throw new InvalidOptionError(`${OWNER}: \`normalize.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
       normalize[name] = checkOneOf(OWNER, `normalize.${name}`, how, NORMALIZATIONS) as Normalization;
     }
     this.normalize = normalize;
 
     const missing: Record<string, MissingPolicy> = {};
     for (const [name, policy] of Object.entries(fields.missing ?? {})) {
-      if (!this.factorNames.includes(name)) throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
+      if (!this.factorNames.includes(name))
+        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
       if (policy !== "error" && policy !== "skip" && !(typeof policy === "number" && Number.isFinite(policy))) {
         throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` must be "error", "skip" or a finite fill value, got ${JSON.stringify(policy)}.`);
       }
@@ -252,7 +264,12 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
   }
 
   /** The documents to rank with their relevance: the reranker's output (its cut respected) or every input. */
-  private async candidates(documents: DocumentInterface[], query: string, callbacks: Callbacks | undefined, signal?: AbortSignal): Promise<Candidate[]> {
+  private async candidates(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks: Callbacks | undefined,
+    signal?: AbortSignal,
+  ): Promise<Candidate[]> {
     const reranker = this.reranker;
     const own = (document: DocumentInterface, index: number, metadata = document.metadata ?? {}): Candidate => ({
       index,
@@ -264,9 +281,15 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     if (BaseDocumentCompressor.isBaseDocumentCompressor(reranker)) {
       const Document = await loadDocumentClass();
       const marked = documents.map(
-        (d, i) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, [INPUT_INDEX]: i }, ...(d.id !== undefined ? { id: d.id } : {}) }),
+        (d, i) =>
+          new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, [INPUT_INDEX]: i }, ...(d.id !== undefined ? { id: d.id } : {}) }),
       );
-      const call = reranker.compressDocuments as (docs: DocumentInterface[], q: string, c?: Callbacks, o?: CompressorCallOptions) => Promise<DocumentInterface[]>;
+      const call = reranker.compressDocuments as (
+        docs: DocumentInterface[],
+        q: string,
+        c?: Callbacks,
+        o?: CompressorCallOptions,
+      ) => Promise<DocumentInterface[]>;
       const output = await call.call(reranker, marked, query, callbacks, signal ? { signal } : {});
       const used = new Set<number>();
       return output.map((out) => {
@@ -274,7 +297,9 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         // A compressor that rebuilt the metadata (e.g. over the network) lost the mark: match by text.
         if (index === undefined) index = documents.findIndex((d, i) => !used.has(i) && d.pageContent === out.pageContent);
         if (index < 0 || used.has(index)) {
-          throw new RerankError(`${OWNER}: the reranker returned a document that is not one of the inputs (text ${JSON.stringify(out.pageContent.slice(0, 40))}).`);
+          throw new RerankError(
+            `${OWNER}: the reranker returned a document that is not one of the inputs (text ${JSON.stringify(out.pageContent.slice(0, 40))}).`,
+          );
         }
         used.add(index);
         const metadata = { ...out.metadata } as Record<string | symbol, unknown>;
@@ -284,12 +309,15 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     }
     const pairs = documents.map((document, i) => {
       const text = this.documentText(document);
-      if (typeof text !== "string") throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+      if (typeof text !== "string")
+        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
     const scores = await reranker.score(pairs, signal ? { signal } : {});
     if (!Array.isArray(scores) || scores.length !== documents.length) {
-      throw new RerankError(`${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`);
+      throw new RerankError(
+        `${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`,
+      );
     }
     return documents.map((d, i) => ({ ...own(d, i, { ...d.metadata, [this.scoreKey]: scores[i] }), relevance: scores[i] }));
   }

@@ -14,13 +14,22 @@ export interface RelevanceThresholdFilterArgs {
   relativeThreshold?: number;
   /** Keep at most this many (the highest-scoring). */
   topN?: number;
-  /** Never return fewer than this many while documents exist: the best ones below the threshold fill up. Default 0. */
+  /**
+   * Never return fewer than this many while documents exist: the best ones below the threshold fill up.
+   * @default 0
+   */
   minDocuments?: number;
-  /** Metadata key holding the score. Default `relevanceScore`. */
+  /**
+   * Metadata key holding the score.
+   * @default "relevanceScore"
+   */
   scoreKey?: string;
   /** Reranks first (e.g. a `CrossEncoderReranker` or `CohereRerank`), then filters its output. */
   reranker?: BaseDocumentCompressor;
-  /** A document without a numeric score: `error` (default) names the key; `drop` leaves it out. */
+  /**
+   * A document without a numeric score: `error` names the key; `drop` leaves it out.
+   * @default "error"
+   */
   onMissingScore?: "error" | "drop";
 }
 
@@ -30,6 +39,15 @@ const OWNER = "RelevanceThresholdFilter";
  * Drops documents that are not relevant enough: an absolute and/or relative score threshold, with `topN` and
  * `minDocuments` bounds. Works on any scored documents (a reranker's output, or its own `reranker` option) and inside
  * `DocumentCompressorPipeline`. Kept documents are returned in input order (best first after a reranker), unchanged.
+ *
+ * @example
+ * ```ts
+ * import { CrossEncoderReranker, RelevanceThresholdFilter } from "langchain-rerank";
+ *
+ * // Rerank, then keep what scores at least 0.3 (chosen on labelled data: see chooseThreshold), but never fewer than 1.
+ * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ topN: 10 }), threshold: 0.3, minDocuments: 1 });
+ * const kept = await filter.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * ```
  */
 export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   readonly threshold: number | undefined;
@@ -92,7 +110,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
       else if (this.onMissingScore === "error") {
         throw new RerankError(
           `${OWNER}: document ${index} has no finite numeric metadata.${this.scoreKey} (got ${score === undefined ? "nothing" : describeValue(score)}). ` +
-            "Rerank first (pass `reranker`, or put a reranker before this filter), set `scoreKey` to the key your scores use, or set onMissingScore: \"drop\".",
+            'Rerank first (pass `reranker`, or put a reranker before this filter), set `scoreKey` to the key your scores use, or set onMissingScore: "drop".',
         );
       }
     });

@@ -121,7 +121,8 @@ export async function loadBeirDataset(dir: string, options: LoadBeirOptions = {}
   const queries = new Map<string, string>();
   for (const queryId of qrels.keys()) {
     const text = allQueries.get(queryId);
-    if (text === undefined) throw new DatasetError(`query ${queryId} is judged in ${qrelsFile} but missing from queries.jsonl.`, join(dir, "queries.jsonl"));
+    if (text === undefined)
+      throw new DatasetError(`query ${queryId} is judged in ${qrelsFile} but missing from queries.jsonl.`, join(dir, "queries.jsonl"));
     queries.set(queryId, text);
   }
   const corpus = await loadCorpus(join(dir, "corpus.jsonl"), options.corpusIds ? { ids: options.corpusIds } : {});

@@ -6,8 +6,9 @@ import { InvalidOptionError } from "../errors.js";
 
 /** Lucene's English stop words (EnglishAnalyzer's default set). */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
-  ("a an and are as at be but by for if in into is it no not of on or such that the their then there these they " +
-    "this to was will with").split(" "),
+  ("a an and are as at be but by for if in into is it no not of on or such that the their then there these they " + "this to was will with").split(
+    " ",
+  ),
 );
 
 /**
@@ -68,7 +69,15 @@ interface Postings {
   tfs: number[];
 }
 
-/** An in-memory BM25 index over a fixed list of texts. */
+/**
+ * An in-memory BM25 index over a fixed list of texts.
+ *
+ * @example
+ * ```ts
+ * const index = new Bm25Index(["cells divide by mitosis", "proteins fold"]);
+ * index.search("cell division", 10); // [{ index: 0, score: … }]
+ * ```
+ */
 export class Bm25Index {
   readonly k1: number;
   readonly b: number;
@@ -82,7 +91,8 @@ export class Bm25Index {
     this.k1 = options.k1 ?? 0.9;
     this.b = options.b ?? 0.4;
     if (!Number.isFinite(this.k1) || this.k1 < 0) throw new InvalidOptionError(`Bm25Index: \`k1\` must be a number ≥ 0, got ${this.k1}.`);
-    if (!Number.isFinite(this.b) || this.b < 0 || this.b > 1) throw new InvalidOptionError(`Bm25Index: \`b\` must be between 0 and 1, got ${this.b}.`);
+    if (!Number.isFinite(this.b) || this.b < 0 || this.b > 1)
+      throw new InvalidOptionError(`Bm25Index: \`b\` must be between 0 and 1, got ${this.b}.`);
     this.tokenize = options.tokenize ?? createTokenizer();
     this.size = texts.length;
     this.lengths = new Float64Array(texts.length);

@@ -14,6 +14,15 @@ export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options
  * postings of its terms). `@langchain/community`'s BM25Retriever splits on whitespace only, keeps stop words and
  * punctuation ("cells." ≠ "cells") and rescans the whole corpus per query; this one does not.
  * Returned documents are copies with `metadata.retrievalScore` and `metadata.retrievalRank` added.
+ *
+ * @example
+ * ```ts
+ * import { Document } from "@langchain/core/documents";
+ * import { OkapiBm25Retriever } from "langchain-rerank/bm25"; // also exported by langchain-rerank/eval
+ *
+ * const retriever = OkapiBm25Retriever.fromDocuments([new Document({ pageContent: "Cells divide by mitosis." })], { k: 50 });
+ * const candidates = await retriever.invoke("how do cells divide?");
+ * ```
  */
 export class OkapiBm25Retriever extends BaseRetriever {
   static override lc_name(): string {

@@ -6,7 +6,9 @@ import type { EvaluationSummary } from "./report.js";
 
 /** A Vega-Lite spec: mean of each metric per configuration, and p50 (bar) / p95 (tick) latency per stage. */
 export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
-  const metricValues = summary.configurations.flatMap((c) => summary.metrics.map((metric) => ({ configuration: c.name, metric, value: c.mean[metric] ?? 0 })));
+  const metricValues = summary.configurations.flatMap((c) =>
+    summary.metrics.map((metric) => ({ configuration: c.name, metric, value: c.mean[metric] ?? 0 })),
+  );
   const latencyValues = summary.configurations.flatMap((c) =>
     (["retrieve", "rerank", "total"] as const).flatMap((stage) => {
       const s = c.latency[stage];

@@ -91,7 +91,8 @@ const OPTIONS = {
 function positiveInteger(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(text)}.`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(text)}.`);
   return n;
 }
 
@@ -105,9 +106,11 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (values.dataset === undefined) throw new UsageError("--dataset DIR is required (a BEIR-layout folder); see --help.");
   const relThreshold = Number(values["rel-threshold"]);
-  if (!Number.isInteger(relThreshold)) throw new UsageError(`--rel-threshold must be an integer label, got ${JSON.stringify(values["rel-threshold"])}.`);
+  if (!Number.isInteger(relThreshold))
+    throw new UsageError(`--rel-threshold must be an integer label, got ${JSON.stringify(values["rel-threshold"])}.`);
   const scoreMode = values["score-mode"];
-  if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw") throw new UsageError(`--score-mode must be sigmoid or raw, got ${JSON.stringify(scoreMode)}.`);
+  if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw")
+    throw new UsageError(`--score-mode must be sigmoid or raw, got ${JSON.stringify(scoreMode)}.`);
   const rerankers = values.reranker ?? ["none"];
   try {
     rerankers.forEach(parseRerankerSpec);
@@ -123,7 +126,9 @@ function parse(argv: string[]) {
   }
   if (values["choose-weights"]) {
     if (rerankers.filter((r) => parseRerankerSpec(r).kind !== "none").length !== 1) {
-      throw new UsageError("--choose-weights needs exactly one --reranker besides none: the weights combine its relevance with the first stage's evidence.");
+      throw new UsageError(
+        "--choose-weights needs exactly one --reranker besides none: the weights combine its relevance with the first stage's evidence.",
+      );
     }
     if (!rerankers.includes("none")) rerankers.unshift("none");
   } else if (weightsMethod !== undefined || values["weights-metric"] !== undefined) {
@@ -181,7 +186,8 @@ async function firstStage(args: Args): Promise<FirstStage> {
     for (const entries of run.values()) for (const e of entries) ids.add(e.docId);
     const dataset = await loadBeirDataset(args.dataset, { ...loadOptions, corpusIds: ids });
     const retriever = new RunFileRetriever({ run, queries: dataset.queries, corpus: dataset.corpus, depth: args.depth });
-    if (retriever.queryIds.length === 0) throw new UsageError(`${args.run}: the run has no query of split "${args.split}" (${dataset.queries.size} judged queries).`);
+    if (retriever.queryIds.length === 0)
+      throw new UsageError(`${args.run}: the run has no query of split "${args.split}" (${dataset.queries.size} judged queries).`);
     // Judged queries absent from the run are skipped, as trec_eval does without -c.
     const inRun = new Set(retriever.queryIds);
     const missing = [...dataset.queries.keys()].filter((q) => !inRun.has(q));
@@ -308,7 +314,10 @@ export async function main(argv: string[]): Promise<number> {
 /** The chosen weights and, per split, the metric with them and with each factor alone. */
 function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
   const fmt = (x: number) => x.toFixed(4);
-  const weights = (w: Record<string, number>) => Object.entries(w).map(([f, v]) => `${f} ${v.toFixed(2)}`).join(", ");
+  const weights = (w: Record<string, number>) =>
+    Object.entries(w)
+      .map(([f, v]) => `${f} ${v.toFixed(2)}`)
+      .join(", ");
   const rows = [
     ["chosen", weights(choice.weights), fmt(choice.dev), fmt(choice.heldOut)],
     ...choice.baselines.map((b) => [`${b.factor} alone`, weights(b.weights), fmt(b.dev), fmt(b.heldOut)]),

@@ -75,9 +75,7 @@ export function parseMetrics(metrics: readonly (string | MetricSpec)[]): MetricS
 
 /** trec_eval's order: score descending, then document id descending (byte order). Returns document ids. */
 export function trecOrder(entries: readonly RunEntry[]): string[] {
-  return [...entries]
-    .sort((a, b) => b.score - a.score || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0))
-    .map((e) => e.docId);
+  return [...entries].sort((a, b) => b.score - a.score || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0)).map((e) => e.docId);
 }
 
 /** Drops repeated ids, keeping the first (best-ranked) one: a document counts once, as in trec_eval. */
@@ -192,12 +190,7 @@ export interface RunEvaluation {
 }
 
 /** Scores a whole TREC run against qrels, as `trec_eval -m ...` would (with `-c` when `completeQueries`). */
-export function evaluateRun(
-  run: Run,
-  qrels: Qrels,
-  metrics: readonly (string | MetricSpec)[],
-  options: EvaluateRunOptions = {},
-): RunEvaluation {
+export function evaluateRun(run: Run, qrels: Qrels, metrics: readonly (string | MetricSpec)[], options: EvaluateRunOptions = {}): RunEvaluation {
   const specs = parseMetrics(metrics);
   const perQuery = new Map<string, Record<string, number>>();
   const missingFromRun: string[] = [];

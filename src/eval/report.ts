@@ -40,7 +40,12 @@ export interface EvaluationSummary {
   baseline: string;
   configurations: ConfigurationSummary[];
   /** Per query and configuration, every metric value. */
-  perQuery: { queryId: string; candidates: number; retrieveMs: number; configurations: Record<string, { metrics: Record<string, number>; rerankMs: number }> }[];
+  perQuery: {
+    queryId: string;
+    candidates: number;
+    retrieveMs: number;
+    configurations: Record<string, { metrics: Record<string, number>; rerankMs: number }>;
+  }[];
 }
 
 /** Condenses an evaluation into what reports show (adds deltas and best-F1 thresholds for compressors). */
@@ -100,7 +105,18 @@ function latencyRows(summary: EvaluationSummary): string[][] {
 
 function thresholdRows(summary: EvaluationSummary): string[][] {
   return summary.configurations.flatMap((c) =>
-    c.threshold ? [[c.name, c.threshold.threshold.toPrecision(4), String(c.threshold.kept), fixed4(c.threshold.precision), fixed4(c.threshold.recall), fixed4(c.threshold.f1)]] : [],
+    c.threshold
+      ? [
+          [
+            c.name,
+            c.threshold.threshold.toPrecision(4),
+            String(c.threshold.kept),
+            fixed4(c.threshold.precision),
+            fixed4(c.threshold.recall),
+            fixed4(c.threshold.f1),
+          ],
+        ]
+      : [],
   );
 }
 
@@ -160,7 +176,14 @@ export function formatMarkdownReport(summary: EvaluationSummary): string {
   ];
   const thresholds = thresholdRows(summary);
   if (thresholds.length > 0) {
-    lines.push("", "## Thresholds", "", "Keeping documents with score ≥ the threshold, over every query's candidates:", "", markdownTable(THRESHOLD_HEADER, thresholds));
+    lines.push(
+      "",
+      "## Thresholds",
+      "",
+      "Keeping documents with score ≥ the threshold, over every query's candidates:",
+      "",
+      markdownTable(THRESHOLD_HEADER, thresholds),
+    );
   }
   if (context.chart) lines.push("", "## Chart", "", `![metrics and latency per configuration](${context.chart})`);
   return `${lines.join("\n")}\n`;

@@ -23,6 +23,16 @@ export interface RunFileRetrieverInput extends BaseRetrieverInput {
  * reranked exactly as papers do. A query text is mapped back to its query id; candidates come back in trec_eval
  * order (score descending, ties by document id descending), with their text from the corpus and
  * `metadata: { id, retrievalScore, retrievalRank }` and `Document.id` set to the document id.
+ *
+ * @example
+ * ```ts
+ * import { loadBeirDataset, loadTrecRun, RunFileRetriever } from "langchain-rerank/eval";
+ *
+ * const data = await loadBeirDataset("data/scifact", { split: "test" });
+ * const run = await loadTrecRun("data/scifact/runs/bm25_top100.trec");
+ * const retriever = new RunFileRetriever({ run, queries: data.queries, corpus: data.corpus, depth: 100 });
+ * const candidates = await retriever.invoke(data.queries.values().next().value); // that query's BM25 top 100
+ * ```
  */
 export class RunFileRetriever extends BaseRetriever {
   static override lc_name(): string {
@@ -50,7 +60,10 @@ export class RunFileRetriever extends BaseRetriever {
       const ordered = trecOrder(entries);
       const scores = new Map(entries.map((e) => [e.docId, e.score]));
       const kept = depth === undefined ? ordered : ordered.slice(0, depth);
-      this.rankings.set(queryId, kept.map((docId) => ({ docId, score: scores.get(docId) as number })));
+      this.rankings.set(
+        queryId,
+        kept.map((docId) => ({ docId, score: scores.get(docId) as number })),
+      );
       const ids = this.idsByText.get(text);
       if (ids === undefined) this.idsByText.set(text, [queryId]);
       else ids.push(queryId);
@@ -78,12 +91,16 @@ export class RunFileRetriever extends BaseRetriever {
   override async _getRelevantDocuments(query: string): Promise<Document[]> {
     const ids = this.idsByText.get(query);
     if (ids === undefined) {
-      throw new DatasetError(`no query in the run has the text ${JSON.stringify(query.slice(0, 80))}; a run file retriever replays known queries only.`);
+      throw new DatasetError(
+        `no query in the run has the text ${JSON.stringify(query.slice(0, 80))}; a run file retriever replays known queries only.`,
+      );
     }
     if (ids.length > 1) {
       const [first, ...rest] = ids.map((id) => JSON.stringify(this.rankings.get(id)));
       if (rest.some((r) => r !== first)) {
-        throw new DatasetError(`queries ${ids.join(", ")} share the text ${JSON.stringify(query.slice(0, 80))} but have different runs; restrict the queries to one split.`);
+        throw new DatasetError(
+          `queries ${ids.join(", ")} share the text ${JSON.stringify(query.slice(0, 80))} but have different runs; restrict the queries to one split.`,
+        );
       }
     }
     return this.documentsFor(ids[0] as string);

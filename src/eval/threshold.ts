@@ -62,7 +62,7 @@ export function chooseThreshold(points: readonly LabelledScore[], options: Choos
   const curve: ThresholdPoint[] = [];
   let tp = 0;
   let kept = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const threshold = (sorted[i] as LabelledScore).score;
     // Equal scores are kept or dropped together.
     while (i < sorted.length && (sorted[i] as LabelledScore).score === threshold) {

@@ -89,7 +89,8 @@ export function chooseWeights(queries: readonly WeightQuery[], options: ChooseWe
   const spec = parseMetric(options.metric ?? "ndcg@10");
   const relThreshold = options.relThreshold ?? 1;
   const method = options.method ?? "grid";
-  if (method !== "grid" && method !== "coordinate") throw new InvalidOptionError(`${OWNER}: \`method\` must be "grid" or "coordinate", got ${JSON.stringify(method)}.`);
+  if (method !== "grid" && method !== "coordinate")
+    throw new InvalidOptionError(`${OWNER}: \`method\` must be "grid" or "coordinate", got ${JSON.stringify(method)}.`);
   const step = options.step ?? 0.1;
   const units = Math.round(1 / step);
   if (!(step > 0 && step <= 1) || Math.abs(units * step - 1) > 1e-9) {
@@ -102,7 +103,8 @@ export function chooseWeights(queries: readonly WeightQuery[], options: ChooseWe
   queries.forEach((q, i) => {
     for (const c of q.candidates) {
       for (const [name, v] of Object.entries(c.factors)) {
-        if (v !== undefined && !Number.isFinite(v)) throw new InvalidOptionError(`${OWNER}: query ${q.queryId}, document ${c.docId}: factor ${name} is ${v}, not finite.`);
+        if (v !== undefined && !Number.isFinite(v))
+          throw new InvalidOptionError(`${OWNER}: query ${q.queryId}, document ${c.docId}: factor ${name} is ${v}, not finite.`);
       }
     }
     const side = split(q.queryId, i);
@@ -197,16 +199,25 @@ export interface WeightQueriesOptions {
 export function weightQueriesFromEvaluation(result: EvaluationResult, qrels: Qrels, options: WeightQueriesOptions): WeightQuery[] {
   for (const name of [options.firstStage, options.reranker]) {
     if (!result.configurations.some((c) => c.name === name)) {
-      throw new InvalidOptionError(`weightQueriesFromEvaluation: no configuration ${JSON.stringify(name)}; the evaluation has ${result.configurations.map((c) => JSON.stringify(c.name)).join(", ")}.`);
+      throw new InvalidOptionError(
+        `weightQueriesFromEvaluation: no configuration ${JSON.stringify(name)}; the evaluation has ${result.configurations.map((c) => JSON.stringify(c.name)).join(", ")}.`,
+      );
     }
   }
   return result.perQuery.map((query) => {
     const first = query.configurations[options.firstStage]?.ranking;
     const reranked = query.configurations[options.reranker]?.ranking;
-    if (first === undefined || reranked === undefined) throw new InvalidOptionError("weightQueriesFromEvaluation: the evaluation kept no rankings; run evaluate with keepRankings: true.");
+    if (first === undefined || reranked === undefined)
+      throw new InvalidOptionError("weightQueriesFromEvaluation: the evaluation kept no rankings; run evaluate with keepRankings: true.");
     const relevanceById = new Map(reranked.map((r) => [r.docId, r.score]));
-    const relevance = normalizeValues(first.map((d) => relevanceById.get(d.docId)), DEFAULT_NORMALIZATION.relevance);
-    const firstScore = normalizeValues(first.map((d) => d.score), DEFAULT_NORMALIZATION.firstStageScore);
+    const relevance = normalizeValues(
+      first.map((d) => relevanceById.get(d.docId)),
+      DEFAULT_NORMALIZATION.relevance,
+    );
+    const firstScore = normalizeValues(
+      first.map((d) => d.score),
+      DEFAULT_NORMALIZATION.firstStageScore,
+    );
     return {
       queryId: query.queryId,
       judgments: qrels.get(query.queryId) ?? new Map(),

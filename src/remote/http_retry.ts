@@ -69,12 +69,17 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, timeoutMs: 60_000, backoffBaseMs: 1_000, maxBackoffMs: 60_000 };
 
 /** Timeout, retry and backoff options as both remote rerankers take them, checked, over the defaults. */
-export function retryPolicyFrom(owner: string, fields: { timeout?: number; maxRetries?: number; backoffBaseMs?: number; maxBackoffMs?: number }): RetryPolicy {
+export function retryPolicyFrom(
+  owner: string,
+  fields: { timeout?: number; maxRetries?: number; backoffBaseMs?: number; maxBackoffMs?: number },
+): RetryPolicy {
   return {
     timeoutMs: checkDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeoutMs,
     maxRetries: checkNonNegativeInteger(owner, "maxRetries", fields.maxRetries) ?? DEFAULT_RETRY_POLICY.maxRetries,
-    backoffBaseMs: checkDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
-    maxBackoffMs: checkDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+    backoffBaseMs:
+      checkDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
+    maxBackoffMs:
+      checkDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
   };
 }
 
@@ -83,7 +88,9 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkDelay(owner: string, name: string, value: number | undefined): number | undefined {
   if (value !== undefined && value > MAX_TIMER_MS) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can set), got ${value}.`);
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can set), got ${value}.`,
+    );
   }
   return value;
 }
@@ -234,7 +241,8 @@ function finalError(
 ): RemoteRerankError {
   const { service, policy, attempts, secrets } = context;
   const { status, retryAfterMs, cause } = failure.detail;
-  const serverMessage = failure.detail.serverMessage === undefined ? undefined : truncate(redact(failure.detail.serverMessage, secrets), MAX_MESSAGE_CHARS);
+  const serverMessage =
+    failure.detail.serverMessage === undefined ? undefined : truncate(redact(failure.detail.serverMessage, secrets), MAX_MESSAGE_CHARS);
   const reason = (fallback: string) => truncate(redact(failure.detail.reason ?? fallback, secrets), MAX_MESSAGE_CHARS);
   const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
   let what: string;
@@ -254,7 +262,9 @@ function finalError(
   const hints: string[] = [];
   if (status !== undefined && STATUS_HINTS[status]) hints.push(STATUS_HINTS[status]);
   if (context.tooLong && retryAfterMs !== undefined) {
-    hints.push(`The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), more than maxBackoffMs (${policy.maxBackoffMs} ms), so it was not retried.`);
+    hints.push(
+      `The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), more than maxBackoffMs (${policy.maxBackoffMs} ms), so it was not retried.`,
+    );
   } else if (context.retryable && attempts > policy.maxRetries) {
     hints.push(`Gave up after maxRetries (${policy.maxRetries}).`);
   } else if (!context.retryable && failure.kind === "status") {

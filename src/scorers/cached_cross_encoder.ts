@@ -1,4 +1,4 @@
-import { InvalidOptionError, RerankError} from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, type CrossEncoderCallOptions, type TextPair, isCrossEncoder } from "./cross_encoder.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
@@ -72,7 +72,7 @@ export class CachedCrossEncoder implements CrossEncoder {
     if (scorerKey === undefined && this.namespace === undefined) {
       throw new InvalidOptionError(
         `${OWNER}: the scorer (${fields.scorer.constructor?.name ?? "object"}) has no \`cacheKey\`, so its scores cannot be told apart from another ` +
-          "model's; pass `namespace` naming what changes its scores (model, score mode, truncation), e.g. namespace: \"my-model@v3:sigmoid\".",
+          'model\'s; pass `namespace` naming what changes its scores (model, score mode, truncation), e.g. namespace: "my-model@v3:sigmoid".',
       );
     }
     const maxSize = checkPositiveInteger(OWNER, "maxSize", fields.maxSize);
@@ -134,7 +134,9 @@ export class CachedCrossEncoder implements CrossEncoder {
     [...missing].forEach(([key, positions], k) => {
       const score = fresh[k];
       if (typeof score !== "number" || !Number.isFinite(score)) {
-        throw new RerankError(`${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${positions[0]}; nothing of this call was cached.`);
+        throw new RerankError(
+          `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${positions[0]}; nothing of this call was cached.`,
+        );
       }
       for (const i of positions) scores[i] = score;
       entries.push([key, score]);

@@ -1,14 +1,6 @@
 import type { Tensor } from "@huggingface/transformers";
-import { abortable, InvalidOptionError, OverloadedError, RerankError} from "../errors.js";
-import {
-  checkBoolean,
-  checkFunction,
-  checkNonNegativeInteger,
-  checkOneOf,
-  checkPositiveInteger,
-  checkString,
-  describeValue,
-} from "../options.js";
+import { abortable, InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
+import { checkBoolean, checkFunction, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
@@ -29,32 +21,65 @@ import { acquireModel, releaseModel } from "./model_registry.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 
 export interface HuggingFaceCrossEncoderArgs {
-  /** Hub id (transformers.js ONNX layout) or a local model folder. Default `Xenova/bge-reranker-base`. */
+  /**
+   * Hub id (transformers.js ONNX layout) or a local model folder.
+   * @default "Xenova/bge-reranker-base"
+   */
   model?: string;
-  /** ONNX weights to load. Default `q8` on CPU/WASM (about 2× faster than fp32), `fp32` on GPUs. */
+  /**
+   * ONNX weights to load.
+   * @default "q8" on CPU/WASM (about 2× faster than fp32), "fp32" on GPUs
+   */
   dtype?: RerankerDtype;
-  /** onnxruntime execution device. Default `cpu` in Node, `wasm` in browsers (`webgpu` where the browser has it). */
+  /**
+   * onnxruntime execution device (`webgpu` where the browser has it).
+   * @default "cpu" in Node, "wasm" in browsers
+   */
   device?: RerankerDevice;
-  /** Tokens per (query, document) pair, special tokens included. Default: the model's limit, at most 512. */
+  /**
+   * Tokens per (query, document) pair, special tokens included.
+   * @default the model's limit, at most 512
+   */
   maxLength?: number;
-  /** Tokens the query may keep before the document is cut. Default ¾ of `maxLength` (as FlagEmbedding). */
+  /**
+   * Tokens the query may keep before the document is cut.
+   * @default ¾ of maxLength (as FlagEmbedding)
+   */
   maxQueryLength?: number;
-  /** Most pairs per forward pass. Default 16 on CPU, 1 on WASM (browsers), 64 on GPUs. */
+  /**
+   * Most pairs per forward pass.
+   * @default 16 on CPU, 1 on WASM (browsers), 64 on GPUs
+   */
   maxBatchSize?: number;
   /**
-   * Most padded tokens (pairs × longest pair) per forward pass. Default 512 on CPU/WASM, 65,536 on GPUs; no limit
-   * when only `maxBatchSize` is given.
+   * Most padded tokens (pairs × longest pair) per forward pass; no limit when only `maxBatchSize` is given.
+   * @default 512 on CPU/WASM, 65536 on GPUs
    */
   maxBatchTokens?: number;
-  /** `sigmoid` (default): 0–1 scores; `raw`: logits (two-label models: positive minus negative logit). */
+  /**
+   * `sigmoid`: 0–1 scores; `raw`: logits (two-label models: positive minus negative logit).
+   * @default "sigmoid"
+   */
   scoreMode?: ScoreMode;
-  /** For two-label models, the label that means "relevant": its index or its name in config.json. Default index 1. */
+  /**
+   * For two-label models, the label that means "relevant": its index or its name in config.json.
+   * @default 1
+   */
   positiveLabel?: number | string;
-  /** Where downloaded models are cached. Default transformers.js's `env.cacheDir`. */
+  /**
+   * Where downloaded models are cached.
+   * @default transformers.js's env.cacheDir
+   */
   cacheDir?: string;
-  /** Never download: load from the cache or a local folder only. */
+  /**
+   * Never download: load from the cache or a local folder only.
+   * @default false
+   */
   localFilesOnly?: boolean;
-  /** Hub revision (branch, tag or commit). Default `main`. */
+  /**
+   * Hub revision (branch, tag or commit).
+   * @default "main"
+   */
   revision?: string;
   /** Receives transformers.js's load progress events (download progress included). */
   progressCallback?: LoadProgressCallback;
@@ -114,6 +139,17 @@ interface Prepared {
  * (model, dtype, device, revision), and is shared by every instance and concurrent call.
  *
  * Same name and default model as Python LangChain's `HuggingFaceCrossEncoder`.
+ *
+ * @example
+ * ```ts
+ * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+ *
+ * const scorer = new HuggingFaceCrossEncoder({ model: "Xenova/ms-marco-MiniLM-L-6-v2" }); // or a local folder
+ * const scores = await scorer.score([
+ *   ["does coffee raise blood pressure?", "Caffeine can cause a short increase in blood pressure."],
+ *   ["does coffee raise blood pressure?", "Espresso is brewed by forcing hot water through coffee."],
+ * ]); // one 0–1 score per pair, in input order: the first one higher
+ * ```
  */
 export class HuggingFaceCrossEncoder implements CrossEncoder {
   static readonly DEFAULT_MODEL = "Xenova/bge-reranker-base";
@@ -316,9 +352,16 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   /** Scores encoded pairs in length-sorted batches; scores come back in the pairs' order. */
-  private async run({ loaded, encoder, positiveIndex }: Prepared, encoded: readonly EncodedPair[], signal: AbortSignal | undefined): Promise<number[]> {
+  private async run(
+    { loaded, encoder, positiveIndex }: Prepared,
+    encoded: readonly EncodedPair[],
+    signal: AbortSignal | undefined,
+  ): Promise<number[]> {
     const scores = new Array<number>(encoded.length);
-    for (const batch of planBatches(encoded.map((pair) => pair.inputIds.length), this.batchLimits)) {
+    for (const batch of planBatches(
+      encoded.map((pair) => pair.inputIds.length),
+      this.batchLimits,
+    )) {
       signal?.throwIfAborted();
       const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch), signal);
       const labels = logits.dims[1] ?? 1;
@@ -353,7 +396,11 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private async loadAndPrepare(): Promise<Prepared> {
     const key = await modelKey(this.spec);
     this.key = key;
-    const loaded = await acquireModel(key, () => loadReranker(this.spec), (model) => model.dispose());
+    const loaded = await acquireModel(
+      key,
+      () => loadReranker(this.spec),
+      (model) => model.dispose(),
+    );
     try {
       return this.prepare(loaded);
     } catch (error) {
@@ -391,7 +438,9 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
 
 function checkSessionOptions(value: unknown): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(`${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`);
+    throw new InvalidOptionError(
+      `${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -400,10 +449,14 @@ function checkWasmPaths(value: unknown): WasmPaths | undefined {
   if (value === undefined || (typeof value === "string" && value.length > 0)) return value;
   const files = value as Record<string, unknown>;
   const isFiles =
-    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
     Object.entries(files).every(([k, v]) => (k === "wasm" || k === "mjs") && typeof v === "string" && v.length > 0);
   if (!isFiles) {
-    throw new InvalidOptionError(`${OWNER}: \`wasmPaths\` must be a folder URL such as "/ort/" or { wasm?: string, mjs?: string }, got ${JSON.stringify(value) ?? typeof value}.`);
+    throw new InvalidOptionError(
+      `${OWNER}: \`wasmPaths\` must be a folder URL such as "/ort/" or { wasm?: string, mjs?: string }, got ${JSON.stringify(value) ?? typeof value}.`,
+    );
   }
   return value as WasmPaths;
 }

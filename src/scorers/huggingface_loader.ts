@@ -30,7 +30,6 @@ export type RerankerDevice = (typeof RERANKER_DEVICES)[number];
 /** transformers.js's load progress events (`initiate`, `download`, `progress`, `done`, `ready`). */
 export type LoadProgressCallback = (progress: { status: string; name?: string; file?: string; progress?: number }) => void;
 
-
 export interface LoadSpec {
   model: string;
   dtype: RerankerDtype;
@@ -88,7 +87,9 @@ export async function importTransformers(): Promise<Transformers> {
       );
     }
     // Installed but broken (e.g. onnxruntime's native library failed to load): say so, not "not installed".
-    throw new RerankError(`@huggingface/transformers is installed but failed to load: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new RerankError(`@huggingface/transformers is installed but failed to load: ${(error as Error)?.message ?? String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -136,7 +137,9 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
       stage === "config" ? "config.json" : "tokenizer.json",
       // The parse message is left out: for an empty file it quotes whatever memory transformers.js parsed.
       `"${spec.model}"'s ${files} (${where}) is not valid JSON: it is corrupt, empty or was cut short. ` +
-        (origin === "cache" ? `Delete the model's folder under ${cacheDir} so the next load downloads it again.` : "Restore it from the model's source."),
+        (origin === "cache"
+          ? `Delete the model's folder under ${cacheDir} so the next load downloads it again.`
+          : "Restore it from the model's source."),
       { cause: error },
     );
   }
@@ -153,9 +156,12 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
   if (missing) {
     const file = missing[1]!;
     if (file.endsWith(".onnx")) {
-      return new MissingOnnxFileError(`"${spec.model}" has no onnx/${DTYPE_FILES[spec.dtype]} for dtype "${spec.dtype}" on the hub (${file}). Try another dtype.`, {
-        cause: error,
-      });
+      return new MissingOnnxFileError(
+        `"${spec.model}" has no onnx/${DTYPE_FILES[spec.dtype]} for dtype "${spec.dtype}" on the hub (${file}). Try another dtype.`,
+        {
+          cause: error,
+        },
+      );
     }
     return new ModelNotFoundError(`"${spec.model}" was not found on the Hugging Face hub (${file}): check the id and revision.`, { cause: error });
   }

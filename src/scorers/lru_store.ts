@@ -36,7 +36,8 @@ export class LruStore<V> implements KeyValueStore<V> {
   readonly #entries = new Map<string, V>();
 
   constructor(fields: LruStoreArgs = {}) {
-    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: options must be an object such as { maxSize: 10000 }.`);
+    if (fields === null || typeof fields !== "object")
+      throw new InvalidOptionError(`${OWNER}: options must be an object such as { maxSize: 10000 }.`);
     this.maxSize = checkPositiveInteger(OWNER, "maxSize", fields.maxSize) ?? 10_000;
   }
 

@@ -25,7 +25,13 @@ function pageUrl(): string {
 
 /** Loads are shared per (model, dtype, device, revision, session options): sessions with other options are others. */
 function loadKey(model: string, spec: LoadSpec): string {
-  return JSON.stringify([model, spec.dtype, spec.device, spec.revision ?? "main", ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : [])]);
+  return JSON.stringify([
+    model,
+    spec.dtype,
+    spec.device,
+    spec.revision ?? "main",
+    ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : []),
+  ]);
 }
 
 function folderUrl(model: string): URL {
@@ -42,7 +48,7 @@ export async function locateModel(spec: LoadSpec): Promise<ModelLocation> {
   if (url.origin !== origin) {
     throw new ModelNotFoundError(
       `Model folder ${url.href} is on another origin than the page (${origin}): transformers.js loads model folders from the page's ` +
-        "origin only. Serve the folder beside the app (e.g. Vite's public/models/) and pass its path, such as \"/models/my-reranker/\".",
+        'origin only. Serve the folder beside the app (e.g. Vite\'s public/models/) and pass its path, such as "/models/my-reranker/".',
     );
   }
   const id = url.pathname.replace(/\/+$/, "");
@@ -56,9 +62,12 @@ async function served(folder: string, file: string): Promise<boolean> {
   try {
     response = await fetch(url, { method: "HEAD" });
   } catch (error) {
-    throw new ModelNotFoundError(`Cannot reach the model folder ${folder}: fetching ${url} failed (${(error as Error).message}). Check the URL and that the server is up.`, {
-      cause: error,
-    });
+    throw new ModelNotFoundError(
+      `Cannot reach the model folder ${folder}: fetching ${url} failed (${(error as Error).message}). Check the URL and that the server is up.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (response.status === 404 || response.status === 410) return false;
   if (response.ok && (response.headers.get("content-type") ?? "").includes("text/html")) return false;
@@ -124,7 +133,9 @@ function wasmEnv(transformers: Transformers): WasmEnv | undefined {
 export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<void> {
   transformersSeen = transformers;
   if (NODE_ONLY_DEVICES.includes(spec.device)) {
-    throw new DeviceUnavailableError(`device "${spec.device}" is onnxruntime-node's and does not exist in browsers: use device "wasm" (the default there) or "webgpu".`);
+    throw new DeviceUnavailableError(
+      `device "${spec.device}" is onnxruntime-node's and does not exist in browsers: use device "wasm" (the default there) or "webgpu".`,
+    );
   }
   if (spec.device === "webgpu") await checkWebGpu();
   const wasm = wasmEnv(transformers);
@@ -146,7 +157,8 @@ function wasmLocation(transformers: Transformers | undefined, spec: LoadSpec): s
 /** onnxruntime-web's failures to fetch or compile its WASM runtime, named with where it looked and the fix. */
 export function explainRuntimeError(spec: LoadSpec, error: unknown): Error | undefined {
   const message = (error as Error)?.message ?? String(error);
-  if (!/no available backend found|\.wasm|wasm streaming|fetching of the wasm|dynamically imported module|WebAssembly/i.test(message)) return undefined;
+  if (!/no available backend found|\.wasm|wasm streaming|fetching of the wasm|dynamically imported module|WebAssembly/i.test(message))
+    return undefined;
   return new MissingDependencyError(
     `onnxruntime-web could not load its WASM runtime from ${wasmLocation(transformersSeen, spec)} (${message}). Serve ` +
       "ort-wasm-simd-threaded.jsep.wasm and ort-wasm-simd-threaded.jsep.mjs (from @huggingface/transformers/dist or onnxruntime-web/dist) " +

@@ -53,7 +53,13 @@ export async function locateModel(spec: LoadSpec): Promise<ModelLocation> {
   const local = isLocalModelPath(files, spec.model);
   const id = local ? files.path.resolve(spec.model) : spec.model;
   // Sessions with different options (threads, spinning) are different sessions.
-  const key = JSON.stringify([id, spec.dtype, spec.device, spec.revision ?? "main", ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : [])]);
+  const key = JSON.stringify([
+    id,
+    spec.dtype,
+    spec.device,
+    spec.revision ?? "main",
+    ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : []),
+  ]);
   return { id, local, key };
 }
 
@@ -70,7 +76,9 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
   }
   for (const file of ["config.json", "tokenizer.json"]) {
     if (!existsSync(join(folder, file))) {
-      throw new ModelNotFoundError(`Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`);
+      throw new ModelNotFoundError(
+        `Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`,
+      );
     }
   }
   const needed = DTYPE_FILES[spec.dtype];
@@ -81,7 +89,9 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
       .map(([dtype, file]) => `onnx/${file} (dtype "${dtype}")`);
     throw new MissingOnnxFileError(
       `Model folder ${folder} has no onnx/${needed}, the file dtype "${spec.dtype}" loads. ` +
-        (offers.length > 0 ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.` : `Add onnx/${needed} (an ONNX export of the model).`),
+        (offers.length > 0
+          ? `It has ${offers.join(", ")}: pass that dtype, or add onnx/${needed}.`
+          : `Add onnx/${needed} (an ONNX export of the model).`),
     );
   }
   checkModelFiles({ fs, path }, folder, needed, "folder");
@@ -96,9 +106,12 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
   try {
     await primeSessions(transformers);
   } catch (error) {
-    throw new RerankError(`onnxruntime cannot create even a one-node session in this process (${(error as Error)?.message ?? String(error)}): check the onnxruntime-node install.`, {
-      cause: error,
-    });
+    throw new RerankError(
+      `onnxruntime cannot create even a one-node session in this process (${(error as Error)?.message ?? String(error)}): check the onnxruntime-node install.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (location.local) return;
   const files = await nodeFiles();
@@ -122,7 +135,6 @@ function cachedFolders({ fs, path }: NodeFiles, transformers: Transformers, spec
   }
   return folders.filter((folder) => MODEL_JSON_FILES.some((name) => fs.existsSync(path.join(folder, name))));
 }
-
 
 /** Failures only a browser has (WASM files not served); none in Node. */
 export function explainRuntimeError(_spec: LoadSpec, _error: unknown): Error | undefined {

@@ -45,7 +45,10 @@ export function readModelJson(fs: NodeFs, file: string, origin: FileOrigin): Rec
     throw new CorruptModelFileError(file, `Cannot read model file ${file}: ${(error as Error).message}. ${fix(file, origin)}`, { cause: error });
   }
   if (text.trim().length === 0) {
-    throw new CorruptModelFileError(file, `Model file ${file} is empty (${text.length} bytes): it was cut short or never written. ${fix(file, origin)}`);
+    throw new CorruptModelFileError(
+      file,
+      `Model file ${file} is empty (${text.length} bytes): it was cut short or never written. ${fix(file, origin)}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -61,7 +64,10 @@ export function readModelJson(fs: NodeFs, file: string, origin: FileOrigin): Rec
     );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new CorruptModelFileError(file, `Model file ${file} holds ${parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`}, not a JSON object. ${fix(file, origin)}`);
+    throw new CorruptModelFileError(
+      file,
+      `Model file ${file} holds ${parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`}, not a JSON object. ${fix(file, origin)}`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

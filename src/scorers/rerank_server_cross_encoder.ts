@@ -2,7 +2,15 @@ import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import { AttemptFailure, type RetryPolicy, fetchErrorReason, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
+import {
+  AttemptFailure,
+  type RetryPolicy,
+  fetchErrorReason,
+  parseRetryAfter,
+  retryPolicyFrom,
+  serverMessageOf,
+  withRetries,
+} from "../remote/http_retry.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, planWindows, splitPieces, windowSpan } from "./chunking.js";
 import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
@@ -75,6 +83,18 @@ const OWNER = "RerankServerCrossEncoder";
  * A CrossEncoder whose scores come from a rerank server, so `CrossEncoderReranker` runs the same locally or
  * against TEI, vLLM, Infinity, Jina, Voyage or Cohere. Pairs are grouped by query (servers take one query and many
  * documents), split into `maxBatchSize` requests run with bounded concurrency, and merged back into pair order.
+ *
+ * @example
+ * ```ts
+ * import { CrossEncoderReranker, RerankServerCrossEncoder } from "langchain-rerank";
+ *
+ * // Hugging Face Text Embeddings Inference serving BAAI/bge-reranker-base on port 8080.
+ * const reranker = new CrossEncoderReranker({
+ *   model: new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank", dialect: "tei" }),
+ *   topN: 5,
+ * });
+ * const top = await reranker.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * ```
  */
 export class RerankServerCrossEncoder implements CrossEncoder {
   /** The endpoint as given, with any credentials and secret-looking query values masked (`***`). */
@@ -102,7 +122,9 @@ export class RerankServerCrossEncoder implements CrossEncoder {
 
   constructor(options: RerankServerCrossEncoderArgs) {
     if (options === null || typeof options !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`);
+      throw new InvalidOptionError(
+        `${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`,
+      );
     }
     const url = checkString(OWNER, "url", options.url);
     if (url === undefined) throw new InvalidOptionError(`${OWNER}: \`url\` is required, e.g. "http://localhost:8080/rerank".`);
@@ -164,7 +186,18 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
     const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
-    return JSON.stringify({ scorer: OWNER, url: this.url, dialect, model: this.model ?? null, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation });
+    return JSON.stringify({
+      scorer: OWNER,
+      url: this.url,
+      dialect,
+      model: this.model ?? null,
+      scoreMode,
+      truncate,
+      maxChunksPerDoc,
+      chunkWords,
+      chunkOverlap,
+      chunkAggregation,
+    });
   }
 
   /** What JSON.stringify shows: the settings, never the key. */
@@ -195,7 +228,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     const spans: (ChunkSpan | undefined)[] = [];
     const firstWindow: number[] = [];
     pairs.forEach((pair, i) => {
-      if (!Array.isArray(pair) || typeof pair[1] !== "string") throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+      if (!Array.isArray(pair) || typeof pair[1] !== "string")
+        throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
       firstWindow.push(windows.length);
       const [query, text] = pair as unknown as TextPair;
       const pieces = splitPieces(text);
@@ -204,7 +238,10 @@ export class RerankServerCrossEncoder implements CrossEncoder {
         spans.push(undefined);
         return;
       }
-      const planned = planWindows(pieces.map(() => 1), { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc });
+      const planned = planWindows(
+        pieces.map(() => 1),
+        { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc },
+      );
       for (const window of planned) {
         const span = windowSpan(pieces, window);
         windows.push([query, text.slice(span.start, span.end)]);
@@ -268,14 +305,24 @@ export class RerankServerCrossEncoder implements CrossEncoder {
         break;
       default:
         // `top_n` is always sent: vLLM rejects null, Infinity wants > 0, and all documents are needed.
-        body = { ...(this.model !== undefined ? { model: this.model } : {}), query, documents: texts, top_n: texts.length, ...(raw ? { raw_scores: true } : {}) };
+        body = {
+          ...(this.model !== undefined ? { model: this.model } : {}),
+          query,
+          documents: texts,
+          top_n: texts.length,
+          ...(raw ? { raw_scores: true } : {}),
+        };
     }
     let response: Response;
     let text: string;
     try {
       response = await fetch(this.#endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json", ...(this.#authorization !== undefined ? { authorization: this.#authorization } : {}) },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          ...(this.#authorization !== undefined ? { authorization: this.#authorization } : {}),
+        },
         body: JSON.stringify(body),
         signal,
       });
@@ -307,7 +354,11 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   #readScores(json: unknown, count: number): number[] {
     const invalid = (reason: string) => new AttemptFailure("invalid-response", { reason });
     const items =
-      this.dialect === "tei" ? json : this.dialect === "voyage" ? (json as { data?: unknown } | null)?.data : (json as { results?: unknown } | null)?.results;
+      this.dialect === "tei"
+        ? json
+        : this.dialect === "voyage"
+          ? (json as { data?: unknown } | null)?.data
+          : (json as { results?: unknown } | null)?.results;
     const where = this.dialect === "tei" ? "a bare array" : this.dialect === "voyage" ? "a `data` array" : "a `results` array";
     if (!Array.isArray(items)) throw invalid(`expected ${where} of results`);
     const scoreField = this.dialect === "tei" ? "score" : "relevance_score";

@@ -52,7 +52,10 @@ describe("cascades keep their history", () => {
     const retriever = new ContextualCompressionRetriever({
       baseRetriever: bm25,
       baseCompressor: new DocumentCompressorPipeline({
-        transformers: [new CrossEncoderReranker({ model: byLength, topN: 3 }), new CrossEncoderReranker({ model: scorer("reverse", (t) => -t.length), topN: 2 })],
+        transformers: [
+          new CrossEncoderReranker({ model: byLength, topN: 3 }),
+          new CrossEncoderReranker({ model: scorer("reverse", (t) => -t.length), topN: 2 }),
+        ],
       }),
     });
     const out = await retriever.invoke("apple");
@@ -66,12 +69,18 @@ describe("cascades keep their history", () => {
     expect(out!.metadata).toEqual({
       relevanceScore: 0.9,
       retrievalRank: 4,
-      stageScores: [{ reranker: "unknown", score: 0.3 }, { reranker: "second", score: 0.9, rank: 1 }],
+      stageScores: [
+        { reranker: "unknown", score: 0.3 },
+        { reranker: "second", score: 0.9, rank: 1 },
+      ],
     });
   });
 
   it("ignores a rank key that is not a 1-based rank", async () => {
-    const odd = [new Document({ pageContent: "a", metadata: { retrievalRank: "first" } }), new Document({ pageContent: "b", metadata: { retrievalRank: 0 } })];
+    const odd = [
+      new Document({ pageContent: "a", metadata: { retrievalRank: "first" } }),
+      new Document({ pageContent: "b", metadata: { retrievalRank: 0 } }),
+    ];
     const out = await rankDocuments(odd, resultsFromScores([0.1, 0.2]));
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual([2, 1]);
   });

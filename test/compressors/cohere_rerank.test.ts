@@ -62,7 +62,14 @@ describe("CohereRerank defaults and request", () => {
 
   it("sends maxTokensPerDoc and priority on v2, and the model and topN given", async () => {
     await reranker({ model: "rerank-english-v3.0", topN: 2, maxTokensPerDoc: 3, priority: 7 }).rerank(TEXTS, QUERY);
-    expect(fake.requests[0]!.body).toEqual({ model: "rerank-english-v3.0", query: QUERY, documents: TEXTS, top_n: 2, max_tokens_per_doc: 3, priority: 7 });
+    expect(fake.requests[0]!.body).toEqual({
+      model: "rerank-english-v3.0",
+      query: QUERY,
+      documents: TEXTS,
+      top_n: 2,
+      max_tokens_per_doc: 3,
+      priority: 7,
+    });
   });
 
   it("caps top_n at the batch's document count (some Cohere-compatible servers reject more)", async () => {
@@ -80,7 +87,13 @@ describe("CohereRerank defaults and request", () => {
     const top = out[0]!;
     const topIndex = expectedOrder(QUERY, TEXTS)[0]!.index;
     expect(top.id).toBe(`id-${topIndex}`);
-    expect(top.metadata).toEqual({ source: `doc-${topIndex}`, nested: { n: topIndex }, relevanceScore: overlapScore(QUERY, TEXTS[topIndex]!), retrievalRank: topIndex + 1, stageScores: [{ reranker: "CohereRerank(rerank-v3.5)", score: overlapScore(QUERY, TEXTS[topIndex]!), rank: 1 }] });
+    expect(top.metadata).toEqual({
+      source: `doc-${topIndex}`,
+      nested: { n: topIndex },
+      relevanceScore: overlapScore(QUERY, TEXTS[topIndex]!),
+      retrievalRank: topIndex + 1,
+      stageScores: [{ reranker: "CohereRerank(rerank-v3.5)", score: overlapScore(QUERY, TEXTS[topIndex]!), rank: 1 }],
+    });
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual(expectedOrder(QUERY, TEXTS).map((e) => e.index + 1));
   });
 
@@ -168,7 +181,9 @@ describe("CohereRerank as a drop-in for @langchain/cohere", () => {
     const theirs = new LangChainCohereRerank({ model: "rerank-v3.5", topN: 4, client: new CohereClient({ token: KEY, baseUrl: fake.url }) });
     const filter = new RelevanceThresholdFilter({ reranker: theirs, threshold: 0.5 });
     const out = await filter.compressDocuments(makeDocs(), QUERY);
-    const expected = expectedOrder(QUERY, TEXTS).slice(0, 4).filter((e) => e.relevanceScore >= 0.5);
+    const expected = expectedOrder(QUERY, TEXTS)
+      .slice(0, 4)
+      .filter((e) => e.relevanceScore >= 0.5);
     expect(expected.length).toBeGreaterThan(0);
     expect(out.map((d) => d.pageContent)).toEqual(expected.map((e) => TEXTS[e.index]));
     const pipeline = new DocumentCompressorPipeline({ transformers: [theirs, new RelevanceThresholdFilter({ topN: 1 })] });
@@ -193,7 +208,14 @@ describe("CohereRerank as a drop-in for @langchain/cohere", () => {
     const out = await compressor.rerank(TEXTS, QUERY);
     expect(out).toEqual(expectedOrder(QUERY, TEXTS).slice(0, 3));
     expect(fake.requests[0]!.path).toBe("/v1/rerank");
-    expect(fake.requests[0]!.body).toEqual({ model: "rerank-v3.5", query: QUERY, documents: TEXTS, top_n: 3, return_documents: false, max_chunks_per_doc: 4 });
+    expect(fake.requests[0]!.body).toEqual({
+      model: "rerank-v3.5",
+      query: QUERY,
+      documents: TEXTS,
+      top_n: 3,
+      return_documents: false,
+      max_chunks_per_doc: 4,
+    });
     // Per call too, on an instance that did not pin apiVersion.
     await reranker().rerank(TEXTS, QUERY, { maxChunksPerDoc: 2 });
     expect(fake.requests[1]!.path).toBe("/v1/rerank");
@@ -255,7 +277,16 @@ class RunRecorder extends BaseCallbackHandler {
   runs: Array<{ name: string | undefined; runId: string; parentRunId: string | undefined; outputs?: unknown }> = [];
   // CallbackManager calls handlers with (chain, inputs, runId, parentRunId, tags, metadata, runType, runName).
   override async handleChainStart(...args: unknown[]) {
-    const [, , runId, parentRunId, , , , runName] = args as [unknown, unknown, string, string | undefined, unknown, unknown, unknown, string | undefined];
+    const [, , runId, parentRunId, , , , runName] = args as [
+      unknown,
+      unknown,
+      string,
+      string | undefined,
+      unknown,
+      unknown,
+      unknown,
+      string | undefined,
+    ];
     this.runs.push({ name: runName, runId, parentRunId });
   }
   override async handleChainEnd(outputs: unknown, runId: string) {
@@ -275,7 +306,11 @@ describe("CohereRerank in a ContextualCompressionRetriever", () => {
     const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker({ topN: 2 }), baseRetriever: new FixedRetriever(docs) });
     const recorder = new RunRecorder();
     const out = await retriever.invoke(QUERY, { callbacks: [recorder] });
-    expect(out.map((d) => d.pageContent)).toEqual(expectedOrder(QUERY, TEXTS).slice(0, 2).map((e) => TEXTS[e.index]));
+    expect(out.map((d) => d.pageContent)).toEqual(
+      expectedOrder(QUERY, TEXTS)
+        .slice(0, 2)
+        .map((e) => TEXTS[e.index]),
+    );
     expect(out[0]!.metadata.retrievalRank).toBe(expectedOrder(QUERY, TEXTS)[0]!.index + 1);
     expect(snapshot(docs)).toEqual(before);
     const run = recorder.runs.find((r) => r.name === "CohereRerank");

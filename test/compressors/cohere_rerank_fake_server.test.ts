@@ -34,7 +34,14 @@ describe("fake Cohere /v2/rerank", () => {
   });
 
   it("accepts null for optional fields, as the SDK sends them", async () => {
-    const { status, json } = await post("/v2/rerank", { model: "rerank-v3.5", query: "blue", documents: DOCS, top_n: null, max_tokens_per_doc: null, priority: null });
+    const { status, json } = await post("/v2/rerank", {
+      model: "rerank-v3.5",
+      query: "blue",
+      documents: DOCS,
+      top_n: null,
+      max_tokens_per_doc: null,
+      priority: null,
+    });
     expect(status).toBe(200);
     expect((json as { results: unknown[] }).results).toHaveLength(3);
   });
@@ -47,10 +54,18 @@ describe("fake Cohere /v2/rerank", () => {
   it.each([
     [{ model: "rerank-v3.5", query: "q", documents: [] }, 400, "invalid request: list of documents must not be empty"],
     [{ model: "rerank-v3.5", query: "", documents: DOCS }, 400, "invalid request: query must not be empty"],
-    [{ model: "rerank-v3.5", query: "q", documents: DOCS, top_n: 0 }, 400, "invalid request: top_n must be an integer between 1 and 9007199254740991"],
+    [
+      { model: "rerank-v3.5", query: "q", documents: DOCS, top_n: 0 },
+      400,
+      "invalid request: top_n must be an integer between 1 and 9007199254740991",
+    ],
     [{ model: "rerank-v3.5", query: "q", documents: DOCS, priority: 1000 }, 400, "invalid request: priority must be an integer between 0 and 999"],
     [{ query: "q", documents: DOCS }, 400, "invalid request: model must be specified"],
-    [{ model: "rerank-v3.5", query: "q", documents: DOCS, return_documents: false }, 422, "invalid request: unknown field: parameter return_documents is not a valid field"],
+    [
+      { model: "rerank-v3.5", query: "q", documents: DOCS, return_documents: false },
+      422,
+      "invalid request: unknown field: parameter return_documents is not a valid field",
+    ],
     [{ model: "rerank-english-v2.0", query: "q", documents: DOCS }, 404, expect.stringMatching(/^model 'rerank-english-v2.0' not found/)],
   ])("rejects %o with %i", async (body, status, message) => {
     const response = await post("/v2/rerank", body);
@@ -58,8 +73,14 @@ describe("fake Cohere /v2/rerank", () => {
   });
 
   it("401 without a key or with a wrong one", async () => {
-    expect(await post("/v2/rerank", { model: "rerank-v3.5", query: "q", documents: DOCS }, null)).toMatchObject({ status: 401, json: { message: "no api key supplied" } });
-    expect(await post("/v2/rerank", { model: "rerank-v3.5", query: "q", documents: DOCS }, "nope")).toMatchObject({ status: 401, json: { message: "invalid api token" } });
+    expect(await post("/v2/rerank", { model: "rerank-v3.5", query: "q", documents: DOCS }, null)).toMatchObject({
+      status: 401,
+      json: { message: "no api key supplied" },
+    });
+    expect(await post("/v2/rerank", { model: "rerank-v3.5", query: "q", documents: DOCS }, "nope")).toMatchObject({
+      status: 401,
+      json: { message: "invalid api token" },
+    });
   });
 
   it("bills one search unit per 100 documents", async () => {
@@ -70,7 +91,13 @@ describe("fake Cohere /v2/rerank", () => {
 
 describe("fake Cohere /v1/rerank", () => {
   it("takes {text} documents, max_chunks_per_doc and return_documents", async () => {
-    const { status, json } = await post("/v1/rerank", { query: "blue sky", documents: [{ text: "blue sky" }, "grey"], return_documents: true, max_chunks_per_doc: 3, rank_fields: null });
+    const { status, json } = await post("/v1/rerank", {
+      query: "blue sky",
+      documents: [{ text: "blue sky" }, "grey"],
+      return_documents: true,
+      max_chunks_per_doc: 3,
+      rank_fields: null,
+    });
     expect(status).toBe(200);
     expect((json as { results: unknown[] }).results).toEqual([
       { index: 0, relevance_score: 1, document: { text: "blue sky" } },
@@ -100,7 +127,10 @@ describe("fake TEI /rerank", () => {
 
   it("422 over the client batch limit (32) and for unknown fields, 400 for empty texts, in TEI's error shape", async () => {
     const texts = Array.from({ length: 33 }, (_, i) => `t${i}`);
-    expect(await post("/rerank", { query: "q", texts })).toEqual({ status: 422, json: { error: "batch size 33 > maximum allowed batch size 32", error_type: "Validation" } });
+    expect(await post("/rerank", { query: "q", texts })).toEqual({
+      status: 422,
+      json: { error: "batch size 33 > maximum allowed batch size 32", error_type: "Validation" },
+    });
     expect((await post("/rerank", { query: "q", documents: DOCS })).status).toBe(422);
     expect((await post("/rerank", { query: "q", texts: [] })).status).toBe(400);
   });

@@ -118,7 +118,9 @@ describe("CohereRerank does not retry what retrying cannot fix", () => {
   it("a real 401 from a wrong key, not retried", async () => {
     fake.fail();
     const docs = makeDocs();
-    const error = await new CohereRerank({ apiKey: "wrong-key-123", baseUrl: fake.url, backoffBaseMs: 1 }).compressDocuments(docs, QUERY).catch((e) => e);
+    const error = await new CohereRerank({ apiKey: "wrong-key-123", baseUrl: fake.url, backoffBaseMs: 1 })
+      .compressDocuments(docs, QUERY)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 401, attempts: 1, serverMessage: "invalid api token" });
     expect(fake.requests).toHaveLength(1);
   });
@@ -173,7 +175,9 @@ describe("CohereRerank validates responses", () => {
     fake.fail({ status: 500 }, { status: 500 }, { status: 500 });
     const docs = makeDocs();
     const before = snapshot(docs);
-    const error = await reranker({ batchSize: 2, maxConcurrency: 1, maxRetries: 2 }).compressDocuments(docs, QUERY).catch((e) => e);
+    const error = await reranker({ batchSize: 2, maxConcurrency: 1, maxRetries: 2 })
+      .compressDocuments(docs, QUERY)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 500, attempts: 3 });
     expect(fake.requests).toHaveLength(3); // the first batch's attempts; later batches never sent
     expect(snapshot(docs)).toEqual(before);
@@ -192,7 +196,21 @@ describe("CohereRerank never reveals the API key", () => {
 
     const errors: unknown[] = [];
     const echo = `invalid api token: ${KEY} (Authorization: Bearer ${KEY})`;
-    for (const faults of [[{ status: 401, message: echo }], [{ status: 500, message: echo }, { status: 503, message: echo }, { status: 500, message: echo }], [{ kind: "reset" }, { kind: "reset" }, { kind: "reset" }], [{ kind: "malformed-json" }], [{ kind: "slow", delayMs: 2_000 }, { kind: "slow", delayMs: 2_000 }, { kind: "slow", delayMs: 2_000 }]] as Fault[][]) {
+    for (const faults of [
+      [{ status: 401, message: echo }],
+      [
+        { status: 500, message: echo },
+        { status: 503, message: echo },
+        { status: 500, message: echo },
+      ],
+      [{ kind: "reset" }, { kind: "reset" }, { kind: "reset" }],
+      [{ kind: "malformed-json" }],
+      [
+        { kind: "slow", delayMs: 2_000 },
+        { kind: "slow", delayMs: 2_000 },
+        { kind: "slow", delayMs: 2_000 },
+      ],
+    ] as Fault[][]) {
       const { error } = await run(faults, { timeout: 300 });
       errors.push(error);
     }

@@ -17,10 +17,11 @@ const FULL = { showHidden: true, getters: true, depth: Infinity, showProxy: true
 afterEach(() => vi.restoreAllMocks());
 
 const reranker = (fields: CohereRerankArgs = {}) => new CohereRerank({ apiKey: KEY, baseUrl: fake.url, backoffBaseMs: 1, timeout: 3_000, ...fields });
-const failure = (promise: Promise<unknown>) => promise.then(
-  (value) => ({ value, error: undefined }),
-  (error: unknown) => ({ value: undefined, error: error as Error }),
-);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ value, error: undefined }),
+    (error: unknown) => ({ value: undefined, error: error as Error }),
+  );
 const everyView = (value: unknown) => [String(value), JSON.stringify(value) ?? "", inspect(value, FULL), (value as Error)?.stack ?? ""].join("\n");
 
 describe("CohereRerank options Node cannot honour", () => {
@@ -54,9 +55,12 @@ describe("CohereRerank options Node cannot honour", () => {
 });
 
 describe("CohereRerank base URLs", () => {
-  it.each(["?api-version=2024-05-01", "/#frag", "/prefix?x=1"])("a query string or fragment (%s) is refused: it would swallow /v2/rerank", (suffix) => {
-    expect(() => new CohereRerank({ apiKey: KEY, baseUrl: fake.url + suffix })).toThrow(/`baseUrl` must not have a query string or fragment/);
-  });
+  it.each(["?api-version=2024-05-01", "/#frag", "/prefix?x=1"])(
+    "a query string or fragment (%s) is refused: it would swallow /v2/rerank",
+    (suffix) => {
+      expect(() => new CohereRerank({ apiKey: KEY, baseUrl: fake.url + suffix })).toThrow(/`baseUrl` must not have a query string or fragment/);
+    },
+  );
 
   it("trailing slashes and a path prefix still reach <base>/v2/rerank", async () => {
     for (const baseUrl of [`${fake.url}/`, `${fake.url}///`]) await reranker({ baseUrl }).rerank(TEXTS, QUERY);
@@ -118,7 +122,16 @@ describe("CohereRerank against hostile and runaway servers", () => {
   });
 
   it("scores outside 0–1 (a compatible server sending logits) are an invalid response, not a relevanceScore of 7", async () => {
-    fake.fail({ kind: "body", json: { results: [{ index: 0, relevance_score: 7 }, { index: 1, relevance_score: -3 }, { index: 2, relevance_score: 0.2 }] } });
+    fake.fail({
+      kind: "body",
+      json: {
+        results: [
+          { index: 0, relevance_score: 7 },
+          { index: 1, relevance_score: -3 },
+          { index: 2, relevance_score: 0.2 },
+        ],
+      },
+    });
     const { value, error } = await failure(reranker({ maxRetries: 0 }).rerank(TEXTS, QUERY));
     expect(value).toBeUndefined();
     expect(error).toMatchObject({ kind: "invalid-response", attempts: 1 });

@@ -38,7 +38,15 @@ const HOSTILE_BODIES: unknown[] = [
   { results: [{ index: 0, relevance_score: KEY }] },
   { results: [{ index: KEY, relevance_score: 0.5 }] },
   { results: KEY },
-  { results: [{ index: 0, relevance_score: 0.9 }, { index: 1, relevance_score: 0.5 }, { index: 2, relevance_score: 0.1 }], meta: { echo: KEY }, id: 7 },
+  {
+    results: [
+      { index: 0, relevance_score: 0.9 },
+      { index: 1, relevance_score: 0.5 },
+      { index: 2, relevance_score: 0.1 },
+    ],
+    meta: { echo: KEY },
+    id: 7,
+  },
   [KEY],
   null,
 ];
@@ -57,7 +65,12 @@ describe("CohereRerank against hostile 200 responses", () => {
           ? new CohereRerank({ client: new CohereClientV2({ token: KEY, baseUrl: fake.url }), apiKey: KEY, maxRetries: 0 })
           : new CohereRerank({ apiKey: KEY, baseUrl: fake.url, maxRetries: 0 });
         try {
-          outcomes.push(await reranker.compressDocuments(TEXTS.map((t) => new Document({ pageContent: t })), QUERY));
+          outcomes.push(
+            await reranker.compressDocuments(
+              TEXTS.map((t) => new Document({ pageContent: t })),
+              QUERY,
+            ),
+          );
         } catch (error) {
           outcomes.push(error);
           expect(error).toBeInstanceOf(RemoteRerankError);

@@ -24,14 +24,26 @@ const corpus = [
   ["The river Seine flows through Paris, the French capital.", 60, 0.6],
   ["Cats like to sleep in the sun.", 1, 0.5],
   ["Rain fell on the city all day.", 2, 0.5],
-].map(([text, ageDays, reliability], i) => new Document({ pageContent: text as string, metadata: { source: `s${i}`, publishedAt: new Date(NOW - (ageDays as number) * DAY).toISOString(), reliability } }));
+].map(
+  ([text, ageDays, reliability], i) =>
+    new Document({
+      pageContent: text as string,
+      metadata: { source: `s${i}`, publishedAt: new Date(NOW - (ageDays as number) * DAY).toISOString(), reliability },
+    }),
+);
 const QUERY = "what is the capital of France?";
 
 async function runPipeline(local: HuggingFaceCrossEncoder) {
   fake.fail({ status: 503 });
-  const failing = new CrossEncoderReranker({ model: new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxRetries: 0 }), topN: 5 });
+  const failing = new CrossEncoderReranker({
+    model: new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxRetries: 0 }),
+    topN: 5,
+  });
   const fallback = new FallbackReranker({
-    rerankers: [{ reranker: failing, name: "tei" }, { reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ scorer: local }), topN: 5 }), name: "local" }],
+    rerankers: [
+      { reranker: failing, name: "tei" },
+      { reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ scorer: local }), topN: 5 }), name: "local" },
+    ],
     timeoutMs: 60_000,
     topN: 5,
   });
@@ -42,7 +54,10 @@ async function runPipeline(local: HuggingFaceCrossEncoder) {
     topN: 3,
   });
   const bm25 = BM25Retriever.fromDocuments(corpus, { k: 6 });
-  const retriever = new ContextualCompressionRetriever({ baseRetriever: bm25, baseCompressor: new DocumentCompressorPipeline({ transformers: [fallback, final] }) });
+  const retriever = new ContextualCompressionRetriever({
+    baseRetriever: bm25,
+    baseCompressor: new DocumentCompressorPipeline({ transformers: [fallback, final] }),
+  });
   const candidates = await bm25.invoke(QUERY);
   const collector = new RunCollectorCallbackHandler();
   const out = await retriever.invoke(QUERY, { callbacks: [collector] });
@@ -57,7 +72,10 @@ async function expectThreeStages(local: HuggingFaceCrossEncoder) {
 
   // Recompute the final ranking independently: the local reranker's top 5 by score, then the weighted factors.
   const scores = await local.score(candidates.map((d) => [QUERY, d.pageContent] as const));
-  const top5 = scores.map((score, i) => ({ score, i })).sort((a, b) => b.score - a.score || a.i - b.i).slice(0, 5);
+  const top5 = scores
+    .map((score, i) => ({ score, i }))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, 5);
   const min = Math.min(...top5.map((t) => t.score));
   const max = Math.max(...top5.map((t) => t.score));
   const expected = top5

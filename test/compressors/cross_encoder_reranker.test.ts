@@ -20,7 +20,10 @@ describe("CrossEncoderReranker", () => {
     const docs = candidates(12);
     const snapshot = structuredClone(docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata, id: d.id })));
     const scores = await scorer.score(docs.map((d) => [QUERY, d.pageContent] as const));
-    const expectedOrder = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s || a.i - b.i).slice(0, 4);
+    const expectedOrder = scores
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
+      .slice(0, 4);
 
     const out = await new CrossEncoderReranker({ model: scorer, topN: 4 }).compressDocuments(docs, QUERY);
 
@@ -39,7 +42,11 @@ describe("CrossEncoderReranker", () => {
 
   it("keeps first-stage order between equal scores", async () => {
     const same = "the same passage about proteins";
-    const docs = [new Document({ pageContent: same, metadata: { n: 0 } }), new Document({ pageContent: same, metadata: { n: 1 } }), new Document({ pageContent: same, metadata: { n: 2 } })];
+    const docs = [
+      new Document({ pageContent: same, metadata: { n: 0 } }),
+      new Document({ pageContent: same, metadata: { n: 1 } }),
+      new Document({ pageContent: same, metadata: { n: 2 } }),
+    ];
     const out = await new CrossEncoderReranker({ model: scorer, topN: 3 }).compressDocuments(docs, QUERY);
     expect(out.map((d) => d.metadata.n)).toEqual([0, 1, 2]);
     expect(new Set(out.map((d) => d.metadata.relevanceScore)).size).toBe(1);
@@ -118,7 +125,9 @@ describe("CrossEncoderReranker", () => {
 describe("CrossEncoderReranker.compressDocuments call options (the optional fourth argument)", () => {
   it("takes a per-call topN and an abort signal that stops the scorer", async () => {
     const seen: (AbortSignal | undefined)[] = [];
-    const model = { score: async (pairs: readonly (readonly [string, string])[], o?: { signal?: AbortSignal }) => (seen.push(o?.signal), pairs.map((_, i) => i)) };
+    const model = {
+      score: async (pairs: readonly (readonly [string, string])[], o?: { signal?: AbortSignal }) => (seen.push(o?.signal), pairs.map((_, i) => i)),
+    };
     const reranker = new CrossEncoderReranker({ model, topN: 1 });
     const controller = new AbortController();
     const out = await reranker.compressDocuments(candidates(4), QUERY, undefined, { topN: 3, signal: controller.signal });

@@ -68,7 +68,13 @@ describe("FallbackReranker", () => {
     const broken = new CountingScorer();
     broken.mode = "throw";
     const healthy = new CountingScorer();
-    const fallback = new FallbackReranker({ rerankers: [{ reranker: local(broken), name: "remote" }, { reranker: local(healthy), name: "local" }], topN: 3 });
+    const fallback = new FallbackReranker({
+      rerankers: [
+        { reranker: local(broken), name: "remote" },
+        { reranker: local(healthy), name: "local" },
+      ],
+      topN: 3,
+    });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
     expect(out.map((d) => d.pageContent)).toEqual(byOverlap(TEXTS).slice(0, 3));
@@ -97,7 +103,11 @@ describe("FallbackReranker", () => {
     expect(hanging.abortedSignals).toBe(1);
     expect(out.map((d) => d.metadata.rerankedBy)).toEqual(["CrossEncoderReranker#2", "CrossEncoderReranker#2"]);
     const [first] = collector.tracedRuns[0]!.outputs!.attempts;
-    expect(first).toMatchObject({ reranker: "CrossEncoderReranker#1", outcome: "timeout", reason: "TimeoutError: CrossEncoderReranker#1 did not answer within 1000 ms" });
+    expect(first).toMatchObject({
+      reranker: "CrossEncoderReranker#1",
+      outcome: "timeout",
+      reason: "TimeoutError: CrossEncoderReranker#1 did not answer within 1000 ms",
+    });
   });
 
   it("abandons a reranker that ignores the signal at the timeout", async () => {
@@ -112,7 +122,13 @@ describe("FallbackReranker", () => {
       model: new RerankServerCrossEncoder({ url: `${fake.url}/v2/rerank`, model: "rerank-v3.5", apiKey: KEY, maxRetries: 0 }),
       topN: 3,
     });
-    const fallback = new FallbackReranker({ rerankers: [{ reranker: remote, name: "server" }, { reranker: local(), name: "local" }], timeoutMs: 1_000 });
+    const fallback = new FallbackReranker({
+      rerankers: [
+        { reranker: remote, name: "server" },
+        { reranker: local(), name: "local" },
+      ],
+      timeoutMs: 1_000,
+    });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
     expect(out.map((d) => d.metadata.rerankedBy)).toEqual(["local", "local", "local"]);
@@ -145,7 +161,10 @@ describe("FallbackReranker", () => {
     flaky.mode = "throw";
     const backup = new CountingScorer();
     const fallback = new FallbackReranker({
-      rerankers: [{ reranker: local(flaky), name: "flaky" }, { reranker: local(backup), name: "backup" }],
+      rerankers: [
+        { reranker: local(flaky), name: "flaky" },
+        { reranker: local(backup), name: "backup" },
+      ],
       failureThreshold: 2,
       cooldownMs: 5_000,
       now: () => clock,
@@ -161,7 +180,12 @@ describe("FallbackReranker", () => {
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
     expect(flaky.calls).toBe(2); // skipped
     expect(out[0]!.metadata.rerankedBy).toBe("backup");
-    expect(collector.tracedRuns[0]!.outputs!.attempts[0]).toEqual({ reranker: "flaky", outcome: "skipped", reason: "circuit open for 1 ms more, after 2 consecutive failures", ms: 0 });
+    expect(collector.tracedRuns[0]!.outputs!.attempts[0]).toEqual({
+      reranker: "flaky",
+      outcome: "skipped",
+      reason: "circuit open for 1 ms more, after 2 consecutive failures",
+      ms: 0,
+    });
 
     clock = 6_000; // half-open: one try; a failure reopens at once
     expect(fallback.circuit(0).state).toBe("half-open");
@@ -195,7 +219,15 @@ describe("FallbackReranker", () => {
     expect(() => new FallbackReranker({ rerankers: [] })).toThrow(/`rerankers` must be a non-empty array/);
     expect(() => new FallbackReranker({ rerankers: [{} as never] })).toThrow(/rerankers\[0\] must be a document compressor/);
     expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 0 })).toThrow(/`timeoutMs` must be a positive integer, got the number 0/);
-    expect(() => new FallbackReranker({ rerankers: [{ reranker: local(), name: "a" }, { reranker: local(), name: "a" }] })).toThrow(/two rerankers are named "a"/);
+    expect(
+      () =>
+        new FallbackReranker({
+          rerankers: [
+            { reranker: local(), name: "a" },
+            { reranker: local(), name: "a" },
+          ],
+        }),
+    ).toThrow(/two rerankers are named "a"/);
     expect(() => new FallbackReranker({ rerankers: [{ reranker: local(), name: "first-stage" }] })).toThrow(/reserved/);
   });
 });
@@ -221,7 +253,10 @@ class WordEmbeddings extends Embeddings {
 describe("FallbackReranker with other compressors", () => {
   it("LangChain's own EmbeddingsFilter: fails over from one, serves as another", async () => {
     const fallback = new FallbackReranker({
-      rerankers: [new EmbeddingsFilter({ embeddings: new WordEmbeddings(true), k: 2 }), { reranker: new EmbeddingsFilter({ embeddings: new WordEmbeddings(), k: 2 }), name: "bow" }],
+      rerankers: [
+        new EmbeddingsFilter({ embeddings: new WordEmbeddings(true), k: 2 }),
+        { reranker: new EmbeddingsFilter({ embeddings: new WordEmbeddings(), k: 2 }), name: "bow" },
+      ],
     });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
@@ -229,7 +264,11 @@ describe("FallbackReranker with other compressors", () => {
       ["red apples and red cherries", "bow"],
       ["apples", "bow"],
     ]);
-    expect(collector.tracedRuns[0]!.outputs!.attempts[0]).toMatchObject({ reranker: "EmbeddingsFilter", outcome: "error", reason: "Error: embedding service down" });
+    expect(collector.tracedRuns[0]!.outputs!.attempts[0]).toMatchObject({
+      reranker: "EmbeddingsFilter",
+      outcome: "error",
+      reason: "Error: embedding service down",
+    });
   });
 
   it("@langchain/cohere's CohereRerank against the fake Cohere server: serves, and a failing one falls back; inputs untouched", async () => {
@@ -238,8 +277,16 @@ describe("FallbackReranker with other compressors", () => {
     const fallback = new FallbackReranker({ rerankers: [cohere, local()], topN: 3 });
     const input = docs();
     const out = await fallback.compressDocuments(input, QUERY);
-    expect(out.map((d) => [d.pageContent, d.metadata.rerankedBy])).toEqual(byOverlap(TEXTS).slice(0, 3).map((t) => [t, "CohereRerank"]));
-    expect(out.map((d) => d.metadata.relevanceScore)).toEqual(byOverlap(TEXTS).slice(0, 3).map((t) => overlapScore(QUERY, t)));
+    expect(out.map((d) => [d.pageContent, d.metadata.rerankedBy])).toEqual(
+      byOverlap(TEXTS)
+        .slice(0, 3)
+        .map((t) => [t, "CohereRerank"]),
+    );
+    expect(out.map((d) => d.metadata.relevanceScore)).toEqual(
+      byOverlap(TEXTS)
+        .slice(0, 3)
+        .map((t) => overlapScore(QUERY, t)),
+    );
     // @langchain/cohere writes the score into its input documents; FallbackReranker hands it copies.
     expect(input.every((d) => !("relevanceScore" in d.metadata))).toBe(true);
     expect(fake.requests[0]!.path).toBe("/v1/rerank");
@@ -258,8 +305,14 @@ describe("FallbackReranker with other compressors", () => {
     expect(attempt).toMatchObject({ reranker: "CohereRerank", outcome: "error" });
     expect(attempt.reason).toMatch(/401/);
     expect(attempt.reason).not.toContain("wrong-key");
-    const ok = await new FallbackReranker({ rerankers: [new CohereRerank({ apiKey: KEY, baseUrl: fake.url, topN: 3 }), local()] }).compressDocuments(docs(), QUERY);
-    expect(ok.map((d) => [d.pageContent, d.metadata.rerankedBy])).toEqual(byOverlap(TEXTS).slice(0, 3).map((t) => [t, "CohereRerank"]));
+    const ok = await new FallbackReranker({ rerankers: [new CohereRerank({ apiKey: KEY, baseUrl: fake.url, topN: 3 }), local()] }).compressDocuments(
+      docs(),
+      QUERY,
+    );
+    expect(ok.map((d) => [d.pageContent, d.metadata.rerankedBy])).toEqual(
+      byOverlap(TEXTS)
+        .slice(0, 3)
+        .map((t) => [t, "CohereRerank"]),
+    );
   });
 });
-

@@ -71,10 +71,18 @@ const scripted =
   };
 
 function docs(texts: string[], extra: (i: number) => Record<string, unknown> = () => ({})): Document[] {
-  return texts.map((text, i) => new Document({ pageContent: text, metadata: { source: `s${i}`, nested: { tags: ["a"] }, ...extra(i) }, id: `id-${i}` }));
+  return texts.map(
+    (text, i) => new Document({ pageContent: text, metadata: { source: `s${i}`, nested: { tags: ["a"] }, ...extra(i) }, id: `id-${i}` }),
+  );
 }
 
-const FIVE = ["Sally is my friend from school", "Steve is my friend from home", "I didn't always like yogurt", "I wonder why it's called football", "Where's waldo"];
+const FIVE = [
+  "Sally is my friend from school",
+  "Steve is my friend from home",
+  "I didn't always like yogurt",
+  "I wonder why it's called football",
+  "Where's waldo",
+];
 
 /** A pseudo-random permutation of 1..n (a fixed LCG, so every run sees the same lists). */
 function permutation(n: number, seed: number): number[] {
@@ -121,11 +129,16 @@ describe("LLMListwiseReranker", () => {
     const [system, human] = model.calls[0]!;
     expect(system!.getType()).toBe("system");
     expect(String(system!.content)).toContain("Document ID: 1\n```Steve is my friend from home```");
-    expect(String(system!.content)).toMatch(/Documents = \[Document ID: 0, \.\.\., Document ID: 2\]\n\nSort the Documents by their relevance to the Query\.$/);
+    expect(String(system!.content)).toMatch(
+      /Documents = \[Document ID: 0, \.\.\., Document ID: 2\]\n\nSort the Documents by their relevance to the Query\.$/,
+    );
     expect(human!.getType()).toBe("human");
     expect(human!.content).toBe(QUERY);
     expect(model.boundTools).toMatchObject([
-      { type: "function", function: { name: "RankDocuments", parameters: { properties: { ranked_document_ids: { type: "array", items: { type: "integer" } } } } } },
+      {
+        type: "function",
+        function: { name: "RankDocuments", parameters: { properties: { ranked_document_ids: { type: "array", items: { type: "integer" } } } } },
+      },
     ]);
   });
 
@@ -143,7 +156,10 @@ describe("LLMListwiseReranker", () => {
     const reranker = new LLMListwiseReranker({ llm: model, topN: 5 });
     const out = await reranker.compressDocuments(docs(FIVE), QUERY);
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual([5, 2, 1, 3, 4]);
-    const { windows } = await new LLMListwiseReranker({ llm: new FakeRankingChatModel(scripted([4, 4, "9", -1, 1.5, "[1]", 7, "x", null, 1])) }).rank(docs(FIVE), QUERY);
+    const { windows } = await new LLMListwiseReranker({ llm: new FakeRankingChatModel(scripted([4, 4, "9", -1, 1.5, "[1]", 7, "x", null, 1])) }).rank(
+      docs(FIVE),
+      QUERY,
+    );
     expect(windows[0]).toMatchObject({ outcome: "ranked", invalidIds: ["9", -1, 1.5, 7, "x", null], duplicateIds: [4, 1], omittedIds: [0, 2, 3] });
   });
 
@@ -276,10 +292,12 @@ describe("LLMListwiseReranker", () => {
     const input = docs(FIVE.slice(0, 3), (i) => ({ retrievalRank: [7, 3, 12][i] }));
     const out = await new LLMListwiseReranker({ llm: model }).compressDocuments(input, QUERY);
     expect(out.map((d) => d.metadata.retrievalRank)).toEqual([12, 7, 3]);
-    const custom = await new LLMListwiseReranker({ llm: new FakeRankingChatModel(scripted([1, 0])), rankKey: "firstStage", listwiseRankKey: "llmRank", topN: 1 }).compressDocuments(
-      docs(FIVE.slice(0, 2)),
-      QUERY,
-    );
+    const custom = await new LLMListwiseReranker({
+      llm: new FakeRankingChatModel(scripted([1, 0])),
+      rankKey: "firstStage",
+      listwiseRankKey: "llmRank",
+      topN: 1,
+    }).compressDocuments(docs(FIVE.slice(0, 2)), QUERY);
     expect(custom[0]!.metadata).toMatchObject({ firstStage: 2, llmRank: 1 });
     expect(custom[0]!.metadata).not.toHaveProperty("listwiseRank");
   });
@@ -288,7 +306,10 @@ describe("LLMListwiseReranker", () => {
     const numbers = permutation(12, 5);
     const input = docs(numbers.map((n) => `value ${n}`));
     // A cheap first stage that keeps the 6 largest values, smallest of them first; the LLM then orders them by value.
-    const first = new CrossEncoderReranker({ model: { score: async (pairs) => pairs.map(([, text]) => Number(text.split(" ")[1])).map((n) => (n > 6 ? 100 - n : 0)) }, topN: 6 });
+    const first = new CrossEncoderReranker({
+      model: { score: async (pairs) => pairs.map(([, text]) => Number(text.split(" ")[1])).map((n) => (n > 6 ? 100 - n : 0)) },
+      topN: 6,
+    });
     const model = new FakeRankingChatModel(byNumber);
     const pipeline = new DocumentCompressorPipeline({ transformers: [first, new LLMListwiseReranker({ llm: model, topN: 3 })] });
     const out = await pipeline.compressDocuments(input, QUERY);
@@ -305,7 +326,10 @@ describe("LLMListwiseReranker", () => {
       ["system", "Rank by usefulness for an engineer.\n{context}"],
       ["human", "Question: {query}"],
     ]);
-    await new LLMListwiseReranker({ llm: model, prompt, documentText: (d) => `[${d.metadata.source}] ${d.pageContent}` }).compressDocuments(docs(FIVE.slice(0, 2)), QUERY);
+    await new LLMListwiseReranker({ llm: model, prompt, documentText: (d) => `[${d.metadata.source}] ${d.pageContent}` }).compressDocuments(
+      docs(FIVE.slice(0, 2)),
+      QUERY,
+    );
     expect(String(model.calls[0]![0]!.content)).toMatch(/^Rank by usefulness for an engineer\.\nDocument ID: 0\n```\[s0\] Sally/);
     expect(model.calls[0]![1]!.content).toBe(`Question: ${QUERY}`);
 
@@ -318,7 +342,16 @@ describe("LLMListwiseReranker", () => {
         return [["human", `${input.query}\n${input.documents.map((d) => `[${d.id}] ${d.text}`).join("\n")}`]];
       },
     }).compressDocuments(docs(FIVE.slice(0, 2)), QUERY);
-    expect(seen).toEqual([{ query: QUERY, documents: [{ id: 0, text: FIVE[0] }, { id: 1, text: FIVE[1] }], context: expect.stringContaining("Document ID: 1") }]);
+    expect(seen).toEqual([
+      {
+        query: QUERY,
+        documents: [
+          { id: 0, text: FIVE[0] },
+          { id: 1, text: FIVE[1] },
+        ],
+        context: expect.stringContaining("Document ID: 1"),
+      },
+    ]);
     expect(fn.calls[0]![0]!.content).toBe(`${QUERY}\n[0] ${FIVE[0]}\n[1] ${FIVE[1]}`);
     expect(out[0]!.pageContent).toBe(FIVE[1]);
   });
@@ -326,7 +359,13 @@ describe("LLMListwiseReranker", () => {
   it("traces the rerank as a run whose children are the model calls, inside ContextualCompressionRetriever", async () => {
     const corpus = docs(FIVE);
     const bm25 = BM25Retriever.fromDocuments(corpus, { k: 5 });
-    const model = new FakeRankingChatModel((messages) => toolAnswer(shownDocuments(messages).filter((d) => d.text.includes("Steve")).map((d) => d.id)));
+    const model = new FakeRankingChatModel((messages) =>
+      toolAnswer(
+        shownDocuments(messages)
+          .filter((d) => d.text.includes("Steve"))
+          .map((d) => d.id),
+      ),
+    );
     const retriever = new ContextualCompressionRetriever({ baseRetriever: bm25, baseCompressor: new LLMListwiseReranker({ llm: model, topN: 2 }) });
     const collector = new RunCollectorCallbackHandler();
     const out = await retriever.invoke("Steve friend", { callbacks: [collector] });
@@ -398,15 +437,27 @@ describe("LLMListwiseReranker", () => {
     expect(() => new LLMListwiseReranker({ llm: { invoke() {} } } as never)).toThrow(InvalidOptionError);
     expect(() => new LLMListwiseReranker({ llm, topN: 0 })).toThrow(/`topN` must be a positive integer, got the number 0/);
     expect(() => new LLMListwiseReranker({ llm, windowSize: 1 })).toThrow(/`windowSize` must be at least 2/);
-    expect(() => new LLMListwiseReranker({ llm, windowSize: 10, stepSize: 10 })).toThrow(/`stepSize` \(10\) must be smaller than `windowSize` \(10\)/);
+    expect(() => new LLMListwiseReranker({ llm, windowSize: 10, stepSize: 10 })).toThrow(
+      /`stepSize` \(10\) must be smaller than `windowSize` \(10\)/,
+    );
     expect(() => new LLMListwiseReranker({ llm, prompt: "rank these" as never })).toThrow(/`prompt` must be a prompt template/);
-    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{query}"]]) })).toThrow(/it must use \{context\}/);
-    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{context} {query} {domain}"]]) })).toThrow(/also expects \{domain\}/);
+    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{query}"]]) })).toThrow(
+      /it must use \{context\}/,
+    );
+    expect(() => new LLMListwiseReranker({ llm, prompt: ChatPromptTemplate.fromMessages([["human", "{context} {query} {domain}"]]) })).toThrow(
+      /also expects \{domain\}/,
+    );
     const partial = ChatPromptTemplate.fromMessages([["human", "{domain}: {context} {query}"]]);
     const filled = await partial.partial({ domain: "law" });
     expect(() => new LLMListwiseReranker({ llm, prompt: filled })).not.toThrow();
     expect(new LLMListwiseReranker({ llm, windowSize: 8 }).stepSize).toBe(4);
-    expect(new LLMListwiseReranker({ llm })).toMatchObject({ topN: 3, windowSize: 20, stepSize: 10, rankKey: "retrievalRank", listwiseRankKey: "listwiseRank" });
+    expect(new LLMListwiseReranker({ llm })).toMatchObject({
+      topN: 3,
+      windowSize: 20,
+      stepSize: 10,
+      rankKey: "retrievalRank",
+      listwiseRankKey: "listwiseRank",
+    });
 
     class NoTools extends BaseChatModel {
       _llmType() {

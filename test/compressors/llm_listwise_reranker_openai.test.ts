@@ -75,7 +75,10 @@ function chat(model = "gpt-4o-mini"): ChatOpenAI {
 /** The ids of a request's documents sorted by the number in their text, largest first (what a perfect model answers). */
 function sortedIds(body: ChatBody): number[] {
   const system = body.messages[0]!.content;
-  return [...system.matchAll(/Document ID: (\d+)\n```[^`]*?(\d+)```/g)].map((m) => ({ id: Number(m[1]), n: Number(m[2]) })).sort((a, b) => b.n - a.n).map(({ id }) => id);
+  return [...system.matchAll(/Document ID: (\d+)\n```[^`]*?(\d+)```/g)]
+    .map((m) => ({ id: Number(m[1]), n: Number(m[2]) }))
+    .sort((a, b) => b.n - a.n)
+    .map(({ id }) => id);
 }
 
 const numbered = (values: number[]) => values.map((n, i) => new Document({ pageContent: `passage number ${n}`, metadata: { i } }));
@@ -97,7 +100,8 @@ describe("LLMListwiseReranker with ChatOpenAI", () => {
   });
 
   it("retries once when the content is not JSON, then falls back to the window's order", async () => {
-    reply = (body, call) => (call === 0 ? { content: "Here is the ranking you asked for:" } : { content: JSON.stringify({ ranked_document_ids: sortedIds(body) }) });
+    reply = (body, call) =>
+      call === 0 ? { content: "Here is the ranking you asked for:" } : { content: JSON.stringify({ ranked_document_ids: sortedIds(body) }) };
     const reranker = new LLMListwiseReranker({ llm: chat() });
     const ranking = await reranker.rank(numbered([1, 3, 2]), "largest number");
     expect(requests).toHaveLength(2);
@@ -113,7 +117,8 @@ describe("LLMListwiseReranker with ChatOpenAI", () => {
   });
 
   it("uses tool calling for an older model, and retries after tool arguments that are not JSON", async () => {
-    reply = (body, call) => (call === 0 ? { toolArguments: "{ranked_document_ids: [1," } : { toolArguments: JSON.stringify({ ranked_document_ids: sortedIds(body) }) });
+    reply = (body, call) =>
+      call === 0 ? { toolArguments: "{ranked_document_ids: [1," } : { toolArguments: JSON.stringify({ ranked_document_ids: sortedIds(body) }) };
     const ranking = await new LLMListwiseReranker({ llm: chat("gpt-4-0613") }).rank(numbered([1, 3, 2]), "largest number");
     expect(requests[0]!.tools![0]!.function.name).toBe("RankDocuments");
     expect(requests).toHaveLength(2);
@@ -122,7 +127,9 @@ describe("LLMListwiseReranker with ChatOpenAI", () => {
 
   it("throws an HTTP error of the provider instead of falling back", async () => {
     reply = () => ({ status: 500 });
-    await expect(new LLMListwiseReranker({ llm: chat() }).compressDocuments(numbered([1, 3, 2]), "largest number")).rejects.toThrow(/500|server had an error/);
+    await expect(new LLMListwiseReranker({ llm: chat() }).compressDocuments(numbered([1, 3, 2]), "largest number")).rejects.toThrow(
+      /500|server had an error/,
+    );
     expect(requests).toHaveLength(1);
   });
 
@@ -132,7 +139,9 @@ describe("LLMListwiseReranker with ChatOpenAI", () => {
       controller.abort();
       return "hang";
     };
-    await expect(new LLMListwiseReranker({ llm: chat() }).rank(numbered([1, 3, 2]), "largest number", { signal: controller.signal })).rejects.toThrow(/abort/i);
+    await expect(new LLMListwiseReranker({ llm: chat() }).rank(numbered([1, 3, 2]), "largest number", { signal: controller.signal })).rejects.toThrow(
+      /abort/i,
+    );
     expect(requests).toHaveLength(1);
   });
 });

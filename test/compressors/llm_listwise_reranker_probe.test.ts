@@ -9,18 +9,40 @@ import { InvalidOptionError } from "../../src/errors.js";
 /** A chat model whose structured runnable answers `answer(...)` verbatim. */
 const model = (answer: () => unknown) => ({ withStructuredOutput: () => ({ invoke: async () => answer() }) });
 const docs = (n: number) => Array.from({ length: n }, (_, i) => new Document({ pageContent: `doc ${i}`, metadata: { i } }));
-const failure = (promise: Promise<unknown>) => promise.then(
-  (value) => ({ value, error: undefined }),
-  (error: unknown) => ({ value: undefined, error: error as Error }),
-);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ value, error: undefined }),
+    (error: unknown) => ({ value: undefined, error: error as Error }),
+  );
 
 describe("LLMListwiseReranker against hostile answers", () => {
   it.each([
     ["BigInt ids", { ranked_document_ids: [1n, 0n] }],
     ["a bare BigInt list", [2n]],
-    ["a circular object", (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
+    [
+      "a circular object",
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
     // Not a thenable (a `then` that throws would reject the model call itself, which is thrown as the model's error).
-    ["a proxy whose traps throw", new Proxy({}, { get: (_, key) => { if (key === "then") return undefined; throw new Error("trap"); }, has() { throw new Error("trap"); } })],
+    [
+      "a proxy whose traps throw",
+      new Proxy(
+        {},
+        {
+          get: (_, key) => {
+            if (key === "then") return undefined;
+            throw new Error("trap");
+          },
+          has() {
+            throw new Error("trap");
+          },
+        },
+      ),
+    ],
   ])("%s: the window keeps its order and the report says why, instead of a raw TypeError", async (_, answer) => {
     const ranking = await new LLMListwiseReranker({ llm: model(() => answer) as never }).rank(docs(3), "q");
     expect(ranking.order).toEqual([0, 1, 2]);
@@ -45,7 +67,9 @@ describe("LLMListwiseReranker against hostile answers", () => {
     setTimeout(() => controller.abort(new Error("user left")), 20);
     expect((await pending).error!.message).toBe("user left");
     const perCall = new AbortController();
-    const pending2 = failure(new LLMListwiseReranker({ llm: model(() => new Promise(() => undefined)) as never }).rank(docs(3), "q", { signal: perCall.signal }));
+    const pending2 = failure(
+      new LLMListwiseReranker({ llm: model(() => new Promise(() => undefined)) as never }).rank(docs(3), "q", { signal: perCall.signal }),
+    );
     setTimeout(() => perCall.abort(new Error("call abort")), 20);
     expect((await pending2).error!.message).toBe("call abort");
   });

@@ -11,7 +11,11 @@ const now = () => new Date(NOW);
 /** Relevance (0–1) falls with the letter, age rises with it: relevance and recency disagree. */
 const docs = () => [
   new Document({ id: "a", pageContent: "alpha", metadata: { relevanceScore: 0.9, publishedAt: new Date(NOW - 300 * DAY), reliability: 0.2 } }),
-  new Document({ id: "b", pageContent: "beta", metadata: { relevanceScore: 0.8, publishedAt: new Date(NOW - 30 * DAY).toISOString(), reliability: 0.9 } }),
+  new Document({
+    id: "b",
+    pageContent: "beta",
+    metadata: { relevanceScore: 0.8, publishedAt: new Date(NOW - 30 * DAY).toISOString(), reliability: 0.9 },
+  }),
   new Document({ id: "c", pageContent: "gamma", metadata: { relevanceScore: 0.3, publishedAt: NOW - 1 * DAY, reliability: 0.5 } }),
 ];
 const recency = { field: "publishedAt", halfLifeDays: 30, now };
@@ -35,7 +39,9 @@ describe("MultiFactorReranker", () => {
     // relevance min-max: a 1, b 0.833, c 0; recency: a 0.001, b 0.5, c 0.977. The even mix: b 0.667, a 0.500, c 0.489.
     const mixed = await run({ relevance: 0.5, recency: 0.5 });
     expect(ids(mixed)).toEqual(["b", "a", "c"]);
-    [(5 / 6 + 0.5) / 2, (1 + 0.5 ** 10) / 2, 0.5 ** (1 / 30) / 2].forEach((expected, i) => expect(mixed[i]!.metadata.finalScore).toBeCloseTo(expected, 12));
+    [(5 / 6 + 0.5) / 2, (1 + 0.5 ** 10) / 2, 0.5 ** (1 / 30) / 2].forEach((expected, i) =>
+      expect(mixed[i]!.metadata.finalScore).toBeCloseTo(expected, 12),
+    );
   });
 
   it("records the recency factor before weighting: 0.5 at one half-life, 0.25 at two; final score and factors in metadata", async () => {
@@ -64,7 +70,10 @@ describe("MultiFactorReranker", () => {
     const out = await new MultiFactorReranker({ weights: { relevance: 0.5, reliability: 0.5 }, signals, topN: 3 }).compressDocuments(input, "q");
     expect(out.map((d) => d.metadata.rankingFactors.relevance)).toEqual([11 / 17, 1, 0]);
     expect(ids(out)).toEqual(["y", "x", "z"]); // raw logits would have let x win on relevance alone
-    const sig = await new MultiFactorReranker({ weights: { relevance: 1 }, normalize: { relevance: "sigmoid" }, topN: 1 }).compressDocuments(input, "q");
+    const sig = await new MultiFactorReranker({ weights: { relevance: 1 }, normalize: { relevance: "sigmoid" }, topN: 1 }).compressDocuments(
+      input,
+      "q",
+    );
     expect(sig[0]!.metadata.rankingFactors.relevance).toBeCloseTo(1 / (1 + Math.exp(-9)), 12);
   });
 
@@ -73,7 +82,11 @@ describe("MultiFactorReranker", () => {
       new Document({ id: "p", pageContent: "p", metadata: { retrievalRank: 4, bm25Score: 2 } }),
       new Document({ id: "q", pageContent: "q", metadata: { bm25Score: 12 } }), // no rank: its position, 2
     ];
-    const out = await new MultiFactorReranker({ weights: { firstStageRank: 1, firstStageScore: 1 }, firstStageScoreKey: "bm25Score", topN: 2 }).compressDocuments(input, "q");
+    const out = await new MultiFactorReranker({
+      weights: { firstStageRank: 1, firstStageScore: 1 },
+      firstStageScoreKey: "bm25Score",
+      topN: 2,
+    }).compressDocuments(input, "q");
     expect(out.map((d) => d.metadata.rankingFactors)).toEqual([
       { firstStageRank: 0.5, firstStageScore: 1 },
       { firstStageRank: 0.25, firstStageScore: 0 },
@@ -101,7 +114,9 @@ describe("MultiFactorReranker", () => {
   it("a bad date or a non-finite value is a clear error naming the document and the field, whatever the policy", async () => {
     const input = docs();
     input[2]!.metadata.publishedAt = "last tuesday";
-    await expect(new MultiFactorReranker({ weights: { recency: 1 }, recency, missing: { recency: "skip" } }).compressDocuments(input, "q")).rejects.toThrow(
+    await expect(
+      new MultiFactorReranker({ weights: { recency: 1 }, recency, missing: { recency: "skip" } }).compressDocuments(input, "q"),
+    ).rejects.toThrow(
       'MultiFactorReranker: document 2 (id "c"): metadata.publishedAt is "last tuesday", not a date; give a Date, an ISO 8601 string or epoch milliseconds.',
     );
     const nan = docs();
@@ -126,8 +141,17 @@ describe("MultiFactorReranker", () => {
   it("with a CrossEncoder: scores every document once and writes relevanceScore", async () => {
     const scorer = new CountingScorer({ alpha: -2, beta: 4, gamma: 1 });
     const out = await new MultiFactorReranker({ reranker: scorer, weights: { relevance: 1 }, topN: 2 }).compressDocuments(docs(), "query");
-    expect(scorer.calls).toEqual([[["query", "alpha"], ["query", "beta"], ["query", "gamma"]]]);
-    expect(out.map((d) => [d.id, d.metadata.relevanceScore, d.metadata.retrievalRank])).toEqual([["b", 4, 2], ["c", 1, 3]]);
+    expect(scorer.calls).toEqual([
+      [
+        ["query", "alpha"],
+        ["query", "beta"],
+        ["query", "gamma"],
+      ],
+    ]);
+    expect(out.map((d) => [d.id, d.metadata.relevanceScore, d.metadata.retrievalRank])).toEqual([
+      ["b", 4, 2],
+      ["c", 1, 3],
+    ]);
   });
 
   it("with a compressor: respects its cut, reads its scores, keeps the first-stage rank; traced as its own run with the factors", async () => {
@@ -144,7 +168,9 @@ describe("MultiFactorReranker", () => {
     const run = collector.tracedRuns[0]!;
     expect(run.name).toBe("MultiFactorReranker");
     expect(run.child_runs!.map((r) => r.name)).toEqual(["CrossEncoderReranker"]);
-    expect(run.outputs!.results).toEqual(out.map((d) => ({ retrievalRank: d.metadata.retrievalRank, finalScore: d.metadata.finalScore, factors: d.metadata.rankingFactors })));
+    expect(run.outputs!.results).toEqual(
+      out.map((d) => ({ retrievalRank: d.metadata.retrievalRank, finalScore: d.metadata.finalScore, factors: d.metadata.rankingFactors })),
+    );
     expect(run.inputs.weights).toEqual({ relevance: 0.5, recency: 0.5 });
   });
 
@@ -158,7 +184,9 @@ describe("MultiFactorReranker", () => {
     expect(make({ weights: { relevance: 1 }, recency: { field: "d", halfLifeDays: 0 } })).toThrow(/halfLifeDays` > 0/);
     expect(make({ weights: { relevance: 1 }, signals: { conf: () => 1 } })).toThrow(/signal "conf" has no weight/);
     expect(make({ weights: { relevance: 1 }, normalize: { relevance: "zscore" } })).toThrow(InvalidOptionError);
-    expect(make({ weights: { relevance: 1 }, missing: { relevance: "zero" } })).toThrow(/`missing.relevance` must be "error", "skip" or a finite fill value/);
+    expect(make({ weights: { relevance: 1 }, missing: { relevance: "zero" } })).toThrow(
+      /`missing.relevance` must be "error", "skip" or a finite fill value/,
+    );
     expect(make({ weights: { recency: 1 }, recency, reranker: new CountingScorer({}) })).toThrow(/`weights` has no `relevance`/);
   });
 });

@@ -15,6 +15,15 @@ describe("rankDocuments", () => {
   });
   it("rejects out-of-range and duplicate indices", () => {
     expect(() => validateRerankResults([{ index: 3, relevanceScore: 1 }], 3, "server")).toThrow(/index 3, outside the 3 documents/);
-    expect(() => validateRerankResults([{ index: 0, relevanceScore: 1 }, { index: 0, relevanceScore: 0.5 }], 3, "server")).toThrow(/more than once/);
+    expect(() =>
+      validateRerankResults(
+        [
+          { index: 0, relevanceScore: 1 },
+          { index: 0, relevanceScore: 0.5 },
+        ],
+        3,
+        "server",
+      ),
+    ).toThrow(/more than once/);
   });
 });

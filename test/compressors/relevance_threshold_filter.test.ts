@@ -49,7 +49,11 @@ describe("RelevanceThresholdFilter", () => {
   it("reranks first when given a reranker, tracing both runs", async () => {
     const reranker = new CrossEncoderReranker({ model: { score: async (pairs) => pairs.map((_, i) => [0.1, 0.8, 0.4, 0.95][i]!) }, topN: 4 });
     const collector = new RunCollectorCallbackHandler();
-    const out = await new RelevanceThresholdFilter({ threshold: 0.4, reranker }).compressDocuments(scored([undefined, undefined, undefined, undefined]), "q", [collector]);
+    const out = await new RelevanceThresholdFilter({ threshold: 0.4, reranker }).compressDocuments(
+      scored([undefined, undefined, undefined, undefined]),
+      "q",
+      [collector],
+    );
     expect(ns(out)).toEqual([3, 1, 2]);
     expect(out.map((d) => d.metadata.relevanceScore)).toEqual([0.95, 0.8, 0.4]);
     const run = collector.tracedRuns[0]!;

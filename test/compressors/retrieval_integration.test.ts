@@ -40,7 +40,10 @@ describe("CrossEncoderReranker in ContextualCompressionRetriever", () => {
   it("reranks a BM25Retriever's candidates and traces the rerank as a child run", async () => {
     const bm25 = BM25Retriever.fromDocuments(corpus, { k: 6 });
     const candidates = await bm25.invoke(QUERY);
-    const retriever = new ContextualCompressionRetriever({ baseRetriever: bm25, baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }) });
+    const retriever = new ContextualCompressionRetriever({
+      baseRetriever: bm25,
+      baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }),
+    });
     const collector = new RunCollectorCallbackHandler();
     const reranked = await retriever.invoke(QUERY, { callbacks: [collector] });
     expect(reranked).toHaveLength(3);
@@ -55,7 +58,10 @@ describe("CrossEncoderReranker in ContextualCompressionRetriever", () => {
     const store = await MemoryVectorStore.fromDocuments(corpus, embeddings);
     const base = store.asRetriever({ k: 5 });
     const candidates = await base.invoke(QUERY);
-    const retriever = new ContextualCompressionRetriever({ baseRetriever: base, baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 2 }) });
+    const retriever = new ContextualCompressionRetriever({
+      baseRetriever: base,
+      baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 2 }),
+    });
     await expectRerankedFrom(candidates, await retriever.invoke(QUERY), 2);
   });
 

@@ -49,9 +49,13 @@ describe("loadBeirDataset", () => {
 
   it("names the file and line of malformed JSON lines", async () => {
     const bad = dataset({ "corpus.jsonl": '{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": "cut\n' });
-    await expect(loadCorpus(join(bad, "corpus.jsonl"))).rejects.toThrow(new RegExp(`${join(bad, "corpus.jsonl")}:2: expected one JSON object per line: `));
+    await expect(loadCorpus(join(bad, "corpus.jsonl"))).rejects.toThrow(
+      new RegExp(`${join(bad, "corpus.jsonl")}:2: expected one JSON object per line: `),
+    );
     const noId = dataset({ "corpus.jsonl": '\n{"id": "d1", "text": "x"}\n' });
-    await expect(loadCorpus(join(noId, "corpus.jsonl"))).rejects.toThrow(`${join(noId, "corpus.jsonl")}:2: expected an "_id" (string), got undefined.`);
+    await expect(loadCorpus(join(noId, "corpus.jsonl"))).rejects.toThrow(
+      `${join(noId, "corpus.jsonl")}:2: expected an "_id" (string), got undefined.`,
+    );
     const noText = dataset({ "corpus.jsonl": '{"_id": "d1", "title": "t"}\n' });
     await expect(loadCorpus(join(noText, "corpus.jsonl"))).rejects.toThrow(':1: expected a "text" string.');
     const twice = dataset({ "corpus.jsonl": '{"_id": "d1", "text": "a"}\n{"_id": "d1", "text": "b"}\n' });

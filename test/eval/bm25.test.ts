@@ -9,13 +9,31 @@ import { SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 describe("tokenizer", () => {
   it("strips plurals only (Lucene's minimal English stemmer)", () => {
-    const cases: Record<string, string> = { cells: "cell", studies: "study", glass: "glass", virus: "virus", shoes: "shoes", ponies: "pony", is: "is", rays: "ray" };
+    const cases: Record<string, string> = {
+      cells: "cell",
+      studies: "study",
+      glass: "glass",
+      virus: "virus",
+      shoes: "shoes",
+      ponies: "pony",
+      is: "is",
+      rays: "ray",
+    };
     for (const [word, stem] of Object.entries(cases)) expect(minimalEnglishStem(word)).toBe(stem);
   });
 
   it("lower-cases, splits on non-alphanumerics, drops stop words, stems", () => {
     expect(createTokenizer()("The T-cells of Mice were NOT activated; IL-2 levels: 5.3%")).toEqual([
-      "t", "cell", "mice", "were", "activated", "il", "2", "level", "5", "3",
+      "t",
+      "cell",
+      "mice",
+      "were",
+      "activated",
+      "il",
+      "2",
+      "level",
+      "5",
+      "3",
     ]);
     expect(createTokenizer({ stopWords: new Set(), stem: null })("The cells")).toEqual(["the", "cells"]);
   });
@@ -50,7 +68,10 @@ describe("Bm25Index", () => {
 
 describe("OkapiBm25Retriever", () => {
   it("returns copies of the documents with retrieval score and rank, leaving the originals untouched", async () => {
-    const docs = [new Document({ id: "1", pageContent: "red apples", metadata: { source: "x" } }), new Document({ id: "2", pageContent: "green pears" })];
+    const docs = [
+      new Document({ id: "1", pageContent: "red apples", metadata: { source: "x" } }),
+      new Document({ id: "2", pageContent: "green pears" }),
+    ];
     const retriever = OkapiBm25Retriever.fromDocuments(docs, { k: 5 });
     const [hit, ...rest] = await retriever.invoke("apple");
     expect(rest).toEqual([]);
@@ -65,7 +86,13 @@ describeWithShared("built-in BM25 on SciFact", () => {
     const dataset = await loadBeirDataset(join(SHARED_DIR, "data", "scifact"));
     const documents = [...dataset.corpus].map(([id, doc]) => new Document({ id, pageContent: documentText(doc) }));
     const retriever = OkapiBm25Retriever.fromDocuments(documents, { k: 100 });
-    const result = await evaluate({ queries: dataset.queries, qrels: dataset.qrels, retriever, metrics: ["ndcg@10", "recall@100"], keepRankings: false });
+    const result = await evaluate({
+      queries: dataset.queries,
+      qrels: dataset.qrels,
+      retriever,
+      metrics: ["ndcg@10", "recall@100"],
+      keepRankings: false,
+    });
     const mean = result.configurations[0]?.mean ?? {};
     expect(mean["ndcg@10"]).toBeGreaterThanOrEqual(0.65);
     // The figure quoted in docs/evaluation.md.

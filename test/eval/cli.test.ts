@@ -73,9 +73,15 @@ describe("rerank-eval: usage", () => {
   it("--choose-weights: exits 2 without exactly one reranker to weigh, or with its options alone", () => {
     const cases: [string[], string][] = [
       [["--dataset", "x", "--choose-weights"], "rerank-eval: --choose-weights needs exactly one --reranker besides none"],
-      [["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--reranker", "cross-encoder:b"], "rerank-eval: --choose-weights needs exactly one"],
+      [
+        ["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--reranker", "cross-encoder:b"],
+        "rerank-eval: --choose-weights needs exactly one",
+      ],
       [["--dataset", "x", "--weights-method", "grid"], "rerank-eval: --weights-method and --weights-metric go with --choose-weights."],
-      [["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--weights-method", "random"], 'rerank-eval: --weights-method must be grid or coordinate, got "random".'],
+      [
+        ["--dataset", "x", "--choose-weights", "--reranker", "cross-encoder:a", "--weights-method", "random"],
+        'rerank-eval: --weights-method must be grid or coordinate, got "random".',
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = cli(args);
@@ -97,8 +103,17 @@ describeWithShared("rerank-eval on ../shared data", () => {
   it("reproduces TREC DL 2019 BM25 in --json: nDCG@10 0.5058, RR@10 0.7024, Recall@100 0.4910 (relevance ≥ 2)", () => {
     const json = join(out, "dl19.json");
     const { code, stdout } = cli([
-      "--dataset", data("trec-dl-2019"), "--run", join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
-      "--metrics", "ndcg@10,mrr@10,recall@100", "--rel-threshold", "2", "--json", json, "--quiet",
+      "--dataset",
+      data("trec-dl-2019"),
+      "--run",
+      join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
+      "--metrics",
+      "ndcg@10,mrr@10,recall@100",
+      "--rel-threshold",
+      "2",
+      "--json",
+      json,
+      "--quiet",
     ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^none +0\.5058 +0\.7024 +0\.4910$/m);
@@ -112,7 +127,17 @@ describeWithShared("rerank-eval on ../shared data", () => {
 
   it("SciFact with its run in --json: nDCG@10 0.6627 and Recall@100 0.8859", () => {
     const json = join(out, "scifact.json");
-    const { code } = cli(["--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--metrics", "ndcg@10,recall@100", "--json", json, "--quiet"]);
+    const { code } = cli([
+      "--dataset",
+      data("scifact"),
+      "--run",
+      join(data("scifact"), "runs", "bm25_top100.trec"),
+      "--metrics",
+      "ndcg@10,recall@100",
+      "--json",
+      json,
+      "--quiet",
+    ]);
     expect(code).toBe(0);
     const mean = JSON.parse(readFileSync(json, "utf8")).configurations[0].mean;
     expect([mean["ndcg@10"].toFixed(4), mean["recall@100"].toFixed(4)]).toEqual(["0.6627", "0.8859"]);
@@ -120,7 +145,12 @@ describeWithShared("rerank-eval on ../shared data", () => {
 
   it("skips judged queries the run does not cover, as trec_eval does without -c, and says so", () => {
     const lines = readFileSync(join(data("trec-dl-2019"), "runs", "bm25_top100.trec"), "utf8").split("\n");
-    const firstTwo = new Set(lines.map((l) => l.split(" ")[0]).filter(Boolean).slice(0, 101));
+    const firstTwo = new Set(
+      lines
+        .map((l) => l.split(" ")[0])
+        .filter(Boolean)
+        .slice(0, 101),
+    );
     const run = join(out, "partial.trec");
     writeFileSync(run, `${lines.filter((l) => firstTwo.has(l.split(" ")[0] as string)).join("\n")}\n`);
     expect(firstTwo.size).toBe(2);
@@ -136,18 +166,29 @@ describeWithShared("rerank-eval on ../shared data", () => {
     writeFileSync(run, "1 Q0 31715818 1 12.5 bm25\n1 Q0 14717500 2 bm25\n");
     const { code, stderr } = cli(["--dataset", data("scifact"), "--run", run]);
     expect(code).toBe(1);
-    expect(oneErrorLine(stderr)).toBe(`rerank-eval: ${run}:2: expected 6 whitespace-separated fields "query-id Q0 doc-id rank score tag", got 5: "1 Q0 14717500 2 bm25".`);
+    expect(oneErrorLine(stderr)).toBe(
+      `rerank-eval: ${run}:2: expected 6 whitespace-separated fields "query-id Q0 doc-id rank score tag", got 5: "1 Q0 14717500 2 bm25".`,
+    );
   });
 
   it("exits 1 with one line when the rerank server is unreachable", async () => {
     const port = await closedPort();
     const { code, stderr, stdout } = cli([
-      "--dataset", data("trec-dl-2019"), "--run", join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
-      "--reranker", "none", "--reranker", `server:http://127.0.0.1:${port}/rerank`, "--quiet",
+      "--dataset",
+      data("trec-dl-2019"),
+      "--run",
+      join(data("trec-dl-2019"), "runs", "bm25_top100.trec"),
+      "--reranker",
+      "none",
+      "--reranker",
+      `server:http://127.0.0.1:${port}/rerank`,
+      "--quiet",
     ]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(oneErrorLine(stderr)).toMatch(new RegExp(`^rerank-eval: Rerank server \\(cohere, POST http://127.0.0.1:${port}/rerank\\) could not reach the server`));
+    expect(oneErrorLine(stderr)).toMatch(
+      new RegExp(`^rerank-eval: Rerank server \\(cohere, POST http://127.0.0.1:${port}/rerank\\) could not reach the server`),
+    );
   });
 });
 
@@ -162,9 +203,32 @@ describeWithShared("rerank-eval end to end with a local cross-encoder (proxy mod
     const report = join(out, "proxy.md");
     const chart = join(out, "proxy.svg");
     const { code, stdout, stderr } = cli([
-      "--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--depth", "10", "--limit", "2",
-      "--reranker", "none", "--reranker", "cross-encoder", "--model", model, "--dtype", "q8", "--batch-size", "4",
-      "--metrics", "ndcg@10,mrr@10,recall@10", "--json", json, "--report", report, "--chart", chart,
+      "--dataset",
+      data("scifact"),
+      "--run",
+      join(data("scifact"), "runs", "bm25_top100.trec"),
+      "--depth",
+      "10",
+      "--limit",
+      "2",
+      "--reranker",
+      "none",
+      "--reranker",
+      "cross-encoder",
+      "--model",
+      model,
+      "--dtype",
+      "q8",
+      "--batch-size",
+      "4",
+      "--metrics",
+      "ndcg@10,mrr@10,recall@10",
+      "--json",
+      json,
+      "--report",
+      report,
+      "--chart",
+      chart,
     ]);
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/queries .* 2\/2 \| [\d.]+ q\/s \| ETA/);
@@ -184,12 +248,37 @@ describeWithShared("rerank-eval end to end with a local cross-encoder (proxy mod
   it("--choose-weights chooses MultiFactorReranker weights on alternate queries and reports them on the others", async () => {
     const json = join(out, "weights.json");
     const { code, stdout, stderr } = await cliAsync([
-      "--dataset", data("scifact"), "--run", join(data("scifact"), "runs", "bm25_top100.trec"), "--depth", "5", "--limit", "4",
-      "--reranker", "cross-encoder", "--model", model, "--dtype", "q8", "--batch-size", "5", "--metrics", "ndcg@10,mrr@10",
-      "--choose-weights", "--weights-method", "coordinate", "--weights-metric", "mrr@10", "--json", json, "--quiet",
+      "--dataset",
+      data("scifact"),
+      "--run",
+      join(data("scifact"), "runs", "bm25_top100.trec"),
+      "--depth",
+      "5",
+      "--limit",
+      "4",
+      "--reranker",
+      "cross-encoder",
+      "--model",
+      model,
+      "--dtype",
+      "q8",
+      "--batch-size",
+      "5",
+      "--metrics",
+      "ndcg@10,mrr@10",
+      "--choose-weights",
+      "--weights-method",
+      "coordinate",
+      "--weights-metric",
+      "mrr@10",
+      "--json",
+      json,
+      "--quiet",
     ]);
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain("MultiFactorReranker weights for cross-encoder:minilm-proxy (coordinate search on mrr@10; 2 dev / 2 held-out queries, alternating):");
+    expect(stdout).toContain(
+      "MultiFactorReranker weights for cross-encoder:minilm-proxy (coordinate search on mrr@10; 2 dev / 2 held-out queries, alternating):",
+    );
     expect(stdout).toMatch(/^chosen +relevance \d\.\d\d, firstStageRank \d\.\d\d, firstStageScore \d\.\d\d +\d\.\d{4} +\d\.\d{4}$/m);
     const summary = JSON.parse(readFileSync(json, "utf8"));
     expect(summary.configurations.map((c: { name: string }) => c.name)).toEqual(["none", "cross-encoder:minilm-proxy"]);

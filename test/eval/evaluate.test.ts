@@ -28,7 +28,9 @@ const retriever: RetrieverLike = {
 const reverser: CompressorLike = {
   async compressDocuments(documents: DocumentInterface[]) {
     documents.forEach((d) => (d.metadata.touched = true));
-    return [...documents].reverse().map((d, i) => new Document({ id: d.id, pageContent: d.pageContent, metadata: { ...d.metadata, relevanceScore: 1 - i / 10 } }));
+    return [...documents]
+      .reverse()
+      .map((d, i) => new Document({ id: d.id, pageContent: d.pageContent, metadata: { ...d.metadata, relevanceScore: 1 - i / 10 } }));
   },
 };
 
@@ -74,7 +76,17 @@ describe("evaluate", () => {
         return documents;
       },
     };
-    await evaluate({ queries, qrels, retriever, configurations: [{ name: "r", compressor: reverser }, { name: "spy", compressor: spy }], metrics: ["rr@10"], limit: 1 });
+    await evaluate({
+      queries,
+      qrels,
+      retriever,
+      configurations: [
+        { name: "r", compressor: reverser },
+        { name: "spy", compressor: spy },
+      ],
+      metrics: ["rr@10"],
+      limit: 1,
+    });
     expect(seen).toEqual([undefined]);
   });
 
@@ -93,7 +105,15 @@ describe("evaluate", () => {
     const many = new Map(Array.from({ length: 12 }, (_, i) => [`q${i}`, `text ${i}`]));
     const manyQrels = new Map(Array.from({ length: 12 }, (_, i) => [`q${i}`, judged({ a: 1 })]));
     const progress: number[] = [];
-    const result = await evaluate({ queries: many, qrels: manyQrels, retriever: slow, metrics: ["rr@10"], concurrency: 3, limit: 10, onProgress: (done, total) => progress.push(done * 100 + total) });
+    const result = await evaluate({
+      queries: many,
+      qrels: manyQrels,
+      retriever: slow,
+      metrics: ["rr@10"],
+      concurrency: 3,
+      limit: 10,
+      onProgress: (done, total) => progress.push(done * 100 + total),
+    });
     expect(most).toBe(3);
     expect(result.queriesEvaluated).toBe(10);
     expect(result.perQuery.map((q) => q.queryId)).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
@@ -108,7 +128,14 @@ describe("evaluate", () => {
         throw new Error("connect ECONNREFUSED 127.0.0.1:9");
       },
     };
-    const error = await evaluate({ queries, qrels, retriever, configurations: [{ name: "server", compressor: failing }], metrics: ["rr@10"], concurrency: 1 }).catch((e: unknown) => e);
+    const error = await evaluate({
+      queries,
+      qrels,
+      retriever,
+      configurations: [{ name: "server", compressor: failing }],
+      metrics: ["rr@10"],
+      concurrency: 1,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EvaluationError);
     expect((error as Error).message).toBe("query q1, server: connect ECONNREFUSED 127.0.0.1:9");
     expect(calls).toBe(1);
@@ -117,13 +144,19 @@ describe("evaluate", () => {
       "query q1, first-stage: document at position 1 has no id; set Document.id or metadata.id (or pass getDocId).",
     );
     const brokenRetriever: RetrieverLike = { invoke: async () => Promise.reject(new Error("index offline")) };
-    await expect(evaluate({ queries, qrels, retriever: brokenRetriever, metrics: ["rr@10"] })).rejects.toThrow("query q1, first stage: index offline");
+    await expect(evaluate({ queries, qrels, retriever: brokenRetriever, metrics: ["rr@10"] })).rejects.toThrow(
+      "query q1, first stage: index offline",
+    );
   });
 
   it("rejects duplicate configuration names and bad options", async () => {
-    await expect(evaluate({ queries, qrels, retriever, configurations: [{ name: "a" }, { name: "a" }], metrics: ["rr@10"] })).rejects.toThrow('configuration name "a" is used twice');
+    await expect(evaluate({ queries, qrels, retriever, configurations: [{ name: "a" }, { name: "a" }], metrics: ["rr@10"] })).rejects.toThrow(
+      'configuration name "a" is used twice',
+    );
     await expect(evaluate({ queries, qrels, retriever, metrics: ["ndcg@x"] })).rejects.toThrow(/Unknown metric "ndcg@x"/);
-    await expect(evaluate({ queries, qrels, retriever, metrics: ["rr@10"], concurrency: 0 })).rejects.toThrow("`concurrency` must be a positive integer");
+    await expect(evaluate({ queries, qrels, retriever, metrics: ["rr@10"], concurrency: 0 })).rejects.toThrow(
+      "`concurrency` must be a positive integer",
+    );
   });
 });
 

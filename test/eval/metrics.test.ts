@@ -91,7 +91,13 @@ describe("evaluateRun", () => {
     ["q4", judged({ d: 1 })], // not in the run
   ]);
   const run = new Map([
-    ["q1", [{ docId: "z", score: 1 }, { docId: "a", score: 1 }]], // tie: "z" ranks first
+    [
+      "q1",
+      [
+        { docId: "z", score: 1 },
+        { docId: "a", score: 1 },
+      ],
+    ], // tie: "z" ranks first
     ["q2", [{ docId: "b", score: 3 }]],
     ["q3", [{ docId: "c", score: 1 }]],
     ["q9", [{ docId: "a", score: 1 }]], // not judged

@@ -37,7 +37,13 @@ describeWithShared("published BM25 figures", () => {
     const run = await loadTrecRun(join(data("scifact"), "runs", "bm25_top100.trec"));
     const dataset = await loadBeirDataset(data("scifact"), { split: "test" });
     const retriever = new RunFileRetriever({ run, queries: dataset.queries, corpus: dataset.corpus });
-    const result = await evaluate({ queries: dataset.queries, qrels: dataset.qrels, retriever, metrics: ["ndcg@10", "recall@100"], keepRankings: false });
+    const result = await evaluate({
+      queries: dataset.queries,
+      qrels: dataset.qrels,
+      retriever,
+      metrics: ["ndcg@10", "recall@100"],
+      keepRankings: false,
+    });
     expect(result.queriesEvaluated).toBe(300);
     const [firstStage] = result.configurations;
     expect(round4(firstStage?.mean["ndcg@10"])).toBe(0.6627);

@@ -16,12 +16,20 @@ const retriever = { invoke: async () => ["a", "b"].map((id, i) => new Document({
 /** Puts "b" first with score 0.9, "a" second with 0.2. */
 const preferB: CompressorLike = {
   async compressDocuments(docs: DocumentInterface[]) {
-    return [...docs].sort((x) => (x.id === "b" ? -1 : 1)).map((d) => new Document({ id: d.id, pageContent: d.pageContent, metadata: { relevanceScore: d.id === "b" ? 0.9 : 0.2 } }));
+    return [...docs]
+      .sort((x) => (x.id === "b" ? -1 : 1))
+      .map((d) => new Document({ id: d.id, pageContent: d.pageContent, metadata: { relevanceScore: d.id === "b" ? 0.9 : 0.2 } }));
   },
 };
 
 async function summary() {
-  const result = await evaluate({ queries, qrels, retriever, configurations: [{ name: "none" }, { name: "ce", compressor: preferB }], metrics: ["rr@10", "recall@1"] });
+  const result = await evaluate({
+    queries,
+    qrels,
+    retriever,
+    configurations: [{ name: "none" }, { name: "ce", compressor: preferB }],
+    metrics: ["rr@10", "recall@1"],
+  });
   return summarize(result, { dataset: "toy", split: "test", firstStage: "fake", command: "rerank-eval --dataset toy", chart: "toy.svg" });
 }
 
@@ -35,7 +43,10 @@ describe("reports", () => {
     expect(s.configurations[0]?.threshold).toBeUndefined();
     // Scores: b 0.9 (relevant for q1, not q2), a 0.2 (relevant for q2, not q1). Best F1 keeps all: P 0.5, R 1.
     expect(s.configurations[1]?.threshold).toEqual({ threshold: 0.2, kept: 4, precision: 0.5, recall: 1, f1: expect.closeTo(2 / 3, 12) });
-    expect(s.perQuery.map((q) => Object.keys(q.configurations))).toEqual([["none", "ce"], ["none", "ce"]]);
+    expect(s.perQuery.map((q) => Object.keys(q.configurations))).toEqual([
+      ["none", "ce"],
+      ["none", "ce"],
+    ]);
   });
 
   it("prints side-by-side tables with four decimals and signed deltas", async () => {
@@ -52,7 +63,9 @@ describe("reports", () => {
     const md = formatMarkdownReport(await summary());
     expect(md).toContain("# Evaluation: toy (test)");
     expect(md).toContain("```\nrerank-eval --dataset toy\n```");
-    expect(md).toContain("| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |");
+    expect(md).toContain(
+      "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
+    );
     expect(md).toContain("![metrics and latency per configuration](toy.svg)");
   });
 
@@ -65,7 +78,13 @@ describe("reports", () => {
       { configuration: "ce", metric: "rr@10", value: 0.75 },
       { configuration: "ce", metric: "recall@1", value: 0.5 },
     ]);
-    expect(spec.vconcat[1]?.data.values.map((v) => `${v.configuration}/${v.stage}`)).toEqual(["none/retrieve", "none/total", "ce/retrieve", "ce/rerank", "ce/total"]);
+    expect(spec.vconcat[1]?.data.values.map((v) => `${v.configuration}/${v.stage}`)).toEqual([
+      "none/retrieve",
+      "none/total",
+      "ce/retrieve",
+      "ce/rerank",
+      "ce/total",
+    ]);
     const svg = await renderChartSvg(s);
     expect(svg.startsWith("<svg")).toBe(true);
     for (const label of ["rr@10", "recall@1", "rerank", "retrieve", "Latency per stage"]) expect(svg).toContain(label);

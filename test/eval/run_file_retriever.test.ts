@@ -10,7 +10,14 @@ const corpus: Corpus = new Map([
   ["d3", { title: "T3", text: "three" }],
 ]);
 const run: Run = new Map([
-  ["q1", [{ docId: "d2", score: 1 }, { docId: "d3", score: 1 }, { docId: "d1", score: 5 }]],
+  [
+    "q1",
+    [
+      { docId: "d2", score: 1 },
+      { docId: "d3", score: 1 },
+      { docId: "d1", score: 5 },
+    ],
+  ],
   ["q2", [{ docId: "d1", score: 1 }]],
   ["q9", [{ docId: "d1", score: 1 }]],
 ]);
@@ -40,7 +47,14 @@ describe("RunFileRetriever", () => {
     await expect(retriever.invoke("never asked")).rejects.toThrow('no query in the run has the text "never asked"');
     const missing = new RunFileRetriever({ run: new Map([["q1", [{ docId: "d404", score: 1 }]]]), queries, corpus });
     await expect(missing.invoke("first question")).rejects.toThrow("the run lists document d404 for query q1, but the corpus has no such document.");
-    const twins = new RunFileRetriever({ run, queries: new Map([["q1", "same"], ["q2", "same"]]), corpus });
+    const twins = new RunFileRetriever({
+      run,
+      queries: new Map([
+        ["q1", "same"],
+        ["q2", "same"],
+      ]),
+      corpus,
+    });
     const error = await twins.invoke("same").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
     expect((error as Error).message).toMatch(/queries q1, q2 share the text "same" but have different runs/);

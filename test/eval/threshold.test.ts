@@ -50,7 +50,13 @@ describe("labelledScores", () => {
   const result = {
     relThreshold: 2,
     configurations: [{ name: "ce" }],
-    perQuery: [{ configurations: { ce: { ranking: [{ docId: "a", score: 3, label: 2 }, { docId: "b", score: 1, label: 1 }, { docId: "c" }, { docId: "d", score: 0 }] } } }],
+    perQuery: [
+      {
+        configurations: {
+          ce: { ranking: [{ docId: "a", score: 3, label: 2 }, { docId: "b", score: 1, label: 1 }, { docId: "c" }, { docId: "d", score: 0 }] },
+        },
+      },
+    ],
   } as unknown as EvaluationResult;
 
   it("labels scored documents with the evaluation's relevance threshold (or another)", () => {

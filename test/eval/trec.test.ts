@@ -43,7 +43,18 @@ describe("loadTrecRun", () => {
   });
 
   it("round-trips through formatTrecRun", async () => {
-    const text = formatTrecRun(new Map([["q1", [{ docId: "a", score: 3 }, { docId: "b", score: 1.5 }]]]), "mine");
+    const text = formatTrecRun(
+      new Map([
+        [
+          "q1",
+          [
+            { docId: "a", score: 3 },
+            { docId: "b", score: 1.5 },
+          ],
+        ],
+      ]),
+      "mine",
+    );
     expect(text).toBe("q1 Q0 a 1 3 mine\nq1 Q0 b 2 1.5 mine\n");
     expect((await loadTrecRun(file(text))).get("q1")).toEqual([
       { docId: "a", score: 3 },
@@ -55,13 +66,23 @@ describe("loadTrecRun", () => {
 describe("loadQrels", () => {
   it("reads TREC qrels (qid iter docid label)", async () => {
     const qrels = await loadQrels(file("q1 0 d1 2\nq1 0 d2 0\nq2 Q0 d3 -1\n"));
-    expect(qrels.get("q1")).toEqual(new Map([["d1", 2], ["d2", 0]]));
+    expect(qrels.get("q1")).toEqual(
+      new Map([
+        ["d1", 2],
+        ["d2", 0],
+      ]),
+    );
     expect(qrels.get("q2")).toEqual(new Map([["d3", -1]]));
   });
 
   it("reads BEIR TSV qrels with their header", async () => {
     const qrels = await loadQrels(file("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\n"));
-    expect(qrels.get("q1")).toEqual(new Map([["d1", 1], ["d2", 2]]));
+    expect(qrels.get("q1")).toEqual(
+      new Map([
+        ["d1", 1],
+        ["d2", 2],
+      ]),
+    );
   });
 
   it("names the file and line of a malformed or inconsistent judgment", async () => {

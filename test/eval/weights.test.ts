@@ -71,7 +71,15 @@ describe("weightQueriesFromEvaluation", () => {
           .reverse()
           .map((d, i) => new Document({ ...d, metadata: { ...d.metadata, relevanceScore: 5 - 2 * i } })),
     };
-    const qrels = new Map([["q", new Map([["c", 1], ["z", 1]])]]);
+    const qrels = new Map([
+      [
+        "q",
+        new Map([
+          ["c", 1],
+          ["z", 1],
+        ]),
+      ],
+    ]);
     const result = await evaluate({
       queries: new Map([["q", "query"]]),
       qrels,

@@ -17,7 +17,10 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/Corpus: 32 passages\. First stage: BM25 top 6\./);
     expect(stdout).toMatch(/First stage \(BM25\), 6 candidates in [\d.]+ ms:/);
     expect(stdout).toMatch(/Reranked by the cross-encoder in [\d.]+ ms:/);
-    const reranked = stdout.split("Reranked by the cross-encoder")[1]!.split("\n").filter((l) => l.includes("score "));
+    const reranked = stdout
+      .split("Reranked by the cross-encoder")[1]!
+      .split("\n")
+      .filter((l) => l.includes("score "));
     expect(reranked).toHaveLength(3);
     const scores = reranked.map((l) => Number(/score ([\d.]+)/.exec(l)![1]));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

@@ -58,6 +58,25 @@ describe("examples/quick_start.ts", () => {
   });
 });
 
+describe("examples/three_stage.ts", () => {
+  const server = useFakeRerankServer();
+
+  it("runs BM25, a cross-encoder stage served by the server (the local model as fallback) and the multi-factor ranking", async () => {
+    const served = await example("three_stage.ts", { RERANK_SERVER_URL: server.url });
+    expect(served.stdout).toContain("RANDOM weights");
+    expect(served.stdout).toContain("Cross-encoder stage served by: server");
+    const lines = [...served.stdout.matchAll(/^ {2}(p\d\d) {2}final ([\d.]+) {2}\((.*); was #(\d+)\)$/gm)];
+    expect(lines).toHaveLength(3);
+    const finals = lines.map((m) => Number(m[2]));
+    expect(finals).toEqual([...finals].sort((a, b) => b - a));
+    for (const m of lines) expect(m[3]).toMatch(/^relevance [\d.]+, recency [\d.]+, firstStageRank [\d.]+, reliability [\d.]+$/);
+    // The server failing, the local model serves.
+    server.fail({ status: 503 }, { status: 503 }, { status: 503 });
+    const fallback = await example("three_stage.ts", { RERANK_SERVER_URL: server.url });
+    expect(fallback.stdout).toContain("Cross-encoder stage served by: local");
+  });
+});
+
 describe("examples/lcel_chain.ts", () => {
   it("runs the chain (invoke with a traced rerank run, stream, batch) and the agent's reranking tool", async () => {
     const { stdout } = await example("lcel_chain.ts", {});
@@ -80,12 +99,10 @@ describe("examples/lcel_chain.ts", () => {
 
 describe("notebooks generated from the examples", () => {
   // scripts/notebook_from_example.py writes each notebook from its script; a notebook edited alone would drift.
-  it.each(["quick_start", "lcel_chain"])("examples/%s.ipynb has the script's code, section by section", (name) => {
+  it.each(["quick_start", "lcel_chain", "three_stage"])("examples/%s.ipynb has the script's code, section by section", (name) => {
     const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
     const body = script.slice(script.indexOf(" */\n") + 4);
-    const expected = body
-      .split(/^\/\/ --- .*\n/m)
-      .map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
+    const expected = body.split(/^\/\/ --- .*\n/m).map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
     const notebook = JSON.parse(readFileSync(join(PROJECT_DIR, "examples", `${name}.ipynb`), "utf8")) as {
       cells: { cell_type: string; source: string[]; outputs?: unknown[] }[];
     };

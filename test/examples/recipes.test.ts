@@ -11,7 +11,12 @@ const TSX = join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
 
 /** The lines printed under a recipe's heading: [label, score or undefined]. */
 function section(stdout: string, heading: string): [string, number | undefined][] {
-  const block = stdout.split(`\n${heading} (`)[1]!.split("\n\n")[0]!.split("\n").slice(1).filter((line) => line.trim() !== "");
+  const block = stdout
+    .split(`\n${heading} (`)[1]!
+    .split("\n\n")[0]!
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "");
   return block.map((line) => {
     const m = /^ {2}(\S+)(?: score ([\d.]+))?/.exec(line)!;
     return [m[1]!, m[2] === undefined ? undefined : Number(m[2])];
@@ -21,7 +26,10 @@ const descending = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1]! >=
 
 describe("examples/recipes.ts", () => {
   it("runs every recipe: pipeline with threshold, hybrid, multi-query and parent-document retrieval with a reranker", async () => {
-    const { stdout } = await run(process.execPath, [TSX, "examples/recipes.ts"], { cwd: PROJECT_DIR, env: { ...process.env, RERANK_MODEL: FIXTURE_RERANKER } });
+    const { stdout } = await run(process.execPath, [TSX, "examples/recipes.ts"], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, RERANK_MODEL: FIXTURE_RERANKER },
+    });
     expect(stdout).toContain("RANDOM weights");
 
     const pipeline = section(stdout, "rerank, then threshold");

@@ -25,10 +25,13 @@ describe("package entry points", () => {
     ],
     ["CJS require", `const [m, hf, cohere, ev] = ["", "/huggingface", "/cohere", "/eval"].map((p) => require("langchain-rerank" + p));`],
   ])("%s resolves dist/ and reranks", async (_, load) => {
-    const args = load.includes("require")
-      ? ["-e", `(async () => { ${program(load)} })()`]
-      : ["--input-type=module", "-e", program(load)];
+    const args = load.includes("require") ? ["-e", `(async () => { ${program(load)} })()`] : ["--input-type=module", "-e", program(load)];
     const { stdout } = await node(process.execPath, args, { cwd: PROJECT_DIR });
-    expect(JSON.parse(stdout)).toEqual({ n: 2, keys: ["relevanceScore", "retrievalRank", "stageScores"], classes: "functionfunctionfunction", sameErrors: true });
+    expect(JSON.parse(stdout)).toEqual({
+      n: 2,
+      keys: ["relevanceScore", "retrievalRank", "stageScores"],
+      classes: "functionfunctionfunction",
+      sameErrors: true,
+    });
   });
 });

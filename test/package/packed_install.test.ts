@@ -13,7 +13,8 @@ import { PROJECT_DIR } from "../support/shared.js";
 
 const exec = promisify(execFile);
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
-const version = (name: string) => (JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+const version = (name: string) =>
+  (JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 const HEAVY = /node_modules\/(cohere-ai|@aws-sdk|vega[^/]*|d3[^/]*|cli-progress|@huggingface|onnxruntime[^/]*)(\/|$)/;
 
 let project: string;
@@ -97,7 +98,11 @@ register("data:text/javascript," + encodeURIComponent(\`
   });
 
   it("the README's Quick start runs there as pasted, on a local model folder", async () => {
-    await npm(["install", `@huggingface/transformers@${version("@huggingface/transformers")}`, `@langchain/classic@${version("@langchain/classic")}`]);
+    await npm([
+      "install",
+      `@huggingface/transformers@${version("@huggingface/transformers")}`,
+      `@langchain/classic@${version("@langchain/classic")}`,
+    ]);
     const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
     const install = /```bash\n(npm install langchain-rerank[^\n]*)\n```/.exec(readme);
     expect(install, "the README's first code block is the npm install line").not.toBeNull();

@@ -21,7 +21,9 @@ const caseArb = fc
   .chain((items) => fc.record({ items: fc.constant(items), topN: fc.integer({ min: 1, max: items.length + 3 }) }));
 
 function build(items: readonly [{ pageContent: string; metadata: Record<string, unknown>; id: string | undefined }, number][]) {
-  const documents = items.map(([d]) => new Document({ pageContent: d.pageContent, metadata: d.metadata, ...(d.id !== undefined ? { id: d.id } : {}) }));
+  const documents = items.map(
+    ([d]) => new Document({ pageContent: d.pageContent, metadata: d.metadata, ...(d.id !== undefined ? { id: d.id } : {}) }),
+  );
   const scores = items.map(([, s]) => s);
   // Scores by position: texts repeat, so a text → score map would not do.
   let calls = 0;
@@ -88,7 +90,9 @@ describe("CrossEncoderReranker (property)", () => {
         const results = await reranker.rerank(frozen, "query");
         expect(results.map((r) => r.index)).toEqual(expectedOrder(scores, topN));
         results.forEach((r) => expect(r.relevanceScore).toBe(scores[r.index]));
-        await expect(reranker.compressDocuments(Object.freeze([...frozen]) as DocumentInterface[], "query")).resolves.toHaveLength(Math.min(topN, items.length));
+        await expect(reranker.compressDocuments(Object.freeze([...frozen]) as DocumentInterface[], "query")).resolves.toHaveLength(
+          Math.min(topN, items.length),
+        );
       }),
       RUNS,
     );
@@ -111,7 +115,9 @@ describe("RelevanceThresholdFilter (property)", () => {
         async (items, options) => {
           const topN = options.topN;
           const minDocuments = topN !== undefined ? Math.min(options.minDocuments, topN) : options.minDocuments;
-          const documents: DocumentInterface[] = deepFreeze(items.map(([d, score]) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, relevanceScore: score } })));
+          const documents: DocumentInterface[] = deepFreeze(
+            items.map(([d, score]) => new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, relevanceScore: score } })),
+          );
           const filter = new RelevanceThresholdFilter({ ...options, minDocuments });
           const kept = await filter.compressDocuments(documents, "query");
           const keptIndices = kept.map((d) => documents.indexOf(d));
@@ -124,7 +130,8 @@ describe("RelevanceThresholdFilter (property)", () => {
           dropped.forEach((i) => expect(score(i)).toBeLessThanOrEqual(worstKept));
           if (topN !== undefined) expect(kept.length).toBeLessThanOrEqual(topN);
           expect(kept.length).toBeGreaterThanOrEqual(Math.min(minDocuments, documents.length));
-          if (options.threshold !== undefined && kept.length > minDocuments) keptIndices.forEach((i) => expect(score(i)).toBeGreaterThanOrEqual(options.threshold!));
+          if (options.threshold !== undefined && kept.length > minDocuments)
+            keptIndices.forEach((i) => expect(score(i)).toBeGreaterThanOrEqual(options.threshold!));
         },
       ),
       RUNS,

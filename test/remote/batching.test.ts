@@ -28,12 +28,15 @@ describe("mapWithConcurrency", () => {
 
   it("fails the whole call on the first failure and aborts the rest: never a partial answer", async () => {
     const aborted: number[] = [];
-    const run = mapWithConcurrency([0, 1, 2, 3], 2, (i, signal) =>
-      new Promise<number>((resolve, reject) => {
-        if (i === 1) return reject(new Error("batch 1 failed"));
-        signal.addEventListener("abort", () => (aborted.push(i), reject(signal.reason)));
-        setTimeout(() => resolve(i), 200);
-      }),
+    const run = mapWithConcurrency(
+      [0, 1, 2, 3],
+      2,
+      (i, signal) =>
+        new Promise<number>((resolve, reject) => {
+          if (i === 1) return reject(new Error("batch 1 failed"));
+          signal.addEventListener("abort", () => (aborted.push(i), reject(signal.reason)));
+          setTimeout(() => resolve(i), 200);
+        }),
     );
     await expect(run).rejects.toThrow("batch 1 failed");
     expect(aborted).toEqual([0]);

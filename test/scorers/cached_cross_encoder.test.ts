@@ -2,7 +2,14 @@ import { InMemoryStore } from "@langchain/core/stores";
 import { describe, expect, it } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
-import { CachedCrossEncoder, LruStore, RerankServerCrossEncoder, type CrossEncoder, type CrossEncoderCallOptions, type TextPair } from "../../src/index.js";
+import {
+  CachedCrossEncoder,
+  LruStore,
+  RerankServerCrossEncoder,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type TextPair,
+} from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 
 /** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
@@ -45,7 +52,13 @@ describe("CachedCrossEncoder", () => {
     const inner = new CountingScorer();
     const cached = new CachedCrossEncoder({ scorer: inner });
     await cached.score(pairs(["a"]));
-    expect(await cached.score([[Q, "a"], ["another query", "a"], ["another query", "a"]])).toEqual([1.13, 1.13, 1.13]);
+    expect(
+      await cached.score([
+        [Q, "a"],
+        ["another query", "a"],
+        ["another query", "a"],
+      ]),
+    ).toEqual([1.13, 1.13, 1.13]);
     expect(inner.calls[1]).toEqual([["another query", "a"]]);
   });
 
@@ -67,7 +80,9 @@ describe("CachedCrossEncoder", () => {
     expect(new CachedCrossEncoder({ scorer: bare, namespace: "bare@1" }).cacheKey).toContain("bare@1");
     expect(() => new CachedCrossEncoder({ scorer: {} as CrossEncoder, namespace: "x" })).toThrow(/`scorer` must be a CrossEncoder/);
     expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", store: {} as never })).toThrow(/`store` must be a LangChain BaseStore/);
-    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", maxSize: 0 })).toThrow(/`maxSize` must be a positive integer, got the number 0/);
+    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", maxSize: 0 })).toThrow(
+      /`maxSize` must be a positive integer, got the number 0/,
+    );
   });
 
   it("works with LangChain's InMemoryStore (any BaseStore) and keeps only hashes, never texts, in keys", async () => {
@@ -108,7 +123,10 @@ describe("CachedCrossEncoder", () => {
 describe("LruStore", () => {
   it("evicts the least recently used entry past maxSize; a read refreshes an entry", async () => {
     const store = new LruStore<number>({ maxSize: 2 });
-    await store.mset([["a", 1], ["b", 2]]);
+    await store.mset([
+      ["a", 1],
+      ["b", 2],
+    ]);
     expect(await store.mget(["a"])).toEqual([1]); // a is now the most recent
     await store.mset([["c", 3]]);
     expect(await store.mget(["a", "b", "c"])).toEqual([1, undefined, 3]);
@@ -129,10 +147,19 @@ describe("LruStore", () => {
 
 describe("scorer identities (cacheKey)", () => {
   it("HuggingFaceCrossEncoder: changes with anything that changes a score, not with batching", () => {
-    const key = (o: ConstructorParameters<typeof HuggingFaceCrossEncoder>[0]) => new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, ...o }).cacheKey;
+    const key = (o: ConstructorParameters<typeof HuggingFaceCrossEncoder>[0]) =>
+      new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, ...o }).cacheKey;
     const base = key({});
     expect(key({ maxBatchSize: 4, maxBatchTokens: 99 })).toBe(base);
-    for (const change of [{ dtype: "fp32" }, { scoreMode: "raw" }, { maxLength: 64 }, { maxQueryLength: 8 }, { positiveLabel: 0 }, { revision: "v2" }, { device: "wasm" }] as const) {
+    for (const change of [
+      { dtype: "fp32" },
+      { scoreMode: "raw" },
+      { maxLength: 64 },
+      { maxQueryLength: 8 },
+      { positiveLabel: 0 },
+      { revision: "v2" },
+      { device: "wasm" },
+    ] as const) {
       expect(key(change), JSON.stringify(change)).not.toBe(base);
     }
     expect(new HuggingFaceCrossEncoder({ model: "other/model" }).cacheKey).not.toBe(base);
@@ -145,7 +172,13 @@ describe("scorer identities (cacheKey)", () => {
     expect(base).not.toMatch(/t0k/);
     expect(key({ url: "http://user:pw@localhost:8080/rerank?token=t0k" })).not.toMatch(/pw|t0k|user/);
     expect(key({ apiKey: "sk-123", maxBatchSize: 4, maxRetries: 0 })).toBe(base);
-    for (const change of [{ dialect: "cohere" }, { model: "m" }, { scoreMode: "raw" }, { truncate: false }, { url: "http://localhost:8081/rerank" }] as const) {
+    for (const change of [
+      { dialect: "cohere" },
+      { model: "m" },
+      { scoreMode: "raw" },
+      { truncate: false },
+      { url: "http://localhost:8081/rerank" },
+    ] as const) {
       expect(key(change), JSON.stringify(change)).not.toBe(base);
     }
   });

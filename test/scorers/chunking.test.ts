@@ -12,7 +12,8 @@ const MIXED =
   "https://example.com/a/very/long/path/that/has/no/spaces/at/all?query=1&x=2 end.";
 
 /** True when `i` falls between the two halves of a surrogate pair. */
-const splitsSurrogate = (text: string, i: number) => i > 0 && i < text.length && /[\uD800-\uDBFF]/.test(text[i - 1]!) && /[\uDC00-\uDFFF]/.test(text[i]!);
+const splitsSurrogate = (text: string, i: number) =>
+  i > 0 && i < text.length && /[\uD800-\uDBFF]/.test(text[i - 1]!) && /[\uDC00-\uDFFF]/.test(text[i]!);
 
 describe("splitPieces", () => {
   it("covers every non-space character once, in order, and never cuts an emoji, a flag or an accent", () => {
@@ -62,7 +63,15 @@ describe("planWindows", () => {
       [0, 1],
       [1, 3],
     ]);
-    expect(windowSpan([{ start: 0, end: 3 }, { start: 4, end: 9 }], [0, 2])).toEqual({ start: 0, end: 9 });
+    expect(
+      windowSpan(
+        [
+          { start: 0, end: 3 },
+          { start: 4, end: 9 },
+        ],
+        [0, 2],
+      ),
+    ).toEqual({ start: 0, end: 9 });
   });
 });
 

@@ -70,7 +70,11 @@ describe("a failed model load is forgotten (the process's first load is a trunca
 
   it.each([
     ["zero bytes", (file: string) => writeFileSync(file, ""), /is empty \(0 bytes\)/],
-    ["random bytes", (file: string) => writeFileSync(file, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251))), /onnxruntime cannot load/],
+    [
+      "random bytes",
+      (file: string) => writeFileSync(file, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251))),
+      /onnxruntime cannot load/,
+    ],
     ["a JSON file", (file: string) => writeFileSync(file, '{"not": "onnx"}'), /onnxruntime cannot load/],
   ])("an ONNX file of %s fails with CorruptModelFileError, and the next model still loads", async (_, corrupt, message) => {
     const folder = tempCopy(FIXTURE_RERANKER);
@@ -111,11 +115,21 @@ describe("a failed model load is forgotten (the process's first load is a trunca
 
 describe("corrupt JSON model files name the file and the fix", () => {
   const cases: Array<[string, string, string | Buffer, RegExp]> = [
-    ["config.json", "a stray character", '{"model_type": "bert",\n  "architectures": x}', /config\.json is not valid JSON \((error at line 2, column 20|Unexpected token)/],
+    [
+      "config.json",
+      "a stray character",
+      '{"model_type": "bert",\n  "architectures": x}',
+      /config\.json is not valid JSON \((error at line 2, column 20|Unexpected token)/,
+    ],
     ["config.json", "zero bytes", "", /config\.json is empty \(0 bytes\)/],
     ["config.json", "whitespace only", "\n  \n", /config\.json is empty/],
     ["config.json", "a JSON array", "[1, 2]", /config\.json holds an array, not a JSON object/],
-    ["tokenizer.json", "cut short", '{\n  "version": "1.0",\n  "truncation": nul', /tokenizer\.json is not valid JSON \(ends early at line 3, column \d+\)/],
+    [
+      "tokenizer.json",
+      "cut short",
+      '{\n  "version": "1.0",\n  "truncation": nul',
+      /tokenizer\.json is not valid JSON \(ends early at line 3, column \d+\)/,
+    ],
     ["tokenizer.json", "zero bytes", "", /tokenizer\.json is empty \(0 bytes\)/],
     ["tokenizer_config.json", "garbage", Buffer.from([0xff, 0xfe, 0x00, 0x7b]), /tokenizer_config\.json is not valid JSON/],
   ];
@@ -186,9 +200,17 @@ describe("a JSON parse error from transformers.js itself (a copy the up-front ch
 
 describe("an onnxruntime error that names no file (a model loaded from a buffer)", () => {
   it("names the file the dtype loads", () => {
-    const error = explainLoadError({ model: "acme/tiny-reranker", dtype: "q8", device: "cpu" }, "/cache", new Error("Failed to load model because protobuf parsing failed."), "model", "cache");
+    const error = explainLoadError(
+      { model: "acme/tiny-reranker", dtype: "q8", device: "cpu" },
+      "/cache",
+      new Error("Failed to load model because protobuf parsing failed."),
+      "model",
+      "cache",
+    );
     expect(error).toBeInstanceOf(CorruptModelFileError);
     expect((error as CorruptModelFileError).file).toBe('onnx/model_quantized.onnx of "acme/tiny-reranker"');
-    expect(error.message).toMatch(/onnxruntime cannot load onnx\/model_quantized\.onnx of "acme\/tiny-reranker" \(Failed to load model because protobuf parsing failed\)/);
+    expect(error.message).toMatch(
+      /onnxruntime cannot load onnx\/model_quantized\.onnx of "acme\/tiny-reranker" \(Failed to load model because protobuf parsing failed\)/,
+    );
   });
 });

@@ -4,13 +4,7 @@ import { join } from "node:path";
 import { env } from "@huggingface/transformers";
 import { afterAll, describe, expect, it } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
-import {
-  InvalidOptionError,
-  MissingOnnxFileError,
-  ModelNotFoundError,
-  NotASequenceClassifierError,
-  type TextPair,
-} from "../../src/index.js";
+import { InvalidOptionError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, type TextPair } from "../../src/index.js";
 import { modelKey } from "../../src/scorers/huggingface_loader.js";
 import { modelUsers } from "../../src/scorers/model_registry.js";
 import { FIXTURE_ENCODER, FIXTURE_RERANKER, FIXTURE_TWO_LABEL, FIXTURE_XLMR } from "../support/fixtures.js";
@@ -118,7 +112,11 @@ describe("HuggingFaceCrossEncoder loading", () => {
   it("loads once per process for the same (model, dtype, device, revision) across instances and concurrent calls", async () => {
     const folder = tempCopy(FIXTURE_RERANKER);
     const events: string[] = [];
-    const options = { model: folder, dtype: "fp32" as const, progressCallback: (p: { status: string; file?: string }) => events.push(`${p.status} ${p.file}`) };
+    const options = {
+      model: folder,
+      dtype: "fp32" as const,
+      progressCallback: (p: { status: string; file?: string }) => events.push(`${p.status} ${p.file}`),
+    };
     const a = new HuggingFaceCrossEncoder(options);
     const b = new HuggingFaceCrossEncoder(options);
     const key = await modelKey({ model: folder, dtype: "fp32", device: "cpu" });

@@ -16,7 +16,10 @@ describe("HuggingFaceCrossEncoder batch defaults by device", () => {
   });
 
   it("an explicit batch option still overrides the WASM default", () => {
-    expect(new HuggingFaceCrossEncoder({ device: "wasm", maxBatchSize: 8 }).batchLimits).toEqual({ maxBatchSize: 8, maxBatchTokens: Number.POSITIVE_INFINITY });
+    expect(new HuggingFaceCrossEncoder({ device: "wasm", maxBatchSize: 8 }).batchLimits).toEqual({
+      maxBatchSize: 8,
+      maxBatchTokens: Number.POSITIVE_INFINITY,
+    });
   });
 
   it("rejects a wasmPaths that is neither a folder URL nor { wasm, mjs }", () => {

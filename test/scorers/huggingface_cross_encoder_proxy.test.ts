@@ -20,11 +20,15 @@ describeWithShared("HuggingFaceCrossEncoder on a MiniLM-L6-shaped proxy", () => 
 
   beforeAll(() => {
     model = inject("miniLmProxy")!;
-    // SciFact abstracts: most run to the 512-token limit, a few are short.
+    // SciFact abstracts: most run to the 512-token limit, a few are short. Ten, so that the biggest forward pass (10 ×
+    // 512 tokens, fp32) stays short: onnxruntime-node runs it on the event loop, which vitest needs to report.
     const abstracts = readFileSync(join(SHARED_DIR, "data/scifact/corpus.jsonl"), "utf8")
-      .split("\n", 16)
+      .split("\n", 10)
       .map((line) => JSON.parse(line) as { title: string; text: string });
-    pairs = abstracts.map((a, i) => [i % 3 ? "Do microRNAs regulate cell growth?" : "0-dimensional biomaterials show inductive properties.", i % 5 ? `${a.title} ${a.text}` : a.title]);
+    pairs = abstracts.map((a, i) => [
+      i % 3 ? "Do microRNAs regulate cell growth?" : "0-dimensional biomaterials show inductive properties.",
+      i % 5 ? `${a.title} ${a.text}` : a.title,
+    ]);
   });
   afterAll(async () => Promise.all(scorers.map((s) => s.dispose())));
 

@@ -22,7 +22,9 @@ const settled = <T>(promise: Promise<T>) => {
 describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
   it("rejects a call over the bound at once with OverloadedError, and the call already running is unaffected", async () => {
     const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: 305 });
-    const reference = await new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: Infinity }).score(long);
+    const reference = await new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: Infinity }).score(
+      long,
+    );
     const running = scorer.score(long);
     const runningState = settled(running);
     expect(scorer.queuedPairs).toBe(300);
@@ -32,7 +34,9 @@ describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
     expect(error).toBeInstanceOf(RootOverloadedError);
     expect(error).toBeInstanceOf(RerankError);
     expect(error).toMatchObject({ queuedPairs: 300, requestedPairs: 8, maxQueuedPairs: 305 });
-    expect(String(error)).toMatch(/HuggingFaceCrossEncoder is overloaded: 300 pairs are waiting .* this call adds 8, over maxQueuedPairs \(305\)\. Retry later/);
+    expect(String(error)).toMatch(
+      /HuggingFaceCrossEncoder is overloaded: 300 pairs are waiting .* this call adds 8, over maxQueuedPairs \(305\)\. Retry later/,
+    );
     expect(runningState.done).toBe(false); // rejected while the long call was still being scored
 
     // A call that fits is admitted beside it.
@@ -81,6 +85,8 @@ describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
     for (const bad of [0, -1, 2.5, Number.NaN, "100"]) {
       expect(() => new HuggingFaceCrossEncoder({ maxQueuedPairs: bad as never })).toThrow(InvalidOptionError);
     }
-    expect(() => new HuggingFaceCrossEncoder({ maxQueuedPairs: 0 })).toThrow(/`maxQueuedPairs` must be a positive integer or Infinity, got the number 0/);
+    expect(() => new HuggingFaceCrossEncoder({ maxQueuedPairs: 0 })).toThrow(
+      /`maxQueuedPairs` must be a positive integer or Infinity, got the number 0/,
+    );
   });
 });

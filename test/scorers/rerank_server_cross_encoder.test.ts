@@ -54,13 +54,17 @@ describe("RerankServerCrossEncoder dialects", () => {
 
   it("scoreMode sigmoid refuses logits from a misconfigured server instead of passing them off as 0–1 scores", async () => {
     fake.fail({ kind: "scores-as-logits" });
-    const error = await scorer({ path: "/rerank", dialect: "tei" }).score(PAIRS).catch((e) => e);
+    const error = await scorer({ path: "/rerank", dialect: "tei" })
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(RemoteRerankError);
     expect(error.message).toMatch(/score 4\.93\d* is outside 0–1, so the server sends logits; use scoreMode "raw"/);
   });
 
   it("scoreMode raw on a Cohere server: Cohere's 422 for the unknown field, not retried, with the dialect hint", async () => {
-    const error = await scorer({ path: "/v2/rerank", model: "rerank-v3.5", scoreMode: "raw" }).score(PAIRS).catch((e) => e);
+    const error = await scorer({ path: "/v2/rerank", model: "rerank-v3.5", scoreMode: "raw" })
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 422, attempts: 1 });
     expect(error.message).toMatch(/raw_scores is not a valid field.*check that the dialect/);
   });
@@ -102,7 +106,9 @@ describe("RerankServerCrossEncoder batching", () => {
 
   it("a maxBatchSize above the server's limit surfaces TEI's own 422 message, not retried", async () => {
     const pairs: TextPair[] = Array.from({ length: 40 }, (_, i) => [QUERY, `t${i}`]);
-    const error = await scorer({ path: "/rerank", dialect: "tei", maxBatchSize: 40 }).score(pairs).catch((e) => e);
+    const error = await scorer({ path: "/rerank", dialect: "tei", maxBatchSize: 40 })
+      .score(pairs)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 422, attempts: 1, serverMessage: "batch size 40 > maximum allowed batch size 32" });
   });
 });
@@ -130,21 +136,27 @@ describe("RerankServerCrossEncoder faults", () => {
 
   it("503 past maxRetries: typed error after maxRetries + 1 attempts, with TEI's message", async () => {
     fake.fail({ status: 503, message: "model is overloaded" }, { status: 503, message: "model is overloaded" });
-    const error = await scorer({ path: "/rerank", dialect: "tei", maxRetries: 1 }).score(PAIRS).catch((e) => e);
+    const error = await scorer({ path: "/rerank", dialect: "tei", maxRetries: 1 })
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(RemoteRerankError);
     expect(error).toMatchObject({ status: 503, attempts: 2, retried: true, serverMessage: "model is overloaded" });
     expect(fake.requests).toHaveLength(2);
   });
 
   it("401: not retried", async () => {
-    const error = await new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", apiKey: "wrong-key", backoffBaseMs: 1 }).score(PAIRS).catch((e) => e);
+    const error = await new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", apiKey: "wrong-key", backoffBaseMs: 1 })
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 401, attempts: 1, retried: false, serverMessage: "invalid api token" });
     expect(fake.requests).toHaveLength(1);
   });
 
   it("a slow response: a timeout naming the limit, after maxRetries + 1 attempts", async () => {
     fake.fail({ kind: "slow", delayMs: 2_000 }, { kind: "slow", delayMs: 2_000 });
-    const error = await scorer({ path: "/rerank", dialect: "tei", timeout: 200, maxRetries: 1 }).score(PAIRS).catch((e) => e);
+    const error = await scorer({ path: "/rerank", dialect: "tei", timeout: 200, maxRetries: 1 })
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toMatchObject({ kind: "timeout", attempts: 2, retried: true });
     expect(error.message).toMatch(/no response within the 200 ms `timeout` \(2 attempts\)/);
   });
@@ -156,7 +168,9 @@ describe("RerankServerCrossEncoder faults", () => {
     [{ kind: "missing-score" } as Fault, /non-finite score \(undefined\)/],
   ])("%o: a clear invalid-response error, not retried", async (fault, message) => {
     fake.fail(fault);
-    const error = await tei().score(PAIRS).catch((e) => e);
+    const error = await tei()
+      .score(PAIRS)
+      .catch((e) => e);
     expect(error).toMatchObject({ kind: "invalid-response", attempts: 1 });
     expect(error.message).toMatch(message);
   });
@@ -178,7 +192,9 @@ describe("RerankServerCrossEncoder options and secrets", () => {
     expect(() => new RerankServerCrossEncoder({ url: "not a url" })).toThrow(/`url` is not a URL/);
     expect(() => new RerankServerCrossEncoder({ url: "http://h/rerank", dialect: "jina" as never })).toThrow(InvalidOptionError);
     expect(() => new RerankServerCrossEncoder({ url: "http://h/v1/rerank", dialect: "voyage" })).toThrow(/voyage dialect needs `model`/);
-    expect(() => new RerankServerCrossEncoder({ url: "http://h/v1/rerank", dialect: "voyage", model: "rerank-2.5", scoreMode: "raw" })).toThrow(/Voyage returns 0–1 scores only/);
+    expect(() => new RerankServerCrossEncoder({ url: "http://h/v1/rerank", dialect: "voyage", model: "rerank-2.5", scoreMode: "raw" })).toThrow(
+      /Voyage returns 0–1 scores only/,
+    );
     expect(() => new RerankServerCrossEncoder({ url: "http://h/rerank", maxBatchSize: 0 })).toThrow(/maxBatchSize/);
   });
 
@@ -187,7 +203,14 @@ describe("RerankServerCrossEncoder options and secrets", () => {
     const s = scorer({ path: "/rerank", dialect: "tei" });
     const error = await s.score(PAIRS).catch((e) => e);
     expect(error.serverMessage).toBe("bad token [redacted]");
-    for (const text of [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 }), JSON.stringify(s), inspect(s, { depth: 10 })]) {
+    for (const text of [
+      error.message,
+      String(error),
+      JSON.stringify(error),
+      inspect(error, { depth: 10 }),
+      JSON.stringify(s),
+      inspect(s, { depth: 10 }),
+    ]) {
       expect(text).not.toContain(KEY);
     }
     expect(JSON.parse(JSON.stringify(s))).toMatchObject({ name: "RerankServerCrossEncoder", dialect: "tei", url: `${fake.url}/rerank` });

@@ -27,7 +27,8 @@ function shown(scorer: RerankServerCrossEncoder, error?: unknown): string[] {
   return texts;
 }
 
-const secretsIn = (texts: string[]) => texts.filter((text) => text.includes(PASSWORD) || text.includes(encodeURIComponent(PASSWORD)) || text.includes(USER));
+const secretsIn = (texts: string[]) =>
+  texts.filter((text) => text.includes(PASSWORD) || text.includes(encodeURIComponent(PASSWORD)) || text.includes(USER));
 
 describe("RerankServerCrossEncoder with credentials in its url", () => {
   it("sends them as Basic auth (decoded, UTF-8) to the URL without them, and scores", async () => {
@@ -88,7 +89,9 @@ describe("RerankServerCrossEncoder with credentials in its url", () => {
   });
 
   it("rejects an apiKey together with credentials in the url (one Authorization header)", () => {
-    expect(() => new RerankServerCrossEncoder({ url: withCredentials("/rerank"), apiKey: "k-123456" })).toThrow(/either `apiKey` .* or credentials in `url`/);
+    expect(() => new RerankServerCrossEncoder({ url: withCredentials("/rerank"), apiKey: "k-123456" })).toThrow(
+      /either `apiKey` .* or credentials in `url`/,
+    );
   });
 });
 

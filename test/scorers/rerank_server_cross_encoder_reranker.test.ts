@@ -28,7 +28,10 @@ describe("RerankServerCrossEncoder in CrossEncoderReranker in ContextualCompress
     fake.reset();
 
     const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxBatchSize: 2, backoffBaseMs: 1 });
-    const retriever = new ContextualCompressionRetriever({ baseRetriever: bm25, baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }) });
+    const retriever = new ContextualCompressionRetriever({
+      baseRetriever: bm25,
+      baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }),
+    });
     fake.fail({ status: 503 }); // one transient failure on the way, retried
     const collector = new RunCollectorCallbackHandler();
     const reranked = await retriever.invoke(QUERY, { callbacks: [collector] });
