@@ -1,6 +1,8 @@
-import {} from "../errors.js";
 
-/** Half-open index ranges `[start, end)` of at most `size` items covering `0..count`. */
+/**
+ * Half-open index ranges `[start, end)` of at most `size` items covering `0..count`. Not @langchain/core's
+ * `chunkArray`: results from each request are merged back by their offset in the whole list, which ranges keep.
+ */
 export function batchRanges(count: number, size: number): Array<{ start: number; end: number }> {
   const ranges: Array<{ start: number; end: number }> = [];
   for (let start = 0; start < count; start += size) ranges.push({ start, end: Math.min(count, start + size) });
@@ -10,7 +12,8 @@ export function batchRanges(count: number, size: number): Array<{ start: number;
 /**
  * Runs `work` on every item with at most `limit` in flight, results in input order. The first failure aborts the
  * others (through the signal each one gets) and is what the returned promise rejects with: a partial answer is
- * never returned, so no document is dropped silently.
+ * never returned, so no document is dropped silently. (AsyncCaller's maxConcurrency does not abort the siblings of a
+ * failed request, which would leave them running after the call has failed.)
  */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],

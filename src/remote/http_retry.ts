@@ -1,8 +1,11 @@
 import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
-// One retry loop for every remote reranker (the Cohere SDK and plain-fetch rerank servers), so both report
+// One retry loop for every remote reranker (Cohere, a prebuilt cohere-ai client, rerank servers), so all report
 // failures the same way: HTTP status, the server's own message, how many attempts were made, never the key.
+// Why not @langchain/core's AsyncCaller (p-retry)? It would lose what this loop is measured and tested on: it does
+// not honour Retry-After nor cap a server's wait (maxBackoffMs), a wait in progress does not end on abort, and the
+// final error does not say how many attempts were made. Kept here on purpose.
 
 /** What went wrong on the last attempt of a remote rerank call. */
 export type RemoteFailureKind = "status" | "timeout" | "network" | "invalid-response";
