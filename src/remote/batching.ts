@@ -1,4 +1,3 @@
-
 /**
  * Half-open index ranges `[start, end)` of at most `size` items covering `0..count`. Not @langchain/core's
  * `chunkArray`: results from each request are merged back by their offset in the whole list, which ranges keep.
