@@ -65,6 +65,19 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
   };
 }
 
+// In the CommonJS build the bundler turns `import()` into `require()`, which cannot load vega-lite (an ES module with
+// top-level await) on Node 20: then a native import() that no bundler rewrites loads it.
+const nativeImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+
+async function loadVega(): Promise<[typeof import("vega"), typeof import("vega-lite")]> {
+  try {
+    return await Promise.all([import("vega"), import("vega-lite")]);
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== "ERR_REQUIRE_ASYNC_MODULE") throw error;
+    return (await Promise.all([nativeImport("vega"), nativeImport("vega-lite")])) as [typeof import("vega"), typeof import("vega-lite")];
+  }
+}
+
 /**
  * Renders the chart to an SVG string with Vega-Lite and Vega: optional peers (with d3, about 50 packages), so
  * installs that never draw a chart don't carry them. `chartSpec` needs neither.
@@ -73,7 +86,7 @@ export async function renderChartSvg(summary: EvaluationSummary): Promise<string
   let vega: typeof import("vega");
   let vegaLite: typeof import("vega-lite");
   try {
-    [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+    [vega, vegaLite] = await loadVega();
   } catch (error) {
     throw new MissingDependencyError("Rendering the chart needs the optional peer dependencies vega and vega-lite: npm install vega vega-lite", {
       cause: error,

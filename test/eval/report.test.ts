@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { PROJECT_DIR } from "../support/shared.js";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
 import { chartSpec, renderChartSvg } from "../../src/eval/chart.js";
@@ -67,6 +70,12 @@ describe("reports", () => {
       "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
     );
     expect(md).toContain("![metrics and latency per configuration](toy.svg)");
+  });
+
+  it("renders the chart through the CommonJS build too (vega-lite is an ES module with top-level await)", async () => {
+    const program = `require("langchain-rerank/eval").renderChartSvg(JSON.parse(process.argv[1])).then((svg) => console.log(svg.slice(0, 4)))`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", program, JSON.stringify(await summary())], { cwd: PROJECT_DIR });
+    expect(stdout.trim()).toBe("<svg");
   });
 
   it("renders the chart with Vega-Lite: each metric per configuration and each stage's latency", async () => {
