@@ -6,13 +6,12 @@
  *   npm run demo -- --query "How tall is the Eiffel Tower?" --top-n 3 --candidates 8 --dtype fp32
  *   npm run demo -- --offline --cache-dir ~/.cache/rerank        # never download: cache or folder only
  */
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "../src/index.js";
+import { hasRandomWeights } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 
 /** A random-weight model this repository ships (test/fixtures), so the demo always has something to run offline. */
@@ -44,17 +43,6 @@ const k = Number(values.candidates);
 const ms = (start: number) => `${(performance.now() - start).toFixed(1)} ms`;
 const line = (doc: DocumentInterface, score?: string) =>
   `  ${String(doc.metadata.id).padEnd(4)}${score ? ` ${score}` : ""}  ${doc.pageContent.length > 96 ? doc.pageContent.slice(0, 95) + "…" : doc.pageContent}`;
-
-/** Test fixtures and benchmark proxies carry random weights and say so in their ONNX header: warn that scores mean nothing. */
-function hasRandomWeights(folder: string): boolean {
-  const file = ["model_quantized.onnx", "model.onnx"].map((f) => join(folder, "onnx", f)).find((f) => existsSync(f));
-  if (file === undefined) return false;
-  const head = Buffer.alloc(256);
-  const fd = openSync(file, "r");
-  readSync(fd, head, 0, 256, 0);
-  closeSync(fd);
-  return /random/i.test(head.toString("latin1"));
-}
 
 async function main(): Promise<number> {
   const scorer = new HuggingFaceCrossEncoder({

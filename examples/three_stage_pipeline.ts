@@ -9,8 +9,6 @@
  * The dates and reliabilities are made up for the example (the demo corpus has none): they show how the final stage
  * moves documents, not real freshness.
  */
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
@@ -27,6 +25,7 @@ import {
   RerankServerCrossEncoder,
   type RerankServerDialect,
 } from "../src/index.js";
+import { hasRandomWeights } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 
 const { values } = parseArgs({
@@ -50,17 +49,6 @@ const corpus = DEMO_DOCUMENTS.map(
       metadata: { ...doc.metadata, publishedAt: new Date(NOW - ((i * 37) % 400) * DAY).toISOString(), reliability: 0.3 + ((i * 3) % 7) / 10 },
     }),
 );
-
-/** Test fixtures and benchmark proxies carry random weights and say so in their ONNX header. */
-function hasRandomWeights(folder: string): boolean {
-  const file = ["model_quantized.onnx", "model.onnx"].map((f) => join(folder, "onnx", f)).find((f) => existsSync(f));
-  if (file === undefined) return false;
-  const head = Buffer.alloc(256);
-  const fd = openSync(file, "r");
-  readSync(fd, head, 0, 256, 0);
-  closeSync(fd);
-  return /random/i.test(head.toString("latin1"));
-}
 
 async function main(): Promise<void> {
   if (hasRandomWeights(model))

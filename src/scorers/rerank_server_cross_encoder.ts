@@ -2,15 +2,8 @@ import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import {
-  AttemptFailure,
-  type RetryPolicy,
-  fetchErrorReason,
-  parseRetryAfter,
-  retryPolicyFrom,
-  serverMessageOf,
-  withRetries,
-} from "../remote/http_retry.js";
+import { postJson } from "../remote/post_json.js";
+import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, planWindows, splitPieces, windowSpan } from "./chunking.js";
 import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
@@ -313,41 +306,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
           ...(raw ? { raw_scores: true } : {}),
         };
     }
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(this.#endpoint, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json",
-          ...(this.#authorization !== undefined ? { authorization: this.#authorization } : {}),
-        },
-        body: JSON.stringify(body),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new AttemptFailure("network", { reason: fetchErrorReason(error) });
-    }
-    let json: unknown;
-    let isJson = true;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      isJson = false;
-    }
-    if (!response.ok) {
-      const serverMessage = serverMessageOf(isJson ? json : text);
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      throw new AttemptFailure("status", {
-        status: response.status,
-        ...(serverMessage !== undefined ? { serverMessage } : {}),
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
-    }
-    if (!isJson) throw new AttemptFailure("invalid-response", { reason: "the body is not JSON" });
+    const headers: Record<string, string> = this.#authorization !== undefined ? { authorization: this.#authorization } : {};
+    const json = await postJson(this.#endpoint, body, headers, signal);
     return this.#readScores(json, texts.length);
   }
 
