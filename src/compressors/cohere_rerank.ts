@@ -79,7 +79,7 @@ export interface CohereRerankArgs {
    */
   timeout?: number;
   /**
-   * Retries of 408, 429, 5xx, timeouts and network errors.
+   * Retries of 408, 429, 5xx, timeouts and transient network errors (not a refused port or an unknown host).
    * @default 2
    */
   maxRetries?: number;

@@ -52,7 +52,15 @@ keepErrorNames({ RemoteRerankError });
 export class AttemptFailure extends Error {
   constructor(
     readonly kind: RemoteFailureKind,
-    readonly detail: { status?: number; serverMessage?: string; retryAfterMs?: number; reason?: string; cause?: unknown } = {},
+    readonly detail: {
+      status?: number;
+      serverMessage?: string;
+      retryAfterMs?: number;
+      reason?: string;
+      cause?: unknown;
+      /** A network failure that another attempt cannot fix (a blocked port, an unknown host, a bad certificate). */
+      permanent?: boolean;
+    } = {},
   ) {
     super(detail.reason ?? detail.serverMessage ?? kind);
   }
@@ -148,6 +156,20 @@ export function serverMessageOf(body: unknown): string | undefined {
   return undefined;
 }
 
+// fetch's causes that no retry can fix: the URL itself is wrong (fetch refuses the port or scheme, DNS has no such
+// host) or the server's certificate is not trusted. EAI_AGAIN (DNS temporarily down), resets and refusals stay retryable.
+const PERMANENT_CAUSE_MESSAGES = new Set(["bad port", "unknown scheme", "invalid url"]);
+const PERMANENT_CAUSE_CODES =
+  /^(ENOTFOUND|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)$/;
+
+/** True when fetch failed for a reason another attempt cannot change. */
+export function isPermanentFetchError(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as { code?: unknown }).code;
+  return PERMANENT_CAUSE_MESSAGES.has(cause.message.toLowerCase()) || (typeof code === "string" && PERMANENT_CAUSE_CODES.test(code));
+}
+
 /** "fetch failed (ECONNRESET: other side closed)": fetch hides the low-level cause behind a generic message. */
 export function fetchErrorReason(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -227,7 +249,10 @@ export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T
 
     const attempts = attemptIndex + 1;
     const { status, retryAfterMs } = failure.detail;
-    const retryable = failure.kind === "timeout" || failure.kind === "network" || (failure.kind === "status" && isRetryableStatus(status ?? 0));
+    const retryable =
+      failure.kind === "timeout" ||
+      (failure.kind === "network" && failure.detail.permanent !== true) ||
+      (failure.kind === "status" && isRetryableStatus(status ?? 0));
     const tooLong = retryAfterMs !== undefined && retryAfterMs > policy.maxBackoffMs;
     if (retryable && attemptIndex < policy.maxRetries && !tooLong) {
       const backoff = Math.min(policy.maxBackoffMs, policy.backoffBaseMs * 2 ** attemptIndex) * (0.5 + Math.random() / 2);
@@ -272,6 +297,8 @@ function finalError(
     hints.push(`Gave up after maxRetries (${policy.maxRetries}).`);
   } else if (!context.retryable && failure.kind === "status") {
     hints.push(`${attempts === 1 ? "Not retried" : "Stopped retrying"}: HTTP ${status} will not change on retry.`);
+  } else if (!context.retryable && failure.kind === "network") {
+    hints.push("Not retried: this will not change on retry. Check the URL (host, port and scheme) and the server's certificate.");
   }
   const message = redact(`${service} ${what}${hints.length ? ` ${hints.join(" ")}` : ""}`, secrets);
   return new RemoteRerankError(

@@ -1,4 +1,4 @@
-import { AttemptFailure, fetchErrorReason, parseRetryAfter, serverMessageOf } from "./http_retry.js";
+import { AttemptFailure, fetchErrorReason, isPermanentFetchError, parseRetryAfter, serverMessageOf } from "./http_retry.js";
 
 /**
  * One JSON POST for the retry loop: the parsed body of a 2xx answer, or an AttemptFailure saying what went wrong
@@ -19,7 +19,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   } catch (error) {
     if (signal.aborted) throw error;
     if (error instanceof AttemptFailure) throw error;
-    throw new AttemptFailure("network", { reason: fetchErrorReason(error) });
+    throw new AttemptFailure("network", { reason: fetchErrorReason(error), permanent: isPermanentFetchError(error) });
   }
   let json: unknown;
   let isJson = true;

@@ -44,7 +44,7 @@ export interface RerankServerCrossEncoderArgs {
   truncate?: boolean;
   /** Per request, in milliseconds. @default 60000 */
   timeout?: number;
-  /** Retries of 408, 429, 5xx, timeouts and network errors. @default 2 */
+  /** Retries of 408, 429, 5xx, timeouts and transient network errors (not a refused port or an unknown host). @default 2 */
   maxRetries?: number;
   /** First retry delay in ms, doubled each retry (with jitter) unless the server sends Retry-After. @default 1000 */
   backoffBaseMs?: number;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { postJson } from "../../src/remote/post_json.js";
 import {
   AttemptFailure,
+  isPermanentFetchError,
   isRetryableStatus,
   parseRetryAfter,
   redact,
@@ -105,5 +107,32 @@ describe("withRetries", () => {
     );
     controller.abort(new Error("user cancelled"));
     await expect(running).rejects.toThrow("user cancelled");
+  });
+
+  it("does not retry what another attempt cannot fix: fetch refuses the port or scheme, or DNS has no such host", async () => {
+    const fetchFailure = (message: string, code?: string) =>
+      new TypeError("fetch failed", { cause: Object.assign(new Error(message), code ? { code } : {}) });
+    expect(isPermanentFetchError(fetchFailure("bad port"))).toBe(true);
+    expect(isPermanentFetchError(fetchFailure("unknown scheme"))).toBe(true);
+    expect(isPermanentFetchError(fetchFailure("getaddrinfo ENOTFOUND x.invalid", "ENOTFOUND"))).toBe(true);
+    expect(isPermanentFetchError(fetchFailure("certificate has expired", "CERT_HAS_EXPIRED"))).toBe(true);
+    expect(isPermanentFetchError(fetchFailure("other side closed", "ECONNRESET"))).toBe(false);
+    expect(isPermanentFetchError(fetchFailure("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"))).toBe(false);
+    expect(isPermanentFetchError(fetchFailure("getaddrinfo EAI_AGAIN x", "EAI_AGAIN"))).toBe(false);
+
+    // A real fetch to port 9 ("discard"), which fetch blocks: one attempt, and the error says why it stopped.
+    let calls = 0;
+    const error = await withRetries<unknown>(
+      (signal) => {
+        calls += 1;
+        return postJson("http://127.0.0.1:9/rerank", {}, {}, signal);
+      },
+      { service: "svc", policy: fast, secrets: [] },
+    ).then(
+      () => expect.fail("a blocked port must fail"),
+      (e: unknown) => e as RemoteRerankError,
+    );
+    expect([calls, error.kind, error.attempts]).toEqual([1, "network", 1]);
+    expect(error.message).toMatch(/could not reach the server \(1 attempt\): fetch failed \(bad port\)\. Not retried/);
   });
 });
