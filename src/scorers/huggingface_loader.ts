@@ -198,7 +198,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
   const origin: FileOrigin = location.local ? "folder" : "cache";
   // Node: makes a failed first session harmless (transformers.js 3) and checks cached copies' files; browsers: WASM paths.
-  await prepareRuntime(transformers, spec, location);
+  const cachedTokenizerFolder = await prepareRuntime(transformers, spec, location);
   if (location.local) await checkModelFolder(spec, id);
   const options = {
     ...(spec.cacheDir !== undefined ? { cache_dir: spec.cacheDir } : {}),
@@ -217,7 +217,7 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
     // Both load at once; settled (not Promise.all) so a failed tokenizer does not leave a loaded model undisposed
     // and the error says which of the two failed.
     const [tokenizerLoad, modelLoad] = await Promise.allSettled([
-      transformers.AutoTokenizer.from_pretrained(id, options),
+      transformers.AutoTokenizer.from_pretrained(cachedTokenizerFolder ?? id, options),
       transformers.AutoModelForSequenceClassification.from_pretrained(id, {
         ...options,
         config: autoConfig,

@@ -130,7 +130,7 @@ function wasmEnv(transformers: Transformers): WasmEnv | undefined {
  * CDN default is dropped, so onnxruntime-web loads the files next to its own module, where bundlers (Vite) emit them.
  * A served folder needs transformers.js's local-model loading, which is off in browsers by default.
  */
-export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<void> {
+export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<string | undefined> {
   transformersSeen = transformers;
   if (NODE_ONLY_DEVICES.includes(spec.device)) {
     throw new DeviceUnavailableError(
@@ -144,6 +144,7 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
     else if (typeof wasm.wasmPaths === "string" && wasm.wasmPaths.startsWith(TRANSFORMERS_CDN)) wasm.wasmPaths = undefined;
   }
   if (location.local) transformers.env.allowLocalModels = true;
+  return undefined; // the browser's cache is the Cache API, not a folder: nothing to point the tokenizer at
 }
 
 let transformersSeen: Transformers | undefined;

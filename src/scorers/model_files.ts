@@ -101,8 +101,12 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
  * Node's set-up before a load (the browser variant points onnxruntime-web at its WASM files instead): a first
  * session that cannot fail, so one corrupt model cannot poison every later load (transformers.js 3 keeps the
  * first session's promise), and the files of a cached hub copy checked like a local folder's.
+ *
+ * Returns the folder of a cached copy that holds the tokenizer, if there is one: transformers.js 4.3 looks the
+ * tokenizer up without the load's `cache_dir` and `local_files_only` (`get_tokenizer_files` passes no options),
+ * so a copy in a custom `cacheDir` is not found offline. Loading the tokenizer from that folder works on 3 and 4.
  */
-export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<void> {
+export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<string | undefined> {
   try {
     await primeSessions(transformers);
   } catch (error) {
@@ -113,11 +117,11 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       },
     );
   }
-  if (location.local) return;
+  if (location.local) return undefined;
   const files = await nodeFiles();
-  for (const folder of cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir)) {
-    checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
-  }
+  const folders = cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir);
+  for (const folder of folders) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
+  return folders.find((folder) => files.fs.existsSync(files.path.join(folder, "tokenizer.json")));
 }
 
 /**
