@@ -153,7 +153,7 @@ function report(results: Result[], medianTokens: number, chromium: string, loadS
   const browserNames = Object.keys(BROWSER);
   const lines = [
     `MiniLM-L6-shaped proxy (random weights), TREC DL 2019 BM25 top-${DEPTH}, first ${QUERIES} queries (median pair ${medianTokens} tokens); ms per query (${DEPTH} pairs), medians.`,
-    `1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (the machine is shared).`,
+    `1-minute load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores.`,
     `Node ${process.version} with onnxruntime-node (CPU); ${chromium} headless with onnxruntime-web WASM (1 thread: the page is not cross-origin isolated); ${cpus().length} CPU cores.`,
     "",
     `| dtype | ${NODE} | WASM defaults | WASM / Node (median of per-query ratios) | max Δ score, WASM vs Node |`,
