@@ -121,8 +121,11 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
   const files = await nodeFiles();
   const folders = cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir);
   for (const folder of folders) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
-  return folders.find((folder) => files.fs.existsSync(files.path.join(folder, "tokenizer.json")));
+  // Both files, as AutoTokenizer reads both: a copy missing one (an interrupted download) is left to transformers.js.
+  return folders.find((folder) => TOKENIZER_FILES.every((name) => files.fs.existsSync(files.path.join(folder, name))));
 }
+
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];
 
 /**
  * Where transformers.js looks for a hub model's files before downloading (its local model path, then its file

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { CorruptModelFileError, HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { CorruptModelFileError, HuggingFaceCrossEncoder, ModelNotFoundError } from "../../src/huggingface.js";
 import { CorruptModelFileError as RootCorruptModelFileError, type TextPair } from "../../src/index.js";
 import { explainLoadError } from "../../src/scorers/huggingface_loader.js";
 import { identityOnnxModel } from "../../src/scorers/session_primer.js";
@@ -102,6 +102,16 @@ describe("a failed model load is forgotten (the process's first load is a trunca
     const repaired = new HuggingFaceCrossEncoder({ model: "acme/tiny-reranker", cacheDir, localFilesOnly: true });
     await expect(repaired.score(pairs)).resolves.toHaveLength(2);
     await repaired.dispose();
+  });
+
+  it("a cached copy missing tokenizer_config.json (an interrupted download) offline: not in the cache, and says what to do", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "rerank-cache-"));
+    tempDirs.push(cacheDir);
+    cpSync(FIXTURE_RERANKER, join(cacheDir, "acme", "tiny-reranker"), { recursive: true });
+    rmSync(join(cacheDir, "acme", "tiny-reranker", "tokenizer_config.json"));
+    const error = await loadError({ model: "acme/tiny-reranker", cacheDir, localFilesOnly: true });
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(String(error)).toContain(`it is not in the cache at ${cacheDir}`);
   });
 
   it("the primer model is a valid one-node ONNX graph (Identity: x → y)", async () => {
