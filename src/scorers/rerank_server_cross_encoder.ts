@@ -64,7 +64,7 @@ export interface RerankServerCrossEncoderArgs {
    * @default 256
    */
   chunkWords?: number;
-  /** Words shared by consecutive windows. @default 24 */
+  /** Words shared by consecutive windows, fewer than `chunkWords`. @default 24 (half of `chunkWords` when that is 24 or less) */
   chunkOverlap?: number;
   /** `max` (the best window) or `mean` of the windows' scores. @default "max" */
   chunkAggregation?: ChunkAggregation;
@@ -166,7 +166,14 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.retryPolicy = retryPolicyFrom(OWNER, options);
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
     this.chunkWords = checkPositiveInteger(OWNER, "chunkWords", options.chunkWords) ?? 256;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 24;
+    const chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap);
+    if (chunkOverlap !== undefined && chunkOverlap >= this.chunkWords) {
+      throw new InvalidOptionError(
+        `${OWNER}: \`chunkOverlap\` (${chunkOverlap}) must be smaller than \`chunkWords\` (${this.chunkWords}), or each window moves on by a single word and \`maxChunksPerDoc\` windows read only the start of the document.`,
+      );
+    }
+    // The default overlap (24 words) is halved for windows too small to hold it.
+    this.chunkOverlap = chunkOverlap ?? (this.chunkWords > 24 ? 24 : Math.floor(this.chunkWords / 2));
     this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     // Never put credentials embedded in the URL into messages.
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;

@@ -65,4 +65,15 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     expect(() => tei({ chunkAggregation: "sum" as never })).toThrow(/chunkAggregation/);
     expect(tei().toJSON()).toMatchObject({ maxChunksPerDoc: 1, chunkWords: 256, chunkOverlap: 24, chunkAggregation: "max" });
   });
+
+  it("refuses chunkOverlap >= chunkWords (windows would move on one word at a time) and halves the default overlap for small windows", async () => {
+    expect(() => tei({ chunkWords: 10, chunkOverlap: 10 })).toThrow(InvalidOptionError);
+    expect(() => tei({ chunkWords: 10, chunkOverlap: 50 })).toThrow(/chunkOverlap.*chunkWords/);
+    expect(tei({ chunkWords: 10 }).chunkOverlap).toBe(5);
+    expect(tei({ chunkWords: 25 }).chunkOverlap).toBe(24);
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 3, chunkWords: 10 }).score([[QUERY, filler(100)]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    expect(sent.map((t) => t.split(" ")[0])).toEqual(["w0", "w5", "w10"]);
+  });
 });
