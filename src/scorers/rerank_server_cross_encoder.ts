@@ -4,7 +4,7 @@ import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { postJson } from "../remote/post_json.js";
 import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, planWindows, splitPieces, windowSpan } from "./chunking.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, pieceWords, planWindows, splitPieces, windowSpan } from "./chunking.js";
 import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
 /**
@@ -233,15 +233,14 @@ export class RerankServerCrossEncoder implements CrossEncoder {
       firstWindow.push(windows.length);
       const [query, text] = pair as unknown as TextPair;
       const pieces = splitPieces(text);
-      if (pieces.length <= this.chunkWords) {
+      // A piece is a word, or its dictionary words in an unspaced script (a line of Chinese is one piece).
+      const sizes = pieces.map(({ start, end }) => pieceWords(text.slice(start, end)));
+      if (sizes.reduce((a, b) => a + b, 0) <= this.chunkWords) {
         windows.push([query, text]);
         spans.push(undefined);
         return;
       }
-      const planned = planWindows(
-        pieces.map(() => 1),
-        { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc },
-      );
+      const planned = planWindows(sizes, { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc });
       for (const window of planned) {
         const span = windowSpan(pieces, window);
         windows.push([query, text.slice(span.start, span.end)]);

@@ -58,6 +58,18 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     expect(best.text).toContain("paris");
   });
 
+  it("counts the dictionary words of an unspaced script: short lines of Chinese are not one word each", async () => {
+    const line = "北京是中华人民共和国的首都也是全国的政治文化中心"; // 24 characters: one piece, about 12 words
+    const doc = Array.from({ length: 300 }, () => line).join("\n");
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 100, chunkWords: 256, chunkOverlap: 0 }).score([[QUERY, doc]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    const words = (t: string) => [...new Intl.Segmenter(undefined, { granularity: "word" }).segment(t)].filter((s) => s.isWordLike).length;
+    expect(sent.length).toBeGreaterThan(10); // was 2 windows of 3,328 and 572 words
+    for (const text of sent) expect(words(text)).toBeLessThanOrEqual(256);
+    expect(sent.join("\n").length).toBe(doc.length); // no overlap: every line is sent once
+  });
+
   it("validates its options and shows them in toJSON", () => {
     expect(() => tei({ maxChunksPerDoc: 0 })).toThrow(InvalidOptionError);
     expect(() => tei({ chunkWords: 1.5 })).toThrow(/chunkWords/);
