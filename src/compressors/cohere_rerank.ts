@@ -483,8 +483,9 @@ function parseBaseUrl(value: unknown): { public: string; request: string } | und
   }
   if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
     // The endpoint path is appended to the base URL, so a query or fragment would swallow it (`…?v=1/v2/rerank`).
+    // The query is not echoed: it may hold a key (`?key=`, `?code=`).
     throw new InvalidOptionError(
-      `${OWNER}: \`baseUrl\` must not have a query string or fragment (got one in ${JSON.stringify(withoutCredentials(url).slice(0, 80))}): ` +
+      `${OWNER}: \`baseUrl\` must not have a query string or fragment (got one after ${JSON.stringify(`${url.origin}${url.pathname}`.slice(0, 80))}): ` +
         "requests go to `${baseUrl}/v2/rerank`. Pass the scheme, host and any path prefix only.",
     );
   }

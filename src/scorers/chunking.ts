@@ -2,7 +2,7 @@ import type { ChunkSpan } from "./cross_encoder.js";
 
 /**
  * Long-document windows. A text is cut into small pieces at word boundaries, each piece's length is counted (in
- * tokens for a local model, as 1 word for a server), and windows are runs of whole pieces that fit a budget. Since
+ * tokens for a local model, in words for a server: see `pieceWords`), and windows are runs of whole pieces that fit a budget. Since
  * every piece carries its own offsets in the original string, a window's character span is exact whatever the
  * tokenizer does to the text (lower-casing, accent stripping, NFD), which tokenizer offsets are not.
  */
@@ -57,6 +57,20 @@ export function splitPieces(text: string): ChunkSpan[] {
     }
   }
   return pieces;
+}
+
+/** Scripts written without spaces between words, where a whitespace-separated run is a phrase or a sentence. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
+/**
+ * Words in a piece, for windows counted in words: 1 for a piece of a spaced script, and its dictionary words (by
+ * `Intl.Segmenter`) when it holds an unspaced script, so a 30-character line of Chinese counts as its ~15 words.
+ */
+export function pieceWords(piece: string): number {
+  if (!UNSPACED.test(piece)) return 1;
+  let count = 0;
+  for (const segment of getSegmenters().words.segment(piece)) if (segment.isWordLike) count++;
+  return Math.max(count, 1);
 }
 
 export interface WindowOptions {

@@ -105,7 +105,7 @@ export interface HuggingFaceCrossEncoderArgs {
    * @default 1
    */
   maxChunksPerDoc?: number;
-  /** Tokens shared by consecutive windows (whole words, never more than this), so a passage cut by one is whole in the next. @default 32 */
+  /** Tokens shared by consecutive windows (whole words, never more than this nor half a window), so a passage cut by one is whole in the next. @default 32 */
   chunkOverlap?: number;
   /**
    * How window scores become the document's score: `max` (the best window: a document is as relevant as its best

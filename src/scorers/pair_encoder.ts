@@ -248,7 +248,10 @@ export class PairEncoder {
       if (ids === undefined) cache.set(piece, (ids = encode(piece)));
       return ids.length;
     });
-    return planWindows(sizes, { budget, overlap, maxWindows: maxChunks }).map(([first, end]) => {
+    // The budget is what the query leaves, so it is only known here: an overlap as large as the window (the default
+    // 32 beside a long query in a 128-token model) would move each window on by a single word. Share at most half.
+    const shared = Math.min(overlap, Math.floor(budget / 2));
+    return planWindows(sizes, { budget, overlap: shared, maxWindows: maxChunks }).map(([first, end]) => {
       let last = end;
       for (;;) {
         const span = windowSpan(pieces, [first, last]);

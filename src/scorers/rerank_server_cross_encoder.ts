@@ -4,7 +4,7 @@ import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { postJson } from "../remote/post_json.js";
 import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, planWindows, splitPieces, windowSpan } from "./chunking.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, pieceWords, planWindows, splitPieces, windowSpan } from "./chunking.js";
 import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
 /**
@@ -64,7 +64,7 @@ export interface RerankServerCrossEncoderArgs {
    * @default 256
    */
   chunkWords?: number;
-  /** Words shared by consecutive windows. @default 24 */
+  /** Words shared by consecutive windows, fewer than `chunkWords`. @default 24 (half of `chunkWords` when that is 24 or less) */
   chunkOverlap?: number;
   /** `max` (the best window) or `mean` of the windows' scores. @default "max" */
   chunkAggregation?: ChunkAggregation;
@@ -166,7 +166,14 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.retryPolicy = retryPolicyFrom(OWNER, options);
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
     this.chunkWords = checkPositiveInteger(OWNER, "chunkWords", options.chunkWords) ?? 256;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 24;
+    const chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap);
+    if (chunkOverlap !== undefined && chunkOverlap >= this.chunkWords) {
+      throw new InvalidOptionError(
+        `${OWNER}: \`chunkOverlap\` (${chunkOverlap}) must be smaller than \`chunkWords\` (${this.chunkWords}), or each window moves on by a single word and \`maxChunksPerDoc\` windows read only the start of the document.`,
+      );
+    }
+    // The default overlap (24 words) is halved for windows too small to hold it.
+    this.chunkOverlap = chunkOverlap ?? (this.chunkWords > 24 ? 24 : Math.floor(this.chunkWords / 2));
     this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     // Never put credentials embedded in the URL into messages.
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
@@ -226,15 +233,14 @@ export class RerankServerCrossEncoder implements CrossEncoder {
       firstWindow.push(windows.length);
       const [query, text] = pair as unknown as TextPair;
       const pieces = splitPieces(text);
-      if (pieces.length <= this.chunkWords) {
+      // A piece is a word, or its dictionary words in an unspaced script (a line of Chinese is one piece).
+      const sizes = pieces.map(({ start, end }) => pieceWords(text.slice(start, end)));
+      if (sizes.reduce((a, b) => a + b, 0) <= this.chunkWords) {
         windows.push([query, text]);
         spans.push(undefined);
         return;
       }
-      const planned = planWindows(
-        pieces.map(() => 1),
-        { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc },
-      );
+      const planned = planWindows(sizes, { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc });
       for (const window of planned) {
         const span = windowSpan(pieces, window);
         windows.push([query, text.slice(span.start, span.end)]);

@@ -62,6 +62,13 @@ describe("CohereRerank base URLs", () => {
     },
   );
 
+  it("a refused query string is not echoed: it may hold a key", () => {
+    for (const suffix of ["/?key=qs-secret-123", "/p?code=qs-secret-123#x", "/#qs-secret-123"]) {
+      expect(() => new CohereRerank({ apiKey: KEY, baseUrl: fake.url + suffix })).toThrow(/query string or fragment \(got one after "http:/);
+      expect(() => new CohereRerank({ apiKey: KEY, baseUrl: fake.url + suffix })).not.toThrow(/qs-secret-123/);
+    }
+  });
+
   it("trailing slashes and a path prefix still reach <base>/v2/rerank", async () => {
     for (const baseUrl of [`${fake.url}/`, `${fake.url}///`]) await reranker({ baseUrl }).rerank(TEXTS, QUERY);
     await failure(reranker({ baseUrl: `${fake.url}/prefix/`, maxRetries: 0 }).rerank(TEXTS, QUERY));

@@ -142,6 +142,18 @@ describe("PairEncoder.encodeWindows on the fixture tokenizer", () => {
     const noOverlap = checkWindows(tokenizer, encoder, "query", document, 3, 0).spans;
     expect(noOverlap[1]!.start).toBeGreaterThan(noOverlap[0]!.end);
   });
+
+  it("shares at most half the window when chunkOverlap is as large as the budget the query leaves", () => {
+    // maxLength 24 leaves about 18 tokens beside a short query: the default overlap (32) would move each window on
+    // by a single word, so maxChunksPerDoc windows read only the document's first few words.
+    const encoder = new PairEncoder(tokenizer, { maxLength: 24, maxQueryLength: 18 });
+    const document = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
+    const { spans, budget } = checkWindows(tokenizer, encoder, "a query", document, 5, 32);
+    for (let w = 1; w < spans.length; w++) {
+      const shared = tokenizer.encode(document.slice(spans[w]!.start, spans[w - 1]!.end), { add_special_tokens: false }).length;
+      expect(shared).toBeLessThanOrEqual(Math.floor(budget / 2));
+    }
+  });
 });
 
 describeWithShared("PairEncoder.encodeWindows with the real ms-marco-MiniLM tokenizer, multi-byte text", () => {

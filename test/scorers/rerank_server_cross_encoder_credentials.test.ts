@@ -68,6 +68,18 @@ describe("RerankServerCrossEncoder with credentials in its url", () => {
     }
   });
 
+  it("redacts a short user and password (under 4 characters) that the server echoes", async () => {
+    fake.fail({ status: 401, message: "bad credentials for user bob with password pw1" });
+    const scorer = new RerankServerCrossEncoder({ url: withCredentials("/rerank", "bob", "pw1"), maxRetries: 0 });
+    const error = await scorer.score(PAIRS).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RemoteRerankError);
+    expect((error as Error).message).toContain("bad credentials for user [redacted] with password [redacted]");
+    expect(shown(scorer, error).filter((text) => /\bpw1\b|\bbob\b/.test(text))).toEqual([]);
+  });
+
   it("masks credentials in the message of a url that does not parse", () => {
     const error = (() => {
       try {

@@ -58,11 +58,34 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     expect(best.text).toContain("paris");
   });
 
+  it("counts the dictionary words of an unspaced script: short lines of Chinese are not one word each", async () => {
+    const line = "北京是中华人民共和国的首都也是全国的政治文化中心"; // 24 characters: one piece, about 12 words
+    const doc = Array.from({ length: 300 }, () => line).join("\n");
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 100, chunkWords: 256, chunkOverlap: 0 }).score([[QUERY, doc]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    const words = (t: string) => [...new Intl.Segmenter(undefined, { granularity: "word" }).segment(t)].filter((s) => s.isWordLike).length;
+    expect(sent.length).toBeGreaterThan(10); // was 2 windows of 3,328 and 572 words
+    for (const text of sent) expect(words(text)).toBeLessThanOrEqual(256);
+    expect(sent.join("\n").length).toBe(doc.length); // no overlap: every line is sent once
+  });
+
   it("validates its options and shows them in toJSON", () => {
     expect(() => tei({ maxChunksPerDoc: 0 })).toThrow(InvalidOptionError);
     expect(() => tei({ chunkWords: 1.5 })).toThrow(/chunkWords/);
     expect(() => tei({ chunkOverlap: -2 })).toThrow(/chunkOverlap/);
     expect(() => tei({ chunkAggregation: "sum" as never })).toThrow(/chunkAggregation/);
     expect(tei().toJSON()).toMatchObject({ maxChunksPerDoc: 1, chunkWords: 256, chunkOverlap: 24, chunkAggregation: "max" });
+  });
+
+  it("refuses chunkOverlap >= chunkWords (windows would move on one word at a time) and halves the default overlap for small windows", async () => {
+    expect(() => tei({ chunkWords: 10, chunkOverlap: 10 })).toThrow(InvalidOptionError);
+    expect(() => tei({ chunkWords: 10, chunkOverlap: 50 })).toThrow(/chunkOverlap.*chunkWords/);
+    expect(tei({ chunkWords: 10 }).chunkOverlap).toBe(5);
+    expect(tei({ chunkWords: 25 }).chunkOverlap).toBe(24);
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 3, chunkWords: 10 }).score([[QUERY, filler(100)]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    expect(sent.map((t) => t.split(" ")[0])).toEqual(["w0", "w5", "w10"]);
   });
 });
