@@ -7,6 +7,13 @@ import type { ChunkSpan } from "./cross_encoder.js";
  * tokenizer does to the text (lower-casing, accent stripping, NFD), which tokenizer offsets are not.
  */
 
+/**
+ * Bumped whenever the windows a text is cut into change (2: overlap capped at half a window; unspaced scripts counted
+ * in dictionary words by the server scorer). It is part of the scorers' `cacheKey` when windows are on, so a
+ * persistent score cache filled by an older version is not read as if it held today's window scores.
+ */
+export const WINDOWING_VERSION = 2;
+
 /** Pieces longer than this (in UTF-16 code units) are split further, so no window boundary is far from a word edge. */
 const MAX_PIECE = 32;
 /** An unbreakable run (a URL, a hash, an unsegmented script) is cut every this many graphemes. */

@@ -2,7 +2,7 @@ import type { Tensor } from "@huggingface/transformers";
 import { abortable, InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
 import { checkBoolean, checkFunction, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
+import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 import {
   DTYPE_FILES,
@@ -235,6 +235,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       maxChunksPerDoc: this.maxChunksPerDoc,
       chunkOverlap: this.chunkOverlap,
       chunkAggregation: this.chunkAggregation,
+      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
     });
   }
 

@@ -4,7 +4,16 @@ import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { postJson } from "../remote/post_json.js";
 import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, pieceWords, planWindows, splitPieces, windowSpan } from "./chunking.js";
+import {
+  aggregateWindows,
+  CHUNK_AGGREGATIONS,
+  type ChunkAggregation,
+  pieceWords,
+  planWindows,
+  splitPieces,
+  WINDOWING_VERSION,
+  windowSpan,
+} from "./chunking.js";
 import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 
 /**
@@ -197,6 +206,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
       chunkWords,
       chunkOverlap,
       chunkAggregation,
+      ...(maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
     });
   }
 

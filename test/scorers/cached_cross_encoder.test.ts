@@ -11,6 +11,7 @@ import {
   type TextPair,
 } from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
+import { WINDOWING_VERSION } from "../../src/scorers/chunking.js";
 
 /** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
 class CountingScorer implements CrossEncoder {
@@ -163,6 +164,14 @@ describe("scorer identities (cacheKey)", () => {
       expect(key(change), JSON.stringify(change)).not.toBe(base);
     }
     expect(new HuggingFaceCrossEncoder({ model: "other/model" }).cacheKey).not.toBe(base);
+  });
+
+  it("with long-document windows on, both scorers' keys carry the windowing version (a cache from older windows is not reused)", () => {
+    const version = `"windowing":${WINDOWING_VERSION}`;
+    expect(new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, maxChunksPerDoc: 4 }).cacheKey).toContain(version);
+    expect(new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER }).cacheKey).not.toContain("windowing");
+    expect(new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank", maxChunksPerDoc: 4 }).cacheKey).toContain(version);
+    expect(new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank" }).cacheKey).not.toContain("windowing");
   });
 
   it("RerankServerCrossEncoder: endpoint, dialect, model, score mode, truncation; never the credentials", () => {
