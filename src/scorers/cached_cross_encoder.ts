@@ -1,6 +1,13 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkPositiveInteger, checkString } from "../options.js";
-import { type CrossEncoder, type CrossEncoderCallOptions, type TextPair, isCrossEncoder } from "./cross_encoder.js";
+import {
+  type ChunkSpan,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type TextPair,
+  isCrossEncoder,
+} from "./cross_encoder.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
 
 export interface CachedCrossEncoderArgs {
@@ -37,6 +44,38 @@ async function sha256Hex(text: string): Promise<string> {
   let hex = "";
   for (const byte of digest) hex += HEX[byte];
   return hex;
+}
+
+// A windowing scorer's best window is kept beside the score, under `<key>#chunk`, as one number (stores hold
+// numbers): start · 2^26 + end. Only texts that were windowed get the entry, so caching a scorer that never windows
+// costs nothing extra. The entry is written after the score and read after it, so in an LRU store it always outlives
+// its score; a store that evicts entries on its own could lose a window, never a score.
+const CHUNK_SUFFIX = "#chunk";
+const CHUNK_SCALE = 2 ** 26;
+
+/** The window as one number; undefined for a text over 64M characters (its window is then not cached). */
+function encodeChunk(chunk: ChunkSpan): number | undefined {
+  return chunk.end < CHUNK_SCALE ? chunk.start * CHUNK_SCALE + chunk.end : undefined;
+}
+
+/** The window, or undefined when there is no entry (the text was scored whole) or it is not one of ours. */
+function decodeChunk(value: unknown): ChunkSpan | undefined {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) return undefined;
+  const start = Math.floor(value / CHUNK_SCALE);
+  const end = value % CHUNK_SCALE;
+  return start <= end ? { start, end } : undefined;
+}
+
+function isChunk(value: unknown): value is ChunkSpan {
+  const chunk = value as ChunkSpan;
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    Number.isSafeInteger(chunk.start) &&
+    Number.isSafeInteger(chunk.end) &&
+    0 <= chunk.start &&
+    chunk.start <= chunk.end
+  );
 }
 
 /**
@@ -98,24 +137,42 @@ export class CachedCrossEncoder implements CrossEncoder {
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
-    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
+    return (await this.#lookup("score", pairs, options)).map((result) => result.score);
+  }
+
+  /**
+   * Scores with the best window of each text, when the wrapped scorer reports windows (`scoreDetailed`, e.g. a
+   * `HuggingFaceCrossEncoder` with `maxChunksPerDoc`): the window is cached with the score, so `CrossEncoderReranker`
+   * sets `metadata.bestChunk` on a hit as on a miss. Over a scorer without windows, the scores alone.
+   */
+  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
+    return this.#lookup("scoreDetailed", pairs, options);
+  }
+
+  async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
+    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.${method} expects an array of [query, text] pairs.`);
     pairs.forEach((pair, i) => {
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
+        throw new InvalidOptionError(`${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is not one.`);
       }
     });
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
+    // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
+    // store, a later scoreDetailed() hit has the window.
+    const withChunks = typeof this.scorer.scoreDetailed === "function";
+    const readChunks = withChunks && method === "scoreDetailed";
     const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
-    const cached = await this.store.mget(keys);
-    const scores = new Array<number>(pairs.length);
+    const cached = await this.store.mget(readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys);
+    const results = new Array<DetailedScore>(pairs.length);
     // Pairs to score, once each: key → positions in the input.
     const missing = new Map<string, number[]>();
     keys.forEach((key, i) => {
       const value = cached[i];
       // A value that is not a finite number (a foreign or corrupted entry) is scored again, not returned.
       if (typeof value === "number" && Number.isFinite(value)) {
-        scores[i] = value;
+        const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
+        results[i] = chunk === undefined ? { score: value } : { score: value, chunk };
         this.stats.hits += 1;
       } else {
         const positions = missing.get(key);
@@ -123,25 +180,35 @@ export class CachedCrossEncoder implements CrossEncoder {
         else missing.set(key, [i]);
       }
     });
-    if (missing.size === 0) return scores;
+    if (missing.size === 0) return results;
     const toScore = [...missing.values()].map((positions) => pairs[positions[0] as number] as TextPair);
     this.stats.misses += toScore.length;
-    const fresh = await this.scorer.score(toScore, options);
+    const fresh: unknown[] = withChunks ? await this.scorer.scoreDetailed!(toScore, options) : await this.scorer.score(toScore, options);
     if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
       throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
     }
     const entries: [string, number][] = [];
     [...missing].forEach(([key, positions], k) => {
-      const score = fresh[k];
+      const item = fresh[k];
+      const score = withChunks ? (item as DetailedScore | null)?.score : item;
       if (typeof score !== "number" || !Number.isFinite(score)) {
         throw new RerankError(
           `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${positions[0]}; nothing of this call was cached.`,
         );
       }
-      for (const i of positions) scores[i] = score;
-      entries.push([key, score]);
+      const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
+      if (chunk !== undefined && !isChunk(chunk)) {
+        throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${positions[0]}; nothing of this call was cached.`);
+      }
+      for (const i of positions) results[i] = chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } };
+      if (chunk === undefined) {
+        entries.push([key, score]);
+        return;
+      }
+      const encoded = encodeChunk(chunk);
+      if (encoded !== undefined) entries.push([key, score], [key + CHUNK_SUFFIX, encoded]);
     });
     await this.store.mset(entries);
-    return scores;
+    return results;
   }
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import {
+  BEST_CHUNK_KEY,
   CachedCrossEncoder,
+  CrossEncoderReranker,
   LruStore,
   RerankServerCrossEncoder,
   type CrossEncoder,
@@ -12,6 +14,7 @@ import {
 } from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { WINDOWING_VERSION } from "../../src/scorers/chunking.js";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
 
 /** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
 class CountingScorer implements CrossEncoder {
@@ -143,6 +146,45 @@ describe("LruStore", () => {
     await cached.score(pairs(["a", "bb", "ccc"]));
     await cached.score(pairs(["a"]));
     expect(inner.calls[1]).toEqual(pairs(["a"]));
+  });
+});
+
+describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
+  const needle = "The answer: cats are small domesticated carnivorous mammals.";
+  const filler = (n: number) => Array.from({ length: n }, (_, i) => `filler word number ${i} says nothing.`).join(" ");
+  const longDoc = `${filler(30)} ${needle} ${filler(30)}`;
+  const docs = () => [new Document({ pageContent: longDoc }), new Document({ pageContent: "a short text" })];
+
+  it("a hit sets metadata.bestChunk as the miss did, without calling the scorer; a text scored whole has none", async () => {
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, maxLength: 48, maxChunksPerDoc: 8, scoreMode: "raw" });
+    const cached = new CachedCrossEncoder({ scorer });
+    const reranker = new CrossEncoderReranker({ model: cached, topN: 2 });
+    const miss = await reranker.compressDocuments(docs(), Q);
+    const hit = await reranker.compressDocuments(docs(), Q);
+    expect(cached.stats).toEqual({ hits: 2, misses: 2 });
+    const view = (out: DocumentInterface[]) => out.map((d) => [d.pageContent, d.metadata.relevanceScore, d.metadata[BEST_CHUNK_KEY]]);
+    expect(view(hit)).toEqual(view(miss));
+    const windowed = miss.find((d) => d.pageContent === longDoc)!;
+    const best = windowed.metadata[BEST_CHUNK_KEY] as { start: number; end: number; text: string };
+    expect(best.end).toBeGreaterThan(best.start);
+    expect(longDoc.slice(best.start, best.end)).toBe(best.text);
+    expect(miss.find((d) => d.pageContent === "a short text")!.metadata[BEST_CHUNK_KEY]).toBeUndefined();
+    // The same store read through score(): the scores alone, and still no scorer call.
+    expect(await cached.score([[Q, longDoc]])).toEqual([windowed.metadata.relevanceScore]);
+    expect(cached.stats.misses).toBe(2);
+    await scorer.dispose();
+  });
+
+  it("score() over a windowing scorer stores the window too: a later scoreDetailed() is a hit with it", async () => {
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, maxLength: 48, maxChunksPerDoc: 8 });
+    const cached = new CachedCrossEncoder({ scorer });
+    const [plain] = await cached.score([[Q, longDoc]]);
+    const [detailed] = await cached.scoreDetailed([[Q, longDoc]]);
+    expect(cached.stats).toEqual({ hits: 1, misses: 1 });
+    expect(detailed).toEqual((await scorer.scoreDetailed([[Q, longDoc]]))[0]);
+    expect(detailed!.score).toBe(plain);
+    expect(detailed!.chunk).toBeDefined();
+    await scorer.dispose();
   });
 });
 
