@@ -8,15 +8,16 @@
  *
  *   npm run bench:browser [-- --queries 10 --depth 50 --dtypes q8,fp32 --out bench-results/browser.md]
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
-import { ensureMiniLmProxy, PROJECT_DIR, SHARED_DIR } from "../scripts/proxy_models.js";
+import { ensureMiniLmProxy, PROJECT_DIR } from "../scripts/proxy_models.js";
 import { launchChromium } from "../test/browser/chromium.js";
+import { loadCandidates, median, pairsOf } from "./common.js";
 import { serveStatic } from "../test/support/static_server.js";
 
 const { values } = parseArgs({
@@ -40,44 +41,6 @@ const BROWSER: Record<string, Record<string, number>> = {
   "2,048 tokens": { maxBatchTokens: 2048 },
 };
 const NODE = "Node defaults";
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-}
-
-/** BM25 top-`DEPTH` (query, passage) pairs for the first `QUERIES` queries of TREC DL 2019's run that have text. */
-function loadPairs(): TextPair[][] {
-  const dir = join(SHARED_DIR, "data", "trec-dl-2019");
-  const corpus = new Map(
-    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
-      d._id,
-      d.title ? `${d.title} ${d.text}` : d.text,
-    ]),
-  );
-  const queries = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
-  const run = new Map<string, { doc: string; rank: number }[]>();
-  for (const line of readFileSync(join(dir, "runs", "bm25_top100.trec"), "utf8").split("\n")) {
-    const [qid, , doc, rank] = line.trim().split(/\s+/);
-    if (!qid || !doc || !queries.has(qid)) continue;
-    if (!run.has(qid)) run.set(qid, []);
-    run.get(qid)!.push({ doc, rank: Number(rank) });
-  }
-  return [...run.entries()].slice(0, QUERIES).map(([qid, docs]) =>
-    docs
-      .sort((a, b) => a.rank - b.rank)
-      .slice(0, DEPTH)
-      .map(({ doc }) => [queries.get(qid)!, corpus.get(doc) ?? ""] as const),
-  );
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Scores in the page with a scorer kept per condition (all share one loaded model); time measured in the page. */
 async function scoreInPage(page: Page, name: string, fields: Record<string, unknown>, pairs: TextPair[]): Promise<{ ms: number; scores: number[] }> {
@@ -173,7 +136,7 @@ function report(results: Result[], medianTokens: number, chromium: string, loadS
 }
 
 const model = ensureMiniLmProxy();
-const queries = loadPairs();
+const queries = loadCandidates("trec-dl-2019", QUERIES, DEPTH).map(pairsOf);
 const site = join(PROJECT_DIR, "examples", "browser", "dist");
 const server = await serveStatic({ "/": site, [MODEL_URL]: model });
 const browser = await launchChromium();

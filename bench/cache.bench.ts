@@ -6,12 +6,11 @@
  *
  *   npm run bench:cache [-- --rounds 9 --depth 50 --dtype q8]
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import { CachedCrossEncoder, type CrossEncoder, type TextPair } from "../src/index.js";
-import { ensureMiniLmProxy, SHARED_DIR } from "../scripts/proxy_models.js";
+import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
+import { loadCandidates, median, pairsOf } from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,39 +22,12 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const DEPTH = Number(values.depth);
 
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-}
-
-/** BM25 top-`DEPTH` (query, passage) pairs of the first `count` SciFact queries of the run. */
+/** BM25 top-`DEPTH` (query, passage) pairs of the first `count` SciFact queries whose run has `DEPTH` passages. */
 function loadQueries(count: number): TextPair[][] {
-  const dir = join(SHARED_DIR, "data", "scifact");
-  const corpus = new Map(
-    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
-      d._id,
-      d.title ? `${d.title} ${d.text}` : d.text,
-    ]),
-  );
-  const queries = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
-  const run = new Map<string, { doc: string; rank: number }[]>();
-  for (const line of readFileSync(join(dir, "runs", "bm25_top100.trec"), "utf8").split("\n")) {
-    const [qid, , doc, rank] = line.trim().split(/\s+/);
-    if (!qid || !doc || !queries.has(qid)) continue;
-    if (!run.has(qid)) run.set(qid, []);
-    run.get(qid)!.push({ doc, rank: Number(rank) });
-  }
-  return [...run.entries()]
-    .filter(([, docs]) => docs.length >= DEPTH)
+  return loadCandidates("scifact", Number.MAX_SAFE_INTEGER, DEPTH)
+    .filter(({ texts }) => texts.length >= DEPTH)
     .slice(0, count)
-    .map(([qid, docs]) =>
-      docs
-        .sort((a, b) => a.rank - b.rank)
-        .slice(0, DEPTH)
-        .map(({ doc }) => [queries.get(qid)!, corpus.get(doc)!] as const),
-    );
+    .map(pairsOf);
 }
 
 /** Counts the pairs that reach the model. */
@@ -70,12 +42,6 @@ class Counting implements CrossEncoder {
     return this.inner.score(pairs);
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const model = ensureMiniLmProxy();

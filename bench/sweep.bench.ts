@@ -14,7 +14,7 @@
  * Its "defaults / floor" divides by the fastest of six noisy medians, so it leans high and varies from run to run;
  * `npm run bench` (bench/scorer.bench.ts) measures that ratio for the bar.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +22,8 @@ import * as ort from "onnxruntime-node";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
 import type { EncodedPair } from "../src/scorers/pair_encoder.js";
-import { ensureMiniLmProxy, SHARED_DIR } from "../scripts/proxy_models.js";
+import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
+import { loadCandidates, median, pairsOf } from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,38 +37,6 @@ const { values } = parseArgs({
 const QUERIES = Number(values.queries);
 const DEPTH = Number(values.depth);
 const SWEEP = [1, 2, 4, 8, 16, 32];
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-}
-
-/** BM25 top-`DEPTH` (query, passage) pairs for the first `QUERIES` queries of the run that have text. */
-function loadPairs(collection: string): TextPair[][] {
-  const dir = join(SHARED_DIR, "data", collection);
-  const corpus = new Map(
-    readJsonl<{ _id: string; title?: string; text: string }>(join(dir, "corpus.jsonl")).map((d) => [
-      d._id,
-      d.title ? `${d.title} ${d.text}` : d.text,
-    ]),
-  );
-  const queries = new Map(readJsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl")).map((q) => [q._id, q.text]));
-  const run = new Map<string, { doc: string; rank: number }[]>();
-  for (const line of readFileSync(join(dir, "runs", "bm25_top100.trec"), "utf8").split("\n")) {
-    const [qid, , doc, rank] = line.trim().split(/\s+/);
-    if (!qid || !doc || !queries.has(qid)) continue;
-    if (!run.has(qid)) run.set(qid, []);
-    run.get(qid)!.push({ doc, rank: Number(rank) });
-  }
-  return [...run.entries()].slice(0, QUERIES).map(([qid, docs]) =>
-    docs
-      .sort((a, b) => a.rank - b.rank)
-      .slice(0, DEPTH)
-      .map(({ doc }) => [queries.get(qid)!, corpus.get(doc) ?? ""] as const),
-  );
-}
 
 /** Raw session over pre-tokenized pairs: `order` decides which pairs share a batch, each padded to its longest. */
 async function rawScore(session: ort.InferenceSession, pairs: EncodedPair[], order: number[], batchSize: number): Promise<Float32Array> {
@@ -98,11 +67,6 @@ async function rawScore(session: ort.InferenceSession, pairs: EncodedPair[], ord
   return scores;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -206,7 +170,7 @@ function report(rows: Row[]): string {
 const model = ensureMiniLmProxy();
 const rows: Row[] = [];
 for (const collection of values.collections.split(",")) {
-  const queries = loadPairs(collection);
+  const queries = loadCandidates(collection, QUERIES, DEPTH).map(pairsOf);
   for (const dtype of values.dtypes.split(",") as RerankerDtype[]) {
     const row = await measure(collection, dtype, model, queries);
     rows.push(row);
