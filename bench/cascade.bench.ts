@@ -10,13 +10,19 @@
  * runs once, in an order rotated from query to query; reported as medians of per-query milliseconds, the per-query
  * speed-up, and r, one BGE pair's cost in MiniLM pairs (median and interquartile range).
  *
+ * A pass-through stage between the two rerankers records when the first stage ended and what it kept, untimed work
+ * aside: r is then measured directly (BGE alone over 100 ÷ the first stage over the same 100), and the kept pairs'
+ * mean length shows whether the first stage picked longer or shorter pairs than average. Random weights pick by
+ * accident, so the table also gives the speed-up the cascade would have if its kept pairs had the average length.
+ *
  *   npm run bench:cascade [-- --queries 6 --keep 20,10 --collections trec-dl-2019,scifact --threads 1 --out bench-results/cascade.md]
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
-import { Document } from "@langchain/core/documents";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { HuggingFaceCrossEncoder } from "../src/huggingface.js";
 import { CrossEncoderReranker } from "../src/index.js";
 import { ensureBgeBaseProxy, ensureMiniLmProxy } from "../scripts/proxy_models.js";
@@ -53,19 +59,37 @@ const mini = new HuggingFaceCrossEncoder({ model: ensureMiniLmProxy(), ...sessio
 const bge = new HuggingFaceCrossEncoder({ model: ensureBgeBaseProxy(), ...sessionOptions });
 await Promise.all([mini.load(), bge.load()]);
 const alone = new CrossEncoderReranker({ model: bge, topN: TOP });
-const cascades = KEEPS.map(
-  (keep) =>
-    new DocumentCompressorPipeline({
-      transformers: [new CrossEncoderReranker({ model: mini, topN: keep }), new CrossEncoderReranker({ model: bge, topN: TOP })],
-    }),
-);
+
+/** Passes documents through unchanged, noting when the first stage handed them over and which they were. */
+class Tap extends BaseDocumentCompressor {
+  at = 0;
+  kept: DocumentInterface[] = [];
+  async compressDocuments(documents: DocumentInterface[]): Promise<DocumentInterface[]> {
+    this.at = performance.now();
+    this.kept = documents;
+    return documents;
+  }
+}
+const cascades = KEEPS.map((keep) => {
+  const tap = new Tap();
+  const pipeline = new DocumentCompressorPipeline({
+    transformers: [new CrossEncoderReranker({ model: mini, topN: keep }), tap, new CrossEncoderReranker({ model: bge, topN: TOP })],
+  });
+  return { pipeline, tap };
+});
+const meanTokens = async (query: string, texts: readonly string[]) =>
+  (await bge.encode(texts.map((t) => [query, t] as const))).reduce((sum, p) => sum + p.inputIds.length, 0) / texts.length;
 
 interface CascadeRow {
   keep: number;
   ms: number[];
   speedups: number[];
-  /** Per query: one BGE pair's cost in MiniLM pairs, solved from alone = 100·b and cascade = 100·m + keep·b. */
+  /** Per query: one BGE pair's cost in MiniLM pairs, BGE alone over 100 ÷ the first stage over the same 100. */
   pairCostRatios: number[];
+  /** Per query: the kept pairs' mean length ÷ all 100 pairs' mean length (BGE tokens). */
+  keptLength: number[];
+  /** Per query: the speed-up if the kept pairs cost BGE the average pair, alone ÷ (first stage + keep × alone/100). */
+  averageLengthSpeedups: number[];
 }
 interface Row {
   collection: string;
@@ -77,26 +101,43 @@ const rows: Row[] = [];
 for (const collection of values.collections.split(",")) {
   const queries = loadCandidates(collection, QUERIES, DEPTH);
   const tokens = median((await Promise.all(queries.map((q) => bge.encode(pairsOf(q))))).flat().map((p) => p.inputIds.length));
-  const row: Row = { collection, tokens, alone: [], cascades: KEEPS.map((keep) => ({ keep, ms: [], speedups: [], pairCostRatios: [] })) };
+  const row: Row = {
+    collection,
+    tokens,
+    alone: [],
+    cascades: KEEPS.map((keep) => ({ keep, ms: [], speedups: [], pairCostRatios: [], keptLength: [], averageLengthSpeedups: [] })),
+  };
   const warm = queries[0]!.texts.slice(0, 8).map((t) => new Document({ pageContent: t }));
   await alone.compressDocuments(warm, queries[0]!.query);
-  for (const cascade of cascades) await cascade.compressDocuments(warm, queries[0]!.query);
+  for (const { pipeline } of cascades) await pipeline.compressDocuments(warm, queries[0]!.query);
   for (const [i, { query, texts }] of queries.entries()) {
     const docs = texts.map((pageContent, rank) => new Document({ pageContent, metadata: { rank } }));
     // Every condition once per query, the order rotated from query to query.
-    const runs = [() => alone.compressDocuments(docs, query), ...cascades.map((c) => () => c.compressDocuments(docs, query))];
+    const runs = [() => alone.compressDocuments(docs, query), ...cascades.map((c) => () => c.pipeline.compressDocuments(docs, query))];
     const ms: number[] = new Array(runs.length);
+    const firstStageMs: number[] = new Array(runs.length);
     for (let k = 0; k < runs.length; k++) {
       const which = (k + i) % runs.length;
+      const start = performance.now();
       ms[which] = await time(runs[which]!);
+      if (which > 0) firstStageMs[which] = cascades[which - 1]!.tap.at - start;
     }
     row.alone.push(ms[0]!);
+    const allTokens = await meanTokens(query, texts);
     for (const [c, cascade] of row.cascades.entries()) {
       const total = ms[c + 1]!;
+      const first = firstStageMs[c + 1]!;
       const bgePair = ms[0]! / texts.length;
       cascade.ms.push(total);
       cascade.speedups.push(ms[0]! / total);
-      cascade.pairCostRatios.push(bgePair / ((total - cascade.keep * bgePair) / texts.length));
+      cascade.pairCostRatios.push(ms[0]! / first);
+      cascade.keptLength.push(
+        (await meanTokens(
+          query,
+          cascades[c]!.tap.kept.map((d) => d.pageContent),
+        )) / allTokens,
+      );
+      cascade.averageLengthSpeedups.push(ms[0]! / (first + cascade.keep * bgePair));
     }
     const now = row.cascades.map((c) => `keep ${c.keep}: ${c.speedups.at(-1)!.toFixed(2)}×`).join(", ");
     process.stderr.write(`\r${collection}: query ${i + 1}/${queries.length} (${now})   `);
@@ -113,14 +154,15 @@ const lines = [
   `Cascade vs BGE-shaped model alone: BM25 top-${DEPTH}, the first stage keeps ${KEEPS.join(" or ")}, top ${TOP} returned; first ${QUERIES} queries per collection.`,
   `Proxies with random weights (speed only). Defaults: q8, CPU batch limits. Node ${process.version}, ${cpus().length} CPU cores, ${threads}, load average ${loadavg()[0]!.toFixed(1)} at the end.`,
   "Per query, every condition runs once, in rotated order. Speed-up and r: median over queries [interquartile range].",
-  "r is one BGE pair's cost in MiniLM pairs, solved per query from the two timings; the speed-up is 100 / (100/r + keep).",
+  `r is one BGE pair's cost in MiniLM pairs: BGE alone over ${DEPTH} ÷ the cascade's first stage over the same ${DEPTH}.`,
+  "kept/all is the kept pairs' mean length over all pairs' mean length; at average length the speed-up would be 100 / (100/r + keep).",
   "",
-  `| collection | median pair tokens | BGE alone over ${DEPTH}, ms/query | first stage keeps | cascade, ms/query | speed-up per query | r |`,
-  "|---|---|---|---|---|---|---|",
+  `| collection | median pair tokens | BGE alone over ${DEPTH}, ms/query | first stage keeps | cascade, ms/query | speed-up per query | r | kept/all length | speed-up at average length |`,
+  "|---|---|---|---|---|---|---|---|---|",
   ...rows.flatMap((r) =>
     r.cascades.map(
       (c) =>
-        `| ${r.collection} | ${r.tokens} | ${median(r.alone).toFixed(0)} | ${c.keep} | ${median(c.ms).toFixed(0)} | ${formatSpread(spread(c.speedups))}× | ${formatSpread(spread(c.pairCostRatios), 1)} |`,
+        `| ${r.collection} | ${r.tokens} | ${median(r.alone).toFixed(0)} | ${c.keep} | ${median(c.ms).toFixed(0)} | ${formatSpread(spread(c.speedups))}× | ${formatSpread(spread(c.pairCostRatios), 1)} | ${formatSpread(spread(c.keptLength))} | ${formatSpread(spread(c.averageLengthSpeedups))}× |`,
     ),
   ),
   "",
