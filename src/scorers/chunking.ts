@@ -9,10 +9,10 @@ import type { ChunkSpan } from "./cross_encoder.js";
 
 /**
  * Bumped whenever the windows a text is cut into change (2: overlap capped at half a window; unspaced scripts counted
- * in dictionary words by the server scorer). It is part of the scorers' `cacheKey` when windows are on, so a
+ * in dictionary words by the server scorer; 3: the server scorer counts URLs, numbers and other runs by length). It is part of the scorers' `cacheKey` when windows are on, so a
  * persistent score cache filled by an older version is not read as if it held today's window scores.
  */
-export const WINDOWING_VERSION = 2;
+export const WINDOWING_VERSION = 3;
 
 /** Pieces longer than this (in UTF-16 code units) are split further, so no window boundary is far from a word edge. */
 const MAX_PIECE = 32;
@@ -68,16 +68,37 @@ export function splitPieces(text: string): ChunkSpan[] {
 
 /** Scripts written without spaces between words, where a whitespace-separated run is a phrase or a sentence. */
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+/** Punctuation and symbols at a piece's edges ("word," or "(see"), which cost a token or so and are not counted. */
+const EDGES = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
+/** A word of letters alone, with no lowercase-to-uppercase turn inside (which marks base64, hashes and camelCase). */
+const PLAIN_WORD = /^[\p{L}\p{M}]+$/u;
+const CASE_TURN = /\p{Ll}\p{Lu}/u;
+/**
+ * Letters per counted word in a plain word, and characters per counted word in any other run (digits, symbols,
+ * mixed case: a URL, base64, a number, a table cell). Chosen so a counted word is 1.1–1.4 WordPiece tokens on
+ * English prose, code, URLs, numbers and base64 alike (measured with ms-marco-MiniLM's tokenizer; docs/local-reranker.md).
+ */
+const LETTERS_PER_WORD = 10;
+const RUN_CHARS_PER_WORD = 2;
 
 /**
- * Words in a piece, for windows counted in words: 1 for a piece of a spaced script, and its dictionary words (by
- * `Intl.Segmenter`) when it holds an unspaced script, so a 30-character line of Chinese counts as its ~15 words.
+ * Words in a piece, for windows counted in words, so a window of `chunkWords` words runs 1.1–1.4 tokens per word
+ * whatever the text is made of (a text in a language the model's vocabulary covers poorly still runs more):
+ * - a piece of an unspaced script counts its dictionary words (by `Intl.Segmenter`): a 30-character line of
+ *   Chinese is its ~15 words;
+ * - a plain word counts 1 per 10 letters;
+ * - any other run counts 1 per 2 characters, so 4,000 characters of base64 are ~2,000 words, not 250.
+ * Punctuation at the edges is not counted.
  */
 export function pieceWords(piece: string): number {
-  if (!UNSPACED.test(piece)) return 1;
-  let count = 0;
-  for (const segment of getSegmenters().words.segment(piece)) if (segment.isWordLike) count++;
-  return Math.max(count, 1);
+  if (UNSPACED.test(piece)) {
+    let count = 0;
+    for (const segment of getSegmenters().words.segment(piece)) if (segment.isWordLike) count++;
+    return Math.max(count, 1);
+  }
+  const core = piece.replace(EDGES, "");
+  const plain = PLAIN_WORD.test(core) && !CASE_TURN.test(core);
+  return Math.max(1, Math.ceil(core.length / (plain ? LETTERS_PER_WORD : RUN_CHARS_PER_WORD)));
 }
 
 export interface WindowOptions {

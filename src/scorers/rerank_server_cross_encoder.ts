@@ -68,8 +68,9 @@ export interface RerankServerCrossEncoderArgs {
   maxChunksPerDoc?: number;
   /**
    * Words per window. The client has no tokenizer, so windows are counted in words (whitespace-separated, and
-   * dictionary words for unspaced scripts such as Chinese or Japanese); leave room for the query in the server
-   * model's limit: English runs about 1.3 tokens per word, so 256 words is about 330 tokens.
+   * dictionary words for unspaced scripts such as Chinese or Japanese; a URL, number or other run of digits and
+   * symbols counts one word per 2 characters, a word over 10 letters one per 10); leave room for the query in the
+   * server model's limit: a counted word is 1.1–1.4 tokens, so 256 words is at most about 350 tokens.
    * @default 256
    */
   chunkWords?: number;

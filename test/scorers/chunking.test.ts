@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { aggregateWindows, planWindows, splitPieces, windowSpan } from "../../src/scorers/chunking.js";
+import { aggregateWindows, pieceWords, planWindows, splitPieces, windowSpan } from "../../src/scorers/chunking.js";
 import { PairEncoder, type PairTokenizer } from "../../src/scorers/pair_encoder.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { describeWithShared, SHARED_DIR } from "../support/shared.js";
@@ -35,6 +35,27 @@ describe("splitPieces", () => {
   it("returns no pieces for empty or blank text", () => {
     expect(splitPieces("")).toEqual([]);
     expect(splitPieces(" \n\t ")).toEqual([]);
+  });
+});
+
+describe("pieceWords (windows counted in words, for servers)", () => {
+  it("counts a plain word as one word per 10 letters, whatever punctuation is at its edges", () => {
+    expect(["word", "(word),", "“Café”", "déjà", "reranking"].map(pieceWords)).toEqual([1, 1, 1, 1, 1]);
+    expect(pieceWords("internationalization")).toBe(2);
+    expect(pieceWords("...")).toBe(1);
+  });
+
+  it("counts runs of digits, symbols or mixed case one word per 2 characters: URLs, numbers, base64, camelCase", () => {
+    expect(pieceWords("2019")).toBe(2);
+    expect(pieceWords("3.14159,")).toBe(4);
+    expect(pieceWords("https://example.com/a")).toBe(11);
+    expect(pieceWords("aGVsbG8gd29ybGQh")).toBe(8); // letters only, but the case turns mark base64
+    expect(pieceWords("getElementById")).toBe(7);
+    expect(pieceWords("don't")).toBe(3);
+  });
+
+  it("counts the dictionary words of an unspaced script", () => {
+    expect(pieceWords("北京是中国的首都")).toBeGreaterThanOrEqual(3);
   });
 });
 

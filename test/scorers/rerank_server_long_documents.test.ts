@@ -6,7 +6,9 @@ import { rawScore, sigmoid, useFakeRerankServer } from "../support/fake_rerank_s
 // The fake TEI server scores by query-term overlap and, like TEI, reads only its first 512 (here: words) of a text.
 const fake = useFakeRerankServer({ teiMaxInputWords: 512 });
 const QUERY = "paris";
-const filler = (words: number) => Array.from({ length: words }, (_, i) => `w${i}`).join(" ");
+// Filler words of letters only ("wa", "wb", …), each one counted word: a run with digits counts one per 2 characters.
+const letters = (i: number): string => (i < 26 ? "" : letters(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26));
+const filler = (words: number) => Array.from({ length: words }, (_, i) => `w${letters(i)}`).join(" ");
 const NEEDLE_DOC = `${filler(900)} paris 東京 🇫🇷 ${filler(200)}`;
 const HIT = sigmoid(rawScore(1));
 const MISS = sigmoid(rawScore(0));
@@ -31,8 +33,8 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
     expect(sent).toHaveLength(3);
     expect(sent.map((t) => t.split(" ").length)).toEqual([100, 100, 100]);
-    expect(sent[1]!.startsWith("w90 ")).toBe(true);
-    expect(sent[2]!.startsWith("w180 ")).toBe(true);
+    expect(sent[1]!.startsWith(`w${letters(90)} `)).toBe(true);
+    expect(sent[2]!.startsWith(`w${letters(180)} `)).toBe(true);
   });
 
   it("leaves short documents whole and keeps pairs in order; mean aggregation on request", async () => {
@@ -70,6 +72,19 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     expect(sent.join("\n").length).toBe(doc.length); // no overlap: every line is sent once
   });
 
+  it("counts base64, URLs and numbers by length, so a window of them stays near chunkWords tokens", async () => {
+    // 16,384 characters of base64 in lines of 64: 256 whitespace-separated runs, which used to fill 1 window of 4,096
+    // characters (256 runs of 16 characters, one "word" each) and reach the server as ~2,000 tokens.
+    const blob = Array.from({ length: 12_288 }, (_, i) => String.fromCharCode(32 + ((i * 7919) % 95))).join("");
+    const base64 = Buffer.from(blob).toString("base64").match(/.{1,64}/g)!.join("\n");
+    const before = fake.requests.length;
+    await tei({ maxChunksPerDoc: 1000, chunkWords: 256, chunkOverlap: 0 }).score([[QUERY, base64]]);
+    const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
+    expect(sent.length).toBeGreaterThanOrEqual(32);
+    for (const text of sent) expect(text.replace(/\s/g, "").length).toBeLessThanOrEqual(512); // 256 words of 2 characters
+    expect(sent.join("").replace(/\s/g, "")).toBe(base64.replace(/\s/g, "")); // no overlap: every character is sent once
+  });
+
   it("validates its options and shows them in toJSON", () => {
     expect(() => tei({ maxChunksPerDoc: 0 })).toThrow(InvalidOptionError);
     expect(() => tei({ chunkWords: 1.5 })).toThrow(/chunkWords/);
@@ -86,6 +101,6 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     const before = fake.requests.length;
     await tei({ maxChunksPerDoc: 3, chunkWords: 10 }).score([[QUERY, filler(100)]]);
     const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
-    expect(sent.map((t) => t.split(" ")[0])).toEqual(["w0", "w5", "w10"]);
+    expect(sent.map((t) => t.split(" ")[0])).toEqual([0, 5, 10].map((i) => `w${letters(i)}`));
   });
 });
