@@ -76,7 +76,10 @@ describe("RerankServerCrossEncoder long documents (client-side windows)", () => 
     // 16,384 characters of base64 in lines of 64: 256 whitespace-separated runs, which used to fill 1 window of 4,096
     // characters (256 runs of 16 characters, one "word" each) and reach the server as ~2,000 tokens.
     const blob = Array.from({ length: 12_288 }, (_, i) => String.fromCharCode(32 + ((i * 7919) % 95))).join("");
-    const base64 = Buffer.from(blob).toString("base64").match(/.{1,64}/g)!.join("\n");
+    const base64 = Buffer.from(blob)
+      .toString("base64")
+      .match(/.{1,64}/g)!
+      .join("\n");
     const before = fake.requests.length;
     await tei({ maxChunksPerDoc: 1000, chunkWords: 256, chunkOverlap: 0 }).score([[QUERY, base64]]);
     const sent = fake.requests.slice(before).flatMap((r) => (r.body as { texts: string[] }).texts);
