@@ -139,4 +139,27 @@ describe("withRetries", () => {
     expect([calls, error.kind, error.attempts]).toEqual([1, "network", 1]);
     expect(error.message).toMatch(/could not reach the server \(1 attempt\): fetch failed \(bad port\)\. Not retried/);
   });
+
+  it("does not retry a host DNS reports unknown: a real lookup of a .invalid name (RFC 6761)", async () => {
+    let calls = 0;
+    const error = await withRetries<unknown>(
+      (signal) => {
+        calls += 1;
+        return postJson("http://rerank.invalid/rerank", {}, {}, signal);
+      },
+      { service: "svc", policy: fast, secrets: [] },
+    ).then(
+      () => expect.fail("an unknown host must fail"),
+      (e: unknown) => e as RemoteRerankError,
+    );
+    expect(error.kind).toBe("network");
+    if (error.message.includes("ENOTFOUND")) {
+      // The answer on any machine with a resolver: no such host, which another attempt will not change.
+      expect([calls, error.attempts]).toEqual([1, 1]);
+      expect(error.message).toMatch(/ENOTFOUND rerank\.invalid\)\. Not retried/);
+    } else {
+      // No resolver answered (EAI_AGAIN): that can pass, so it is retried.
+      expect(calls).toBe(fast.maxRetries + 1);
+    }
+  });
 });
