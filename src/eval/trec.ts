@@ -4,6 +4,7 @@ import type { Qrels, Run, RunEntry } from "./metrics.js";
 // TREC run files (`qid Q0 docid rank score tag`) and qrels in both layouts found in the wild:
 // TREC (`qid iter docid label`, whitespace-separated) and BEIR (`query-id<TAB>corpus-id<TAB>score`, header line).
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const BEIR_HEADER = /^query[-_]?id\s+corpus[-_]?id\s+score$/i;
 
 /** Reads a TREC run. Like trec_eval: the score orders documents (the rank column is only checked), a document
@@ -22,7 +23,8 @@ export async function loadTrecRun(file: string): Promise<Run> {
     }
     const [queryId, , docId, rank, scoreText] = fields as [string, string, string, string, string, string];
     const score = Number(scoreText);
-    if (scoreText === "" || !Number.isFinite(score)) {
+    // Decimal only, as trec_eval reads it: Number() would also take hex or binary ("0x10" → 16).
+    if (!DECIMAL.test(scoreText) || !Number.isFinite(score)) {
       throw new DatasetError(`expected a finite number as the score (5th field), got ${JSON.stringify(scoreText)}.`, file, line);
     }
     if (!/^-?\d+$/.test(rank)) {

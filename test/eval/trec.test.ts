@@ -96,3 +96,23 @@ describe("loadQrels", () => {
     await expect(loadQrels(conflict)).rejects.toThrow(`${conflict}:2: document d1 is judged twice for query q1 (labels 2 and 1)`);
   });
 });
+
+describe("Windows and odd spellings", () => {
+  it("reads a run and qrels that start with a byte-order mark and use CRLF", async () => {
+    const run = await loadTrecRun(file("\uFEFFq1 Q0 d1 1 2.5 tag\r\n\r\nq1 Q0 d2 2 1.5 tag\r\n"));
+    expect(run.get("q1")).toEqual([
+      { docId: "d1", score: 2.5 },
+      { docId: "d2", score: 1.5 },
+    ]);
+    const qrels = await loadQrels(file("\uFEFFquery-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n"));
+    expect(qrels.get("q1")?.get("d1")).toBe(1);
+  });
+
+  it("rejects a hexadecimal or binary score, which trec_eval would not read as that number", async () => {
+    const hex = file("q1 Q0 d1 1 0x10 tag\n");
+    await expect(loadTrecRun(hex)).rejects.toThrow(`${hex}:1: expected a finite number as the score (5th field), got "0x10".`);
+    await expect(loadTrecRun(file("q1 Q0 d1 1 0b1 tag\n"))).rejects.toThrow(DatasetError);
+    const ok = await loadTrecRun(file("q1 Q0 d1 1 +.5 tag\nq1 Q0 d2 2 3. tag\nq1 Q0 d3 3 -2E-3 tag\n"));
+    expect(ok.get("q1")?.map((e) => e.score)).toEqual([0.5, 3, -0.002]);
+  });
+});
