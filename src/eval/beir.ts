@@ -43,7 +43,11 @@ function idOf(record: Record<string, unknown>, file: string, line: number): stri
   // and 1.0 "1", no longer the id the qrels and run files spell.
   if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
   if (typeof id === "number") {
-    throw new DatasetError(`"_id" ${JSON.stringify(id)} is a number that JSON cannot carry exactly here; write the id as a string ("_id": "…").`, file, line);
+    throw new DatasetError(
+      `"_id" ${JSON.stringify(id)} is a number that JSON cannot carry exactly here; write the id as a string ("_id": "…").`,
+      file,
+      line,
+    );
   }
   throw new DatasetError(`expected an "_id" (string), got ${JSON.stringify(id)}.`, file, line);
 }

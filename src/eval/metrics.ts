@@ -161,7 +161,9 @@ export function queryMetrics(
 export function checkRelThreshold(value: unknown, owner = "queryMetrics"): number {
   if (value === undefined) return 1;
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidOptionError(`${owner}: \`relThreshold\` must be a finite number (a relevance label such as 1, or 2 for TREC DL), got ${String(value)}.`);
+    throw new InvalidOptionError(
+      `${owner}: \`relThreshold\` must be a finite number (a relevance label such as 1, or 2 for TREC DL), got ${String(value)}.`,
+    );
   }
   return value;
 }
