@@ -106,7 +106,8 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (values.dataset === undefined) throw new UsageError("--dataset DIR is required (a BEIR-layout folder); see --help.");
   const relThreshold = Number(values["rel-threshold"]);
-  if (!Number.isInteger(relThreshold))
+  // Digits only: Number() reads "" as 0 and "0x2" as 2, so `--rel-threshold=` would silently mean 0.
+  if (!/^\s*-?\d+\s*$/.test(values["rel-threshold"]) || !Number.isSafeInteger(relThreshold))
     throw new UsageError(`--rel-threshold must be an integer label, got ${JSON.stringify(values["rel-threshold"])}.`);
   const scoreMode = values["score-mode"];
   if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw")

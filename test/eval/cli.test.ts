@@ -62,6 +62,8 @@ describe("rerank-eval: usage", () => {
       [["--dataset", "x", "--metrics", "ndcg@10,bleu"], 'rerank-eval: Unknown metric "bleu": expected one of ndcg@k'],
       [["--dataset", "x", "--reranker", "magic"], 'rerank-eval: Unknown reranker "magic": expected one of none, cross-encoder, cohere, server'],
       [["--dataset", "x", "--limit", "0"], 'rerank-eval: --limit must be a positive integer, got "0".'],
+      [["--dataset", "x", "--rel-threshold="], 'rerank-eval: --rel-threshold must be an integer label, got "".'],
+      [["--dataset", "x", "--rel-threshold", "0x2"], 'rerank-eval: --rel-threshold must be an integer label, got "0x2".'],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = cli(args);
