@@ -53,6 +53,16 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   -h, --help             this text
 `;
 
+/**
+ * An argument as the reports quote it: `user:password@` of a URL and secret-looking query values (`?api_key=`,
+ * `?token=`) masked, as the server scorer masks its `url`. The command line is written into --json and --report.
+ */
+export function withoutUrlSecrets(arg: string): string {
+  return arg
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
+    .replace(/([?&][^=&#\s]*(?:key|token|secret|passw|auth|sig|credential)[^=&#\s]*=)[^&#\s]+/gi, "$1***");
+}
+
 /** A usage mistake: exit code 2, as most CLIs do. */
 class UsageError extends RerankError {}
 
@@ -278,7 +288,10 @@ export async function main(argv: string[]): Promise<number> {
     progress.stop();
     progress = undefined;
 
-    const command = ["rerank-eval", ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(" ");
+    const command = [
+      "rerank-eval",
+      ...argv.map(withoutUrlSecrets).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
+    ].join(" ");
     const summary: EvaluationSummary = summarize(result, {
       dataset: basename(resolve(args.dataset)),
       ...(args.title !== undefined ? { title: args.title } : {}),
