@@ -8,7 +8,7 @@ import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "./bm25_retriever.js";
-import { renderChartSvg } from "./chart.js";
+import { assertChartRenderer, renderChartSvg } from "./chart.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
 import { parseMetrics } from "./metrics.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
@@ -249,6 +249,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Before the evaluation, which can take hours: a missing optional peer would otherwise fail only at the end.
+  if (args.chart) await assertChartRenderer();
   const { retriever, description, split, dataset, notes } = await firstStage(args);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
