@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "../errors.js";
 import { DatasetError, forEachLine } from "./lines.js";
 import type { Qrels, Run, RunEntry } from "./metrics.js";
 
@@ -95,9 +96,29 @@ export async function loadQrels(file: string): Promise<Qrels> {
 
 /** Writes a run in TREC format (ranks 1..n in the given order), e.g. to check a result with trec_eval. */
 export function formatTrecRun(rankings: ReadonlyMap<string, readonly RunEntry[]>, tag = "langchain-rerank"): string {
+  // Fields are whitespace-separated: an id or tag holding a space, or a NaN score, would write a line that neither
+  // loadTrecRun nor trec_eval can read back.
+  checkField("tag", tag);
   const lines: string[] = [];
   for (const [queryId, entries] of rankings) {
-    entries.forEach((e, i) => lines.push(`${queryId} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}`));
+    checkField("query id", queryId);
+    entries.forEach((e, i) => {
+      checkField(`document id (query ${queryId}, entry ${i})`, e?.docId);
+      if (typeof e.score !== "number" || !Number.isFinite(e.score)) {
+        throw new InvalidOptionError(
+          `formatTrecRun: the score of document ${e.docId} for query ${queryId} is ${String(e.score)}, not a finite number.`,
+        );
+      }
+      lines.push(`${queryId} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}`);
+    });
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
+function checkField(what: string, value: unknown): void {
+  if (typeof value !== "string" || value === "" || /\s/.test(value)) {
+    throw new InvalidOptionError(
+      `formatTrecRun: the ${what} must be a non-empty string without whitespace (a TREC run separates fields by whitespace), got ${JSON.stringify(value)}.`,
+    );
+  }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "../../src/errors.js";
 import { DatasetError } from "../../src/eval/lines.js";
 import { formatTrecRun, loadQrels, loadTrecRun } from "../../src/eval/trec.js";
 
@@ -114,5 +115,20 @@ describe("Windows and odd spellings", () => {
     await expect(loadTrecRun(file("q1 Q0 d1 1 0b1 tag\n"))).rejects.toThrow(DatasetError);
     const ok = await loadTrecRun(file("q1 Q0 d1 1 +.5 tag\nq1 Q0 d2 2 3. tag\nq1 Q0 d3 3 -2E-3 tag\n"));
     expect(ok.get("q1")?.map((e) => e.score)).toEqual([0.5, 3, -0.002]);
+  });
+});
+
+describe("formatTrecRun", () => {
+  it("refuses what would write an unreadable line: whitespace in an id or the tag, an empty id, a non-finite score", () => {
+    const run = (docId: string, score = 1) => new Map([["q1", [{ docId, score }]]]);
+    expect(() => formatTrecRun(run("doc one"))).toThrow(
+      new InvalidOptionError(
+        'formatTrecRun: the document id (query q1, entry 0) must be a non-empty string without whitespace (a TREC run separates fields by whitespace), got "doc one".',
+      ),
+    );
+    expect(() => formatTrecRun(run("d1"), "my run")).toThrow(/the tag must be a non-empty string without whitespace/);
+    expect(() => formatTrecRun(new Map([["", [{ docId: "d1", score: 1 }]]]))).toThrow(/the query id must be/);
+    expect(() => formatTrecRun(run("d1", Number.NaN))).toThrow("formatTrecRun: the score of document d1 for query q1 is NaN, not a finite number.");
+    expect(formatTrecRun(run("d1", 0.5), "t")).toBe("q1 Q0 d1 1 0.5 t\n");
   });
 });
