@@ -75,6 +75,14 @@ export function parseMetrics(metrics: readonly (string | MetricSpec)[]): MetricS
 
 /** trec_eval's order: score descending, then document id descending (byte order). Returns document ids. */
 export function trecOrder(entries: readonly RunEntry[]): string[] {
+  // A NaN score compares as a tie with everything, which leaves the order to the sort algorithm.
+  for (const e of entries) {
+    if (typeof e?.score !== "number" || !Number.isFinite(e.score)) {
+      throw new InvalidOptionError(
+        `trecOrder: document ${String(e?.docId)} has the score ${String(e?.score)}, not a finite number; a run ranks by score.`,
+      );
+    }
+  }
   return [...entries].sort((a, b) => b.score - a.score || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0)).map((e) => e.docId);
 }
 

@@ -138,3 +138,26 @@ describe("relThreshold at or below 0", () => {
     );
   });
 });
+
+describe("trecOrder on a run built in code", () => {
+  it("rejects a score that is not a finite number instead of ranking it as a tie with everything", () => {
+    const run = new Map([
+      [
+        "q",
+        [
+          { docId: "d1", score: 1 },
+          { docId: "d2", score: Number.NaN },
+        ],
+      ],
+    ]);
+    expect(() => evaluateRun(run, new Map([["q", judged({ d1: 1 })]]), ["mrr@10"])).toThrow(
+      new InvalidOptionError("trecOrder: document d2 has the score NaN, not a finite number; a run ranks by score."),
+    );
+    expect(
+      trecOrder([
+        { docId: "a", score: Number.POSITIVE_INFINITY - 1 / 0 || 2 },
+        { docId: "b", score: 1 },
+      ]),
+    ).toEqual(["a", "b"]);
+  });
+});
