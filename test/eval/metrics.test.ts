@@ -153,11 +153,6 @@ describe("trecOrder on a run built in code", () => {
     expect(() => evaluateRun(run, new Map([["q", judged({ d1: 1 })]]), ["mrr@10"])).toThrow(
       new InvalidOptionError("trecOrder: document d2 has the score NaN, not a finite number; a run ranks by score."),
     );
-    expect(
-      trecOrder([
-        { docId: "a", score: Number.POSITIVE_INFINITY - 1 / 0 || 2 },
-        { docId: "b", score: 1 },
-      ]),
-    ).toEqual(["a", "b"]);
+    expect(() => trecOrder([{ docId: "a", score: Number.POSITIVE_INFINITY }])).toThrow(/document a has the score Infinity/);
   });
 });
