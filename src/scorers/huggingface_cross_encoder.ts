@@ -166,9 +166,12 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private readonly spec: LoadSpec;
   /** Pairs accepted by `score` and not yet scored (or given back by an abort). */
   #queuedPairs = 0;
-  /** Calls between admission and the end of their work: `dispose` waits for them before freeing the model. */
-  #activeCalls = 0;
-  #whenIdle: (() => void)[] = [];
+  /**
+   * Calls between admission and the end of their work, by the load they use (a generation ends at each `dispose`):
+   * `dispose` waits for its own generation's calls only, so calls made after it cannot postpone it forever.
+   */
+  #generation = 0;
+  #activeCalls = new Map<number, { calls: number; idle: (() => void)[] }>();
   /** The registry key of the model this instance holds, set when it loads. */
   private key: string | undefined;
   private readonly maxLengthOption: number | undefined;
@@ -255,12 +258,14 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     const prepared = this.prepared;
     if (prepared === undefined) return;
     this.prepared = undefined;
+    const generation = this.#generation++;
     try {
       await prepared;
     } catch {
       return; // a failed load holds nothing
     }
-    if (this.#activeCalls > 0) await new Promise<void>((resolve) => this.#whenIdle.push(resolve));
+    const active = this.#activeCalls.get(generation);
+    if (active !== undefined) await new Promise<void>((resolve) => active.idle.push(resolve));
     if (this.key !== undefined) await releaseModel(this.key);
   }
 
@@ -333,14 +338,21 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   private async admitted<T>(count: number, signal: AbortSignal | undefined, ready: () => Promise<T>): Promise<{ value: T; release: () => void }> {
     this.admit(count);
-    this.#activeCalls += 1;
+    // `ready()` below runs in this same tick, so the call uses this generation's load.
+    const generation = this.#generation;
+    const active = this.#activeCalls.get(generation) ?? { calls: 0, idle: [] };
+    this.#activeCalls.set(generation, active);
+    active.calls += 1;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#queuedPairs -= count;
-      this.#activeCalls -= 1;
-      if (this.#activeCalls === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+      active.calls -= 1;
+      if (active.calls === 0) {
+        this.#activeCalls.delete(generation);
+        for (const resolve of active.idle.splice(0)) resolve();
+      }
     };
     try {
       const value = await abortable(ready(), signal);

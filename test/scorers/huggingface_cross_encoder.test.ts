@@ -158,6 +158,19 @@ describe("HuggingFaceCrossEncoder loading", () => {
       expect(modelUsers(key)).toBe(0);
       await expect(running).resolves.toEqual(reference);
 
+      // Calls made after dispose started load again and do not hold it up: it waits for its own calls only.
+      const first = scorer.score(pairs);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const disposing = scorer.dispose();
+      let laterDone = false;
+      const later = scorer.score(samplePairs(400)).finally(() => (laterDone = true));
+      await disposing;
+      expect(laterDone).toBe(false);
+      await expect(first).resolves.toEqual(reference);
+      await expect(later).resolves.toHaveLength(400);
+      await scorer.dispose();
+      expect(modelUsers(key)).toBe(0);
+
       // An aborted call stops waiting at once, but its pass in progress still runs: disposing must not free the
       // session under it (which failed the pass and made transformers.js print the pair's token ids).
       const oneBatch = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", maxBatchSize: 64, maxBatchTokens: 1e6 });
