@@ -171,8 +171,13 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
       { cause: error },
     );
   }
-  if (stage === "tokenizer" && error instanceof TypeError) {
-    // Valid JSON of the wrong shape (`{}`, a file from another tool): transformers.js trips over a missing field.
+  if (stage === "model" && /protobuf parsing failed|failed to load model/i.test(message)) {
+    // onnxruntime loaded the model from a buffer, so its message names no file: name the one the dtype loads.
+    return corruptOnnxError(`onnx/${DTYPE_FILES[spec.dtype]} of "${spec.model}"`, message, origin, error);
+  }
+  if (stage === "tokenizer" && error instanceof Error) {
+    // Valid JSON of the wrong shape (`{}`, a file from another tool): transformers.js trips over a missing field
+    // (3: a TypeError; 4: "Tokenizer must contain a \"model\" property"). Unreachable and missing files are handled above.
     const where = origin === "cache" ? `in the cache at ${cacheDir}` : "in the model folder";
     return new CorruptModelFileError(
       "tokenizer.json",
@@ -183,10 +188,6 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
           : "Restore it from the model's source."),
       { cause: error },
     );
-  }
-  if (stage === "model" && /protobuf parsing failed|failed to load model/i.test(message)) {
-    // onnxruntime loaded the model from a buffer, so its message names no file: name the one the dtype loads.
-    return corruptOnnxError(`onnx/${DTYPE_FILES[spec.dtype]} of "${spec.model}"`, message, origin, error);
   }
   return error instanceof Error ? error : new Error(message);
 }
