@@ -39,7 +39,16 @@ function parseJsonLine(text: string, file: string, line: number): Record<string,
 function idOf(record: Record<string, unknown>, file: string, line: number): string {
   const id = record._id;
   if (typeof id === "string" && id !== "") return id;
-  if (typeof id === "number" && Number.isFinite(id)) return String(id);
+  // A number is read back exactly only as a safe integer: 12345678901234567890 would become "12345678901234567000"
+  // and 1.0 "1", no longer the id the qrels and run files spell.
+  if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
+  if (typeof id === "number") {
+    throw new DatasetError(
+      `"_id" ${JSON.stringify(id)} is a number that JSON cannot carry exactly here; write the id as a string ("_id": "…").`,
+      file,
+      line,
+    );
+  }
   throw new DatasetError(`expected an "_id" (string), got ${JSON.stringify(id)}.`, file, line);
 }
 

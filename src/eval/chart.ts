@@ -78,20 +78,28 @@ async function loadVega(): Promise<[typeof import("vega"), typeof import("vega-l
   }
 }
 
-/**
- * Renders the chart to an SVG string with Vega-Lite and Vega: optional peers (with d3, about 50 packages), so
- * installs that never draw a chart don't carry them. `chartSpec` needs neither.
- */
-export async function renderChartSvg(summary: EvaluationSummary): Promise<string> {
-  let vega: typeof import("vega");
-  let vegaLite: typeof import("vega-lite");
+/** Vega and Vega-Lite, or a MissingDependencyError saying how to install them. */
+async function chartRenderer(): Promise<[typeof import("vega"), typeof import("vega-lite")]> {
   try {
-    [vega, vegaLite] = await loadVega();
+    return await loadVega();
   } catch (error) {
     throw new MissingDependencyError("Rendering the chart needs the optional peer dependencies vega and vega-lite: npm install vega vega-lite", {
       cause: error,
     });
   }
+}
+
+/** Throws the MissingDependencyError `renderChartSvg` would, so a CLI can fail before an evaluation, not after it. */
+export async function assertChartRenderer(): Promise<void> {
+  await chartRenderer();
+}
+
+/**
+ * Renders the chart to an SVG string with Vega-Lite and Vega: optional peers (with d3, about 50 packages), so
+ * installs that never draw a chart don't carry them. `chartSpec` needs neither.
+ */
+export async function renderChartSvg(summary: EvaluationSummary): Promise<string> {
+  const [vega, vegaLite] = await chartRenderer();
   const compiled = vegaLite.compile(chartSpec(summary) as unknown as Parameters<typeof vegaLite.compile>[0]);
   const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });
   try {

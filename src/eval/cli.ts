@@ -8,7 +8,7 @@ import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "./bm25_retriever.js";
-import { renderChartSvg } from "./chart.js";
+import { assertChartRenderer, renderChartSvg } from "./chart.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
 import { parseMetrics } from "./metrics.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
@@ -52,6 +52,16 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   --quiet                no progress bar
   -h, --help             this text
 `;
+
+/**
+ * An argument as the reports quote it: `user:password@` of a URL and secret-looking query values (`?api_key=`,
+ * `?token=`) masked, as the server scorer masks its `url`. The command line is written into --json and --report.
+ */
+export function withoutUrlSecrets(arg: string): string {
+  return arg
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
+    .replace(/([?&][^=&#\s]*(?:key|token|secret|passw|auth|sig|credential)[^=&#\s]*=)[^&#\s]+/gi, "$1***");
+}
 
 /** A usage mistake: exit code 2, as most CLIs do. */
 class UsageError extends RerankError {}
@@ -106,7 +116,8 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (values.dataset === undefined) throw new UsageError("--dataset DIR is required (a BEIR-layout folder); see --help.");
   const relThreshold = Number(values["rel-threshold"]);
-  if (!Number.isInteger(relThreshold))
+  // Digits only: Number() reads "" as 0 and "0x2" as 2, so `--rel-threshold=` would silently mean 0.
+  if (!/^\s*-?\d+\s*$/.test(values["rel-threshold"]) || !Number.isSafeInteger(relThreshold))
     throw new UsageError(`--rel-threshold must be an integer label, got ${JSON.stringify(values["rel-threshold"])}.`);
   const scoreMode = values["score-mode"];
   if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw")
@@ -238,6 +249,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Before the evaluation, which can take hours: a missing optional peer would otherwise fail only at the end.
+  if (args.chart) await assertChartRenderer();
   const { retriever, description, split, dataset, notes } = await firstStage(args);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
@@ -277,7 +290,10 @@ export async function main(argv: string[]): Promise<number> {
     progress.stop();
     progress = undefined;
 
-    const command = ["rerank-eval", ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))].join(" ");
+    const command = [
+      "rerank-eval",
+      ...argv.map(withoutUrlSecrets).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
+    ].join(" ");
     const summary: EvaluationSummary = summarize(result, {
       dataset: basename(resolve(args.dataset)),
       ...(args.title !== undefined ? { title: args.title } : {}),

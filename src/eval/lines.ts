@@ -25,7 +25,8 @@ export async function assertFile(file: string, what: string): Promise<void> {
 
 /**
  * Calls `onLine(text, lineNumber)` for each non-blank line, streaming (a corpus can be large).
- * Trailing `\r` is removed so files written on Windows parse too.
+ * Trailing `\r` and a leading byte-order mark are removed so files written on Windows parse too (JSON.parse
+ * rejects a BOM).
  */
 export async function forEachLine(file: string, what: string, onLine: (text: string, line: number) => void): Promise<void> {
   await assertFile(file, what);
@@ -33,7 +34,8 @@ export async function forEachLine(file: string, what: string, onLine: (text: str
   let n = 0;
   for await (const raw of lines) {
     n += 1;
-    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const unmarked = n === 1 && raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
+    const text = unmarked.endsWith("\r") ? unmarked.slice(0, -1) : unmarked;
     if (text.trim() === "") continue;
     onLine(text, n);
   }

@@ -75,6 +75,14 @@ export function parseMetrics(metrics: readonly (string | MetricSpec)[]): MetricS
 
 /** trec_eval's order: score descending, then document id descending (byte order). Returns document ids. */
 export function trecOrder(entries: readonly RunEntry[]): string[] {
+  // A NaN score compares as a tie with everything, which leaves the order to the sort algorithm.
+  for (const e of entries) {
+    if (typeof e?.score !== "number" || !Number.isFinite(e.score)) {
+      throw new InvalidOptionError(
+        `trecOrder: document ${String(e?.docId)} has the score ${String(e?.score)}, not a finite number; a run ranks by score.`,
+      );
+    }
+  }
   return [...entries].sort((a, b) => b.score - a.score || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0)).map((e) => e.docId);
 }
 
@@ -99,7 +107,7 @@ export function queryMetrics(
   metrics: readonly MetricSpec[],
   options: MetricOptions = {},
 ): Record<string, number> {
-  const relThreshold = options.relThreshold ?? 1;
+  const relThreshold = checkRelThreshold(options.relThreshold);
   const docs = unique(ranking);
   let numRel = 0;
   const positive: number[] = [];
@@ -113,7 +121,8 @@ export function queryMetrics(
   for (const spec of metrics) {
     const depth = spec.k ?? docs.length;
     const top = docs.slice(0, depth);
-    const isRel = (id: string) => (judgments.get(id) ?? 0) >= relThreshold;
+    // An unjudged document is never relevant, even when relThreshold ≤ 0 would admit a label of 0 (trec_eval `-l 0`).
+    const isRel = (id: string) => isRelevantLabel(judgments.get(id), relThreshold);
     switch (spec.name) {
       case "ndcg": {
         let dcg = 0;
@@ -156,6 +165,22 @@ export function queryMetrics(
   return out;
 }
 
+/** `relThreshold` checked: a finite number (NaN would silently make nothing relevant), default 1. */
+export function checkRelThreshold(value: unknown, owner = "queryMetrics"): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new InvalidOptionError(
+      `${owner}: \`relThreshold\` must be a finite number (a relevance label such as 1, or 2 for TREC DL), got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+/** Relevant for binary metrics: judged, with a label ≥ relThreshold. Unjudged documents never are. */
+export function isRelevantLabel(label: number | undefined, relThreshold: number): boolean {
+  return label !== undefined && label >= relThreshold;
+}
+
 /** True when trec_eval would evaluate the query: at least one judgment above 0. */
 export function hasRelevantJudgment(judgments: ReadonlyMap<string, number> | undefined): boolean {
   if (judgments === undefined) return false;
@@ -192,6 +217,7 @@ export interface RunEvaluation {
 /** Scores a whole TREC run against qrels, as `trec_eval -m ...` would (with `-c` when `completeQueries`). */
 export function evaluateRun(run: Run, qrels: Qrels, metrics: readonly (string | MetricSpec)[], options: EvaluateRunOptions = {}): RunEvaluation {
   const specs = parseMetrics(metrics);
+  checkRelThreshold(options.relThreshold, "evaluateRun");
   const perQuery = new Map<string, Record<string, number>>();
   const missingFromRun: string[] = [];
   for (const [queryId, judgments] of qrels) {

@@ -35,7 +35,7 @@ export interface RerankerFactoryOptions {
 }
 
 export interface Reranker {
-  /** The configuration's name in reports: the spec as given (`none`, `cross-encoder:minilm-proxy`). */
+  /** The configuration's name in reports: the spec as given (`none`, `cross-encoder:minilm-proxy`), a server URL masked. */
   name: string;
   kind: RerankerKind;
   /** Null for `none`: the first stage alone. */
@@ -51,11 +51,16 @@ export function parseRerankerSpec(spec: string): { kind: RerankerKind; value?: s
   const kind = (at < 0 ? spec : spec.slice(0, at)).trim();
   const value = at < 0 ? undefined : spec.slice(at + 1).trim();
   if (!(RERANKER_KINDS as readonly string[]).includes(kind)) {
-    throw new InvalidOptionError(`Unknown reranker ${JSON.stringify(spec)}: expected one of ${RERANKER_KINDS.join(", ")} (optionally kind:MODEL).`);
+    throw new InvalidOptionError(`Unknown reranker ${shownSpec(spec)}: expected one of ${RERANKER_KINDS.join(", ")} (optionally kind:MODEL).`);
   }
-  if (value === "") throw new InvalidOptionError(`Reranker ${JSON.stringify(spec)}: nothing after ":"; write ${kind} or ${kind}:MODEL.`);
-  if (kind === "none" && value !== undefined) throw new InvalidOptionError(`Reranker ${JSON.stringify(spec)}: "none" takes no value.`);
+  if (value === "") throw new InvalidOptionError(`Reranker ${shownSpec(spec)}: nothing after ":"; write ${kind} or ${kind}:MODEL.`);
+  if (kind === "none" && value !== undefined) throw new InvalidOptionError(`Reranker ${shownSpec(spec)}: "none" takes no value.`);
   return { kind: kind as RerankerKind, ...(value !== undefined ? { value } : {}) };
+}
+
+/** A spec quoted in a message, any `user:password@` of a URL in it masked (a mistyped `server:` spec holds one). */
+function shownSpec(spec: string): string {
+  return JSON.stringify(spec.replace(/(\/\/)[^/?#@\s]*@/g, "$1***@"));
 }
 
 /** A hub id as is (`Xenova/bge-reranker-base`); a folder path by its last part, to keep tables narrow. */
@@ -116,7 +121,8 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
       const compressor = new CrossEncoderReranker({ model: encoder, topN: options.depth });
       // One tiny request before timing starts: an unreachable server or a wrong path fails here, clearly.
       const prepare = async () => void (await encoder.score([["rerank-eval connection check", "ok"]]));
-      return { name: value === undefined ? `server:${encoder.dialect}` : spec.trim(), kind, compressor, prepare, dispose: noop };
+      // Named by the scorer's masked url, not the spec as typed: reports, JSON and charts would show its credentials.
+      return { name: value === undefined ? `server:${encoder.dialect}` : `server:${encoder.url}`, kind, compressor, prepare, dispose: noop };
     }
   }
 }

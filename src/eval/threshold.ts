@@ -1,5 +1,6 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
+import { checkRelThreshold, isRelevantLabel } from "./metrics.js";
 
 /** A scored candidate with its judgment, e.g. from `labelledScores`. */
 export interface LabelledScore {
@@ -88,6 +89,7 @@ export function chooseThreshold(points: readonly LabelledScore[], options: Choos
  * Documents the stage gave no score are left out.
  */
 export function labelledScores(result: EvaluationResult, configuration: string, relThreshold = result.relThreshold): LabelledScore[] {
+  checkRelThreshold(relThreshold, "labelledScores");
   if (!result.configurations.some((c) => c.name === configuration)) {
     const known = result.configurations.map((c) => JSON.stringify(c.name)).join(", ");
     throw new InvalidOptionError(`labelledScores: no configuration ${JSON.stringify(configuration)}; the evaluation has ${known}.`);
@@ -96,7 +98,7 @@ export function labelledScores(result: EvaluationResult, configuration: string, 
   for (const query of result.perQuery) {
     const ranking = query.configurations[configuration]?.ranking;
     if (ranking === undefined) throw new InvalidOptionError("labelledScores: the evaluation kept no rankings; run evaluate with keepRankings: true.");
-    for (const doc of ranking) if (doc.score !== undefined) points.push({ score: doc.score, relevant: (doc.label ?? 0) >= relThreshold });
+    for (const doc of ranking) if (doc.score !== undefined) points.push({ score: doc.score, relevant: isRelevantLabel(doc.label, relThreshold) });
   }
   return points;
 }

@@ -1,9 +1,11 @@
+import { InvalidOptionError } from "../errors.js";
 import { DatasetError, forEachLine } from "./lines.js";
 import type { Qrels, Run, RunEntry } from "./metrics.js";
 
 // TREC run files (`qid Q0 docid rank score tag`) and qrels in both layouts found in the wild:
 // TREC (`qid iter docid label`, whitespace-separated) and BEIR (`query-id<TAB>corpus-id<TAB>score`, header line).
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const BEIR_HEADER = /^query[-_]?id\s+corpus[-_]?id\s+score$/i;
 
 /** Reads a TREC run. Like trec_eval: the score orders documents (the rank column is only checked), a document
@@ -22,7 +24,8 @@ export async function loadTrecRun(file: string): Promise<Run> {
     }
     const [queryId, , docId, rank, scoreText] = fields as [string, string, string, string, string, string];
     const score = Number(scoreText);
-    if (scoreText === "" || !Number.isFinite(score)) {
+    // Decimal only, as trec_eval reads it: Number() would also take hex or binary ("0x10" → 16).
+    if (!DECIMAL.test(scoreText) || !Number.isFinite(score)) {
       throw new DatasetError(`expected a finite number as the score (5th field), got ${JSON.stringify(scoreText)}.`, file, line);
     }
     if (!/^-?\d+$/.test(rank)) {
@@ -93,9 +96,29 @@ export async function loadQrels(file: string): Promise<Qrels> {
 
 /** Writes a run in TREC format (ranks 1..n in the given order), e.g. to check a result with trec_eval. */
 export function formatTrecRun(rankings: ReadonlyMap<string, readonly RunEntry[]>, tag = "langchain-rerank"): string {
+  // Fields are whitespace-separated: an id or tag holding a space, or a NaN score, would write a line that neither
+  // loadTrecRun nor trec_eval can read back.
+  checkField("tag", tag);
   const lines: string[] = [];
   for (const [queryId, entries] of rankings) {
-    entries.forEach((e, i) => lines.push(`${queryId} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}`));
+    checkField("query id", queryId);
+    entries.forEach((e, i) => {
+      checkField(`document id (query ${queryId}, entry ${i})`, e?.docId);
+      if (typeof e.score !== "number" || !Number.isFinite(e.score)) {
+        throw new InvalidOptionError(
+          `formatTrecRun: the score of document ${e.docId} for query ${queryId} is ${String(e.score)}, not a finite number.`,
+        );
+      }
+      lines.push(`${queryId} Q0 ${e.docId} ${i + 1} ${e.score} ${tag}`);
+    });
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
+function checkField(what: string, value: unknown): void {
+  if (typeof value !== "string" || value === "" || /\s/.test(value)) {
+    throw new InvalidOptionError(
+      `formatTrecRun: the ${what} must be a non-empty string without whitespace (a TREC run separates fields by whitespace), got ${JSON.stringify(value)}.`,
+    );
+  }
 }

@@ -60,6 +60,8 @@ export class AttemptFailure extends Error {
       cause?: unknown;
       /** A network failure that another attempt cannot fix (a blocked port, an unknown host, a bad certificate). */
       permanent?: boolean;
+      /** The other origin a redirect took the request to (fetch sent no Authorization header there). */
+      redirectedTo?: string;
     } = {},
   ) {
     super(detail.reason ?? detail.serverMessage ?? kind);
@@ -294,7 +296,13 @@ function finalError(
       what = `failed with HTTP ${status} (${tries})${serverMessage ? `: ${JSON.stringify(serverMessage)}` : ""}.`;
   }
   const hints: string[] = [];
-  if (status !== undefined && STATUS_HINTS[status]) hints.push(STATUS_HINTS[status]);
+  const { redirectedTo } = failure.detail;
+  if (redirectedTo !== undefined && (status === 401 || status === 403)) {
+    hints.push(
+      `The request was redirected to ${redirectedTo}, and fetch does not send the Authorization header to another origin: use the URL it redirects to as the base URL / url.`,
+    );
+  } else if (status !== undefined && STATUS_HINTS[status]) hints.push(STATUS_HINTS[status]);
+  if (redirectedTo !== undefined && status !== 401 && status !== 403) hints.push(`(The request was redirected to ${redirectedTo}.)`);
   if (context.tooLong && retryAfterMs !== undefined) {
     hints.push(
       `The server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), more than maxBackoffMs (${policy.maxBackoffMs} ms), so it was not retried.`,

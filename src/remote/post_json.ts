@@ -31,10 +31,12 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   if (!response.ok) {
     const serverMessage = serverMessageOf(isJson ? json : text);
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+    const redirectedTo = crossOriginRedirect(url, response);
     throw new AttemptFailure("status", {
       status: response.status,
       ...(serverMessage !== undefined ? { serverMessage } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(redirectedTo !== undefined ? { redirectedTo } : {}),
     });
   }
   if (!isJson) throw new AttemptFailure("invalid-response", { reason: "the body is not JSON" });
@@ -75,6 +77,21 @@ async function readCapped(response: Response, limit: number): Promise<string> {
 
 function tooLarge(limit: number): AttemptFailure {
   return new AttemptFailure("invalid-response", { reason: `the body is larger than ${limit / 1024 / 1024} MiB, far more than a rerank answer` });
+}
+
+/**
+ * The origin a redirect took the request to, when it is not the one asked for: fetch then drops the
+ * Authorization header (as the Fetch standard requires), so the server there answers 401 to a valid key.
+ * The origin only: a redirect's path or query may carry anything.
+ */
+function crossOriginRedirect(requested: string, response: Response): string | undefined {
+  if (!response.redirected || response.url === "") return undefined;
+  try {
+    const origin = new URL(response.url).origin;
+    return origin === new URL(requested).origin ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `url` without `user:password@`, for messages and public fields. */

@@ -166,6 +166,12 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private readonly spec: LoadSpec;
   /** Pairs accepted by `score` and not yet scored (or given back by an abort). */
   #queuedPairs = 0;
+  /**
+   * Calls between admission and the end of their work, by the load they use (a generation ends at each `dispose`):
+   * `dispose` waits for its own generation's calls only, so calls made after it cannot postpone it forever.
+   */
+  #generation = 0;
+  #activeCalls = new Map<number, { calls: number; idle: (() => void)[] }>();
   /** The registry key of the model this instance holds, set when it loads. */
   private key: string | undefined;
   private readonly maxLengthOption: number | undefined;
@@ -174,7 +180,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private prepared: Promise<Prepared> | undefined;
 
   constructor(options: HuggingFaceCrossEncoderArgs = {}) {
-    if (typeof options !== "object" || options === null) {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
     this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
@@ -244,16 +250,22 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     await this.acquire();
   }
 
-  /** Releases this instance's hold on the model; the last holder frees it. A later `score` loads it again. */
+  /**
+   * Releases this instance's hold on the model once its calls in flight have finished (they complete; freeing the
+   * session under them made them fail); the last holder frees it. A later `score` loads it again.
+   */
   async dispose(): Promise<void> {
     const prepared = this.prepared;
     if (prepared === undefined) return;
     this.prepared = undefined;
+    const generation = this.#generation++;
     try {
       await prepared;
     } catch {
       return; // a failed load holds nothing
     }
+    const active = this.#activeCalls.get(generation);
+    if (active !== undefined) await new Promise<void>((resolve) => active.idle.push(resolve));
     if (this.key !== undefined) await releaseModel(this.key);
   }
 
@@ -275,6 +287,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
     checkPairs(pairs);
+    checkCallOptions(options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     const signal = options.signal;
@@ -294,6 +307,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
     checkPairs(pairs);
+    checkCallOptions(options);
     const signal = options.signal;
     signal?.throwIfAborted();
     if (pairs.length === 0) return [];
@@ -324,10 +338,21 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   private async admitted<T>(count: number, signal: AbortSignal | undefined, ready: () => Promise<T>): Promise<{ value: T; release: () => void }> {
     this.admit(count);
+    // `ready()` below runs in this same tick, so the call uses this generation's load.
+    const generation = this.#generation;
+    const active = this.#activeCalls.get(generation) ?? { calls: 0, idle: [] };
+    this.#activeCalls.set(generation, active);
+    active.calls += 1;
     let released = false;
     const release = () => {
-      if (!released) this.#queuedPairs -= count;
+      if (released) return;
       released = true;
+      this.#queuedPairs -= count;
+      active.calls -= 1;
+      if (active.calls === 0) {
+        this.#activeCalls.delete(generation);
+        for (const resolve of active.idle.splice(0)) resolve();
+      }
     };
     try {
       const value = await abortable(ready(), signal);
@@ -464,11 +489,21 @@ function checkWasmPaths(value: unknown): WasmPaths | undefined {
 
 function checkPairs(pairs: readonly TextPair[]): void {
   if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
-  pairs.forEach((pair, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array, which then failed deep in batching.
+  for (let i = 0; i < pairs.length; i++) {
+    const pair: unknown = pairs[i];
+    if (!(i in pairs)) throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is a hole (sparse array).`);
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
       throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
     }
-  });
+  }
+}
+
+/** `options` of score/scoreDetailed: an object whose `signal`, when given, is an AbortSignal. */
+function checkCallOptions(options: unknown): void {
+  if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}: call options must be an object such as { signal }.`);
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
 }
 
 /** Pads the batch's pairs to its own longest pair (right padding, attention mask 0 on pads). */

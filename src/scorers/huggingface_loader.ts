@@ -175,6 +175,20 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
     // onnxruntime loaded the model from a buffer, so its message names no file: name the one the dtype loads.
     return corruptOnnxError(`onnx/${DTYPE_FILES[spec.dtype]} of "${spec.model}"`, message, origin, error);
   }
+  if (stage === "tokenizer" && error instanceof Error) {
+    // Valid JSON of the wrong shape (`{}`, a file from another tool): transformers.js trips over a missing field
+    // (3: a TypeError; 4: "Tokenizer must contain a \"model\" property"). Unreachable and missing files are handled above.
+    const where = origin === "cache" ? `in the cache at ${cacheDir}` : "in the model folder";
+    return new CorruptModelFileError(
+      "tokenizer.json",
+      `"${spec.model}"'s tokenizer.json or tokenizer_config.json (${where}) is not a tokenizer transformers.js can read (${message}): ` +
+        "it is damaged or not a Hugging Face tokenizers file. " +
+        (origin === "cache"
+          ? `Delete the model's folder under ${cacheDir} so the next load downloads it again.`
+          : "Restore it from the model's source."),
+      { cause: error },
+    );
+  }
   return error instanceof Error ? error : new Error(message);
 }
 
@@ -263,6 +277,9 @@ export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
       return abortable(run, signal);
     },
     dispose: async () => {
+      // A pass still running (an aborted call's, which its caller no longer waits for) finishes first: freeing the
+      // session under it fails the pass and makes transformers.js print its inputs to the console.
+      await queue;
       await model.dispose();
     },
   };

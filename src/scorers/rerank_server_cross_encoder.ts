@@ -269,17 +269,21 @@ export class RerankServerCrossEncoder implements CrossEncoder {
 
   async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<number[]> {
     if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    checkCallOptions(options);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
-    pairs.forEach((pair, i) => {
+    // An index loop, not forEach: forEach skips the holes of a sparse array, which then got no score at all.
+    for (let i = 0; i < pairs.length; i++) {
+      const pair: unknown = pairs[i];
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+        throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
       }
-      if (pair[0].trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
-      const group = groups.get(pair[0]);
+      const query: string = pair[0];
+      if (query.trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+      const group = groups.get(query);
       if (group) group.push(i);
-      else groups.set(pair[0], [i]);
-    });
+      else groups.set(query, [i]);
+    }
     const tasks = [...groups].flatMap(([query, indices]) =>
       batchRanges(indices.length, this.maxBatchSize).map(({ start, end }) => ({ query, indices: indices.slice(start, end) })),
     );
@@ -361,6 +365,13 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     return scores;
   }
+}
+
+/** `options` of score/scoreDetailed: an object whose `signal`, when given, is an AbortSignal. */
+function checkCallOptions(options: unknown): void {
+  if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}: call options must be an object such as { signal }.`);
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
 }
 
 const MASK = "***";

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { documentText, loadBeirDataset, loadCorpus } from "../../src/eval/beir.js";
+import { documentText, loadBeirDataset, loadCorpus, loadQueries } from "../../src/eval/beir.js";
 
 function dataset(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "rerank-beir-"));
@@ -60,5 +60,20 @@ describe("loadBeirDataset", () => {
     await expect(loadCorpus(join(noText, "corpus.jsonl"))).rejects.toThrow(':1: expected a "text" string.');
     const twice = dataset({ "corpus.jsonl": '{"_id": "d1", "text": "a"}\n{"_id": "d1", "text": "b"}\n' });
     await expect(loadCorpus(join(twice, "corpus.jsonl"))).rejects.toThrow(':2: document id "d1" appears twice.');
+  });
+
+  it("reads JSONL files that start with a byte-order mark (as Windows editors save them)", async () => {
+    const dir = dataset({ "corpus.jsonl": '\uFEFF{"_id": "d1", "text": "x"}\r\n', "queries.jsonl": '\uFEFF{"_id": "q1", "text": "y"}\r\n' });
+    expect([...(await loadCorpus(join(dir, "corpus.jsonl")))]).toEqual([["d1", { title: "", text: "x" }]]);
+    expect([...(await loadQueries(join(dir, "queries.jsonl")))]).toEqual([["q1", "y"]]);
+  });
+
+  it("rejects a numeric id JSON cannot carry exactly, instead of renaming it", async () => {
+    const dir = dataset({ "corpus.jsonl": '{"_id": 12345678901234567890, "text": "x"}\n' });
+    await expect(loadCorpus(join(dir, "corpus.jsonl"))).rejects.toThrow(
+      `${join(dir, "corpus.jsonl")}:1: "_id" 12345678901234567000 is a number that JSON cannot carry exactly here; write the id as a string`,
+    );
+    const fraction = dataset({ "queries.jsonl": '{"_id": 1.5, "text": "x"}\n' });
+    await expect(loadQueries(join(fraction, "queries.jsonl"))).rejects.toThrow(/"_id" 1.5 is a number/);
   });
 });

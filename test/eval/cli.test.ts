@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { withoutUrlSecrets } from "../../src/eval/cli.js";
+import { useFakeRerankServer } from "../support/fake_rerank_server.js";
 import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
@@ -62,6 +64,8 @@ describe("rerank-eval: usage", () => {
       [["--dataset", "x", "--metrics", "ndcg@10,bleu"], 'rerank-eval: Unknown metric "bleu": expected one of ndcg@k'],
       [["--dataset", "x", "--reranker", "magic"], 'rerank-eval: Unknown reranker "magic": expected one of none, cross-encoder, cohere, server'],
       [["--dataset", "x", "--limit", "0"], 'rerank-eval: --limit must be a positive integer, got "0".'],
+      [["--dataset", "x", "--rel-threshold="], 'rerank-eval: --rel-threshold must be an integer label, got "".'],
+      [["--dataset", "x", "--rel-threshold", "0x2"], 'rerank-eval: --rel-threshold must be an integer label, got "0x2".'],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = cli(args);
@@ -287,5 +291,47 @@ describeWithShared("rerank-eval end to end with a local cross-encoder (proxy mod
     expect(weights.devQueries + weights.heldOutQueries).toBe(4);
     // The chosen weights are at least as good on dev as each factor alone (the search starts from relevance alone).
     for (const b of weights.baselines) if (b.factor === "relevance") expect(weights.dev).toBeGreaterThanOrEqual(b.dev);
+  });
+});
+
+describe("rerank-eval: secrets in what it writes", () => {
+  const fake = useFakeRerankServer();
+
+  it("masks URL credentials and ?api_key= values of the command line quoted in --json and --report", () => {
+    expect(withoutUrlSecrets("server:http://bob:hunter2@127.0.0.1:9/rerank?api_key=QKEY&v=1")).toBe(
+      "server:http://***@127.0.0.1:9/rerank?api_key=***&v=1",
+    );
+    expect(withoutUrlSecrets("--quiet")).toBe("--quiet");
+  });
+
+  it("never prints a server spec's credentials: not on stdout, in --json nor in --report", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rerank-eval-secrets-"));
+    writeFileSync(join(dir, "corpus.jsonl"), '{"_id":"d1","text":"red apples"}\n{"_id":"d2","text":"blue sky"}\n');
+    writeFileSync(join(dir, "queries.jsonl"), '{"_id":"q1","text":"red apples"}\n');
+    mkdirSync(join(dir, "qrels"));
+    writeFileSync(join(dir, "qrels", "test.tsv"), "q1\td1\t1\n");
+    const url = new URL(`${fake.url}/v2/rerank?api_key=QKEY-5521`);
+    url.username = "bob";
+    url.password = "hunter2-secret";
+    const json = join(dir, "out.json");
+    const report = join(dir, "out.md");
+    const { code, stdout, stderr } = await cliAsync([
+      "--dataset",
+      dir,
+      "--reranker",
+      `server:${url.href}`,
+      "--server-model",
+      "rerank-v3.5",
+      "--json",
+      json,
+      "--report",
+      report,
+      "--quiet",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const written = [stdout, readFileSync(json, "utf8"), readFileSync(report, "utf8")];
+    for (const text of written) expect(text).not.toMatch(/hunter2|QKEY-5521|bob/);
+    expect(stdout).toContain(`server:http://***:***@127.0.0.1:${url.port}/v2/rerank?api_key=***`);
   });
 });

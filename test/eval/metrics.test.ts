@@ -117,3 +117,42 @@ describe("evaluateRun", () => {
     expect(result.mean["rr@10"]).toBe(0.5);
   });
 });
+
+describe("relThreshold at or below 0", () => {
+  it("never counts an unjudged document as relevant (trec_eval -l 0 admits judged label-0 documents only)", () => {
+    const judgments = judged({ d1: 2, d2: 0 });
+    const values = queryMetrics(["x", "y", "d1"], judgments, parseMetrics(["p@3", "recall@3", "mrr@10", "map"]), { relThreshold: 0 });
+    // Relevant at -l 0: d1 and d2 (both judged); x and y are unjudged.
+    expect(values).toEqual({ "p@3": 1 / 3, "recall@3": 0.5, "mrr@10": 1 / 3, map: 1 / 3 / 2 });
+    expect(queryMetrics(["x", "y"], judgments, parseMetrics(["recall@3"]), { relThreshold: -1 })["recall@3"]).toBe(0);
+  });
+
+  it("rejects a relThreshold that is not a finite number instead of making nothing relevant", () => {
+    const run = new Map([["q", [{ docId: "d1", score: 1 }]]]);
+    const qrels = new Map([["q", judged({ d1: 1 })]]);
+    expect(() => evaluateRun(run, qrels, ["mrr@10"], { relThreshold: Number.NaN })).toThrow(
+      /evaluateRun: `relThreshold` must be a finite number .*got NaN/,
+    );
+    expect(() => queryMetrics(["d1"], judged({ d1: 1 }), parseMetrics(["mrr@10"]), { relThreshold: "2" as unknown as number })).toThrow(
+      InvalidOptionError,
+    );
+  });
+});
+
+describe("trecOrder on a run built in code", () => {
+  it("rejects a score that is not a finite number instead of ranking it as a tie with everything", () => {
+    const run = new Map([
+      [
+        "q",
+        [
+          { docId: "d1", score: 1 },
+          { docId: "d2", score: Number.NaN },
+        ],
+      ],
+    ]);
+    expect(() => evaluateRun(run, new Map([["q", judged({ d1: 1 })]]), ["mrr@10"])).toThrow(
+      new InvalidOptionError("trecOrder: document d2 has the score NaN, not a finite number; a run ranks by score."),
+    );
+    expect(() => trecOrder([{ docId: "a", score: Number.POSITIVE_INFINITY }])).toThrow(/document a has the score Infinity/);
+  });
+});

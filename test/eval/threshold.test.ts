@@ -68,4 +68,9 @@ describe("labelledScores", () => {
     expect(labelledScores(result, "ce", 1).map((p) => p.relevant)).toEqual([true, true, false]);
     expect(() => labelledScores(result, "bm25")).toThrow('no configuration "bm25"; the evaluation has "ce"');
   });
+
+  it("counts an unjudged document as not relevant even at relThreshold 0", () => {
+    expect(labelledScores(result, "ce", 0).map((p) => p.relevant)).toEqual([true, true, false]);
+    expect(() => labelledScores(result, "ce", Number.NaN)).toThrow(/labelledScores: `relThreshold` must be a finite number/);
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "../../src/errors.js";
 import { DatasetError } from "../../src/eval/lines.js";
 import { formatTrecRun, loadQrels, loadTrecRun } from "../../src/eval/trec.js";
 
@@ -94,5 +95,40 @@ describe("loadQrels", () => {
     await expect(loadQrels(label)).rejects.toThrow(`${label}:2: expected an integer relevance label (last field), got "0.5"`);
     const conflict = file("q1 0 d1 2\nq1 0 d1 1\n");
     await expect(loadQrels(conflict)).rejects.toThrow(`${conflict}:2: document d1 is judged twice for query q1 (labels 2 and 1)`);
+  });
+});
+
+describe("Windows and odd spellings", () => {
+  it("reads a run and qrels that start with a byte-order mark and use CRLF", async () => {
+    const run = await loadTrecRun(file("\uFEFFq1 Q0 d1 1 2.5 tag\r\n\r\nq1 Q0 d2 2 1.5 tag\r\n"));
+    expect(run.get("q1")).toEqual([
+      { docId: "d1", score: 2.5 },
+      { docId: "d2", score: 1.5 },
+    ]);
+    const qrels = await loadQrels(file("\uFEFFquery-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n"));
+    expect(qrels.get("q1")?.get("d1")).toBe(1);
+  });
+
+  it("rejects a hexadecimal or binary score, which trec_eval would not read as that number", async () => {
+    const hex = file("q1 Q0 d1 1 0x10 tag\n");
+    await expect(loadTrecRun(hex)).rejects.toThrow(`${hex}:1: expected a finite number as the score (5th field), got "0x10".`);
+    await expect(loadTrecRun(file("q1 Q0 d1 1 0b1 tag\n"))).rejects.toThrow(DatasetError);
+    const ok = await loadTrecRun(file("q1 Q0 d1 1 +.5 tag\nq1 Q0 d2 2 3. tag\nq1 Q0 d3 3 -2E-3 tag\n"));
+    expect(ok.get("q1")?.map((e) => e.score)).toEqual([0.5, 3, -0.002]);
+  });
+});
+
+describe("formatTrecRun", () => {
+  it("refuses what would write an unreadable line: whitespace in an id or the tag, an empty id, a non-finite score", () => {
+    const run = (docId: string, score = 1) => new Map([["q1", [{ docId, score }]]]);
+    expect(() => formatTrecRun(run("doc one"))).toThrow(
+      new InvalidOptionError(
+        'formatTrecRun: the document id (query q1, entry 0) must be a non-empty string without whitespace (a TREC run separates fields by whitespace), got "doc one".',
+      ),
+    );
+    expect(() => formatTrecRun(run("d1"), "my run")).toThrow(/the tag must be a non-empty string without whitespace/);
+    expect(() => formatTrecRun(new Map([["", [{ docId: "d1", score: 1 }]]]))).toThrow(/the query id must be/);
+    expect(() => formatTrecRun(run("d1", Number.NaN))).toThrow("formatTrecRun: the score of document d1 for query q1 is NaN, not a finite number.");
+    expect(formatTrecRun(run("d1", 0.5), "t")).toBe("q1 Q0 d1 1 0.5 t\n");
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -95,6 +95,24 @@ register("data:text/javascript," + encodeURIComponent(\`
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`root import: ${median(ours).toFixed(1)} ms; @langchain/core document compressors: ${median(core).toFixed(1)} ms`);
     expect(median(ours) - median(core)).toBeLessThanOrEqual(100);
+  });
+
+  it("rerank-eval --chart without the optional vega peers fails before evaluating, not after writing the other outputs", async () => {
+    const dataset = join(project, "tiny-dataset");
+    mkdirSync(join(dataset, "qrels"), { recursive: true });
+    writeFileSync(join(dataset, "corpus.jsonl"), '{"_id":"d1","text":"red apples"}\n');
+    writeFileSync(join(dataset, "queries.jsonl"), '{"_id":"q1","text":"red apples"}\n');
+    writeFileSync(join(dataset, "qrels", "test.tsv"), "q1\td1\t1\n");
+    const bin = join(project, "node_modules", ".bin", "rerank-eval");
+    const failure = (await exec(bin, ["--dataset", dataset, "--json", "out.json", "--chart", "out.svg", "--quiet"], { cwd: project }).catch(
+      (e: unknown) => e,
+    )) as { code?: number; stdout?: string; stderr?: string };
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe(
+      "rerank-eval: Rendering the chart needs the optional peer dependencies vega and vega-lite: npm install vega vega-lite\n",
+    );
+    expect(failure.stdout).toBe("");
+    expect(existsSync(join(project, "out.json"))).toBe(false);
   });
 
   it("the README's Quick start runs there as pasted, on a local model folder", async () => {

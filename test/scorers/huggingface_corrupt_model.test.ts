@@ -182,6 +182,18 @@ describe("corrupt JSON model files name the file and the fix", () => {
     expect((error as CorruptModelFileError).file).toBe(join(model, "tokenizer.json"));
   });
 
+  it("a tokenizer.json that is valid JSON but not a tokenizer ({}): a CorruptModelFileError naming it, not a bare TypeError", async () => {
+    const folder = tempCopy(FIXTURE_RERANKER);
+    writeFileSync(join(folder, "tokenizer.json"), "{}");
+    const error = await loadError({ model: folder });
+    expect(error).toBeInstanceOf(CorruptModelFileError);
+    expect((error as CorruptModelFileError).file).toBe("tokenizer.json");
+    expect(String(error)).toContain(
+      `"${folder}"'s tokenizer.json or tokenizer_config.json (in the model folder) is not a tokenizer transformers.js can read`,
+    );
+    expect(String(error)).toContain("Restore it from the model's source");
+  });
+
   it("a good model still loads after every corrupt one", async () => {
     const good = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER });
     await expect(good.score(pairs)).resolves.toHaveLength(2);

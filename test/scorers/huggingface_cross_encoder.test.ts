@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "@huggingface/transformers";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { InvalidOptionError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, type TextPair } from "../../src/index.js";
 import { modelKey } from "../../src/scorers/huggingface_loader.js";
@@ -95,6 +95,18 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
     await expect(fp32.score([["only one"]] as never)).rejects.toThrow(/\[query, text\] pairs of strings; pair 0/);
   });
 
+  it("rejects a sparse pairs array, bad call options and a signal that is not an AbortSignal with InvalidOptionError", async () => {
+    const sparse: TextPair[] = [pairs[0]!];
+    sparse[2] = pairs[1]!;
+    await expect(fp32.score(sparse)).rejects.toThrow(
+      new InvalidOptionError("HuggingFaceCrossEncoder.score expects [query, text] pairs of strings; pair 1 is a hole (sparse array)."),
+    );
+    await expect(fp32.score(pairs, { signal: {} as never })).rejects.toThrow(
+      new InvalidOptionError("HuggingFaceCrossEncoder: `signal` must be an AbortSignal."),
+    );
+    await expect(fp32.scoreDetailed(pairs, null as never)).rejects.toThrow(/call options must be an object/);
+  });
+
   it("stops between batches when the signal aborts", async () => {
     const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1 });
     await scorer.load();
@@ -131,6 +143,57 @@ describe("HuggingFaceCrossEncoder loading", () => {
     expect(modelUsers(key)).toBe(0);
     await expect(a.score(pairs.slice(0, 4))).resolves.toEqual(sa); // loads again after dispose
     await a.dispose();
+  });
+
+  it("dispose during a call lets the call finish, then frees the model; nothing is printed", async () => {
+    const folder = tempCopy(FIXTURE_RERANKER);
+    const printed = vi.spyOn(console, "error");
+    try {
+      const scorer = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", maxBatchSize: 1 });
+      const key = await modelKey({ model: folder, dtype: "fp32", device: "cpu" });
+      const reference = await scorer.score(pairs);
+      const running = scorer.score(pairs);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // some batches in
+      await scorer.dispose();
+      expect(modelUsers(key)).toBe(0);
+      await expect(running).resolves.toEqual(reference);
+
+      // Calls made after dispose started load again and do not hold it up: it waits for its own calls only.
+      const first = scorer.score(pairs);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const disposing = scorer.dispose();
+      let laterDone = false;
+      const later = scorer.score(samplePairs(400)).finally(() => (laterDone = true));
+      await disposing;
+      expect(laterDone).toBe(false);
+      await expect(first).resolves.toEqual(reference);
+      await expect(later).resolves.toHaveLength(400);
+      await scorer.dispose();
+      expect(modelUsers(key)).toBe(0);
+
+      // An aborted call stops waiting at once, but its pass in progress still runs: disposing must not free the
+      // session under it (which failed the pass and made transformers.js print the pair's token ids).
+      const oneBatch = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", maxBatchSize: 64, maxBatchTokens: 1e6 });
+      await oneBatch.load();
+      const controller = new AbortController();
+      const aborted = oneBatch.score(samplePairs(64), { signal: controller.signal });
+      await new Promise((resolve) => setImmediate(resolve)); // its one pass has started
+      controller.abort(new Error("user cancelled"));
+      await expect(aborted).rejects.toThrow("user cancelled");
+      await oneBatch.dispose();
+      await scorer.dispose();
+      await expect(scorer.score(pairs.slice(0, 2))).resolves.toEqual(reference.slice(0, 2));
+      await scorer.dispose();
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  it("rejects an array as options (it would load the default hub model)", () => {
+    expect(() => new HuggingFaceCrossEncoder([] as never)).toThrow(
+      new InvalidOptionError('HuggingFaceCrossEncoder: options must be an object such as { model: "Xenova/bge-reranker-base" }.'),
+    );
   });
 
   it("retries a failed load on the next call instead of caching the failure", async () => {

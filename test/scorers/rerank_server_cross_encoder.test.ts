@@ -187,6 +187,18 @@ describe("RerankServerCrossEncoder faults", () => {
 });
 
 describe("RerankServerCrossEncoder options and secrets", () => {
+  it("rejects a sparse pairs array (no undefined score for the hole), bad call options and a signal that is not one, before any request", async () => {
+    const sparse: TextPair[] = [PAIRS[0]!];
+    sparse[2] = PAIRS[1]!;
+    const s = scorer({ path: "/v2/rerank" });
+    await expect(s.score(sparse)).rejects.toThrow("RerankServerCrossEncoder: pair 1 is a hole (sparse array).");
+    await expect(s.score(PAIRS, null as never)).rejects.toThrow(/call options must be an object/);
+    await expect(s.score(PAIRS, { signal: {} as never })).rejects.toThrow(
+      new InvalidOptionError("RerankServerCrossEncoder: `signal` must be an AbortSignal."),
+    );
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("rejects bad options with the fix in the message", () => {
     expect(() => new RerankServerCrossEncoder({ url: "http://localhost:8080" })).toThrow(/full http\(s\) endpoint URL including its path/);
     expect(() => new RerankServerCrossEncoder({ url: "not a url" })).toThrow(/`url` is not a URL/);

@@ -116,3 +116,48 @@ describe("RerankServerCrossEncoder.score on pairs that are not what the types sa
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describe("a redirect to another origin", () => {
+  // One raw server seen under two origins: 127.0.0.1 redirects (307) to localhost, which answers as an
+  // authenticating server does when no Authorization header arrives.
+  async function redirectingServer(): Promise<{ url: string; seen: (string | undefined)[]; close: () => Promise<void> }> {
+    const { createServer } = await import("node:http");
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        seen.push(request.headers.authorization);
+        const port = (server.address() as { port: number }).port;
+        if (request.headers.host?.startsWith("127.0.0.1")) {
+          response.writeHead(307, { location: `http://localhost:${port}/elsewhere/rerank` }).end();
+        } else {
+          response.writeHead(request.headers.authorization ? 200 : 401, { "content-type": "application/json" });
+          response.end(JSON.stringify(request.headers.authorization ? { results: [] } : { message: "missing credentials" }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}/rerank`, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it("does not carry the key there, and the 401 says the redirect dropped it instead of blaming the key", async () => {
+    const server = await redirectingServer();
+    try {
+      const key = "redirect-secret-4411";
+      const scorer = new RerankServerCrossEncoder({ url: server.url, apiKey: key, maxRetries: 0 });
+      const error = await scorer.score(PAIRS).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteRerankError);
+      expect(server.seen).toEqual([`Bearer ${key}`, undefined]);
+      expect((error as RemoteRerankError).status).toBe(401);
+      const port = new URL(server.url).port;
+      expect(String(error)).toContain(
+        `The request was redirected to http://localhost:${port}, and fetch does not send the Authorization header to another origin: use the URL it redirects to as the base URL / url.`,
+      );
+      expect(String(error)).not.toContain("Check the API key");
+      expect(String(error)).not.toContain(key);
+    } finally {
+      await server.close();
+    }
+  });
+});
