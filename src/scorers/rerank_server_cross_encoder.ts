@@ -238,9 +238,12 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     const windows: TextPair[] = [];
     const spans: (ChunkSpan | undefined)[] = [];
     const firstWindow: number[] = [];
-    pairs.forEach((pair, i) => {
+    // An index loop, not forEach: forEach skips a sparse array's holes, which put later pairs' windows under the
+    // wrong pair (a real pair came back without a score).
+    for (let i = 0; i < pairs.length; i++) {
+      const pair: unknown = pairs[i];
       if (!Array.isArray(pair) || typeof pair[1] !== "string")
-        throw new InvalidOptionError(`${OWNER}: pair ${i} is not a [query, text] pair of strings.`);
+        throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
       firstWindow.push(windows.length);
       const [query, text] = pair as unknown as TextPair;
       const pieces = splitPieces(text);
@@ -249,7 +252,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
       if (sizes.reduce((a, b) => a + b, 0) <= this.chunkWords) {
         windows.push([query, text]);
         spans.push(undefined);
-        return;
+        continue;
       }
       const planned = planWindows(sizes, { budget: this.chunkWords, overlap: this.chunkOverlap, maxWindows: this.maxChunksPerDoc });
       for (const window of planned) {
@@ -257,7 +260,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
         windows.push([query, text.slice(span.start, span.end)]);
         spans.push(span);
       }
-    });
+    }
     firstWindow.push(windows.length);
     const scores = await this.#scoreWhole(windows, options);
     return pairs.map((_, i) => {
