@@ -60,6 +60,14 @@ export class RunFileRetriever extends BaseRetriever {
       const ordered = trecOrder(entries);
       const scores = new Map(entries.map((e) => [e.docId, e.score]));
       const kept = depth === undefined ? ordered : ordered.slice(0, depth);
+      // Checked now, not when the query is replayed: an evaluation should not rerank for an hour and then stop here.
+      const absent = kept.filter((docId) => !corpus.has(docId));
+      if (absent.length > 0) {
+        const shown = absent.slice(0, 3).join(", ") + (absent.length > 3 ? ` and ${absent.length - 3} more` : "");
+        throw new DatasetError(
+          `the run lists document${absent.length > 1 ? "s" : ""} ${shown} for query ${queryId}, but the corpus has no such document; pass the corpus the run was made from.`,
+        );
+      }
       this.rankings.set(
         queryId,
         kept.map((docId) => ({ docId, score: scores.get(docId) as number })),
@@ -80,10 +88,7 @@ export class RunFileRetriever extends BaseRetriever {
     const ranking = this.rankings.get(queryId);
     if (ranking === undefined) throw new DatasetError(`query id ${queryId} is not in the run (or not among the given queries).`);
     return ranking.map(({ docId, score }, i) => {
-      const doc = this.corpus.get(docId);
-      if (doc === undefined) {
-        throw new DatasetError(`the run lists document ${docId} for query ${queryId}, but the corpus has no such document.`);
-      }
+      const doc = this.corpus.get(docId) as CorpusDocument; // every kept id was found in the constructor
       return new Document({ id: docId, pageContent: this.pageContent(doc), metadata: { id: docId, retrievalScore: score, retrievalRank: i + 1 } });
     });
   }

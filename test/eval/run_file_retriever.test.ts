@@ -45,8 +45,13 @@ describe("RunFileRetriever", () => {
   it("fails clearly on an unknown query, a document missing from the corpus, and ambiguous texts", async () => {
     const retriever = new RunFileRetriever({ run, queries, corpus });
     await expect(retriever.invoke("never asked")).rejects.toThrow('no query in the run has the text "never asked"');
-    const missing = new RunFileRetriever({ run: new Map([["q1", [{ docId: "d404", score: 1 }]]]), queries, corpus });
-    await expect(missing.invoke("first question")).rejects.toThrow("the run lists document d404 for query q1, but the corpus has no such document.");
+    // At construction, before any query is replayed (and reranked); only the documents within `depth` must exist.
+    const missingRun = new Map([["q1", [{ docId: "d1", score: 2 }, ...["d404", "d405", "d406", "d407"].map((docId) => ({ docId, score: 1 }))]]]);
+    expect(() => new RunFileRetriever({ run: missingRun, queries, corpus })).toThrow(
+      "the run lists documents d407, d406, d405 and 1 more for query q1, but the corpus has no such document; pass the corpus the run was made from.",
+    );
+    const shallow = new RunFileRetriever({ run: missingRun, queries, corpus, depth: 1 });
+    expect((await shallow.invoke("first question")).map((d) => d.id)).toEqual(["d1"]);
     const twins = new RunFileRetriever({
       run,
       queries: new Map([
