@@ -12,6 +12,15 @@ export function describeValue(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
+/** Per-call options of a scorer's `score`: an object whose `signal`, when given, is an AbortSignal. */
+export function checkCallOptions(owner: string, options: unknown): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidOptionError(`${owner}: call options must be an object such as { signal }, got ${describeValue(options)}.`);
+  }
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal.`);
+}
+
 export function checkPositiveInteger(owner: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {

@@ -1,6 +1,15 @@
 import type { Tensor } from "@huggingface/transformers";
 import { abortable, InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
-import { checkBoolean, checkFunction, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
+import {
+  checkBoolean,
+  checkCallOptions,
+  checkFunction,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkPositiveInteger,
+  checkString,
+  describeValue,
+} from "../options.js";
 import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
@@ -287,7 +296,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
     checkPairs(pairs);
-    checkCallOptions(options);
+    checkCallOptions(OWNER, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     const signal = options.signal;
@@ -307,7 +316,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
     checkPairs(pairs);
-    checkCallOptions(options);
+    checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
     if (pairs.length === 0) return [];
@@ -497,13 +506,6 @@ function checkPairs(pairs: readonly TextPair[]): void {
       throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
     }
   }
-}
-
-/** `options` of score/scoreDetailed: an object whose `signal`, when given, is an AbortSignal. */
-function checkCallOptions(options: unknown): void {
-  if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}: call options must be an object such as { signal }.`);
-  const { signal } = options as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
 }
 
 /** Pads the batch's pairs to its own longest pair (right padding, attention mask 0 on pads). */

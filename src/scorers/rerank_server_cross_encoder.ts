@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
-import { checkBoolean, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkBoolean, checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { postJson } from "../remote/post_json.js";
@@ -272,7 +272,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
 
   async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<number[]> {
     if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
-    checkCallOptions(options);
+    checkCallOptions(OWNER, options);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
     // An index loop, not forEach: forEach skips the holes of a sparse array, which then got no score at all.
@@ -368,13 +368,6 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     return scores;
   }
-}
-
-/** `options` of score/scoreDetailed: an object whose `signal`, when given, is an AbortSignal. */
-function checkCallOptions(options: unknown): void {
-  if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}: call options must be an object such as { signal }.`);
-  const { signal } = options as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
 }
 
 const MASK = "***";
