@@ -22,12 +22,13 @@ export function checkDocuments(
   const accepted = options.strings ? "Documents or strings" : "Documents";
   if (!Array.isArray(documents))
     throw new InvalidOptionError(`${owner}: documents must be an array of ${accepted}, got ${describeValue(documents)}.`);
-  documents.forEach((document: unknown, index) => {
-    if (options.strings && typeof document === "string") return;
+  // An index loop, not forEach: forEach skips the holes of a sparse array, which would then reach the scorer.
+  for (let index = 0; index < documents.length; index++) {
+    const document: unknown = documents[index];
+    if (options.strings && typeof document === "string") continue;
     if (document === null || typeof document !== "object" || Array.isArray(document)) {
-      throw new InvalidOptionError(
-        `${owner}: document ${index} is ${describeValue(document)}, not a Document; pass ${accepted} ({ pageContent, metadata }).`,
-      );
+      const got = !(index in documents) ? "a hole (sparse array)" : describeValue(document);
+      throw new InvalidOptionError(`${owner}: document ${index} is ${got}, not a Document; pass ${accepted} ({ pageContent, metadata }).`);
     }
     const text = (document as { pageContent?: unknown }).pageContent;
     if (typeof text !== "string") {
@@ -35,7 +36,7 @@ export function checkDocuments(
         `${owner}: document ${index} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass ${accepted}.`,
       );
     }
-  });
+  }
 }
 
 /** Checks the query: a string, and unless `nonEmptyQuery` is false, not blank. */

@@ -2,12 +2,12 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, rankDocuments } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
@@ -94,6 +94,13 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     this.topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? 3;
     this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
     this.rankKey = checkString(OWNER, "rankKey", options.rankKey) ?? DEFAULT_RANK_KEY;
+    // The stage history and the best window are written too: neither key may hide the score or the rank.
+    checkDistinctKeys(OWNER, {
+      scoreKey: this.scoreKey,
+      rankKey: this.rankKey,
+      "the stage history": STAGE_SCORES_KEY,
+      "the best window": BEST_CHUNK_KEY,
+    });
     this.documentText = checkFunction(OWNER, "documentText", options.documentText) ?? ((document) => document.pageContent);
   }
 

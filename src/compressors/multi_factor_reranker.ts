@@ -2,7 +2,7 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
   BUILTIN_FACTORS,
@@ -15,6 +15,7 @@ import {
   recencyFactor,
   weightedMean,
 } from "./factors.js";
+import { checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -231,6 +232,13 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     this.firstStageScoreKey = checkString(OWNER, "firstStageScoreKey", fields.firstStageScoreKey) ?? "retrievalScore";
     this.finalScoreKey = checkString(OWNER, "finalScoreKey", fields.finalScoreKey) ?? "finalScore";
     this.factorsKey = checkString(OWNER, "factorsKey", fields.factorsKey) ?? "rankingFactors";
+    checkDistinctKeys(OWNER, {
+      scoreKey: this.scoreKey,
+      rankKey: this.rankKey,
+      firstStageScoreKey: this.firstStageScoreKey,
+      finalScoreKey: this.finalScoreKey,
+      factorsKey: this.factorsKey,
+    });
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
@@ -240,8 +248,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     callbacks?: Callbacks,
     options: MultiFactorRerankerCallOptions = {},
   ): Promise<DocumentInterface[]> {
-    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
-    if (typeof query !== "string") throw new InvalidOptionError(`${OWNER}: the query must be a string.`);
+    // The query matters only when a reranker supplies relevance; without one it must at least be a string.
+    checkRerankInput(OWNER, documents, query, { nonEmptyQuery: this.reranker !== undefined });
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
     return traceCompressorRun(

@@ -1,5 +1,5 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkPositiveInteger, checkString } from "../options.js";
+import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
   type CrossEncoder,
@@ -151,11 +151,15 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
     if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.${method} expects an array of [query, text] pairs.`);
-    pairs.forEach((pair, i) => {
+    // An index loop: forEach would skip a sparse array's holes, which then fail later as a TypeError.
+    for (let i = 0; i < pairs.length; i++) {
+      const pair: unknown = pairs[i];
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(`${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is not one.`);
+        throw new InvalidOptionError(
+          `${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is ${i in pairs ? "not one" : "a hole (sparse array)"}.`,
+        );
       }
-    });
+    }
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
@@ -163,7 +167,15 @@ export class CachedCrossEncoder implements CrossEncoder {
     const withChunks = typeof this.scorer.scoreDetailed === "function";
     const readChunks = withChunks && method === "scoreDetailed";
     const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
-    const cached = await this.store.mget(readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys);
+    const wanted = readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys;
+    const cached: unknown = await this.store.mget(wanted);
+    // A store is outside code (Redis, a wrapper): an answer that is not one value per key is its bug, named as such.
+    if (!Array.isArray(cached) || cached.length !== wanted.length) {
+      throw new RerankError(
+        `${OWNER}: the store's mget returned ${Array.isArray(cached) ? `${cached.length} values` : describeValue(cached)} for ${wanted.length} keys; ` +
+          "a store must return one value (or undefined) per key, in order.",
+      );
+    }
     const results = new Array<DetailedScore>(pairs.length);
     // Pairs to score, once each: key → positions in the input.
     const missing = new Map<string, number[]>();

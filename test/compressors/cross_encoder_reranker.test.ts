@@ -95,6 +95,15 @@ describe("CrossEncoderReranker", () => {
     expect(() => new CrossEncoderReranker({ model: scorer, topN: 0 })).toThrow(/`topN` must be a positive integer/);
   });
 
+  it("refuses metadata keys that would overwrite each other (a score key holding a rank, or the stage history)", () => {
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "x", rankKey: "x" })).toThrow(/`scoreKey` and `rankKey` are both "x"/);
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "stageScores" })).toThrow(
+      /`scoreKey` and the stage history are both "stageScores"/,
+    );
+    expect(() => new CrossEncoderReranker({ model: scorer, rankKey: "bestChunk" })).toThrow(/`rankKey` and the best window are both "bestChunk"/);
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "ce", rankKey: "pos" })).not.toThrow();
+  });
+
   it("builds a HuggingFaceCrossEncoder from a model id", () => {
     const reranker = new CrossEncoderReranker({ model: FIXTURE_RERANKER });
     expect(reranker.model).toBeInstanceOf(HuggingFaceCrossEncoder);

@@ -188,5 +188,9 @@ describe("MultiFactorReranker", () => {
       /`missing.relevance` must be "error", "skip" or a finite fill value/,
     );
     expect(make({ weights: { recency: 1 }, recency, reranker: new CountingScorer({}) })).toThrow(/`weights` has no `relevance`/);
+    // One key for two values: the final score would overwrite the relevance score, or a rank hold a score.
+    expect(make({ weights: { relevance: 1 }, finalScoreKey: "relevanceScore" })).toThrow(/`scoreKey` and `finalScoreKey` are both "relevanceScore"/);
+    expect(make({ weights: { relevance: 1 }, finalScoreKey: "retrievalRank" })).toThrow(/`rankKey` and `finalScoreKey` are both "retrievalRank"/);
+    expect(make({ weights: { relevance: 1 }, factorsKey: "finalScore" })).toThrow(/`finalScoreKey` and `factorsKey` are both "finalScore"/);
   });
 });

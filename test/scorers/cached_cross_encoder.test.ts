@@ -112,6 +112,27 @@ describe("CachedCrossEncoder", () => {
     expect((broken.store as LruStore<number>).size).toBe(0);
   });
 
+  it("a sparse pairs array is an InvalidOptionError naming the hole, not a TypeError", async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [[Q, "a"], , [Q, "b"]] as TextPair[];
+    await expect(new CachedCrossEncoder({ scorer: new CountingScorer() }).score(sparse)).rejects.toThrow(/pair 1 is a hole \(sparse array\)/);
+  });
+
+  it("a store whose mget answers something other than one value per key is a RerankError naming the store", async () => {
+    for (const [answer, shown] of [
+      [undefined, "a value of type undefined"],
+      [[], "0 values"],
+      [{ 0: 1 }, "a value of type object"],
+    ] as const) {
+      const inner = new CountingScorer();
+      const cached = new CachedCrossEncoder({ scorer: inner, store: { mget: async () => answer as never, mset: async () => {} } });
+      const error = await cached.score(pairs(["a"])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RerankError);
+      expect(String(error)).toContain(`the store's mget returned ${shown} for 1 keys`);
+      expect(inner.calls).toHaveLength(0);
+    }
+  });
+
   it("passes the abort signal to the scorer and refuses an aborted call before any work", async () => {
     const seen: (AbortSignal | undefined)[] = [];
     const inner: CrossEncoder = { cacheKey: "s", score: async (p, o) => (seen.push(o?.signal), p.map(() => 0.5)) };
