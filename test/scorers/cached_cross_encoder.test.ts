@@ -1,5 +1,5 @@
 import { InMemoryStore } from "@langchain/core/stores";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import {
@@ -142,6 +142,86 @@ describe("CachedCrossEncoder", () => {
     controller.abort(new Error("stop"));
     await expect(new CachedCrossEncoder({ scorer: inner }).score(pairs(["b"]), { signal: controller.signal })).rejects.toThrow("stop");
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("CachedCrossEncoder under concurrent calls", () => {
+  /** Holds every call until released; honours the signal unless told to ignore it. */
+  class GatedScorer implements CrossEncoder {
+    readonly cacheKey = "gated";
+    readonly calls: TextPair[][] = [];
+    readonly #waiting: (() => void)[] = [];
+    constructor(private readonly ignoreSignal = false) {}
+    async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
+      this.calls.push([...pairs]);
+      await new Promise<void>((resolve, reject) => {
+        this.#waiting.push(resolve);
+        if (!this.ignoreSignal) options.signal?.addEventListener("abort", () => reject(options.signal!.reason), { once: true });
+      });
+      return pairs.map(([, text]) => text.length);
+    }
+    release(): void {
+      for (const resolve of this.#waiting.splice(0)) resolve();
+    }
+  }
+
+  it("identical concurrent calls score each pair once: later calls wait for the first one's scores", async () => {
+    const inner = new GatedScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    const first = cached.score(pairs(["a", "bb"]));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    const others = [cached.score(pairs(["a", "bb"])), cached.score(pairs(["bb", "ccc"]))];
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2));
+    inner.release();
+    expect(await Promise.all([first, ...others])).toEqual([
+      [1, 2],
+      [1, 2],
+      [2, 3],
+    ]);
+    expect(inner.calls).toEqual([pairs(["a", "bb"]), pairs(["ccc"])]);
+    expect(cached.stats).toEqual({ hits: 3, misses: 3 });
+  });
+
+  it("a waiting call whose leader is aborted scores the pairs itself; its own result is not lost", async () => {
+    const inner = new GatedScorer();
+    // The follower's store lookup answers when told to, so the leader is aborted only after the follower joined it.
+    const lru = new LruStore<number>();
+    const lookups: (() => void)[] = [];
+    const store = {
+      mget: async (keys: string[]) => {
+        if (lookups.push(() => {}) > 1) await new Promise<void>((resolve) => (lookups[1] = resolve));
+        return lru.mget(keys);
+      },
+      mset: (entries: [string, number][]) => lru.mset(entries),
+    };
+    const cached = new CachedCrossEncoder({ scorer: inner, store });
+    const controller = new AbortController();
+    const leader = cached.score(pairs(["a"]), { signal: controller.signal });
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    const follower = cached.score(pairs(["a"]));
+    await vi.waitFor(() => expect(lookups).toHaveLength(2));
+    lookups[1]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inner.calls).toHaveLength(1); // joined, not scoring
+    controller.abort(new Error("leader left"));
+    await expect(leader).rejects.toThrow("leader left");
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2));
+    inner.release();
+    expect(await follower).toEqual([1]);
+  });
+
+  it("an abort rejects at once even when the scorer ignores the signal; the late scores are still cached", async () => {
+    const inner = new GatedScorer(true);
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    const controller = new AbortController();
+    const call = cached.score(pairs(["a", "bb"]), { signal: controller.signal });
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    controller.abort(new Error("caller left"));
+    await expect(call).rejects.toThrow("caller left");
+    inner.release();
+    await vi.waitFor(() => expect((cached.store as LruStore<number>).size).toBe(2));
+    expect(await cached.score(pairs(["a", "bb"]))).toEqual([1, 2]);
+    expect(inner.calls).toHaveLength(1);
   });
 });
 
