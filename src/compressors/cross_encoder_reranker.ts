@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
@@ -124,7 +124,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     const callOptions = signal ? { signal } : {};
     let results: RankedResult[];
     if (typeof this.model.scoreDetailed === "function") {
-      const detailed = await this.model.scoreDetailed(pairs, callOptions);
+      // abortable: a scorer that ignores the signal must not turn an aborted call into a result.
+      const detailed = await abortable(this.model.scoreDetailed(pairs, callOptions), signal);
       checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
       results = detailed.map(({ score, chunk }, index) => {
         const result: RankedResult = { index, relevanceScore: score };
@@ -133,7 +134,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
         return result;
       });
     } else {
-      const scores = await this.model.score(pairs, callOptions);
+      const scores = await abortable(this.model.score(pairs, callOptions), signal);
       checkCount(Array.isArray(scores) ? scores.length : undefined, documents.length);
       results = resultsFromScores(scores);
     }

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
@@ -298,7 +298,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         c?: Callbacks,
         o?: CompressorCallOptions,
       ) => Promise<DocumentInterface[]>;
-      const output = await call.call(reranker, marked, query, callbacks, signal ? { signal } : {});
+      // abortable: a compressor or scorer that ignores the signal must not turn an aborted call into a result.
+      const output = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
       const used = new Set<number>();
       return output.map((out) => {
         let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;
@@ -321,7 +322,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
-    const scores = await reranker.score(pairs, signal ? { signal } : {});
+    const scores = await abortable(reranker.score(pairs, signal ? { signal } : {}), signal);
     if (!Array.isArray(scores) || scores.length !== documents.length) {
       throw new RerankError(
         `${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`,

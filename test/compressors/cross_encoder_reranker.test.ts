@@ -1,6 +1,6 @@
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
@@ -146,5 +146,30 @@ describe("CrossEncoderReranker.compressDocuments call options (the optional four
     await expect(reranker.compressDocuments(candidates(4), QUERY, undefined, { signal: controller.signal })).rejects.toThrow("caller gave up");
     expect(seen).toHaveLength(1);
     expect(await reranker.compressDocuments(candidates(4), QUERY)).toHaveLength(1);
+  });
+
+  it("an abort during scoring rejects at once even when the scorer ignores the signal, for rerank() and compressDocuments", async () => {
+    let started = 0;
+    let finish: () => void = () => {};
+    const ignoring = {
+      score: async (pairs: readonly (readonly [string, string])[]) => {
+        started += 1;
+        await new Promise<void>((resolve) => (finish = resolve));
+        return pairs.map(() => 1);
+      },
+    };
+    const reranker = new CrossEncoderReranker({ model: ignoring });
+    for (const call of [
+      (signal: AbortSignal) => reranker.rerank(candidates(2), QUERY, { signal }),
+      (signal: AbortSignal) => reranker.compressDocuments(candidates(2), QUERY, undefined, { signal }),
+    ]) {
+      const controller = new AbortController();
+      const before = started;
+      const pending = call(controller.signal);
+      await vi.waitFor(() => expect(started).toBe(before + 1));
+      controller.abort(new Error("caller gave up"));
+      await expect(pending).rejects.toThrow("caller gave up");
+      finish();
+    }
   });
 });

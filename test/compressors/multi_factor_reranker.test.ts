@@ -1,6 +1,6 @@
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { CrossEncoderReranker, MultiFactorReranker, type CrossEncoder, type TextPair } from "../../src/index.js";
 
@@ -172,6 +172,29 @@ describe("MultiFactorReranker", () => {
       out.map((d) => ({ retrievalRank: d.metadata.retrievalRank, finalScore: d.metadata.finalScore, factors: d.metadata.rankingFactors })),
     );
     expect(run.inputs.weights).toEqual({ relevance: 0.5, recency: 0.5 });
+  });
+
+  it("an abort rejects at once even when its CrossEncoder or compressor ignores the signal", async () => {
+    let started = 0;
+    const hang = () => {
+      started += 1;
+      return new Promise<never>(() => {});
+    };
+    const ignoringScorer = { score: async () => hang() };
+    class IgnoringCompressor extends CrossEncoderReranker {
+      override async compressDocuments() {
+        return hang();
+      }
+    }
+    for (const reranker of [ignoringScorer, new IgnoringCompressor({ model: ignoringScorer })]) {
+      const final = new MultiFactorReranker({ reranker, weights: { relevance: 1 } });
+      const controller = new AbortController();
+      const before = started;
+      const pending = final.compressDocuments(docs(), "q", undefined, { signal: controller.signal });
+      await vi.waitFor(() => expect(started).toBe(before + 1));
+      controller.abort(new Error("caller gave up"));
+      await expect(pending).rejects.toThrow("caller gave up");
+    }
   });
 
   it("rejects bad options naming the option", () => {
