@@ -236,10 +236,13 @@ export class FallbackReranker extends BaseDocumentCompressor {
             attempts.push({ reranker: name, outcome: "skipped", reason: "circuit half-open: another call is trying it", ms: 0 });
             continue;
           }
+          // Copied outside the try: a document that cannot be copied (a metadata getter that throws) is the caller's
+          // error, thrown as is, never a failure of the reranker that would count towards opening its circuit.
+          const input = copies();
           if (trial) circuit.trialRunning = true;
           const started = performance.now();
           try {
-            const output = await this.#attempt(reranker, name, copies(), query, runManager?.getChild(name), outer);
+            const output = await this.#attempt(reranker, name, input, query, runManager?.getChild(name), outer);
             circuit.consecutiveFailures = 0;
             circuit.openUntil = undefined;
             attempts.push({ reranker: name, outcome: "served", ms: performance.now() - started });

@@ -223,6 +223,17 @@ describe("FallbackReranker", () => {
     for (const bad of [[null], [{ pageContent: 7, metadata: {} }]]) {
       await expect(fallback.compressDocuments(bad as never, QUERY)).rejects.toThrow(InvalidOptionError);
     }
+    // A metadata getter that throws: the caller's own error, thrown as is, not the reranker's failure.
+    const throwing = {
+      pageContent: "x",
+      metadata: Object.defineProperty({}, "boom", {
+        enumerable: true,
+        get: () => {
+          throw new Error("getter boom");
+        },
+      }),
+    };
+    await expect(fallback.compressDocuments([throwing] as never, QUERY)).rejects.toThrow("getter boom");
     expect(scorer.calls).toBe(0);
     expect(fallback.circuit("only")).toEqual({ state: "closed", consecutiveFailures: 0 });
   });
