@@ -46,6 +46,23 @@ export interface CrossEncoderRerankerCallOptions {
 
 const OWNER = "CrossEncoderReranker";
 
+function isSpanOf(chunk: unknown, text: string): boolean {
+  const { start, end } = (chunk ?? {}) as { start?: unknown; end?: unknown };
+  return (
+    Number.isSafeInteger(start) &&
+    Number.isSafeInteger(end) &&
+    0 <= (start as number) &&
+    (start as number) <= (end as number) &&
+    (end as number) <= text.length
+  );
+}
+
+function describeSpan(chunk: unknown): string {
+  if (chunk === null || typeof chunk !== "object") return `got ${String(chunk)}`;
+  const { start, end } = chunk as { start?: unknown; end?: unknown };
+  return `start ${String(start)}, end ${String(end)}`;
+}
+
 function checkCount(count: number | undefined, expected: number): void {
   if (count !== expected) throw new RerankError(`${OWNER}: the cross-encoder returned ${count ?? "no"} scores for ${expected} documents.`);
 }
@@ -127,7 +144,17 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       // abortable: a scorer that ignores the signal must not turn an aborted call into a result.
       const detailed = await abortable(this.model.scoreDetailed(pairs, callOptions), signal);
       checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
-      results = detailed.map(({ score, chunk }, index) => {
+      results = detailed.map((item, index) => {
+        if (item === null || typeof item !== "object")
+          throw new RerankError(`${OWNER}: the cross-encoder returned ${String(item)} for document ${index}.`);
+        const { score, chunk } = item;
+        const text = pairs[index]![1];
+        // A window must lie in the scored text, or bestChunk would point at nothing (a custom scorer, a corrupt cache).
+        if (chunk !== undefined && !isSpanOf(chunk, text)) {
+          throw new RerankError(
+            `${OWNER}: the cross-encoder returned an invalid best window for document ${index} (${describeSpan(chunk)}; the text has ${text.length} characters).`,
+          );
+        }
         const result: RankedResult = { index, relevanceScore: score };
         if (chunk !== undefined)
           result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };

@@ -184,9 +184,10 @@ export class CachedCrossEncoder implements CrossEncoder {
     const missing = new Map<string, number[]>();
     keys.forEach((key, i) => {
       const value = cached[i];
-      // A value that is not a finite number (a foreign or corrupted entry) is scored again, not returned.
-      if (typeof value === "number" && Number.isFinite(value)) {
-        const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
+      const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
+      // A value that is not a finite number, or a window past the end of the text (a foreign or corrupted entry), is
+      // scored again, not returned.
+      if (typeof value === "number" && Number.isFinite(value) && (chunk === undefined || chunk.end <= (pairs[i] as TextPair)[1].length)) {
         results[i] = chunk === undefined ? { score: value } : { score: value, chunk };
         this.stats.hits += 1;
       } else {

@@ -90,6 +90,26 @@ describe("CrossEncoderReranker", () => {
     await expect(nan.compressDocuments(candidates(2), QUERY)).rejects.toThrow(RerankError);
   });
 
+  it("refuses a best window that is not a span of the scored text (a custom scorer or a corrupt cache), instead of a meaningless bestChunk", async () => {
+    for (const [chunk, shown] of [
+      [{ start: 5, end: 2 }, "start 5, end 2"],
+      [{ start: Number.NaN, end: 3 }, "start NaN, end 3"],
+      [{ start: 0, end: 999 }, "start 0, end 999"],
+      [null, "got null"],
+    ] as const) {
+      const model = { score: async () => [1], scoreDetailed: async () => [{ score: 1, chunk }] };
+      const error = await new CrossEncoderReranker({ model: model as never })
+        .compressDocuments([new Document({ pageContent: "hello world" })], QUERY)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RerankError);
+      expect(String(error)).toContain(`invalid best window for document 0 (${shown}; the text has 11 characters)`);
+    }
+    const nothing = { score: async () => [1], scoreDetailed: async () => [null] };
+    await expect(
+      new CrossEncoderReranker({ model: nothing as never }).compressDocuments([new Document({ pageContent: "x" })], QUERY),
+    ).rejects.toThrow(/returned null for document 0/);
+  });
+
   it("rejects a model that is not a CrossEncoder or a model id", () => {
     expect(() => new CrossEncoderReranker({ model: {} as never })).toThrow(InvalidOptionError);
     expect(() => new CrossEncoderReranker({ model: scorer, topN: 0 })).toThrow(/`topN` must be a positive integer/);

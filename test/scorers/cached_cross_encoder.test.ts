@@ -289,6 +289,25 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
   });
 });
 
+describe("CachedCrossEncoder with a corrupt window entry", () => {
+  it("a window past the end of the text is not returned: the pair is scored again", async () => {
+    const windowing: CrossEncoder = {
+      cacheKey: "windowing",
+      score: async (p) => p.map(() => 0.5),
+      scoreDetailed: async (p) => p.map(([, text]) => ({ score: 0.5, chunk: { start: 0, end: text.length } })),
+    };
+    const store = new LruStore<number>();
+    const cached = new CachedCrossEncoder({ scorer: windowing, store });
+    const key = await cached.keyOf([Q, "short"]);
+    await store.mset([
+      [key, 0.9],
+      [`${key}#chunk`, 3 * 2 ** 26 + 400], // start 3, end 400: not a window of a 5-character text
+    ]);
+    expect(await cached.scoreDetailed(pairs(["short"]))).toEqual([{ score: 0.5, chunk: { start: 0, end: 5 } }]);
+    expect(cached.stats).toEqual({ hits: 0, misses: 1 });
+  });
+});
+
 describe("scorer identities (cacheKey)", () => {
   it("HuggingFaceCrossEncoder: changes with anything that changes a score, not with batching", () => {
     const key = (o: ConstructorParameters<typeof HuggingFaceCrossEncoder>[0]) =>
