@@ -77,7 +77,7 @@ describe("RelevanceThresholdFilter", () => {
     expect(() => new RelevanceThresholdFilter({ threshold: 0.5, reranker: {} as never })).toThrow(/`reranker` must be a document compressor/);
   });
 
-  it("takes a per-call signal as its fourth argument (as FallbackReranker passes): the reranker gets it, an abort rejects at once", async () => {
+  it("takes a per-call signal as its fourth argument (as FallbackReranker passes): the reranker gets it, an abort rejects at once even if the reranker ignores the signal", async () => {
     const seen: (AbortSignal | undefined)[] = [];
     const hanging = {
       score: (_pairs: unknown, options?: { signal?: AbortSignal }) => {
