@@ -6,6 +6,9 @@ import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
+
 const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32" });
 const QUERY = "which protein causes the disease?";
 
@@ -186,7 +189,7 @@ describe("CrossEncoderReranker.compressDocuments call options (the optional four
       const controller = new AbortController();
       const before = started;
       const pending = call(controller.signal);
-      await vi.waitFor(() => expect(started).toBe(before + 1));
+      await vi.waitFor(() => expect(started).toBe(before + 1), PATIENT);
       controller.abort(new Error("caller gave up"));
       await expect(pending).rejects.toThrow("caller gave up");
       finish();

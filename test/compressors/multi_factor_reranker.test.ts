@@ -4,6 +4,9 @@ import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { CrossEncoderReranker, MultiFactorReranker, type CrossEncoder, type TextPair } from "../../src/index.js";
 
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
+
 const NOW = Date.parse("2026-06-01T00:00:00Z");
 const DAY = 86_400_000;
 const now = () => new Date(NOW);
@@ -191,7 +194,7 @@ describe("MultiFactorReranker", () => {
       const controller = new AbortController();
       const before = started;
       const pending = final.compressDocuments(docs(), "q", undefined, { signal: controller.signal });
-      await vi.waitFor(() => expect(started).toBe(before + 1));
+      await vi.waitFor(() => expect(started).toBe(before + 1), PATIENT);
       controller.abort(new Error("caller gave up"));
       await expect(pending).rejects.toThrow("caller gave up");
     }

@@ -4,6 +4,9 @@ import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collect
 import { describe, expect, it, vi } from "vitest";
 import { CrossEncoderReranker, InvalidOptionError, RelevanceThresholdFilter } from "../../src/index.js";
 
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
+
 const scored = (scores: (number | undefined)[], key = "relevanceScore") =>
   scores.map((score, i) => new Document({ pageContent: `doc ${i}`, metadata: score === undefined ? { n: i } : { n: i, [key]: score } }));
 const ns = (docs: { metadata: Record<string, unknown> }[]) => docs.map((d) => d.metadata.n);
@@ -90,7 +93,7 @@ describe("RelevanceThresholdFilter", () => {
     const pending = (filter.compressDocuments as (...args: unknown[]) => Promise<unknown>).call(filter, scored([1, 2]), "q", undefined, {
       signal: controller.signal,
     });
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), PATIENT);
     controller.abort(new Error("timed out"));
     await expect(pending).rejects.toThrow("timed out");
     expect(seen).toHaveLength(1);

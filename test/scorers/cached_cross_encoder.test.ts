@@ -16,6 +16,9 @@ import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { WINDOWING_VERSION } from "../../src/scorers/chunking.js";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
+
 /** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
 class CountingScorer implements CrossEncoder {
   readonly calls: TextPair[][] = [];
@@ -169,9 +172,9 @@ describe("CachedCrossEncoder under concurrent calls", () => {
     const inner = new GatedScorer();
     const cached = new CachedCrossEncoder({ scorer: inner });
     const first = cached.score(pairs(["a", "bb"]));
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
     const others = [cached.score(pairs(["a", "bb"])), cached.score(pairs(["bb", "ccc"]))];
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(2));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
     inner.release();
     expect(await Promise.all([first, ...others])).toEqual([
       [1, 2],
@@ -197,15 +200,15 @@ describe("CachedCrossEncoder under concurrent calls", () => {
     const cached = new CachedCrossEncoder({ scorer: inner, store });
     const controller = new AbortController();
     const leader = cached.score(pairs(["a"]), { signal: controller.signal });
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
     const follower = cached.score(pairs(["a"]));
-    await vi.waitFor(() => expect(lookups).toHaveLength(2));
+    await vi.waitFor(() => expect(lookups).toHaveLength(2), PATIENT);
     lookups[1]!();
     await new Promise((resolve) => setImmediate(resolve));
     expect(inner.calls).toHaveLength(1); // joined, not scoring
     controller.abort(new Error("leader left"));
     await expect(leader).rejects.toThrow("leader left");
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(2));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
     inner.release();
     expect(await follower).toEqual([1]);
   });
@@ -215,11 +218,11 @@ describe("CachedCrossEncoder under concurrent calls", () => {
     const cached = new CachedCrossEncoder({ scorer: inner });
     const controller = new AbortController();
     const call = cached.score(pairs(["a", "bb"]), { signal: controller.signal });
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
     controller.abort(new Error("caller left"));
     await expect(call).rejects.toThrow("caller left");
     inner.release();
-    await vi.waitFor(() => expect((cached.store as LruStore<number>).size).toBe(2));
+    await vi.waitFor(() => expect((cached.store as LruStore<number>).size).toBe(2), PATIENT);
     expect(await cached.score(pairs(["a", "bb"]))).toEqual([1, 2]);
     expect(inner.calls).toHaveLength(1);
   });
