@@ -15,7 +15,7 @@ import {
   recencyFactor,
   weightedMean,
 } from "./factors.js";
-import { checkRerankInput } from "../rerank_input.js";
+import { checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -299,7 +299,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         o?: CompressorCallOptions,
       ) => Promise<DocumentInterface[]>;
       // abortable: a compressor or scorer that ignores the signal must not turn an aborted call into a result.
-      const output = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
+      const output: unknown = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
+      checkRerankerOutput(OWNER, output);
       const used = new Set<number>();
       return output.map((out) => {
         let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;

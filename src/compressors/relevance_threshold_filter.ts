@@ -4,7 +4,7 @@ import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_comp
 import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
-import { checkDocuments, checkRerankInput } from "../rerank_input.js";
+import { checkDocuments, checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -119,7 +119,9 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
           const work = signal
             ? call.call(this.reranker, documents, query, callbacksOfReranker, { signal })
             : call.call(this.reranker, documents, query, callbacksOfReranker);
-          candidates = await abortable(work, signal);
+          const output: unknown = await abortable(work, signal);
+          checkRerankerOutput(OWNER, output);
+          candidates = output;
         }
         return this.filter(candidates);
       },

@@ -1,6 +1,14 @@
 import { Document } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { describe, expect, it } from "vitest";
-import { CrossEncoderReranker, FallbackReranker, InvalidOptionError, MultiFactorReranker, RelevanceThresholdFilter } from "../../src/index.js";
+import {
+  CrossEncoderReranker,
+  FallbackReranker,
+  InvalidOptionError,
+  MultiFactorReranker,
+  RelevanceThresholdFilter,
+  RerankError,
+} from "../../src/index.js";
 import { checkRerankInput } from "../../src/rerank_input.js";
 
 // Input that is not what the types say, as JavaScript callers and JSON-fed pipelines pass it: every compressor
@@ -108,6 +116,38 @@ describe("non-finite scores in a filter are reported as what they are", () => {
       }
     })();
     expect(String(error)).toContain(`document 0 has no finite numeric metadata.relevanceScore (got ${shown})`);
+  });
+});
+
+describe("an inner reranker that returns something other than Documents", () => {
+  class Broken extends BaseDocumentCompressor {
+    constructor(private readonly output: unknown) {
+      super();
+    }
+    async compressDocuments(): Promise<Document[]> {
+      return this.output as Document[];
+    }
+  }
+  const wrappers = [
+    ["MultiFactorReranker", (inner: BaseDocumentCompressor) => new MultiFactorReranker({ reranker: inner, weights: { relevance: 1 } })],
+    ["RelevanceThresholdFilter", (inner: BaseDocumentCompressor) => new RelevanceThresholdFilter({ reranker: inner, threshold: 0 })],
+  ] as const;
+  it.each(
+    wrappers.flatMap(([name, wrap]) =>
+      [
+        [undefined, "a value of type undefined"],
+        ["x", 'the string "x"'],
+        [[null], "an array whose entry 0 is not a Document"],
+        [[{ metadata: {} }], "an array whose entry 0 is not a Document"],
+      ].map(([output, shown]) => [name, wrap, output, shown] as const),
+    ),
+  )("%s: a RerankError blaming the reranker (%#), not a TypeError or an error about the caller's documents", async (name, wrap, output, shown) => {
+    const error = await wrap(new Broken(output))
+      .compressDocuments(DOCS, "apples")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RerankError);
+    expect(error).not.toBeInstanceOf(InvalidOptionError);
+    expect(String(error)).toContain(`${name}: its reranker returned ${shown}, not an array of Documents.`);
   });
 });
 
