@@ -116,7 +116,10 @@ keepErrorNames({
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  signal.throwIfAborted();
+  if (signal.aborted) {
+    promise.catch(() => {}); // abandoned: its own late rejection (often the same abort) is not an unhandled one
+    signal.throwIfAborted();
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new DOMException("This operation was aborted", "AbortError"));
     signal.addEventListener("abort", onAbort, { once: true });

@@ -78,3 +78,22 @@ export function checkBoolean(owner: string, name: string, value: unknown): boole
   }
   return value;
 }
+
+/**
+ * Metadata keys a compressor writes (or reads and writes) must differ: with two options naming one key, one value
+ * overwrites the other and, e.g., a `relevanceScore` would hold a rank.
+ */
+export function checkDistinctKeys(owner: string, keys: Record<string, string>): void {
+  // An option name is shown in backticks; a description ("the stage history") as is.
+  const label = (name: string) => (/^\w+$/.test(name) ? `\`${name}\`` : name);
+  const seen = new Map<string, string>();
+  for (const [option, key] of Object.entries(keys)) {
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new InvalidOptionError(
+        `${owner}: ${label(other)} and ${label(option)} are both ${JSON.stringify(key)}; one metadata value would overwrite the other. Use different keys.`,
+      );
+    }
+    seen.set(key, option);
+  }
+}

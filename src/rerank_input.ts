@@ -1,5 +1,5 @@
 import type { DocumentInterface } from "@langchain/core/documents";
-import { InvalidOptionError } from "./errors.js";
+import { InvalidOptionError, RerankError } from "./errors.js";
 import { describeValue } from "./options.js";
 
 // What every compressor checks before it reranks or filters: the TypeScript types say Document[] and string, but
@@ -22,12 +22,13 @@ export function checkDocuments(
   const accepted = options.strings ? "Documents or strings" : "Documents";
   if (!Array.isArray(documents))
     throw new InvalidOptionError(`${owner}: documents must be an array of ${accepted}, got ${describeValue(documents)}.`);
-  documents.forEach((document: unknown, index) => {
-    if (options.strings && typeof document === "string") return;
+  // An index loop, not forEach: forEach skips the holes of a sparse array, which would then reach the scorer.
+  for (let index = 0; index < documents.length; index++) {
+    const document: unknown = documents[index];
+    if (options.strings && typeof document === "string") continue;
     if (document === null || typeof document !== "object" || Array.isArray(document)) {
-      throw new InvalidOptionError(
-        `${owner}: document ${index} is ${describeValue(document)}, not a Document; pass ${accepted} ({ pageContent, metadata }).`,
-      );
+      const got = !(index in documents) ? "a hole (sparse array)" : describeValue(document);
+      throw new InvalidOptionError(`${owner}: document ${index} is ${got}, not a Document; pass ${accepted} ({ pageContent, metadata }).`);
     }
     const text = (document as { pageContent?: unknown }).pageContent;
     if (typeof text !== "string") {
@@ -35,7 +36,7 @@ export function checkDocuments(
         `${owner}: document ${index} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass ${accepted}.`,
       );
     }
-  });
+  }
 }
 
 /** Checks the query: a string, and unless `nonEmptyQuery` is false, not blank. */
@@ -50,4 +51,23 @@ export function checkQuery(owner: string, query: unknown, options: Pick<RerankIn
 export function checkRerankInput(owner: string, documents: unknown, query: unknown, options: RerankInputOptions = {}): void {
   checkDocuments(owner, documents, options);
   checkQuery(owner, query, options);
+}
+
+/**
+ * Checks what an inner compressor (a `reranker` option) returned: an array of Documents. A broken one is its fault,
+ * not the caller's, so this is a RerankError naming it, not an InvalidOptionError about "documents".
+ */
+export function checkRerankerOutput(owner: string, output: unknown): asserts output is DocumentInterface[] {
+  const bad = !Array.isArray(output)
+    ? describeValue(output)
+    : (() => {
+        for (let i = 0; i < output.length; i++) {
+          const doc: unknown = output[i];
+          if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") {
+            return `an array whose entry ${i} is not a Document`;
+          }
+        }
+        return undefined;
+      })();
+  if (bad !== undefined) throw new RerankError(`${owner}: its reranker returned ${bad}, not an array of Documents.`);
 }

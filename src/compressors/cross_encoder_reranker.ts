@@ -1,13 +1,13 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, rankDocuments } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
@@ -45,6 +45,23 @@ export interface CrossEncoderRerankerCallOptions {
 }
 
 const OWNER = "CrossEncoderReranker";
+
+function isSpanOf(chunk: unknown, text: string): boolean {
+  const { start, end } = (chunk ?? {}) as { start?: unknown; end?: unknown };
+  return (
+    Number.isSafeInteger(start) &&
+    Number.isSafeInteger(end) &&
+    0 <= (start as number) &&
+    (start as number) <= (end as number) &&
+    (end as number) <= text.length
+  );
+}
+
+function describeSpan(chunk: unknown): string {
+  if (chunk === null || typeof chunk !== "object") return `got ${String(chunk)}`;
+  const { start, end } = chunk as { start?: unknown; end?: unknown };
+  return `start ${String(start)}, end ${String(end)}`;
+}
 
 function checkCount(count: number | undefined, expected: number): void {
   if (count !== expected) throw new RerankError(`${OWNER}: the cross-encoder returned ${count ?? "no"} scores for ${expected} documents.`);
@@ -94,6 +111,13 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     this.topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? 3;
     this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
     this.rankKey = checkString(OWNER, "rankKey", options.rankKey) ?? DEFAULT_RANK_KEY;
+    // The stage history and the best window are written too: neither key may hide the score or the rank.
+    checkDistinctKeys(OWNER, {
+      scoreKey: this.scoreKey,
+      rankKey: this.rankKey,
+      "the stage history": STAGE_SCORES_KEY,
+      "the best window": BEST_CHUNK_KEY,
+    });
     this.documentText = checkFunction(OWNER, "documentText", options.documentText) ?? ((document) => document.pageContent);
   }
 
@@ -117,16 +141,27 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     const callOptions = signal ? { signal } : {};
     let results: RankedResult[];
     if (typeof this.model.scoreDetailed === "function") {
-      const detailed = await this.model.scoreDetailed(pairs, callOptions);
+      // abortable: a scorer that ignores the signal must not turn an aborted call into a result.
+      const detailed = await abortable(this.model.scoreDetailed(pairs, callOptions), signal);
       checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
-      results = detailed.map(({ score, chunk }, index) => {
+      results = detailed.map((item, index) => {
+        if (item === null || typeof item !== "object")
+          throw new RerankError(`${OWNER}: the cross-encoder returned ${String(item)} for document ${index}.`);
+        const { score, chunk } = item;
+        const text = pairs[index]![1];
+        // A window must lie in the scored text, or bestChunk would point at nothing (a custom scorer, a corrupt cache).
+        if (chunk !== undefined && !isSpanOf(chunk, text)) {
+          throw new RerankError(
+            `${OWNER}: the cross-encoder returned an invalid best window for document ${index} (${describeSpan(chunk)}; the text has ${text.length} characters).`,
+          );
+        }
         const result: RankedResult = { index, relevanceScore: score };
         if (chunk !== undefined)
           result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };
         return result;
       });
     } else {
-      const scores = await this.model.score(pairs, callOptions);
+      const scores = await abortable(this.model.score(pairs, callOptions), signal);
       checkCount(Array.isArray(scores) ? scores.length : undefined, documents.length);
       results = resultsFromScores(scores);
     }

@@ -4,6 +4,7 @@ import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_comp
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
+import { checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -59,7 +60,12 @@ const OWNER = "FallbackReranker";
 interface Circuit {
   consecutiveFailures: number;
   openUntil: number | undefined;
+  /** A half-open circuit's one trial call is running: concurrent calls skip the reranker until it settles. */
+  trialRunning: boolean;
 }
+
+/** The longest delay `setTimeout` honours; a longer one fires at once (after 1 ms), which would time out every reranker. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 function isNamed(entry: unknown): entry is NamedReranker {
   return entry !== null && typeof entry === "object" && "reranker" in entry && !BaseDocumentCompressor.isBaseDocumentCompressor(entry);
@@ -140,16 +146,26 @@ export class FallbackReranker extends BaseDocumentCompressor {
       return { reranker: e.reranker, name: repeated ? `${name}#${i + 1}` : name };
     });
     this.timeoutMs = checkPositiveInteger(OWNER, "timeoutMs", fields.timeoutMs) ?? 10_000;
+    if (this.timeoutMs > MAX_TIMEOUT_MS) {
+      throw new InvalidOptionError(
+        `${OWNER}: \`timeoutMs\` must be at most ${MAX_TIMEOUT_MS} (about 24.8 days, the longest timer JavaScript runs), got ${this.timeoutMs}.`,
+      );
+    }
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.failureThreshold = checkPositiveInteger(OWNER, "failureThreshold", fields.failureThreshold) ?? 3;
     this.cooldownMs = checkPositiveInteger(OWNER, "cooldownMs", fields.cooldownMs) ?? 30_000;
     this.#now = checkFunction<() => number>(OWNER, "now", fields.now) ?? Date.now;
     this.servedByKey = checkString(OWNER, "servedByKey", fields.servedByKey) ?? "rerankedBy";
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
+    if (this.servedByKey === this.rankKey) {
+      throw new InvalidOptionError(
+        `${OWNER}: \`servedByKey\` and \`rankKey\` are both ${JSON.stringify(this.rankKey)}; the reranker's name would overwrite the first-stage rank. Use two keys.`,
+      );
+    }
     if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal))
       throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
     this.#signal = fields.signal;
-    this.#circuits = this.rerankers.map(() => ({ consecutiveFailures: 0, openUntil: undefined }));
+    this.#circuits = this.rerankers.map(() => ({ consecutiveFailures: 0, openUntil: undefined, trialRunning: false }));
   }
 
   /** The circuit of a reranker, by name or position. */
@@ -169,10 +185,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
     callbacks?: Callbacks,
     options: CompressorCallOptions = {},
   ): Promise<DocumentInterface[]> {
-    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
-    if (typeof query !== "string" || query.trim() === "") {
-      throw new RerankError(`${OWNER}: the query is empty; a reranker scores documents against the user's question, so pass a non-empty query.`);
-    }
+    // Checked here, before any reranker runs: the caller's bad input is not a reranker's failure and must not open a circuit.
+    checkRerankInput(OWNER, documents, query);
     const outer = anySignal(this.#signal, options?.signal);
     outer?.throwIfAborted();
     if (documents.length === 0) return [];
@@ -215,9 +229,20 @@ export class FallbackReranker extends BaseDocumentCompressor {
             });
             continue;
           }
+          // Half-open: one call tries the reranker; calls arriving meanwhile skip it rather than all hitting a service
+          // that was failing a moment ago.
+          const trial = circuit.openUntil !== undefined;
+          if (trial && circuit.trialRunning) {
+            attempts.push({ reranker: name, outcome: "skipped", reason: "circuit half-open: another call is trying it", ms: 0 });
+            continue;
+          }
+          // Copied outside the try: a document that cannot be copied (a metadata getter that throws) is the caller's
+          // error, thrown as is, never a failure of the reranker that would count towards opening its circuit.
+          const input = copies();
+          if (trial) circuit.trialRunning = true;
           const started = performance.now();
           try {
-            const output = await this.#attempt(reranker, name, copies(), query, runManager?.getChild(name), outer);
+            const output = await this.#attempt(reranker, name, input, query, runManager?.getChild(name), outer);
             circuit.consecutiveFailures = 0;
             circuit.openUntil = undefined;
             attempts.push({ reranker: name, outcome: "served", ms: performance.now() - started });
@@ -229,6 +254,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
             attempts.push({ reranker: name, outcome: timedOut ? "timeout" : "error", reason: reasonOf(error), ms: performance.now() - started });
             circuit.consecutiveFailures += 1;
             if (circuit.consecutiveFailures >= this.failureThreshold) circuit.openUntil = this.#now() + this.cooldownMs;
+          } finally {
+            if (trial) circuit.trialRunning = false;
           }
         }
         return { documents: tag(documents, FIRST_STAGE, true), attempts, servedBy: FIRST_STAGE };

@@ -6,7 +6,7 @@ import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { checkFunction, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -358,15 +358,27 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     );
   }
 
-  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+  /**
+   * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
+   * per-call `signal`, e.g. `FallbackReranker`'s timeout, which aborts the model calls together with the instance's.
+   */
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
+  ): Promise<DocumentInterface[]> {
     checkInput(documents, query);
+    const perCall = checkSignal(options?.signal);
+    const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
+    signal?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
       callbacks,
       this.traceInputs(documents, query),
       async (runManager) => {
-        const ranking = await this.rankWindows(documents, query, runManager, this.#signal);
+        const ranking = await this.rankWindows(documents, query, runManager, signal);
         return { ranking, documents: await this.toDocuments(documents, ranking.order.slice(0, this.topN)) };
       },
       ({ ranking, documents: kept }) => ({
@@ -541,6 +553,12 @@ function checkInput(documents: readonly DocumentInterface[], query: string): voi
     if (doc === null || typeof doc !== "object") {
       const got = !(i in documents) ? "a hole (sparse array)" : doc === null ? "null" : `a ${typeof doc}`;
       throw new InvalidOptionError(`${OWNER}: document ${i} is ${got}; pass Documents (objects with pageContent).`);
+    }
+    const text = (doc as { pageContent?: unknown }).pageContent;
+    if (typeof text !== "string") {
+      throw new InvalidOptionError(
+        `${OWNER}: document ${i} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass Documents.`,
+      );
     }
   }
   if (typeof query !== "string") {

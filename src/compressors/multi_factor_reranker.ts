@@ -1,8 +1,8 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
   BUILTIN_FACTORS,
@@ -15,6 +15,7 @@ import {
   recencyFactor,
   weightedMean,
 } from "./factors.js";
+import { checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -231,6 +232,13 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     this.firstStageScoreKey = checkString(OWNER, "firstStageScoreKey", fields.firstStageScoreKey) ?? "retrievalScore";
     this.finalScoreKey = checkString(OWNER, "finalScoreKey", fields.finalScoreKey) ?? "finalScore";
     this.factorsKey = checkString(OWNER, "factorsKey", fields.factorsKey) ?? "rankingFactors";
+    checkDistinctKeys(OWNER, {
+      scoreKey: this.scoreKey,
+      rankKey: this.rankKey,
+      firstStageScoreKey: this.firstStageScoreKey,
+      finalScoreKey: this.finalScoreKey,
+      factorsKey: this.factorsKey,
+    });
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
@@ -240,8 +248,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     callbacks?: Callbacks,
     options: MultiFactorRerankerCallOptions = {},
   ): Promise<DocumentInterface[]> {
-    if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
-    if (typeof query !== "string") throw new InvalidOptionError(`${OWNER}: the query must be a string.`);
+    // The query matters only when a reranker supplies relevance; without one it must at least be a string.
+    checkRerankInput(OWNER, documents, query, { nonEmptyQuery: this.reranker !== undefined });
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
     return traceCompressorRun(
@@ -290,7 +298,9 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         c?: Callbacks,
         o?: CompressorCallOptions,
       ) => Promise<DocumentInterface[]>;
-      const output = await call.call(reranker, marked, query, callbacks, signal ? { signal } : {});
+      // abortable: a compressor or scorer that ignores the signal must not turn an aborted call into a result.
+      const output: unknown = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
+      checkRerankerOutput(OWNER, output);
       const used = new Set<number>();
       return output.map((out) => {
         let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;
@@ -313,7 +323,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
       return [query, text] as const;
     });
-    const scores = await reranker.score(pairs, signal ? { signal } : {});
+    const scores = await abortable(reranker.score(pairs, signal ? { signal } : {}), signal);
     if (!Array.isArray(scores) || scores.length !== documents.length) {
       throw new RerankError(
         `${OWNER}: the cross-encoder returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${documents.length} documents.`,

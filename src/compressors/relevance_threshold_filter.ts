@@ -1,9 +1,10 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
-import { checkDocuments, checkRerankInput } from "../rerank_input.js";
+import { checkDocuments, checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -84,16 +85,44 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     this.onMissingScore = checkOneOf(OWNER, "onMissingScore", options.onMissingScore, ["error", "drop"] as const) ?? "error";
   }
 
-  override async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+  /**
+   * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
+   * per-call `signal`, e.g. `FallbackReranker`'s timeout: it is passed on to the `reranker`, and the call rejects with
+   * its reason as soon as it aborts, even if the reranker ignores it.
+   */
+  override async compressDocuments(
+    documents: DocumentInterface[],
+    query: string,
+    callbacks?: Callbacks,
+    options: CompressorCallOptions = {},
+  ): Promise<DocumentInterface[]> {
     // The query matters only to the reranker (which checks it is not empty); here it must at least be a string.
     checkRerankInput(OWNER, documents, query, { nonEmptyQuery: false });
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+    signal?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
       callbacks,
       { query, documents: documents.length },
       async (runManager) => {
-        const candidates = this.reranker ? await this.reranker.compressDocuments(documents, query, runManager?.getChild("reranker")) : documents;
+        let candidates: DocumentInterface[] = documents;
+        if (this.reranker) {
+          const call = this.reranker.compressDocuments as (
+            d: DocumentInterface[],
+            q: string,
+            c?: Callbacks,
+            o?: CompressorCallOptions,
+          ) => Promise<DocumentInterface[]>;
+          const callbacksOfReranker = runManager?.getChild("reranker");
+          const work = signal
+            ? call.call(this.reranker, documents, query, callbacksOfReranker, { signal })
+            : call.call(this.reranker, documents, query, callbacksOfReranker);
+          const output: unknown = await abortable(work, signal);
+          checkRerankerOutput(OWNER, output);
+          candidates = output;
+        }
         return this.filter(candidates);
       },
       (kept) => ({ kept: kept.length, scores: kept.map((document) => document.metadata[this.scoreKey]) }),

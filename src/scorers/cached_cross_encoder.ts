@@ -1,5 +1,5 @@
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
   type CrossEncoder,
@@ -82,7 +82,8 @@ function isChunk(value: unknown): value is ChunkSpan {
  * A CrossEncoder that remembers scores. The key of a pair is a SHA-256 hash of the scorer's identity (its `cacheKey`
  * and/or the `namespace`), the query and the text, so the store never holds the texts and a change of model, score
  * mode or truncation never returns a stale score. Only pairs missing from the store reach the scorer, in one call
- * (a pair repeated within a call is scored once), and scores come back in input order.
+ * (a pair repeated within a call is scored once, and a pair a concurrent call is scoring is waited for, not scored
+ * twice), and scores come back in input order.
  *
  * @example
  * ```ts
@@ -99,6 +100,8 @@ export class CachedCrossEncoder implements CrossEncoder {
   readonly namespace: string | undefined;
   readonly stats: CacheStats = { hits: 0, misses: 0 };
   readonly #identity: string;
+  /** Keys being scored right now, by any call of this instance: a concurrent call for the same pair waits for it. */
+  readonly #inflight = new Map<string, Promise<DetailedScore>>();
 
   constructor(fields: CachedCrossEncoderArgs) {
     if (fields === null || typeof fields !== "object") {
@@ -151,11 +154,15 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
     if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.${method} expects an array of [query, text] pairs.`);
-    pairs.forEach((pair, i) => {
+    // An index loop: forEach would skip a sparse array's holes, which then fail later as a TypeError.
+    for (let i = 0; i < pairs.length; i++) {
+      const pair: unknown = pairs[i];
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(`${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is not one.`);
+        throw new InvalidOptionError(
+          `${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is ${i in pairs ? "not one" : "a hole (sparse array)"}.`,
+        );
       }
-    });
+    }
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
@@ -163,15 +170,24 @@ export class CachedCrossEncoder implements CrossEncoder {
     const withChunks = typeof this.scorer.scoreDetailed === "function";
     const readChunks = withChunks && method === "scoreDetailed";
     const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
-    const cached = await this.store.mget(readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys);
+    const wanted = readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys;
+    const cached: unknown = await this.store.mget(wanted);
+    // A store is outside code (Redis, a wrapper): an answer that is not one value per key is its bug, named as such.
+    if (!Array.isArray(cached) || cached.length !== wanted.length) {
+      throw new RerankError(
+        `${OWNER}: the store's mget returned ${Array.isArray(cached) ? `${cached.length} values` : describeValue(cached)} for ${wanted.length} keys; ` +
+          "a store must return one value (or undefined) per key, in order.",
+      );
+    }
     const results = new Array<DetailedScore>(pairs.length);
     // Pairs to score, once each: key → positions in the input.
     const missing = new Map<string, number[]>();
     keys.forEach((key, i) => {
       const value = cached[i];
-      // A value that is not a finite number (a foreign or corrupted entry) is scored again, not returned.
-      if (typeof value === "number" && Number.isFinite(value)) {
-        const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
+      const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
+      // A value that is not a finite number, or a window past the end of the text (a foreign or corrupted entry), is
+      // scored again, not returned.
+      if (typeof value === "number" && Number.isFinite(value) && (chunk === undefined || chunk.end <= (pairs[i] as TextPair)[1].length)) {
         results[i] = chunk === undefined ? { score: value } : { score: value, chunk };
         this.stats.hits += 1;
       } else {
@@ -181,34 +197,99 @@ export class CachedCrossEncoder implements CrossEncoder {
       }
     });
     if (missing.size === 0) return results;
-    const toScore = [...missing.values()].map((positions) => pairs[positions[0] as number] as TextPair);
-    this.stats.misses += toScore.length;
-    const fresh: unknown[] = withChunks ? await this.scorer.scoreDetailed!(toScore, options) : await this.scorer.score(toScore, options);
-    if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
-      throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
-    }
-    const entries: [string, number][] = [];
-    [...missing].forEach(([key, positions], k) => {
-      const item = fresh[k];
-      const score = withChunks ? (item as DetailedScore | null)?.score : item;
-      if (typeof score !== "number" || !Number.isFinite(score)) {
-        throw new RerankError(
-          `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${positions[0]}; nothing of this call was cached.`,
-        );
-      }
-      const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
-      if (chunk !== undefined && !isChunk(chunk)) {
-        throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${positions[0]}; nothing of this call was cached.`);
-      }
-      for (const i of positions) results[i] = chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } };
-      if (chunk === undefined) {
-        entries.push([key, score]);
-        return;
-      }
-      const encoded = encodeChunk(chunk);
-      if (encoded !== undefined) entries.push([key, score], [key + CHUNK_SUFFIX, encoded]);
-    });
-    await this.store.mset(entries);
+    const fill = (key: string, item: DetailedScore) => {
+      for (const i of missing.get(key) as number[])
+        results[i] = item.chunk === undefined ? { score: item.score } : { score: item.score, chunk: { ...item.chunk } };
+    };
+    const scoreHere = async (toScore: string[]) => {
+      if (toScore.length === 0) return;
+      // The caller's abort rejects at once even if the scorer ignores the signal; a late answer is still cached.
+      const items = await abortable(
+        this.#score(
+          toScore.map((key) => [key, missing.get(key)![0] as number]),
+          pairs,
+          withChunks,
+          options,
+        ),
+        options.signal,
+      );
+      toScore.forEach((key, k) => fill(key, items[k] as DetailedScore));
+    };
+    // Pairs another call is scoring right now (concurrent identical requests): wait for its scores instead of
+    // scoring them twice. If that call fails or is aborted, this one scores them itself.
+    const joined = [...missing.keys()].filter((key) => this.#inflight.has(key));
+    const awaitJoined = async (): Promise<string[]> => {
+      const settled = await Promise.allSettled(joined.map((key) => this.#inflight.get(key) as Promise<DetailedScore>));
+      const failed: string[] = [];
+      settled.forEach((outcome, k) => {
+        const key = joined[k] as string;
+        if (outcome.status === "fulfilled") {
+          fill(key, outcome.value);
+          this.stats.hits += 1;
+        } else failed.push(key);
+      });
+      return failed;
+    };
+    const own = [...missing.keys()].filter((key) => !joined.includes(key));
+    const [, failed] = await Promise.all([scoreHere(own), joined.length > 0 ? abortable(awaitJoined(), options.signal) : []]);
+    await scoreHere(failed);
     return results;
+  }
+
+  /**
+   * Scores `[key, position]` entries (positions into `pairs`) in one scorer call and stores the scores. Each key is
+   * registered as in flight until the call settles, so concurrent calls asking for it wait for this one.
+   */
+  async #score(
+    entries: [string, number][],
+    pairs: readonly TextPair[],
+    withChunks: boolean,
+    options: CrossEncoderCallOptions,
+  ): Promise<DetailedScore[]> {
+    let settle: { resolve: (items: DetailedScore[]) => void; reject: (error: unknown) => void } | undefined;
+    const shared = new Promise<DetailedScore[]>((resolve, reject) => (settle = { resolve, reject }));
+    const perKey = entries.map((_, k) => shared.then((items) => items[k] as DetailedScore));
+    for (const promise of [shared, ...perKey]) promise.catch(() => {}); // nobody may be waiting on them
+    entries.forEach(([key], k) => this.#inflight.set(key, perKey[k] as Promise<DetailedScore>));
+    try {
+      const toScore = entries.map(([, position]) => pairs[position] as TextPair);
+      this.stats.misses += toScore.length;
+      const fresh: unknown[] = withChunks ? await this.scorer.scoreDetailed!(toScore, options) : await this.scorer.score(toScore, options);
+      if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
+        throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
+      }
+      const items: DetailedScore[] = [];
+      const stored: [string, number][] = [];
+      entries.forEach(([key, position], k) => {
+        const item = fresh[k];
+        const score = withChunks ? (item as DetailedScore | null)?.score : item;
+        if (typeof score !== "number" || !Number.isFinite(score)) {
+          throw new RerankError(
+            `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${position}; nothing of this call was cached.`,
+          );
+        }
+        const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
+        if (chunk !== undefined && !isChunk(chunk)) {
+          throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${position}; nothing of this call was cached.`);
+        }
+        items.push(chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } });
+        if (chunk === undefined) {
+          stored.push([key, score]);
+          return;
+        }
+        const encoded = encodeChunk(chunk);
+        if (encoded !== undefined) stored.push([key, score], [key + CHUNK_SUFFIX, encoded]);
+      });
+      await this.store.mset(stored);
+      settle!.resolve(items);
+      return items;
+    } catch (error) {
+      settle!.reject(error);
+      throw error;
+    } finally {
+      entries.forEach(([key], k) => {
+        if (this.#inflight.get(key) === perKey[k]) this.#inflight.delete(key);
+      });
+    }
   }
 }

@@ -1,10 +1,13 @@
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
+
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
 
 const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32" });
 const QUERY = "which protein causes the disease?";
@@ -90,9 +93,38 @@ describe("CrossEncoderReranker", () => {
     await expect(nan.compressDocuments(candidates(2), QUERY)).rejects.toThrow(RerankError);
   });
 
+  it("refuses a best window that is not a span of the scored text (a custom scorer or a corrupt cache), instead of a meaningless bestChunk", async () => {
+    for (const [chunk, shown] of [
+      [{ start: 5, end: 2 }, "start 5, end 2"],
+      [{ start: Number.NaN, end: 3 }, "start NaN, end 3"],
+      [{ start: 0, end: 999 }, "start 0, end 999"],
+      [null, "got null"],
+    ] as const) {
+      const model = { score: async () => [1], scoreDetailed: async () => [{ score: 1, chunk }] };
+      const error = await new CrossEncoderReranker({ model: model as never })
+        .compressDocuments([new Document({ pageContent: "hello world" })], QUERY)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RerankError);
+      expect(String(error)).toContain(`invalid best window for document 0 (${shown}; the text has 11 characters)`);
+    }
+    const nothing = { score: async () => [1], scoreDetailed: async () => [null] };
+    await expect(
+      new CrossEncoderReranker({ model: nothing as never }).compressDocuments([new Document({ pageContent: "x" })], QUERY),
+    ).rejects.toThrow(/returned null for document 0/);
+  });
+
   it("rejects a model that is not a CrossEncoder or a model id", () => {
     expect(() => new CrossEncoderReranker({ model: {} as never })).toThrow(InvalidOptionError);
     expect(() => new CrossEncoderReranker({ model: scorer, topN: 0 })).toThrow(/`topN` must be a positive integer/);
+  });
+
+  it("refuses metadata keys that would overwrite each other (a score key holding a rank, or the stage history)", () => {
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "x", rankKey: "x" })).toThrow(/`scoreKey` and `rankKey` are both "x"/);
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "stageScores" })).toThrow(
+      /`scoreKey` and the stage history are both "stageScores"/,
+    );
+    expect(() => new CrossEncoderReranker({ model: scorer, rankKey: "bestChunk" })).toThrow(/`rankKey` and the best window are both "bestChunk"/);
+    expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "ce", rankKey: "pos" })).not.toThrow();
   });
 
   it("builds a HuggingFaceCrossEncoder from a model id", () => {
@@ -137,5 +169,30 @@ describe("CrossEncoderReranker.compressDocuments call options (the optional four
     await expect(reranker.compressDocuments(candidates(4), QUERY, undefined, { signal: controller.signal })).rejects.toThrow("caller gave up");
     expect(seen).toHaveLength(1);
     expect(await reranker.compressDocuments(candidates(4), QUERY)).toHaveLength(1);
+  });
+
+  it("an abort during scoring rejects at once even when the scorer ignores the signal, for rerank() and compressDocuments", async () => {
+    let started = 0;
+    let finish: () => void = () => {};
+    const ignoring = {
+      score: async (pairs: readonly (readonly [string, string])[]) => {
+        started += 1;
+        await new Promise<void>((resolve) => (finish = resolve));
+        return pairs.map(() => 1);
+      },
+    };
+    const reranker = new CrossEncoderReranker({ model: ignoring });
+    for (const call of [
+      (signal: AbortSignal) => reranker.rerank(candidates(2), QUERY, { signal }),
+      (signal: AbortSignal) => reranker.compressDocuments(candidates(2), QUERY, undefined, { signal }),
+    ]) {
+      const controller = new AbortController();
+      const before = started;
+      const pending = call(controller.signal);
+      await vi.waitFor(() => expect(started).toBe(before + 1), PATIENT);
+      controller.abort(new Error("caller gave up"));
+      await expect(pending).rejects.toThrow("caller gave up");
+      finish();
+    }
   });
 });

@@ -11,6 +11,8 @@ import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import {
   CrossEncoderReranker,
   FallbackReranker,
+  LLMListwiseReranker,
+  RelevanceThresholdFilter,
   RerankServerCrossEncoder,
   type CrossEncoder,
   type CrossEncoderCallOptions,
@@ -215,7 +217,96 @@ describe("FallbackReranker", () => {
     expect(await fallback.compressDocuments([], QUERY)).toEqual([]);
   });
 
+  it("a caller's bad documents are an InvalidOptionError before any reranker runs: no reranker fails, no circuit opens", async () => {
+    const scorer = new CountingScorer();
+    const fallback = new FallbackReranker({ rerankers: [{ reranker: local(scorer), name: "only" }], failureThreshold: 1 });
+    for (const bad of [[null], [{ pageContent: 7, metadata: {} }]]) {
+      await expect(fallback.compressDocuments(bad as never, QUERY)).rejects.toThrow(InvalidOptionError);
+    }
+    // A metadata getter that throws: the caller's own error, thrown as is, not the reranker's failure.
+    const throwing = {
+      pageContent: "x",
+      metadata: Object.defineProperty({}, "boom", {
+        enumerable: true,
+        get: () => {
+          throw new Error("getter boom");
+        },
+      }),
+    };
+    await expect(fallback.compressDocuments([throwing] as never, QUERY)).rejects.toThrow("getter boom");
+    expect(scorer.calls).toBe(0);
+    expect(fallback.circuit("only")).toEqual({ state: "closed", consecutiveFailures: 0 });
+  });
+
+  it("half-open lets one call try the reranker: concurrent calls skip it while that trial runs", async () => {
+    let clock = 0;
+    let calls = 0;
+    let release: () => void = () => {};
+    class Gated extends BaseDocumentCompressor {
+      async compressDocuments(documents: DocumentInterface[]): Promise<DocumentInterface[]> {
+        calls += 1;
+        if (clock < 1_000) throw new Error("down");
+        await new Promise<void>((resolve) => (release = resolve));
+        return documents;
+      }
+    }
+    const fallback = new FallbackReranker({
+      rerankers: [{ reranker: new Gated(), name: "gated" }, local()],
+      failureThreshold: 1,
+      cooldownMs: 1_000,
+      now: () => clock,
+    });
+    await fallback.compressDocuments(docs(), QUERY);
+    expect(fallback.circuit("gated").state).toBe("open");
+    clock = 1_000;
+    const trial = fallback.compressDocuments(docs(), QUERY);
+    await new Promise((resolve) => setImmediate(resolve));
+    const collector = new RunCollectorCallbackHandler();
+    const others = await Promise.all([1, 2, 3].map(() => fallback.compressDocuments(docs(), QUERY, [collector])));
+    expect(calls).toBe(2); // the failure that opened the circuit, then the one trial
+    expect(others.map((out) => out[0]!.metadata.rerankedBy)).toEqual(["CrossEncoderReranker", "CrossEncoderReranker", "CrossEncoderReranker"]);
+    expect(collector.tracedRuns[0]!.outputs!.attempts[0]).toEqual({
+      reranker: "gated",
+      outcome: "skipped",
+      reason: "circuit half-open: another call is trying it",
+      ms: 0,
+    });
+    release();
+    expect((await trial)[0]!.metadata.rerankedBy).toBe("gated");
+    expect(fallback.circuit("gated")).toEqual({ state: "closed", consecutiveFailures: 0 });
+  });
+
+  it("stops an inner RelevanceThresholdFilter's reranker and an LLMListwiseReranker at the timeout (they take the fourth argument)", async () => {
+    // Each records the signal it was given; under load a timeout can fire before a call is made, so the check is
+    // that every call made was aborted (the direct tests in their own files show each passes the signal on).
+    const signals: AbortSignal[] = [];
+    const hanging = {
+      score: (_pairs: unknown, options?: { signal?: AbortSignal }) => (signals.push(options!.signal!), new Promise<number[]>(() => {})),
+    };
+    const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ model: hanging }), threshold: 0 });
+    const llm = {
+      withStructuredOutput: () => ({
+        invoke: (_input: unknown, config?: { signal?: AbortSignal }) => (signals.push(config!.signal!), new Promise(() => {})),
+      }),
+    };
+    const listwise = new LLMListwiseReranker({ llm: llm as never });
+    const fallback = new FallbackReranker({ rerankers: [filter, listwise, local()], timeoutMs: 200 });
+    const collector = new RunCollectorCallbackHandler();
+    const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
+    expect(out[0]!.metadata.rerankedBy).toBe("CrossEncoderReranker");
+    // An abandoned inner run may end after the FallbackReranker's run (and be collected as a root): find ours by name.
+    const run = collector.tracedRuns.find((r) => r.name === "FallbackReranker");
+    expect(run!.outputs!.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(["timeout", "timeout", "served"]);
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+  });
+
   it("rejects bad options naming the option", () => {
+    // Past 2^31 - 1 ms, setTimeout fires after 1 ms: every reranker would time out and the first stage always serve.
+    expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 3_000_000_000 })).toThrow(/`timeoutMs` must be at most 2147483647/);
+    expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 2_147_483_647 })).not.toThrow();
+    expect(() => new FallbackReranker({ rerankers: [local()], servedByKey: "retrievalRank" })).toThrow(
+      /`servedByKey` and `rankKey` are both "retrievalRank"/,
+    );
     expect(() => new FallbackReranker({ rerankers: [] })).toThrow(/`rerankers` must be a non-empty array/);
     expect(() => new FallbackReranker({ rerankers: [{} as never] })).toThrow(/rerankers\[0\] must be a document compressor/);
     expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 0 })).toThrow(/`timeoutMs` must be a positive integer, got the number 0/);

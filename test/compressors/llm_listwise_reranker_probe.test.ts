@@ -104,6 +104,35 @@ describe("LLMListwiseReranker input that is not what the types say", () => {
     }
   });
 
+  it("a non-string pageContent is named as such, not blamed on documentText", async () => {
+    const reranker = new LLMListwiseReranker({ llm: model(() => [0]) as never });
+    await expect(reranker.compressDocuments([docs(1)[0]!, { pageContent: 7, metadata: {} } as never], "q")).rejects.toThrow(
+      /document 1 has no string pageContent \(got the number 7\)/,
+    );
+  });
+
+  it("compressDocuments takes a per-call signal as its fourth argument (FallbackReranker's timeout) and passes it to the model", async () => {
+    let seen: AbortSignal | undefined;
+    const hanging = {
+      withStructuredOutput: () => ({
+        invoke: (_input: unknown, config?: { signal?: AbortSignal }) => ((seen = config?.signal), new Promise(() => {})),
+      }),
+    };
+    const instanceWide = new AbortController();
+    const reranker = new LLMListwiseReranker({ llm: hanging as never, signal: instanceWide.signal });
+    const controller = new AbortController();
+    const pending = failure(
+      (reranker.compressDocuments as (...args: unknown[]) => Promise<unknown>).call(reranker, docs(3), "q", undefined, {
+        signal: controller.signal,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error("timed out"));
+    expect((await pending).error?.message).toBe("timed out");
+    expect(seen?.aborted).toBe(true);
+    expect(instanceWide.signal.aborted).toBe(false);
+  });
+
   it("rank() with null options is an InvalidOptionError, not a TypeError", async () => {
     await expect(reranker().rank(docs(2), "q", null as never)).rejects.toThrow(InvalidOptionError);
   });

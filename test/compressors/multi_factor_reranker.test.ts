@@ -1,8 +1,11 @@
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { CrossEncoderReranker, MultiFactorReranker, type CrossEncoder, type TextPair } from "../../src/index.js";
+
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
 
 const NOW = Date.parse("2026-06-01T00:00:00Z");
 const DAY = 86_400_000;
@@ -174,6 +177,29 @@ describe("MultiFactorReranker", () => {
     expect(run.inputs.weights).toEqual({ relevance: 0.5, recency: 0.5 });
   });
 
+  it("an abort rejects at once even when its CrossEncoder or compressor ignores the signal", async () => {
+    let started = 0;
+    const hang = () => {
+      started += 1;
+      return new Promise<never>(() => {});
+    };
+    const ignoringScorer = { score: async () => hang() };
+    class IgnoringCompressor extends CrossEncoderReranker {
+      override async compressDocuments() {
+        return hang();
+      }
+    }
+    for (const reranker of [ignoringScorer, new IgnoringCompressor({ model: ignoringScorer })]) {
+      const final = new MultiFactorReranker({ reranker, weights: { relevance: 1 } });
+      const controller = new AbortController();
+      const before = started;
+      const pending = final.compressDocuments(docs(), "q", undefined, { signal: controller.signal });
+      await vi.waitFor(() => expect(started).toBe(before + 1), PATIENT);
+      controller.abort(new Error("caller gave up"));
+      await expect(pending).rejects.toThrow("caller gave up");
+    }
+  });
+
   it("rejects bad options naming the option", () => {
     const make = (o: object) => () => new MultiFactorReranker(o as never);
     expect(make({})).toThrow(/`weights` is required/);
@@ -188,5 +214,9 @@ describe("MultiFactorReranker", () => {
       /`missing.relevance` must be "error", "skip" or a finite fill value/,
     );
     expect(make({ weights: { recency: 1 }, recency, reranker: new CountingScorer({}) })).toThrow(/`weights` has no `relevance`/);
+    // One key for two values: the final score would overwrite the relevance score, or a rank hold a score.
+    expect(make({ weights: { relevance: 1 }, finalScoreKey: "relevanceScore" })).toThrow(/`scoreKey` and `finalScoreKey` are both "relevanceScore"/);
+    expect(make({ weights: { relevance: 1 }, finalScoreKey: "retrievalRank" })).toThrow(/`rankKey` and `finalScoreKey` are both "retrievalRank"/);
+    expect(make({ weights: { relevance: 1 }, factorsKey: "finalScore" })).toThrow(/`finalScoreKey` and `factorsKey` are both "finalScore"/);
   });
 });

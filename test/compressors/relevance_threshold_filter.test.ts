@@ -1,8 +1,11 @@
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { Document } from "@langchain/core/documents";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CrossEncoderReranker, InvalidOptionError, RelevanceThresholdFilter } from "../../src/index.js";
+
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
 
 const scored = (scores: (number | undefined)[], key = "relevanceScore") =>
   scores.map((score, i) => new Document({ pageContent: `doc ${i}`, metadata: score === undefined ? { n: i } : { n: i, [key]: score } }));
@@ -75,6 +78,31 @@ describe("RelevanceThresholdFilter", () => {
     expect(() => new RelevanceThresholdFilter({ relativeThreshold: 1.5 })).toThrow(InvalidOptionError);
     expect(() => new RelevanceThresholdFilter({ topN: 2, minDocuments: 3 })).toThrow(/cannot exceed `topN`/);
     expect(() => new RelevanceThresholdFilter({ threshold: 0.5, reranker: {} as never })).toThrow(/`reranker` must be a document compressor/);
+  });
+
+  it("takes a per-call signal as its fourth argument (as FallbackReranker passes): the reranker gets it, an abort rejects at once even if the reranker ignores the signal", async () => {
+    const seen: (AbortSignal | undefined)[] = [];
+    const hanging = {
+      score: (_pairs: unknown, options?: { signal?: AbortSignal }) => {
+        seen.push(options?.signal);
+        return new Promise<number[]>(() => {}); // ignores the signal: the filter must not wait for it
+      },
+    };
+    const filter = new RelevanceThresholdFilter({ threshold: 0, reranker: new CrossEncoderReranker({ model: hanging }) });
+    const controller = new AbortController();
+    const pending = (filter.compressDocuments as (...args: unknown[]) => Promise<unknown>).call(filter, scored([1, 2]), "q", undefined, {
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(seen).toHaveLength(1), PATIENT);
+    controller.abort(new Error("timed out"));
+    await expect(pending).rejects.toThrow("timed out");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.aborted).toBe(true);
+    const aborted = (filter.compressDocuments as (...args: unknown[]) => Promise<unknown>).call(filter, scored([1]), "q", undefined, {
+      signal: controller.signal,
+    });
+    await expect(aborted).rejects.toThrow("timed out");
+    expect(seen).toHaveLength(1);
   });
 
   it("returns [] for no documents", async () => {

@@ -1,6 +1,14 @@
 import { Document } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { describe, expect, it } from "vitest";
-import { CrossEncoderReranker, InvalidOptionError, RelevanceThresholdFilter } from "../../src/index.js";
+import {
+  CrossEncoderReranker,
+  FallbackReranker,
+  InvalidOptionError,
+  MultiFactorReranker,
+  RelevanceThresholdFilter,
+  RerankError,
+} from "../../src/index.js";
 import { checkRerankInput } from "../../src/rerank_input.js";
 
 // Input that is not what the types say, as JavaScript callers and JSON-fed pipelines pass it: every compressor
@@ -13,10 +21,17 @@ const rerankThenFilter = () => new RelevanceThresholdFilter({ threshold: 0.1, re
 const doc = (text: string, metadata: Record<string, unknown> = {}) => new Document({ pageContent: text, metadata });
 const DOCS = [doc("a passage about apples", { relevanceScore: 0.5 }), doc("short", { relevanceScore: 0.2 })];
 
+const multiFactor = () => new MultiFactorReranker({ weights: { firstStageRank: 1 } });
+const multiFactorWithScorer = () => new MultiFactorReranker({ reranker: scorer, weights: { relevance: 1 } });
+const fallback = () => new FallbackReranker({ rerankers: [reranker()], failureThreshold: 1 });
+
 const compressors = [
   ["CrossEncoderReranker", reranker],
   ["RelevanceThresholdFilter", filter],
   ["RelevanceThresholdFilter with a reranker", rerankThenFilter],
+  ["MultiFactorReranker", multiFactor],
+  ["MultiFactorReranker with a CrossEncoder", multiFactorWithScorer],
+  ["FallbackReranker", fallback],
 ] as const;
 
 const badDocuments: Array<[string, unknown, RegExp]> = [
@@ -28,6 +43,9 @@ const badDocuments: Array<[string, unknown, RegExp]> = [
   ["a nested array", [[DOCS[0]]], /document 0 is an array, not a Document/],
   ["an entry without pageContent", [DOCS[0], { metadata: {} }], /document 1 has no string pageContent \(got none\)/],
   ["a numeric pageContent", [{ pageContent: 7, metadata: {} }], /document 0 has no string pageContent \(got the number 7\)/],
+  // forEach skips holes: the hole reached the scorer and failed as "Cannot read properties of undefined".
+  // eslint-disable-next-line no-sparse-arrays
+  ["a sparse array", [DOCS[0], , DOCS[1]], /document 1 is a hole \(sparse array\), not a Document/],
 ];
 
 const badQueries: Array<[string, unknown]> = [
@@ -67,6 +85,16 @@ describe("an empty query", () => {
     await expect(reranker().rerank(DOCS, "")).rejects.toThrow(InvalidOptionError);
   });
 
+  it("is an InvalidOptionError for MultiFactorReranker with a reranker and for FallbackReranker, as for the others", async () => {
+    for (const compressor of [multiFactorWithScorer(), fallback()]) {
+      const error = await compressor.compressDocuments(DOCS, "   ").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(String(error)).toMatch(/the query is empty/);
+    }
+    // Without a reranker, MultiFactorReranker ranks by stored factors and never reads the query.
+    await expect(multiFactor().compressDocuments(DOCS, "")).resolves.toHaveLength(2);
+  });
+
   it("is fine for a filter without a reranker: it filters stored scores and never reads the query", async () => {
     await expect(filter().compressDocuments(DOCS, "")).resolves.toEqual([DOCS[0], DOCS[1]]);
   });
@@ -88,6 +116,38 @@ describe("non-finite scores in a filter are reported as what they are", () => {
       }
     })();
     expect(String(error)).toContain(`document 0 has no finite numeric metadata.relevanceScore (got ${shown})`);
+  });
+});
+
+describe("an inner reranker that returns something other than Documents", () => {
+  class Broken extends BaseDocumentCompressor {
+    constructor(private readonly output: unknown) {
+      super();
+    }
+    async compressDocuments(): Promise<Document[]> {
+      return this.output as Document[];
+    }
+  }
+  const wrappers = [
+    ["MultiFactorReranker", (inner: BaseDocumentCompressor) => new MultiFactorReranker({ reranker: inner, weights: { relevance: 1 } })],
+    ["RelevanceThresholdFilter", (inner: BaseDocumentCompressor) => new RelevanceThresholdFilter({ reranker: inner, threshold: 0 })],
+  ] as const;
+  it.each(
+    wrappers.flatMap(([name, wrap]) =>
+      [
+        [undefined, "a value of type undefined"],
+        ["x", 'the string "x"'],
+        [[null], "an array whose entry 0 is not a Document"],
+        [[{ metadata: {} }], "an array whose entry 0 is not a Document"],
+      ].map(([output, shown]) => [name, wrap, output, shown] as const),
+    ),
+  )("%s: a RerankError blaming the reranker (%#), not a TypeError or an error about the caller's documents", async (name, wrap, output, shown) => {
+    const error = await wrap(new Broken(output))
+      .compressDocuments(DOCS, "apples")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RerankError);
+    expect(error).not.toBeInstanceOf(InvalidOptionError);
+    expect(String(error)).toContain(`${name}: its reranker returned ${shown}, not an array of Documents.`);
   });
 });
 

@@ -1,5 +1,5 @@
 import { InMemoryStore } from "@langchain/core/stores";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError, RerankError } from "../../src/errors.js";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import {
@@ -15,6 +15,9 @@ import {
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { WINDOWING_VERSION } from "../../src/scorers/chunking.js";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
+
+// vi.waitFor polls for a state another task reaches; generous, as a loaded CI machine can be slow (not a time bound).
+const PATIENT = { timeout: 60_000, interval: 5 };
 
 /** Scores a pair by its text length and records every call, so a test sees exactly which pairs reached it. */
 class CountingScorer implements CrossEncoder {
@@ -112,6 +115,27 @@ describe("CachedCrossEncoder", () => {
     expect((broken.store as LruStore<number>).size).toBe(0);
   });
 
+  it("a sparse pairs array is an InvalidOptionError naming the hole, not a TypeError", async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [[Q, "a"], , [Q, "b"]] as TextPair[];
+    await expect(new CachedCrossEncoder({ scorer: new CountingScorer() }).score(sparse)).rejects.toThrow(/pair 1 is a hole \(sparse array\)/);
+  });
+
+  it("a store whose mget answers something other than one value per key is a RerankError naming the store", async () => {
+    for (const [answer, shown] of [
+      [undefined, "a value of type undefined"],
+      [[], "0 values"],
+      [{ 0: 1 }, "a value of type object"],
+    ] as const) {
+      const inner = new CountingScorer();
+      const cached = new CachedCrossEncoder({ scorer: inner, store: { mget: async () => answer as never, mset: async () => {} } });
+      const error = await cached.score(pairs(["a"])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RerankError);
+      expect(String(error)).toContain(`the store's mget returned ${shown} for 1 keys`);
+      expect(inner.calls).toHaveLength(0);
+    }
+  });
+
   it("passes the abort signal to the scorer and refuses an aborted call before any work", async () => {
     const seen: (AbortSignal | undefined)[] = [];
     const inner: CrossEncoder = { cacheKey: "s", score: async (p, o) => (seen.push(o?.signal), p.map(() => 0.5)) };
@@ -121,6 +145,86 @@ describe("CachedCrossEncoder", () => {
     controller.abort(new Error("stop"));
     await expect(new CachedCrossEncoder({ scorer: inner }).score(pairs(["b"]), { signal: controller.signal })).rejects.toThrow("stop");
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("CachedCrossEncoder under concurrent calls", () => {
+  /** Holds every call until released; honours the signal unless told to ignore it. */
+  class GatedScorer implements CrossEncoder {
+    readonly cacheKey = "gated";
+    readonly calls: TextPair[][] = [];
+    readonly #waiting: (() => void)[] = [];
+    constructor(private readonly ignoreSignal = false) {}
+    async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
+      this.calls.push([...pairs]);
+      await new Promise<void>((resolve, reject) => {
+        this.#waiting.push(resolve);
+        if (!this.ignoreSignal) options.signal?.addEventListener("abort", () => reject(options.signal!.reason), { once: true });
+      });
+      return pairs.map(([, text]) => text.length);
+    }
+    release(): void {
+      for (const resolve of this.#waiting.splice(0)) resolve();
+    }
+  }
+
+  it("identical concurrent calls score each pair once: later calls wait for the first one's scores", async () => {
+    const inner = new GatedScorer();
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    const first = cached.score(pairs(["a", "bb"]));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
+    const others = [cached.score(pairs(["a", "bb"])), cached.score(pairs(["bb", "ccc"]))];
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    inner.release();
+    expect(await Promise.all([first, ...others])).toEqual([
+      [1, 2],
+      [1, 2],
+      [2, 3],
+    ]);
+    expect(inner.calls).toEqual([pairs(["a", "bb"]), pairs(["ccc"])]);
+    expect(cached.stats).toEqual({ hits: 3, misses: 3 });
+  });
+
+  it("a waiting call whose leader is aborted scores the pairs itself; its own result is not lost", async () => {
+    const inner = new GatedScorer();
+    // The follower's store lookup answers when told to, so the leader is aborted only after the follower joined it.
+    const lru = new LruStore<number>();
+    const lookups: (() => void)[] = [];
+    const store = {
+      mget: async (keys: string[]) => {
+        if (lookups.push(() => {}) > 1) await new Promise<void>((resolve) => (lookups[1] = resolve));
+        return lru.mget(keys);
+      },
+      mset: (entries: [string, number][]) => lru.mset(entries),
+    };
+    const cached = new CachedCrossEncoder({ scorer: inner, store });
+    const controller = new AbortController();
+    const leader = cached.score(pairs(["a"]), { signal: controller.signal });
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
+    const follower = cached.score(pairs(["a"]));
+    await vi.waitFor(() => expect(lookups).toHaveLength(2), PATIENT);
+    lookups[1]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inner.calls).toHaveLength(1); // joined, not scoring
+    controller.abort(new Error("leader left"));
+    await expect(leader).rejects.toThrow("leader left");
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    inner.release();
+    expect(await follower).toEqual([1]);
+  });
+
+  it("an abort rejects at once even when the scorer ignores the signal; the late scores are still cached", async () => {
+    const inner = new GatedScorer(true);
+    const cached = new CachedCrossEncoder({ scorer: inner });
+    const controller = new AbortController();
+    const call = cached.score(pairs(["a", "bb"]), { signal: controller.signal });
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
+    controller.abort(new Error("caller left"));
+    await expect(call).rejects.toThrow("caller left");
+    inner.release();
+    await vi.waitFor(() => expect((cached.store as LruStore<number>).size).toBe(2), PATIENT);
+    expect(await cached.score(pairs(["a", "bb"]))).toEqual([1, 2]);
+    expect(inner.calls).toHaveLength(1);
   });
 });
 
@@ -185,6 +289,25 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
     expect(detailed!.score).toBe(plain);
     expect(detailed!.chunk).toBeDefined();
     await scorer.dispose();
+  });
+});
+
+describe("CachedCrossEncoder with a corrupt window entry", () => {
+  it("a window past the end of the text is not returned: the pair is scored again", async () => {
+    const windowing: CrossEncoder = {
+      cacheKey: "windowing",
+      score: async (p) => p.map(() => 0.5),
+      scoreDetailed: async (p) => p.map(([, text]) => ({ score: 0.5, chunk: { start: 0, end: text.length } })),
+    };
+    const store = new LruStore<number>();
+    const cached = new CachedCrossEncoder({ scorer: windowing, store });
+    const key = await cached.keyOf([Q, "short"]);
+    await store.mset([
+      [key, 0.9],
+      [`${key}#chunk`, 3 * 2 ** 26 + 400], // start 3, end 400: not a window of a 5-character text
+    ]);
+    expect(await cached.scoreDetailed(pairs(["short"]))).toEqual([{ score: 0.5, chunk: { start: 0, end: 5 } }]);
+    expect(cached.stats).toEqual({ hits: 0, misses: 1 });
   });
 });
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { abortable } from "../src/errors.js";
+
+describe("abortable", () => {
+  it("with a signal already aborted: rejects with its reason, and the abandoned promise's own rejection is not unhandled", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("caller left"));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      // The work was started before the check, as a compressor starts its reranker, and fails on the same abort.
+      const work = Promise.reject(new Error("work aborted too"));
+      await expect((async () => abortable(work, controller.signal))()).rejects.toThrow("caller left");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it("settles with the promise when the signal does not abort, and rejects with the reason when it does", async () => {
+    await expect(abortable(Promise.resolve(1), new AbortController().signal)).resolves.toBe(1);
+    const controller = new AbortController();
+    const pending = abortable(new Promise(() => {}), controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(pending).rejects.toThrow("stop");
+  });
+});
