@@ -15,10 +15,13 @@ export interface CachedCrossEncoderArgs {
   scorer: CrossEncoder;
   /**
    * Where scores live: any LangChain `BaseStore<string, number>` (or an object with its `mget`/`mset`).
-   * @default a new `LruStore` holding `maxSize` scores
+   * @default a new `LruStore` holding `maxSize` entries
    */
   store?: KeyValueStore<number>;
-  /** Size of the default store (ignored when `store` is given). @default 10000 */
+  /**
+   * Entries in the default store (ignored when `store` is given): one per score, and a second for a document scored
+   * in long-document windows (its best window), so 10,000 entries hold 5,000–10,000 scores. @default 10000
+   */
   maxSize?: number;
   /**
    * Part of every key. Required when the scorer has no `cacheKey` (then it must name the scorer's identity: model,
