@@ -42,13 +42,21 @@ export function loadDocumentClass(): Promise<typeof Document> {
 
 const isRank = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 1;
 
+const isStageScore = (value: unknown): value is StageScore =>
+  value !== null &&
+  typeof value === "object" &&
+  typeof (value as StageScore).reranker === "string" &&
+  typeof (value as StageScore).score === "number";
+
 /**
  * Earlier stages' scores. A document scored by a reranker that keeps no history (e.g. `@langchain/cohere`) still
- * carries that score under the score key: it is kept as an unnamed stage rather than lost.
+ * carries that score under the score key: it is kept as an unnamed stage rather than lost. A `stageScores` value that
+ * is not such a history (the caller's own data under that name) is not taken for one: this stage's history starts
+ * afresh, since reading `"x"` or `null` as a stage would make up stages that never ran.
  */
 function earlierStages(metadata: Record<string, unknown>, scoreKey: string): StageScore[] {
   const history = metadata[STAGE_SCORES_KEY];
-  if (Array.isArray(history)) return history.map((stage: StageScore) => ({ ...stage }));
+  if (Array.isArray(history) && history.every(isStageScore)) return history.map((stage) => ({ ...stage }));
   const score = metadata[scoreKey];
   return typeof score === "number" ? [{ reranker: "unknown", score }] : [];
 }

@@ -13,6 +13,19 @@ describe("rankDocuments", () => {
     expect(out[1]).not.toBe(docs[0]);
     expect(out[0]).toBeInstanceOf(Document);
   });
+  it("continues a stage history, and does not take foreign data under stageScores for one", async () => {
+    const earlier = { reranker: "CrossEncoderReranker(mini)", score: 0.7, rank: 1 };
+    const [continued] = await rankDocuments([new Document({ pageContent: "a", metadata: { stageScores: [earlier] } })], resultsFromScores([0.2]));
+    expect(continued!.metadata.stageScores).toEqual([earlier, { reranker: "reranker", score: 0.2, rank: 1 }]);
+    const foreign = new Document({ pageContent: "a", metadata: { stageScores: ["x", null], relevanceScore: 0.4 } });
+    const [fresh] = await rankDocuments([foreign], resultsFromScores([0.9]));
+    // The earlier score under relevanceScore is kept as an unnamed stage; "x" and null are not made into stages.
+    expect(fresh!.metadata.stageScores).toEqual([
+      { reranker: "unknown", score: 0.4 },
+      { reranker: "reranker", score: 0.9, rank: 1 },
+    ]);
+    expect(foreign.metadata.stageScores).toEqual(["x", null]);
+  });
   it("rejects out-of-range and duplicate indices", () => {
     expect(() => validateRerankResults([{ index: 3, relevanceScore: 1 }], 3, "server")).toThrow(/index 3, outside the 3 documents/);
     expect(() =>
