@@ -233,6 +233,15 @@ function repairRanking(ids: readonly unknown[], size: number): Repaired {
   return { permutation: [...permutation, ...omittedIds], invalidIds, duplicateIds, omittedIds };
 }
 
+/** The arguments of the model message's `RankDocuments` tool call, or undefined when it made none. */
+function rankToolCallArgs(raw: unknown): unknown {
+  const calls = raw !== null && typeof raw === "object" ? (raw as { tool_calls?: unknown }).tool_calls : undefined;
+  if (!Array.isArray(calls)) return undefined;
+  const call: unknown = calls.find((c: unknown) => c !== null && typeof c === "object" && (c as { name?: unknown }).name === SCHEMA_NAME);
+  const args = (call as { args?: unknown } | undefined)?.args;
+  return args !== null && typeof args === "object" ? args : undefined;
+}
+
 function isPromptTemplate(prompt: unknown): prompt is BasePromptTemplate {
   return typeof prompt === "object" && prompt !== null && typeof (prompt as { invoke?: unknown }).invoke === "function";
 }
@@ -473,12 +482,21 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     // Read once, here, where a throw (a proxy, a getter) means "unusable", and copied so later reads are plain.
     try {
       if (answer !== null && typeof answer === "object" && "raw" in answer && "parsed" in answer) {
-        const { parsed, parsingError } = answer as { parsed: unknown; parsingError?: unknown };
+        const { raw, parsed, parsingError } = answer as { raw: unknown; parsed: unknown; parsingError?: unknown };
         if (parsed === null || parsed === undefined) {
-          errors.push(`unparseable answer${parsingError === undefined ? "" : ` (${describeError(parsingError)})`}`);
-          return undefined;
+          // The parser can reject a well-formed tool call: @langchain/core's BaseChatModel parser takes only an
+          // AIMessageChunk, so a model answering with an AIMessage gets `parsed: null`. The call is in `raw`.
+          const args = rankToolCallArgs(raw);
+          if (args === undefined) {
+            errors.push(
+              `unparseable answer${parsingError === undefined ? ` (no ${SCHEMA_NAME} tool call in the message)` : ` (${describeError(parsingError)})`}`,
+            );
+            return undefined;
+          }
+          answer = args;
+        } else {
+          answer = parsed;
         }
-        answer = parsed;
       }
       ids = answerIds(answer);
       if (ids !== undefined) ids = Array.from(ids);
