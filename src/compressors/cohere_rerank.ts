@@ -7,6 +7,7 @@ import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString 
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
 import { postJson, withoutCredentials } from "../remote/post_json.js";
+import { checkDocuments, checkQuery } from "../rerank_input.js";
 import { type RerankResult, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -276,8 +277,8 @@ export class CohereRerank extends BaseDocumentCompressor {
       reranker: `${OWNER}(${this.model})`,
     };
     // Checked before the run starts, so bad input fails the same way traced or not.
-    checkQuery(query);
     const texts = documentTexts(documents, true);
+    checkQuery(OWNER, query);
     if (texts.length === 0) return [];
     // Traced like CrossEncoderReranker: counts and (index, score) pairs, not the documents' text.
     const { ranked } = await traceCompressorRun(
@@ -302,8 +303,8 @@ export class CohereRerank extends BaseDocumentCompressor {
     query: string,
     options: CohereRerankCallOptions = {},
   ): Promise<RerankResult[]> {
-    checkQuery(query);
     const texts = documentTexts(documents);
+    checkQuery(OWNER, query);
     if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rerank: options must be an object.`);
     const model = checkString(OWNER, "model", options.model) ?? this.model;
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
@@ -494,13 +495,6 @@ function parseBaseUrl(value: unknown): { public: string; request: string } | und
   return { public: value.endsWith("/") ? publicUrl : publicUrl.replace(/\/$/, ""), request: value };
 }
 
-function checkQuery(query: unknown): void {
-  if (typeof query !== "string") throw new InvalidOptionError(`${OWNER}: the query must be a string, got ${query === null ? "null" : typeof query}.`);
-  if (query.trim() === "") {
-    throw new InvalidOptionError(`${OWNER}: the query must be a non-empty string (Cohere rejects an empty one), got ${JSON.stringify(query)}.`);
-  }
-}
-
 function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
   if (b !== undefined && !(b instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
   return a && b ? AbortSignal.any([a, b]) : (a ?? b);
@@ -531,31 +525,17 @@ function checkVersionFields(
  * (`documentsOnly`) takes Documents only: it returns Documents built from them, which a string cannot make.
  */
 function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>, documentsOnly = false): string[] {
-  const accepted = documentsOnly ? "Documents" : "Documents or strings";
-  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: \`documents\` must be an array of ${accepted}.`);
-  const texts: string[] = [];
-  // An index loop, not map: map skips the holes of a sparse array, which JSON then sends as null.
-  for (let i = 0; i < documents.length; i++) {
-    const doc: unknown = documents[i];
-    if (typeof doc === "string" && !documentsOnly) {
-      texts.push(doc);
-      continue;
+  if (documentsOnly && Array.isArray(documents)) {
+    // Named before the shared check, which would not say that rerank() takes strings. An index loop: holes are the shared check's.
+    for (let i = 0; i < documents.length; i++) {
+      const doc: unknown = documents[i];
+      if (typeof doc === "string") throw new InvalidOptionError(`${OWNER}: document ${i} is a string; pass Documents (rerank() takes strings).`);
+      if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") break;
     }
-    if (doc === null || typeof doc !== "object") {
-      const got = !(i in documents) ? "a hole (sparse array)" : doc === null ? "null" : `a ${typeof doc}`;
-      throw new InvalidOptionError(
-        `${OWNER}: document ${i} is ${got}; pass ${accepted}${documentsOnly && typeof doc === "string" ? " (rerank() takes strings)" : ""}.`,
-      );
-    }
-    const text = (doc as { pageContent?: unknown }).pageContent;
-    if (typeof text !== "string") {
-      throw new InvalidOptionError(
-        `${OWNER}: document ${i} has no string \`pageContent\` (got ${text === null ? "null" : typeof text}); pass ${accepted}.`,
-      );
-    }
-    texts.push(text);
   }
-  return texts;
+  checkDocuments(OWNER, documents, { strings: !documentsOnly });
+  // checkDocuments rejected holes, so map sees every entry.
+  return documents.map((doc) => (typeof doc === "string" ? doc : (doc.pageContent as string)));
 }
 
 /** A key that can travel in an Authorization header; never echoed, since it is a secret. */

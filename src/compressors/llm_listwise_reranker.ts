@@ -6,7 +6,8 @@ import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -233,6 +234,15 @@ function repairRanking(ids: readonly unknown[], size: number): Repaired {
   return { permutation: [...permutation, ...omittedIds], invalidIds, duplicateIds, omittedIds };
 }
 
+/** The arguments of the model message's `RankDocuments` tool call, or undefined when it made none. */
+function rankToolCallArgs(raw: unknown): unknown {
+  const calls = raw !== null && typeof raw === "object" ? (raw as { tool_calls?: unknown }).tool_calls : undefined;
+  if (!Array.isArray(calls)) return undefined;
+  const call: unknown = calls.find((c: unknown) => c !== null && typeof c === "object" && (c as { name?: unknown }).name === SCHEMA_NAME);
+  const args = (call as { args?: unknown } | undefined)?.args;
+  return args !== null && typeof args === "object" ? args : undefined;
+}
+
 function isPromptTemplate(prompt: unknown): prompt is BasePromptTemplate {
   return typeof prompt === "object" && prompt !== null && typeof (prompt as { invoke?: unknown }).invoke === "function";
 }
@@ -345,7 +355,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
    * Traced as its own run, like `compressDocuments`.
    */
   async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
-    checkInput(documents, query);
+    checkRerankInput(OWNER, documents, query);
     if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rank: options must be an object such as { signal }.`);
     const perCall = checkSignal(options.signal);
     const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
@@ -368,7 +378,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     callbacks?: Callbacks,
     options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
   ): Promise<DocumentInterface[]> {
-    checkInput(documents, query);
+    checkRerankInput(OWNER, documents, query);
     const perCall = checkSignal(options?.signal);
     const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
     signal?.throwIfAborted();
@@ -473,12 +483,21 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     // Read once, here, where a throw (a proxy, a getter) means "unusable", and copied so later reads are plain.
     try {
       if (answer !== null && typeof answer === "object" && "raw" in answer && "parsed" in answer) {
-        const { parsed, parsingError } = answer as { parsed: unknown; parsingError?: unknown };
+        const { raw, parsed, parsingError } = answer as { raw: unknown; parsed: unknown; parsingError?: unknown };
         if (parsed === null || parsed === undefined) {
-          errors.push(`unparseable answer${parsingError === undefined ? "" : ` (${describeError(parsingError)})`}`);
-          return undefined;
+          // The parser can reject a well-formed tool call: @langchain/core's BaseChatModel parser takes only an
+          // AIMessageChunk, so a model answering with an AIMessage gets `parsed: null`. The call is in `raw`.
+          const args = rankToolCallArgs(raw);
+          if (args === undefined) {
+            errors.push(
+              `unparseable answer${parsingError === undefined ? ` (no ${SCHEMA_NAME} tool call in the message)` : ` (${describeError(parsingError)})`}`,
+            );
+            return undefined;
+          }
+          answer = args;
+        } else {
+          answer = parsed;
         }
-        answer = parsed;
       }
       ids = answerIds(answer);
       if (ids !== undefined) ids = Array.from(ids);
@@ -543,30 +562,4 @@ function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined)
 function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
   return signal;
-}
-
-function checkInput(documents: readonly DocumentInterface[], query: string): void {
-  if (!Array.isArray(documents)) throw new InvalidOptionError(`${OWNER}: documents must be an array of Documents.`);
-  // An index loop, not forEach: a sparse array's holes must be reported, not skipped.
-  for (let i = 0; i < documents.length; i++) {
-    const doc: unknown = documents[i];
-    if (doc === null || typeof doc !== "object") {
-      const got = !(i in documents) ? "a hole (sparse array)" : doc === null ? "null" : `a ${typeof doc}`;
-      throw new InvalidOptionError(`${OWNER}: document ${i} is ${got}; pass Documents (objects with pageContent).`);
-    }
-    const text = (doc as { pageContent?: unknown }).pageContent;
-    if (typeof text !== "string") {
-      throw new InvalidOptionError(
-        `${OWNER}: document ${i} has no string pageContent (got ${text === undefined ? "none" : describeValue(text)}); pass Documents.`,
-      );
-    }
-  }
-  if (typeof query !== "string") {
-    throw new InvalidOptionError(
-      `${OWNER}: the query must be a string, got ${query === null ? "null" : Array.isArray(query) ? "an array" : `a ${typeof query}`}.`,
-    );
-  }
-  if (query.trim().length === 0) {
-    throw new InvalidOptionError(`${OWNER}: the query is empty; a reranker ranks documents against the user's question, so pass a non-empty query.`);
-  }
 }

@@ -145,19 +145,20 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     });
     if (scored.length === 0) return [];
     const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
-    const cutoff = this.cutoff(byScore[0]!.score);
+    const cutoff = this.cutoff(byScore[0]!.score, byScore.at(-1)!.score);
     let keep = byScore.filter((entry) => entry.score >= cutoff);
     if (keep.length < this.minDocuments) keep = byScore.slice(0, this.minDocuments);
     if (this.topN !== undefined) keep = keep.slice(0, this.topN);
     return keep.sort((a, b) => a.index - b.index).map((entry) => documents[entry.index]!);
   }
 
-  private cutoff(best: number): number {
+  private cutoff(best: number, lowest: number): number {
     let cutoff = this.threshold ?? -Infinity;
     if (this.relativeThreshold !== undefined) {
-      if (best < 0) {
+      // Any negative score, not only a negative best: "half of the best" of logits such as [2, -1] means nothing.
+      if (lowest < 0) {
         throw new RerankError(
-          `${OWNER}: relativeThreshold needs non-negative scores, but the best score is ${best} (raw logits?). Use sigmoid scores or an absolute threshold.`,
+          `${OWNER}: relativeThreshold needs non-negative scores, but ${best < 0 ? "the best score" : "a score"} is ${best < 0 ? best : lowest} (raw logits?). Use sigmoid scores or an absolute threshold.`,
         );
       }
       cutoff = Math.max(cutoff, best * this.relativeThreshold);

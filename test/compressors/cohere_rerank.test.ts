@@ -109,8 +109,8 @@ describe("CohereRerank defaults and request", () => {
   });
 
   it("rejects an empty query and a document without text before any request", async () => {
-    await expect(reranker().rerank(TEXTS, "  ")).rejects.toThrow(/query must be a non-empty string/);
-    await expect(reranker().rerank([{ title: "no text" }], QUERY)).rejects.toThrow(/document 0 has no string `pageContent`/);
+    await expect(reranker().rerank(TEXTS, "  ")).rejects.toThrow(/the query is empty/);
+    await expect(reranker().rerank([{ title: "no text" }], QUERY)).rejects.toThrow(/document 0 has no string pageContent \(got none\)/);
     expect(fake.requests).toHaveLength(0);
   });
 

@@ -8,7 +8,7 @@ import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/mes
 import type { ChatResult } from "@langchain/core/outputs";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collector";
-import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { FakeListChatModel, FakeStreamingChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
 import { slidingWindows } from "../../src/compressors/llm_listwise_reranker.js";
 import { CrossEncoderReranker, InvalidOptionError, LLMListwiseRerank, LLMListwiseReranker, RerankError } from "../../src/index.js";
@@ -172,6 +172,40 @@ describe("LLMListwiseReranker", () => {
     expect(ranking.windows[0]).toMatchObject({ attempts: 2, outcome: "ranked" });
     expect(ranking.windows[0]!.errors).toHaveLength(1);
     expect(ranking.windows[0]!.errors[0]).toMatch(/unparseable/);
+  });
+
+  it("reads the RankDocuments tool call of a model answering with an AIMessage, which BaseChatModel's parser rejects", async () => {
+    // @langchain/core's BaseChatModel.withStructuredOutput parses AIMessageChunks only: an AIMessage carrying the
+    // right tool call comes back as `parsed: null`, and every window used to fall back to the first-stage order.
+    class MessageModel extends BaseChatModel {
+      calls = 0;
+      _llmType() {
+        return "ai-message";
+      }
+      override bindTools() {
+        return this;
+      }
+      async _generate(): Promise<ChatResult> {
+        this.calls += 1;
+        const message = toolAnswer([3, 1, 4, 0, 2]);
+        return { generations: [{ message, text: "" }] };
+      }
+    }
+    const model = new MessageModel({ maxRetries: 0 });
+    const ranking = await new LLMListwiseReranker({ llm: model }).rank(docs(FIVE), QUERY);
+    expect(ranking.order).toEqual([3, 1, 4, 0, 2]);
+    expect(ranking.windows[0]).toMatchObject({ attempts: 1, outcome: "ranked", errors: [] });
+    expect(model.calls).toBe(1);
+
+    // The same through @langchain/core's FakeStreamingChatModel, whose invoke returns an AIMessage.
+    const streaming = new FakeStreamingChatModel({ chunks: [new AIMessageChunk({ content: "", tool_calls: toolAnswer([2, 0, 1]).tool_calls })] });
+    expect((await new LLMListwiseReranker({ llm: streaming }).rank(docs(FIVE.slice(0, 3)), QUERY)).order).toEqual([2, 0, 1]);
+  });
+
+  it("says why an answer without the RankDocuments tool call is unusable", async () => {
+    const model = new FakeRankingChatModel(scripted(new AIMessage("Document 1."), toolAnswer("1 > 0")));
+    const ranking = await new LLMListwiseReranker({ llm: model }).rank(docs(FIVE), QUERY);
+    expect(ranking.windows[0]!.errors[0]).toMatch(/unparseable answer \(.*(RankDocuments|tool call)/);
   });
 
   it("treats an answer without one valid id as unusable, and retries", async () => {

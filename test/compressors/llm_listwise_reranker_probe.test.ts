@@ -82,7 +82,7 @@ describe("LLMListwiseReranker input that is not what the types say", () => {
     for (const query of [5, null, ["q"]]) {
       const { error } = await failure(reranker().compressDocuments(docs(2), query as never));
       expect(error).toBeInstanceOf(InvalidOptionError);
-      expect(error!.message).toMatch(/the query must be a string, got (a number|null|an array)/);
+      expect(error!.message).toMatch(/the query must be a string, got (the number 5|null|an array)/);
     }
     expect((await failure(reranker().compressDocuments(docs(2), " "))).error).toBeInstanceOf(InvalidOptionError);
   });
@@ -90,7 +90,7 @@ describe("LLMListwiseReranker input that is not what the types say", () => {
   it("null, string and missing documents are InvalidOptionErrors naming the position; rank() never returns undefined indices", async () => {
     const cases: [unknown[], RegExp][] = [
       [[null, ...docs(1)], /document 0 is null/],
-      [["a", "b"], /document 0 is a string/],
+      [["a", "b"], /document 0 is the string "a", not a Document/],
       // eslint-disable-next-line no-sparse-arrays
       [[, ...docs(2)], /document 0 is a hole \(sparse array\)/],
     ];

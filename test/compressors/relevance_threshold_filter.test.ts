@@ -29,6 +29,12 @@ describe("RelevanceThresholdFilter", () => {
     await expect(new RelevanceThresholdFilter({ relativeThreshold: 0.5 }).compressDocuments(scored([-1, -3]), "q")).rejects.toThrow(
       /relativeThreshold needs non-negative scores, but the best score is -1/,
     );
+    // Logits with a positive best are logits too: half of 2 says nothing about a document at -1.
+    await expect(new RelevanceThresholdFilter({ relativeThreshold: 0.5 }).compressDocuments(scored([2, -1, 0.5]), "q")).rejects.toThrow(
+      /relativeThreshold needs non-negative scores, but a score is -1 \(raw logits\?\)/,
+    );
+    // An absolute threshold alone is fine on logits.
+    expect(ns(await new RelevanceThresholdFilter({ threshold: 0 }).compressDocuments(scored([2, -1, 0.5]), "q"))).toEqual([0, 2]);
   });
 
   it("caps at topN (the highest scores) and never returns fewer than minDocuments while any exist", async () => {

@@ -5,10 +5,12 @@ import {
   CrossEncoderReranker,
   FallbackReranker,
   InvalidOptionError,
+  LLMListwiseReranker,
   MultiFactorReranker,
   RelevanceThresholdFilter,
   RerankError,
 } from "../../src/index.js";
+import { CohereRerank } from "../../src/cohere.js";
 import { checkRerankInput } from "../../src/rerank_input.js";
 
 // Input that is not what the types say, as JavaScript callers and JSON-fed pipelines pass it: every compressor
@@ -24,6 +26,10 @@ const DOCS = [doc("a passage about apples", { relevanceScore: 0.5 }), doc("short
 const multiFactor = () => new MultiFactorReranker({ weights: { firstStageRank: 1 } });
 const multiFactorWithScorer = () => new MultiFactorReranker({ reranker: scorer, weights: { relevance: 1 } });
 const fallback = () => new FallbackReranker({ rerankers: [reranker()], failureThreshold: 1 });
+// Bad input is rejected before any request or model call, so neither needs a server or a model.
+const cohere = () => new CohereRerank({ apiKey: "test-key", baseUrl: "http://127.0.0.1:9" });
+const llm = { withStructuredOutput: () => ({ invoke: async () => ({ ranked_document_ids: [0, 1] }) }) };
+const listwise = () => new LLMListwiseReranker({ llm: llm as never });
 
 const compressors = [
   ["CrossEncoderReranker", reranker],
@@ -32,6 +38,8 @@ const compressors = [
   ["MultiFactorReranker", multiFactor],
   ["MultiFactorReranker with a CrossEncoder", multiFactorWithScorer],
   ["FallbackReranker", fallback],
+  ["CohereRerank", cohere],
+  ["LLMListwiseReranker", listwise],
 ] as const;
 
 const badDocuments: Array<[string, unknown, RegExp]> = [
@@ -85,8 +93,8 @@ describe("an empty query", () => {
     await expect(reranker().rerank(DOCS, "")).rejects.toThrow(InvalidOptionError);
   });
 
-  it("is an InvalidOptionError for MultiFactorReranker with a reranker and for FallbackReranker, as for the others", async () => {
-    for (const compressor of [multiFactorWithScorer(), fallback()]) {
+  it("is an InvalidOptionError for MultiFactorReranker with a reranker, FallbackReranker, CohereRerank and LLMListwiseReranker, as for the others", async () => {
+    for (const compressor of [multiFactorWithScorer(), fallback(), cohere(), listwise()]) {
       const error = await compressor.compressDocuments(DOCS, "   ").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidOptionError);
       expect(String(error)).toMatch(/the query is empty/);
