@@ -110,6 +110,11 @@ keepErrorNames({
   OverloadedError,
 });
 
+/** Aborts when either signal does (the instance's and the call's); either may be absent. */
+export function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
+}
+
 /**
  * Settles with `promise`, or rejects with the signal's reason as soon as it aborts, without waiting for the work
  * behind the promise (which must itself skip or stop when it sees the aborted signal).

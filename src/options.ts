@@ -12,13 +12,18 @@ export function describeValue(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
+/** A `signal` option: undefined or an AbortSignal. */
+export function checkSignal(owner: string, signal: unknown): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal.`);
+  return signal;
+}
+
 /** Per-call options of a scorer's `score`: an object whose `signal`, when given, is an AbortSignal. */
 export function checkCallOptions(owner: string, options: unknown): void {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new InvalidOptionError(`${owner}: call options must be an object such as { signal }, got ${describeValue(options)}.`);
   }
-  const { signal } = options as { signal?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal.`);
+  checkSignal(owner, (options as { signal?: unknown }).signal);
 }
 
 export function checkPositiveInteger(owner: string, name: string, value: unknown): number | undefined {

@@ -2,8 +2,8 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
-import { InvalidOptionError } from "../errors.js";
-import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, anySignal } from "../errors.js";
+import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { AttemptFailure, type RetryPolicy, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
 import { postJson, withoutCredentials } from "../remote/post_json.js";
@@ -190,10 +190,7 @@ export class CohereRerank extends BaseDocumentCompressor {
       );
     }
     this.retryPolicy = retryPolicyFrom(OWNER, fields);
-    if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) {
-      throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
-    }
-    this.#signal = fields.signal;
+    this.#signal = checkSignal(OWNER, fields.signal);
 
     if (fields.client !== undefined) {
       if (this.baseUrl !== undefined) {
@@ -311,7 +308,7 @@ export class CohereRerank extends BaseDocumentCompressor {
     const maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? this.maxChunksPerDoc;
     const version = options.maxChunksPerDoc !== undefined && !this.#explicitVersion ? "v1" : this.apiVersion;
     checkVersionFields(version, maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
-    const signal = anySignal(this.#signal, options.signal);
+    const signal = anySignal(this.#signal, checkSignal(OWNER, options.signal));
     signal?.throwIfAborted();
     if (texts.length === 0) return [];
     const send = this.#sender(version);
@@ -493,11 +490,6 @@ function parseBaseUrl(value: unknown): { public: string; request: string } | und
   const publicUrl = withoutCredentials(url);
   // Keep the caller's spelling (no trailing slash added by URL) for the public field.
   return { public: value.endsWith("/") ? publicUrl : publicUrl.replace(/\/$/, ""), request: value };
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (b !== undefined && !(b instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
-  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
 }
 
 function checkVersionFields(

@@ -3,7 +3,7 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
-import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
+import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
@@ -45,17 +45,6 @@ export interface CrossEncoderRerankerCallOptions {
 }
 
 const OWNER = "CrossEncoderReranker";
-
-function isSpanOf(chunk: unknown, text: string): boolean {
-  const { start, end } = (chunk ?? {}) as { start?: unknown; end?: unknown };
-  return (
-    Number.isSafeInteger(start) &&
-    Number.isSafeInteger(end) &&
-    0 <= (start as number) &&
-    (start as number) <= (end as number) &&
-    (end as number) <= text.length
-  );
-}
 
 function describeSpan(chunk: unknown): string {
   if (chunk === null || typeof chunk !== "object") return `got ${String(chunk)}`;
@@ -150,7 +139,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
         const { score, chunk } = item;
         const text = pairs[index]![1];
         // A window must lie in the scored text, or bestChunk would point at nothing (a custom scorer, a corrupt cache).
-        if (chunk !== undefined && !isSpanOf(chunk, text)) {
+        if (chunk !== undefined && !isChunkSpan(chunk, text.length)) {
           throw new RerankError(
             `${OWNER}: the cross-encoder returned an invalid best window for document ${index} (${describeSpan(chunk)}; the text has ${text.length} characters).`,
           );

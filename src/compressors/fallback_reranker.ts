@@ -1,8 +1,8 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError, anySignal } from "../errors.js";
+import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
@@ -162,9 +162,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
         `${OWNER}: \`servedByKey\` and \`rankKey\` are both ${JSON.stringify(this.rankKey)}; the reranker's name would overwrite the first-stage rank. Use two keys.`,
       );
     }
-    if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal))
-      throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
-    this.#signal = fields.signal;
+    this.#signal = checkSignal(OWNER, fields.signal);
     this.#circuits = this.rerankers.map(() => ({ consecutiveFailures: 0, openUntil: undefined, trialRunning: false }));
   }
 
@@ -187,7 +185,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // Checked here, before any reranker runs: the caller's bad input is not a reranker's failure and must not open a circuit.
     checkRerankInput(OWNER, documents, query);
-    const outer = anySignal(this.#signal, options?.signal);
+    const outer = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
     outer?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
@@ -304,11 +302,4 @@ export class FallbackReranker extends BaseDocumentCompressor {
       outer?.removeEventListener("abort", onOuterAbort);
     }
   }
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (b !== undefined && !(b instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return AbortSignal.any([a, b]);
 }

@@ -5,8 +5,8 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError, abortable, anySignal } from "../errors.js";
+import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -336,7 +336,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
       );
     }
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
-    this.#signal = checkSignal(fields.signal);
+    this.#signal = checkSignal(OWNER, fields.signal);
     try {
       // includeRaw: a parse failure then comes back as `parsed: null` instead of an error indistinguishable from a network failure.
       this.structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
@@ -357,8 +357,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
     checkRerankInput(OWNER, documents, query);
     if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rank: options must be an object such as { signal }.`);
-    const perCall = checkSignal(options.signal);
-    const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
+    const signal = anySignal(this.#signal, checkSignal(OWNER, options.signal));
     return traceCompressorRun(
       OWNER,
       options.callbacks,
@@ -379,8 +378,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
   ): Promise<DocumentInterface[]> {
     checkRerankInput(OWNER, documents, query);
-    const perCall = checkSignal(options?.signal);
-    const signal = this.#signal && perCall ? AbortSignal.any([this.#signal, perCall]) : (this.#signal ?? perCall);
+    const signal = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
     signal?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
@@ -472,7 +470,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   ): Promise<unknown[] | undefined> {
     let answer: unknown;
     try {
-      answer = await raceWithSignal(this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }), signal);
+      answer = await abortable(this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }), signal);
     } catch (error) {
       // A model that ignores includeRaw throws its parser's error instead.
       if (!isParseError(error) || signal?.aborted) throw error;
@@ -547,19 +545,3 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
 export const LLMListwiseRerank = LLMListwiseReranker;
 /** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
 export type LLMListwiseRerank = LLMListwiseReranker;
-
-/** A model that ignores the signal (a custom one, a hung connection) must not keep an aborted call waiting. */
-function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
-  return signal;
-}

@@ -3,7 +3,7 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import type { CompressorCallOptions } from "./multi_factor_reranker.js";
-import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
 import { checkDocuments, checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -98,8 +98,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // The query matters only to the reranker (which checks it is not empty); here it must at least be a string.
     checkRerankInput(OWNER, documents, query, { nonEmptyQuery: false });
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${OWNER}: \`signal\` must be an AbortSignal.`);
+    const signal = checkSignal(OWNER, options?.signal);
     signal?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(

@@ -6,6 +6,7 @@ import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
+import { maskUrlSecrets } from "../remote/post_json.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "./bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
@@ -53,15 +54,8 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   -h, --help             this text
 `;
 
-/**
- * An argument as the reports quote it: `user:password@` of a URL and secret-looking query values (`?api_key=`,
- * `?token=`) masked, as the server scorer masks its `url`. The command line is written into --json and --report.
- */
-export function withoutUrlSecrets(arg: string): string {
-  return arg
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@")
-    .replace(/([?&][^=&#\s]*(?:key|token|secret|passw|auth|sig|credential)[^=&#\s]*=)[^&#\s]+/gi, "$1***");
-}
+/** An argument as the reports quote it (the command line goes into --json and --report): URL secrets masked. */
+export const withoutUrlSecrets = maskUrlSecrets;
 
 /** A usage mistake: exit code 2, as most CLIs do. */
 class UsageError extends RerankError {}

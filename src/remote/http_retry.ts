@@ -1,4 +1,4 @@
-import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
+import { abortable, InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
 // One retry loop for every remote reranker (Cohere, a prebuilt cohere-ai client, rerank servers), so all report
@@ -202,15 +202,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function raceWithSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
 const STATUS_HINTS: Record<number, string> = {
   400: "The server rejected the request as invalid.",
   401: "Check the API key (`apiKey`, or COHERE_API_KEY / CO_API_KEY for Cohere).",
@@ -245,7 +236,7 @@ export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T
     let failure: AttemptFailure;
     try {
       // Raced with the signal: an attempt that ignores it (a hung prebuilt client) still ends on timeout or abort.
-      return await raceWithSignal(attempt(attemptSignal), attemptSignal);
+      return await abortable(attempt(attemptSignal), attemptSignal);
     } catch (error) {
       signal?.throwIfAborted();
       if (timeout.signal.aborted) failure = new AttemptFailure("timeout");

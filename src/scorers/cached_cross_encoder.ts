@@ -6,6 +6,7 @@ import {
   type CrossEncoderCallOptions,
   type DetailedScore,
   type TextPair,
+  isChunkSpan,
   isCrossEncoder,
 } from "./cross_encoder.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
@@ -67,18 +68,6 @@ function decodeChunk(value: unknown): ChunkSpan | undefined {
   const start = Math.floor(value / CHUNK_SCALE);
   const end = value % CHUNK_SCALE;
   return start <= end ? { start, end } : undefined;
-}
-
-function isChunk(value: unknown): value is ChunkSpan {
-  const chunk = value as ChunkSpan;
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    Number.isSafeInteger(chunk.start) &&
-    Number.isSafeInteger(chunk.end) &&
-    0 <= chunk.start &&
-    chunk.start <= chunk.end
-  );
 }
 
 /**
@@ -221,6 +210,7 @@ export class CachedCrossEncoder implements CrossEncoder {
     // Pairs another call is scoring right now (concurrent identical requests): wait for its scores instead of
     // scoring them twice. If that call fails or is aborted, this one scores them itself.
     const joined = [...missing.keys()].filter((key) => this.#inflight.has(key));
+    const joinedKeys = new Set(joined);
     const awaitJoined = async (): Promise<string[]> => {
       const settled = await Promise.allSettled(joined.map((key) => this.#inflight.get(key) as Promise<DetailedScore>));
       const failed: string[] = [];
@@ -233,7 +223,7 @@ export class CachedCrossEncoder implements CrossEncoder {
       });
       return failed;
     };
-    const own = [...missing.keys()].filter((key) => !joined.includes(key));
+    const own = [...missing.keys()].filter((key) => !joinedKeys.has(key));
     const [, failed] = await Promise.all([scoreHere(own), joined.length > 0 ? abortable(awaitJoined(), options.signal) : []]);
     await scoreHere(failed);
     return results;
@@ -272,7 +262,7 @@ export class CachedCrossEncoder implements CrossEncoder {
           );
         }
         const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
-        if (chunk !== undefined && !isChunk(chunk)) {
+        if (chunk !== undefined && !isChunkSpan(chunk)) {
           throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${position}; nothing of this call was cached.`);
         }
         items.push(chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } });

@@ -15,6 +15,19 @@ export interface ChunkSpan {
   end: number;
 }
 
+/** A window span, within a text of `textLength` characters when given: safe integers with 0 ≤ start ≤ end ≤ length. */
+export function isChunkSpan(value: unknown, textLength = Number.POSITIVE_INFINITY): value is ChunkSpan {
+  if (value === null || typeof value !== "object") return false;
+  const { start, end } = value as { start?: unknown; end?: unknown };
+  return (
+    Number.isSafeInteger(start) &&
+    Number.isSafeInteger(end) &&
+    0 <= (start as number) &&
+    (start as number) <= (end as number) &&
+    (end as number) <= textLength
+  );
+}
+
 /** A pair's score, and for a long document scored in windows, where its best window lies in the text. */
 export interface DetailedScore {
   score: number;

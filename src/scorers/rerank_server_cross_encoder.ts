@@ -2,7 +2,7 @@ import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import { postJson } from "../remote/post_json.js";
+import { postJson, SECRET_PARAM } from "../remote/post_json.js";
 import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
 import {
   aggregateWindows,
@@ -234,18 +234,12 @@ export class RerankServerCrossEncoder implements CrossEncoder {
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.#scoreWhole(pairs, options)).map((score) => ({ score }));
-    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    checkPairs(pairs);
     const windows: TextPair[] = [];
     const spans: (ChunkSpan | undefined)[] = [];
     const firstWindow: number[] = [];
-    // An index loop, not forEach: forEach skips a sparse array's holes, which put later pairs' windows under the
-    // wrong pair (a real pair came back without a score).
-    for (let i = 0; i < pairs.length; i++) {
-      const pair: unknown = pairs[i];
-      if (!Array.isArray(pair) || typeof pair[1] !== "string")
-        throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
+    for (const [query, text] of pairs) {
       firstWindow.push(windows.length);
-      const [query, text] = pair as unknown as TextPair;
       const pieces = splitPieces(text);
       // A piece is a word, or its dictionary words in an unspaced script (a line of Chinese is one piece).
       const sizes = pieces.map(({ start, end }) => pieceWords(text.slice(start, end)));
@@ -271,22 +265,15 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 
   async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<number[]> {
-    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+    checkPairs(pairs);
     checkCallOptions(OWNER, options);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
-    // An index loop, not forEach: forEach skips the holes of a sparse array, which then got no score at all.
-    for (let i = 0; i < pairs.length; i++) {
-      const pair: unknown = pairs[i];
-      if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
-      }
-      const query: string = pair[0];
-      if (query.trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+    pairs.forEach(([query], i) => {
       const group = groups.get(query);
       if (group) group.push(i);
       else groups.set(query, [i]);
-    }
+    });
     const tasks = [...groups].flatMap(([query, indices]) =>
       batchRanges(indices.length, this.maxBatchSize).map(({ start, end }) => ({ query, indices: indices.slice(start, end) })),
     );
@@ -370,9 +357,22 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 }
 
+/**
+ * `[query, text]` pairs of strings with non-empty queries (servers reject an empty one). An index loop, not forEach:
+ * forEach skips a sparse array's holes, which then got no score, or put later pairs' windows under the wrong pair.
+ */
+function checkPairs(pairs: unknown): asserts pairs is readonly TextPair[] {
+  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair: unknown = pairs[i];
+    if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+      throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
+    }
+    if (pair[0].trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
+  }
+}
+
 const MASK = "***";
-/** Query parameters whose values are credentials by their name (`?api_key=…`, `?token=…`, `?sig=…`). */
-const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential/i;
 
 /** RFC 7617 Basic credentials (UTF-8), with btoa so the root entry needs no Node built-in. */
 function base64Utf8(text: string): string {
