@@ -14,6 +14,22 @@ import {
 
 const fast = { maxRetries: 2, timeoutMs: 1_000, backoffBaseMs: 1, maxBackoffMs: 50 };
 
+/** A real postJson to `url` under the retry loop, which must fail: the attempts made and the final error. */
+async function failedPost(url: string): Promise<{ calls: number; error: RemoteRerankError }> {
+  let calls = 0;
+  const error = await withRetries<unknown>(
+    (signal) => {
+      calls += 1;
+      return postJson(url, {}, {}, signal);
+    },
+    { service: "svc", policy: fast, secrets: [] },
+  ).then(
+    () => expect.fail(`a post to ${url} must fail`),
+    (e: unknown) => e as RemoteRerankError,
+  );
+  return { calls, error };
+}
+
 describe("retry helpers", () => {
   it("retries 408, 429 and 5xx only", () => {
     expect([400, 401, 403, 404, 408, 422, 429, 500, 503].filter(isRetryableStatus)).toEqual([408, 429, 500, 503]);
@@ -125,33 +141,13 @@ describe("withRetries", () => {
     expect(isPermanentFetchError(fetchFailure("getaddrinfo EAI_AGAIN x", "EAI_AGAIN"))).toBe(false);
 
     // A real fetch to port 9 ("discard"), which fetch blocks: one attempt, and the error says why it stopped.
-    let calls = 0;
-    const error = await withRetries<unknown>(
-      (signal) => {
-        calls += 1;
-        return postJson("http://127.0.0.1:9/rerank", {}, {}, signal);
-      },
-      { service: "svc", policy: fast, secrets: [] },
-    ).then(
-      () => expect.fail("a blocked port must fail"),
-      (e: unknown) => e as RemoteRerankError,
-    );
+    const { calls, error } = await failedPost("http://127.0.0.1:9/rerank");
     expect([calls, error.kind, error.attempts]).toEqual([1, "network", 1]);
     expect(error.message).toMatch(/could not reach the server \(1 attempt\): fetch failed \(bad port\)\. Not retried/);
   });
 
   it("does not retry a host DNS reports unknown: a real lookup of a .invalid name (RFC 6761)", async () => {
-    let calls = 0;
-    const error = await withRetries<unknown>(
-      (signal) => {
-        calls += 1;
-        return postJson("http://rerank.invalid/rerank", {}, {}, signal);
-      },
-      { service: "svc", policy: fast, secrets: [] },
-    ).then(
-      () => expect.fail("an unknown host must fail"),
-      (e: unknown) => e as RemoteRerankError,
-    );
+    const { calls, error } = await failedPost("http://rerank.invalid/rerank");
     expect(error.kind).toBe("network");
     if (error.message.includes("ENOTFOUND")) {
       // The answer on any machine with a resolver: no such host, which another attempt will not change.
