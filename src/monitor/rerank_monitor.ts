@@ -184,7 +184,11 @@ export class RerankMonitor extends BaseCallbackHandler {
     const run = this.#runs.end(runId);
     const answer = outputs?.[this.answerKeys.answer];
     const context = outputs?.[this.answerKeys.context];
-    if (typeof answer === "string" && isDocumentList(context)) this.recordAnswer(answer, context);
+    if (typeof answer === "string" && isDocumentList(context)) {
+      // A sequence ending in the step that produced the answer outputs it too: count it once, at the innermost run.
+      if (run?.answered !== answer) this.recordAnswer(answer, context);
+      if (run?.parent !== undefined) run.parent.answered = answer;
+    }
     if (run !== undefined && run.kind === "compressor") this.#finish(run, outputs);
   }
 

@@ -20,6 +20,9 @@ export interface OpenRun {
   kind: RunKind;
   name: string;
   started: number;
+  parent: OpenRun | undefined;
+  /** An answer a child run already reported: the same answer in this run's output is not counted again. */
+  answered?: string;
   /** The nearest retriever or compressor ancestor (undefined for a root and for plain chains outside a query). */
   owner: OpenRun | undefined;
   /** The query's root run (itself for a root). */
@@ -96,7 +99,7 @@ export class RunTree {
     const parent = parentId === undefined ? undefined : this.#runs.get(parentId);
     const ranking = kind !== "chain";
     const owner = parent === undefined ? undefined : parent.kind === "chain" ? parent.owner : parent;
-    const run: OpenRun = { id, kind, name, started: performance.now(), owner, root: parent?.root, inputs };
+    const run: OpenRun = { id, kind, name, started: performance.now(), parent, owner, root: parent?.root, inputs };
     if (ranking && run.root === undefined) {
       run.root = run;
       run.owner = undefined;

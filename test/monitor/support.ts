@@ -8,7 +8,7 @@ export class ListRetriever extends BaseRetriever {
   constructor(private readonly lists: Record<string, string[]>) {
     super();
   }
-  async _getRelevantDocuments(query: string): Promise<Document[]> {
+  override async _getRelevantDocuments(query: string): Promise<Document[]> {
     return (this.lists[query] ?? []).map((text) => new Document({ pageContent: text, metadata: { source: text } }));
   }
 }
