@@ -154,11 +154,14 @@ for (const checkpoint of checkpoints) {
   for (; done < checkpoint; done++) await freeRetriever.invoke(sets[done % sets.length]!.query, { callbacks: [memoryMonitor] });
   gc();
   gc();
-  heap.push({ queries: checkpoint, mb: (process.memoryUsage().heapUsed - baseline) / 2 ** 20 });
+  heap.push({ queries: checkpoint, mb: process.memoryUsage().heapUsed / 2 ** 20 });
 }
-console.log(`| queries through one monitor | heap after GC, above the start (MiB) |`);
-console.log(`|---|---|`);
-for (const { queries, mb } of heap) console.log(`| ${queries.toLocaleString("en-US")} | ${mb.toFixed(2)} |`);
+console.log(`| queries through one monitor | heap used after GC (MiB) | change since the start (MiB) |`);
+console.log(`|---|---|---|`);
+console.log(`| 0 | ${(baseline / 2 ** 20).toFixed(2)} | |`);
+for (const { queries, mb } of heap) {
+  console.log(`| ${queries.toLocaleString("en-US")} | ${mb.toFixed(2)} | ${(mb - baseline / 2 ** 20).toFixed(2)} |`);
+}
 const summary = memoryMonitor.summary();
 console.log(`\nmonitor: ${summary.queries} queries, ${memoryMonitor.queries().length} sampled, ${memoryMonitor.openRuns} open runs`);
 console.log(

@@ -11,6 +11,8 @@ const FETCH_SIZES = [5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000];
 
 export const percent = (share: number | null): string => (share === null ? "n/a" : `${Math.round(share * 100)}%`);
 export const count = (n: number): string => n.toLocaleString("en-US");
+/** "1 query", "1,200 queries". */
+export const queries = (n: number): string => (n === 1 ? "1 query" : `${count(n)} queries`);
 const ms = (value: number | null) => (value === null ? "n/a" : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`);
 
 /**
@@ -32,7 +34,7 @@ export function adviseOn(summary: Omit<MonitorSummary, "advice">, depth: RankHis
   if (n < MIN_QUERIES) {
     advice.push({
       topic: "sample",
-      text: `Only ${count(n)} queries so far: these figures will move. Wait for a few hundred before acting on them.`,
+      text: `Only ${queries(n)} so far: these figures will move. Wait for a few hundred before acting on them.`,
       figures: { queries: n },
     });
   }
@@ -45,7 +47,7 @@ export function adviseOn(summary: Omit<MonitorSummary, "advice">, depth: RankHis
         ? {
             topic: "agreement",
             text:
-              `The first stage's top document stayed on top in ${percent(topSame.rate)} of ${count(topSame.of)} queries: on this workload the ` +
+              `The first stage's top document stayed on top in ${percent(topSame.rate)} of ${queries(topSame.of)}: on this workload the ` +
               `reranker rarely changes what comes first, so it is probably not earning its keep` +
               (share !== null ? ` (it takes ${percent(share)} of retrieval time).` : "."),
             figures,
@@ -53,7 +55,7 @@ export function adviseOn(summary: Omit<MonitorSummary, "advice">, depth: RankHis
         : {
             topic: "agreement",
             text:
-              `The reranker changed the top document in ${percent(1 - topSame.rate)} of ${count(topSame.of)} queries` +
+              `The reranker changed the top document in ${percent(1 - topSame.rate)} of ${queries(topSame.of)}` +
               (tauB.mean !== null ? ` (Kendall's τ-b between the two orders: ${tauB.mean.toFixed(2)}).` : "."),
             figures,
           },
@@ -82,7 +84,7 @@ export function adviseOn(summary: Omit<MonitorSummary, "advice">, depth: RankHis
     advice.push({
       topic: "fallback",
       text:
-        `${stage.name} served ${count(total)} queries: ${parts.join(", ")}.` +
+        `${stage.name} served ${queries(total)}: ${parts.join(", ")}.` +
         (firstStage > 0.01 ? " Every reranker failed in the first-stage share: the JSON-lines export lists each attempt." : ""),
       figures: { queries: total, firstStage, ...Object.fromEntries(Object.entries(stage.servedBy).map(([k, v]) => [`servedBy.${k}`, v / total])) },
     });

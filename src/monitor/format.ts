@@ -1,5 +1,5 @@
 import type { LatencySummary } from "./aggregates.js";
-import { count, percent } from "./advice.js";
+import { count, percent, queries } from "./advice.js";
 import type { RankBucket } from "./rank_histogram.js";
 import type { MonitorSummary } from "./summary.js";
 
@@ -13,7 +13,7 @@ const buckets = (histogram: RankBucket[]) =>
 export function formatSummary(summary: MonitorSummary): string {
   const { agreement, depth, thresholds, attribution } = summary;
   const lines = [
-    `RerankMonitor: ${count(summary.queries)} reranked queries` +
+    `RerankMonitor: ${queries(summary.queries)} reranked` +
       (summary.skipped + summary.failed > 0 ? ` (${count(summary.skipped)} not reranked, ${count(summary.failed)} failed)` : ""),
   ];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(12)}${text}`);

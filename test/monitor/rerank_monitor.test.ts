@@ -99,6 +99,23 @@ describe("RerankMonitor on a ContextualCompressionRetriever (hand-computed cases
     expect(monitor.summary().agreement.topSame).toEqual({ rate: 1 / 3, of: 3 });
   });
 
+  it("attached with withConfig, it sees every call; in a constructor's callbacks only the retriever's own run (LangChain's rule)", async () => {
+    const monitor = new RerankMonitor();
+    await designedRetriever()
+      .withConfig({ callbacks: [monitor] })
+      .invoke("A");
+    const inConstructor = new ContextualCompressionRetriever({
+      baseRetriever: new ListRetriever(DESIGNED.lists),
+      baseCompressor: new CrossEncoderReranker({ model: tableScorer(DESIGNED.table), topN: 3 }),
+      callbacks: [monitor],
+    });
+    await inConstructor.invoke("B");
+    expect(monitor.queries().map((q) => [q.ranks, q.stages.length])).toEqual([
+      [DESIGNED.ranks.A, 1],
+      [DESIGNED.ranks.B, 0], // measured from the retriever's output; the stage's own run went unseen
+    ]);
+  });
+
   it("a standalone compressor is its own query (no retrieval time to share)", async () => {
     const monitor = new RerankMonitor();
     const docs = SIX.map((text) => new Document({ pageContent: text }));
@@ -205,7 +222,7 @@ describe("RerankMonitor's bounds, export and reset", () => {
     const depth = advice.find((a) => a.topic === "depth")!;
     expect(depth.figures).toMatchObject({ picks: 9, candidates: 6, covering95: 6 });
     const text = monitor.toString();
-    expect(text).toContain("RerankMonitor: 3 reranked queries");
+    expect(text).toContain("RerankMonitor: 3 queries reranked");
     expect(text).toContain("same top document as the first stage 33%");
     expect(text).toContain(agreement.text);
   });
