@@ -149,7 +149,9 @@ export function finishedStage(run: OpenRun, outputs: Record<string, unknown> | u
     given: typeof given === "number" ? given : undefined,
     documents: run.documents,
   };
-  if (typeof outputs?.servedBy === "string") stage.servedBy = outputs.servedBy;
+  // A FallbackReranker's own run says who served; one nested in another stage still tags the documents.
+  const servedBy = typeof outputs?.servedBy === "string" ? outputs.servedBy : run.documents?.servedBy;
+  if (servedBy !== undefined) stage.servedBy = servedBy;
   if (Array.isArray(outputs?.attempts)) {
     stage.attempts = outputs.attempts.filter(isRecord).map((a) => ({ reranker: String(a.reranker), outcome: String(a.outcome) }));
   }

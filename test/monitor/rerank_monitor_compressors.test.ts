@@ -52,7 +52,24 @@ describe("RerankMonitor with FallbackReranker", () => {
   });
 });
 
+describe("RerankMonitor when a query fails", () => {
+  it("counts the failed query and leaves no run open", async () => {
+    const monitor = new RerankMonitor();
+    await expect(over(new CrossEncoderReranker({ model: broken })).invoke("A", { callbacks: [monitor] })).rejects.toThrow(/down/);
+    expect(monitor.summary()).toMatchObject({ queries: 0, failed: 1 });
+    expect(monitor.openRuns).toBe(0);
+  });
+});
+
 describe("RerankMonitor with MultiFactorReranker", () => {
+  it("a FallbackReranker inside it: which reranker served is read off the documents", async () => {
+    const monitor = new RerankMonitor();
+    const fallback = new FallbackReranker({ rerankers: [{ reranker: new CrossEncoderReranker({ model: broken }), name: "broken" }], topN: 6 });
+    const multi = new MultiFactorReranker({ reranker: fallback, weights: { firstStageRank: 1, relevance: 1 }, missing: { relevance: "skip" }, topN: 3 });
+    await over(multi).invoke("A", { callbacks: [monitor] });
+    expect(monitor.summary().stages.map((s) => [s.name, s.servedBy])).toEqual([["MultiFactorReranker", { "first-stage": 1 }]]);
+  });
+
   it("reads the final score as that stage's score and the ranks it kept", async () => {
     const monitor = new RerankMonitor();
     const multi = new MultiFactorReranker({
