@@ -65,7 +65,12 @@ describe("RerankMonitor with MultiFactorReranker", () => {
   it("a FallbackReranker inside it: which reranker served is read off the documents", async () => {
     const monitor = new RerankMonitor();
     const fallback = new FallbackReranker({ rerankers: [{ reranker: new CrossEncoderReranker({ model: broken }), name: "broken" }], topN: 6 });
-    const multi = new MultiFactorReranker({ reranker: fallback, weights: { firstStageRank: 1, relevance: 1 }, missing: { relevance: "skip" }, topN: 3 });
+    const multi = new MultiFactorReranker({
+      reranker: fallback,
+      weights: { firstStageRank: 1, relevance: 1 },
+      missing: { relevance: "skip" },
+      topN: 3,
+    });
     await over(multi).invoke("A", { callbacks: [monitor] });
     expect(monitor.summary().stages.map((s) => [s.name, s.servedBy])).toEqual([["MultiFactorReranker", { "first-stage": 1 }]]);
   });
