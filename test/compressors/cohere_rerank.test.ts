@@ -110,7 +110,10 @@ describe("CohereRerank defaults and request", () => {
 
   it("rejects an empty query and a document without text before any request", async () => {
     await expect(reranker().rerank(TEXTS, "  ")).rejects.toThrow(/the query is empty/);
-    await expect(reranker().rerank([{ title: "no text" }], QUERY)).rejects.toThrow(/document 0 has no string pageContent \(got none\)/);
+    // A Record<string, string> item is text (see "rerank() items as its type says"); one with other values is not.
+    await expect(reranker().rerank([{ title: 5 } as never], QUERY)).rejects.toThrow(/document 0 is a record whose field "title" is the number 5/);
+    await expect(reranker().rerank([{}], QUERY)).rejects.toThrow(/document 0 is an empty object/);
+    await expect(reranker().rerank([{ pageContent: 5 } as never], QUERY)).rejects.toThrow(/document 0 has no string pageContent/);
     expect(fake.requests).toHaveLength(0);
   });
 

@@ -111,8 +111,9 @@ describe("RerankServerCrossEncoder.score on pairs that are not what the types sa
   it("answers InvalidOptionError, as the local scorer does", async () => {
     const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei" });
     await expect(scorer.score(null as never)).rejects.toThrow(InvalidOptionError);
-    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/pair 0 is not a \[query, text\] pair of strings/);
-    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(InvalidOptionError);
+    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/\[query, text\] pairs of strings; pair 0 is not one/);
+    await expect(scorer.score([["q", "text", "extra"]] as never)).rejects.toThrow(/pair 0 is not one/);
+    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(/pair 0 has an empty query/);
     expect(fake.requests).toHaveLength(0);
   });
 });
