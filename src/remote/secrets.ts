@@ -52,7 +52,7 @@ export function maskUrlSecrets(text: string): string {
       value !== "" && isSecretParam(name) ? `${separator}${name}=${URL_MASK}` : all,
     );
 }
-const SLASHED_USERINFO = /(\/\/)[^/?#]*@/g;
+const SLASHED_USERINFO = /(\/\/)[^/?#"'<>\n]*@/g;
 const BARE_USERINFO = /(^|[\s"'<>(,;])([^\s/?#"'<>]*:[^\s/?#"'<>]*)@/g;
 const PARAM = /([?&#;])([^=&#;\s"'<>?]+)=([^&#;\s"'<>]*)/g;
 
