@@ -201,8 +201,9 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 
   /**
-   * Everything that changes a score: the endpoint (without credentials), dialect, model, score mode and truncation.
-   * Batching, concurrency, retries and the API key are left out: they do not change what the server answers.
+   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
+   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
+   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
    */
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;

@@ -342,9 +342,13 @@ describe("CohereRerank abort", () => {
   });
 
   it("an already-aborted signal sends nothing", async () => {
-    await expect(reranker().rerank(TEXTS, QUERY, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: "AbortError" });
+    const error = await reranker()
+      .rerank(TEXTS, QUERY, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "AbortError" });
+    // The caller's abort, passed through as such: not wrapped as a reranking failure.
+    expect(error).not.toBeInstanceOf(RerankError);
     expect(fake.requests).toHaveLength(0);
-    expect(RerankError).toBeDefined();
   });
 
   it("compressDocuments takes a per-call { signal, topN } as its fourth argument (FallbackReranker's timeouts cancel the request)", async () => {
@@ -357,5 +361,27 @@ describe("CohereRerank abort", () => {
     const top1 = await reranker().compressDocuments(makeDocs(), QUERY, undefined, { topN: 1 });
     expect(top1.map((d) => d.pageContent)).toEqual([TEXTS[expectedOrder(QUERY, TEXTS)[0]!.index]]);
     expect((fake.requests.at(-1)!.body as { top_n: number }).top_n).toBe(1);
+  });
+});
+
+describe("CohereRerank.rerank() items as its type says", () => {
+  it("scores a Record<string, string> as its `text` (Cohere v1's document field), else one `key: value` line per field", async () => {
+    const items = [
+      { text: "Washington, D.C. is the capital of the United States." },
+      { title: "Nevada", body: "Carson City is the capital city of the American state of Nevada." },
+      "Bananas are yellow.",
+      new Document({ pageContent: "Capital punishment has existed in the United States." }),
+    ];
+    const results = await reranker({ topN: 4 }).rerank(items, QUERY);
+    expect(fake.requests.at(-1)!.body.documents).toEqual([
+      "Washington, D.C. is the capital of the United States.",
+      "title: Nevada\nbody: Carson City is the capital city of the American state of Nevada.",
+      "Bananas are yellow.",
+      "Capital punishment has existed in the United States.",
+    ]);
+    expect(results.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(results[0]!.index).toBe(0);
+    // compressDocuments still takes Documents only: it returns Documents built from them.
+    await expect(reranker().compressDocuments([{ text: "x" } as never], QUERY)).rejects.toThrow(InvalidOptionError);
   });
 });

@@ -162,3 +162,14 @@ describe("a redirect to another origin", () => {
     }
   });
 });
+
+describe("RerankServerCrossEncoder.cacheKey and the query string", () => {
+  const keyOf = (url: string) => new RerankServerCrossEncoder({ url }).cacheKey;
+  it("keeps parameters that can change scores, masks credentials, so two keys for one endpoint share scores", () => {
+    const base = "http://127.0.0.1:9/rerank";
+    expect(keyOf(`${base}?api-version=2024-05-01`)).not.toBe(keyOf(`${base}?api-version=2025-01-01`));
+    expect(keyOf(`${base}?api-version=1&code=AzFnKey-1111`)).toBe(keyOf(`${base}?api-version=1&code=AzFnKey-2222`));
+    expect(keyOf(`${base}?api-version=1&code=AzFnKey-1111`)).toContain('"url":"http://127.0.0.1:9/rerank?api-version=1&code=***"');
+    expect(keyOf(`${base}?sig=Sas%2B1`)).not.toMatch(/Sas/);
+  });
+});
