@@ -67,49 +67,26 @@ export function cohereSender(owner: string, settings: CohereSenderSettings): Coh
       return postJson(url, body, headers, signal);
     };
   }
-  // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
-  const requestOptions = (signal: AbortSignal) => ({ abortSignal: signal, maxRetries: 0, timeoutInSeconds: settings.timeoutMs / 1000 + 1 });
-  if (version === "v2") {
-    const rerank = (typeof client.v2?.rerank === "function" ? client.v2.rerank.bind(client.v2) : client.rerank.bind(client)) as unknown as SdkRerank;
-    return (req, signal) =>
-      sdkCall(
-        () =>
-          rerank(
-            {
-              model: req.model,
-              query: req.query,
-              documents: req.documents,
-              topN: req.topN,
-              ...(maxTokensPerDoc !== undefined ? { maxTokensPerDoc } : {}),
-              ...(priority !== undefined ? { priority } : {}),
-            },
-            requestOptions(signal),
-          ),
-        signal,
-      );
-  }
   // v1 through a client: only the v1 `CohereClient` (which also has `v2`) has it.
-  if (typeof client.v2?.rerank !== "function") {
+  if (version === "v1" && typeof client.v2?.rerank !== "function") {
     throw new InvalidOptionError(
       `${owner}: \`maxChunksPerDoc\` needs Cohere's v1 endpoint, which the given client (a v2 client such as Bedrock's) does not have. ` +
         "Drop maxChunksPerDoc (v2 truncates long documents to maxTokensPerDoc instead) or pass a v1 CohereClient.",
     );
   }
-  const rerank = client.rerank.bind(client) as unknown as SdkRerank;
+  const rerank = (version === "v2" && typeof client.v2?.rerank === "function"
+    ? client.v2.rerank.bind(client.v2)
+    : client.rerank.bind(client)) as unknown as SdkRerank;
+  // The SDK's camelCase names; v2's extra fields, or v1's chunking without returned documents.
+  const extras = (req: CohereRequest) =>
+    version === "v2"
+      ? { ...(maxTokensPerDoc !== undefined ? { maxTokensPerDoc } : {}), ...(priority !== undefined ? { priority } : {}) }
+      : { returnDocuments: false, ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}) };
+  // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
+  const requestOptions = (signal: AbortSignal) => ({ abortSignal: signal, maxRetries: 0, timeoutInSeconds: settings.timeoutMs / 1000 + 1 });
   return (req, signal) =>
     sdkCall(
-      () =>
-        rerank(
-          {
-            model: req.model,
-            query: req.query,
-            documents: req.documents,
-            topN: req.topN,
-            returnDocuments: false,
-            ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}),
-          },
-          requestOptions(signal),
-        ),
+      () => rerank({ model: req.model, query: req.query, documents: req.documents, topN: req.topN, ...extras(req) }, requestOptions(signal)),
       signal,
     );
 }
