@@ -4,7 +4,14 @@ import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
-import type { LoadProgressCallback, LoadSpec, RerankerDevice, RerankerDtype, WasmPaths } from "./load_spec.js";
+import {
+  DEFAULT_RERANKER_MODEL,
+  type LoadProgressCallback,
+  type LoadSpec,
+  type RerankerDevice,
+  type RerankerDtype,
+  type WasmPaths,
+} from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
 import { ModelLifecycle } from "./model_lifecycle.js";
@@ -146,7 +153,7 @@ interface Prepared {
  * ```
  */
 export class HuggingFaceCrossEncoder implements CrossEncoder {
-  static readonly DEFAULT_MODEL = "Xenova/bge-reranker-base";
+  static readonly DEFAULT_MODEL = DEFAULT_RERANKER_MODEL;
 
   readonly model: string;
   readonly dtype: RerankerDtype;

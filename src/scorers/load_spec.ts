@@ -4,6 +4,9 @@ import type { DataType, DeviceType } from "@huggingface/transformers";
 // under. A leaf module: the loader and both model_files variants (Node and browser) import it, and it imports no
 // code, only transformers.js's own type names.
 
+/** The local reranker loaded when none is named (Python LangChain's default too). */
+export const DEFAULT_RERANKER_MODEL = "Xenova/bge-reranker-base";
+
 /**
  * transformers.js's dtypes less "auto" (a reranker's weights are chosen, never guessed) and transformers.js 4's
  * 1- and 2-bit ones (no reranker ships them), so the type is the same under both majors.
