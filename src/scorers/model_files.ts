@@ -1,5 +1,6 @@
 import { MissingOnnxFileError, ModelNotFoundError, RerankError } from "../errors.js";
 import { checkModelFiles, MODEL_JSON_FILES } from "./model_json.js";
+import { resolveNodeDevice } from "./device_support.js";
 import { primeSessions } from "./session_primer.js";
 import {
   DTYPE_FILES,
@@ -107,7 +108,7 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       },
     );
   }
-  const device = spec.device;
+  const device = await resolveNodeDevice(transformers, spec.device);
   if (location.local) return { device };
   const files = await nodeFiles();
   const folders = cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir);
