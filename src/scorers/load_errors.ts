@@ -16,6 +16,59 @@ function offlineReason(error: unknown): string | undefined {
   return undefined;
 }
 
+// transformers.js (3 and 4) reports an HTTP failure of the hub or a mirror (env.remoteHost) as one of these texts
+// followed by `: "<url>".`, or as "Error (<status>) occurred while trying to load file" for a status it does not list.
+const HTTP_TEXTS: Record<string, number> = {
+  "Bad request error occurred while trying to load file": 400,
+  "Unauthorized access to file": 401,
+  "Forbidden access to file": 403,
+  "Request timeout error occurred while trying to load file": 408,
+  "Internal server error error occurred while trying to load file": 500,
+  "Bad gateway error occurred while trying to load file": 502,
+  "Service unavailable error occurred while trying to load file": 503,
+  "Gateway timeout error occurred while trying to load file": 504,
+};
+
+/** The status and URL of a hub answer transformers.js failed on (a 404 is "Could not locate file", handled apart). */
+export function hubHttpFailure(message: string): { status: number; url: string } | undefined {
+  const match = /^(.*?): "([^"]+)"\.?$/.exec(message.trim());
+  if (!match) return undefined;
+  const status = HTTP_TEXTS[match[1]!] ?? Number(/^Error \((\d{3})\) occurred while trying to load file$/.exec(match[1]!)?.[1] ?? Number.NaN);
+  return Number.isNaN(status) ? undefined : { status, url: match[2]! };
+}
+
+/** Where the answer came from and for which file, without anything but origin and path (no credentials, no query). */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "the hub";
+  }
+}
+
+function hubHttpError(spec: LoadSpec, cacheDir: string, failure: { status: number; url: string }, error: unknown): ModelNotFoundError {
+  const { status } = failure;
+  const what =
+    status >= 500 || status === 408
+      ? "the server failed or is overloaded (a hub outage, or a mirror or proxy in front of it): retry later, or"
+      : status === 429
+        ? "the server is rate-limiting this machine: retry later with fewer parallel loads, or"
+        : status === 401 || status === 403
+          ? "the model is private or gated, or the mirror needs credentials it did not get: check the id and access, or"
+          : "the server refused the request: check the id, revision and env.remoteHost, or";
+  return new ModelNotFoundError(
+    `Cannot load "${spec.model}": the model server answered HTTP ${status} for ${describeUrl(failure.url)}, and it is not in the cache at ${cacheDir}. ` +
+      `${what} point cacheDir at a cache that holds it, or pass a local folder: model: "/path/to/folder" with ${folderFiles(spec)}.`,
+    { cause: error },
+  );
+}
+
+/** The files a local model folder needs, as the errors name them. */
+function folderFiles(spec: LoadSpec): string {
+  return `config.json, tokenizer.json, tokenizer_config.json and onnx/${DTYPE_FILES[spec.dtype]}`;
+}
+
 /** Which step of a load failed: it tells which file a bare SyntaxError came from. */
 export type LoadStage = "config" | "tokenizer" | "model";
 
@@ -44,10 +97,12 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
     return new ModelNotFoundError(
       `Cannot load "${spec.model}": ${offline} and it is not in the cache at ${cacheDir}. ` +
         "Run once where the hub is reachable (files are cached there), point cacheDir at a cache that holds it, " +
-        `or pass a local folder: model: "/path/to/folder" with config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}.`,
+        `or pass a local folder: model: "/path/to/folder" with ${folderFiles(spec)}.`,
       { cause: error },
     );
   }
+  const http = hubHttpFailure(message);
+  if (http !== undefined) return hubHttpError(spec, cacheDir, http, error);
   const missing = /Could not locate file: "([^"]+)"/.exec(message);
   if (missing) {
     const file = missing[1]!;

@@ -8,6 +8,7 @@ import {
   type RerankerDevice,
   type Transformers,
 } from "./load_spec.js";
+import { MODEL_JSON_FILES } from "./model_json.js";
 
 // Browser variant of model_files.ts (the browser build swaps it in; same exports, no Node built-in). A model folder
 // is a URL the app serves (`/models/x/`, `./models/x`, or a full same-origin URL); anything else is a hub id.
@@ -74,11 +75,11 @@ async function served(folder: string, file: string): Promise<boolean> {
 export async function checkModelFolder(spec: LoadSpec, id: string): Promise<void> {
   const folder = new URL(`${id}/`, pageUrl()).href;
   const needed = DTYPE_FILES[spec.dtype];
-  for (const file of ["config.json", "tokenizer.json"]) {
+  for (const file of MODEL_JSON_FILES) {
     if (!(await served(folder, file))) {
       throw new ModelNotFoundError(
         `Model folder ${folder} is not served: ${folder}${file} returned 404 (or the app's HTML page). Serve the folder with the app ` +
-          `(config.json, tokenizer.json and onnx/${needed}; with Vite, put it under public/), or pass the URL it is served at.`,
+          `(config.json, tokenizer.json, tokenizer_config.json and onnx/${needed}; with Vite, put it under public/), or pass the URL it is served at.`,
       );
     }
   }

@@ -61,14 +61,14 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
   const { join } = path;
   if (!isDirectory(fs, folder)) {
     throw new ModelNotFoundError(
-      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
+      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json, tokenizer_config.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
         'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
     );
   }
-  for (const file of ["config.json", "tokenizer.json"]) {
+  for (const file of MODEL_JSON_FILES) {
     if (!existsSync(join(folder, file))) {
       throw new ModelNotFoundError(
-        `Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`,
+        `Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/*.onnx (both majors read tokenizer_config.json; copy it from the model's source).`,
       );
     }
   }
