@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_DIR } from "../support/shared.js";
@@ -51,5 +51,45 @@ describe("the root entry's static import graph in dist/ (`npm test` builds it; r
     expect(localModelFiles(join(DIST, "huggingface.js")).length).toBeGreaterThan(0);
     expect(localModelFiles(join(DIST, "browser", "huggingface.js")).length).toBeGreaterThan(0);
     expect(localModelFiles(join(DIST, "huggingface.cjs")).length).toBeGreaterThan(0);
+  });
+});
+
+// Imports between src/ files, type-only ones included: a circle makes the layering unreadable and lets a type
+// change ripple both ways (issue 17: huggingface_loader.ts and model_files.ts imported each other).
+const SRC = join(PROJECT_DIR, "src");
+const SOURCE_IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["'](\.{1,2}\/[^"']+)["']/g;
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(folder, entry.name)) : entry.name.endsWith(".ts") ? [join(folder, entry.name)] : [],
+  );
+}
+
+function importCircles(): string[] {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, "utf8");
+    graph.set(
+      file,
+      [...text.matchAll(SOURCE_IMPORT)].map((m) => join(dirname(file), m[1]!).replace(/\.js$/, ".ts")),
+    );
+  }
+  const state = new Map<string, "open" | "done">();
+  const circles: string[] = [];
+  const visit = (file: string, path: string[]) => {
+    state.set(file, "open");
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === "open") circles.push([...path.slice(path.indexOf(next)), file, next].map((f) => relative(SRC, f)).join(" → "));
+      else if (!state.has(next)) visit(next, [...path, file]);
+    }
+    state.set(file, "done");
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file, []);
+  return circles;
+}
+
+describe("src/ imports", () => {
+  it("form no circle, counting `import type`", () => {
+    expect(importCircles()).toEqual([]);
   });
 });
