@@ -55,8 +55,9 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
-export async function loadModel(spec: LoadSpec, kind: ModelKind): Promise<LoadedModel> {
-  const transformers = await importTransformers();
+/** Loads `kind` as `spec` says; `owner` is the scorer class a missing transformers.js is reported for. */
+export async function loadModel(spec: LoadSpec, kind: ModelKind, owner = "HuggingFaceCrossEncoder"): Promise<LoadedModel> {
+  const transformers = await importTransformers(owner);
   const location = await locateModel(spec);
   const { id } = location;
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
