@@ -1,9 +1,12 @@
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { Document } from "@langchain/core/documents";
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
 import { describe, expect, it } from "vitest";
 import { CohereRerank } from "../../src/cohere.js";
-import { CrossEncoderReranker, FallbackReranker, MultiFactorReranker, RelevanceThresholdFilter } from "../../src/index.js";
+import { CrossEncoderReranker, FallbackReranker, LLMListwiseReranker, MultiFactorReranker, RelevanceThresholdFilter } from "../../src/index.js";
 import { RerankMonitor } from "../../src/monitor.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
@@ -158,4 +161,37 @@ it("a document compressor given the monitor directly (no retriever) still report
   const docs = SIX.map((text) => new Document({ pageContent: text }));
   await new MultiFactorReranker({ weights: { firstStageRank: 1 }, topN: 2 }).compressDocuments(docs, "q", [monitor]);
   expect(monitor.queries()[0]).toMatchObject({ root: "MultiFactorReranker", ranks: [1, 2], topSame: true });
+});
+
+/** A tool-calling chat model that ranks every window it is shown in reverse (the last document first). */
+class ReversingChatModel extends BaseChatModel {
+  constructor() {
+    super({ maxRetries: 0 });
+  }
+  _llmType(): string {
+    return "reversing";
+  }
+  override bindTools() {
+    return this;
+  }
+  async _generate(messages: BaseMessage[]): Promise<ChatResult> {
+    const ids = [...String(messages[0]!.content).matchAll(/Document ID: (\d+)/g)].map((m) => Number(m[1])).reverse();
+    const message = new AIMessageChunk({
+      content: "",
+      tool_calls: [{ name: "RankDocuments", args: { ranked_document_ids: ids }, id: "call_1", type: "tool_call" }],
+    });
+    return { generations: [{ message, text: "" }] };
+  }
+}
+
+it("LLMListwiseReranker: its order is recorded (it has ranks, no scores)", async () => {
+  const monitor = new RerankMonitor();
+  const out = await over(new LLMListwiseReranker({ llm: new ReversingChatModel(), topN: 3 })).invoke("A", { callbacks: [monitor] });
+  // Its sliding windows (from the end) reverse each window in turn: d6, d1, d5 come out on top.
+  expect(out.map((d) => d.pageContent)).toEqual(["d6", "d1", "d5"]);
+  const [record] = monitor.queries();
+  expect(record!.ranks).toEqual(out.map((d) => d.metadata.retrievalRank));
+  expect(record!.topSame).toBe(false);
+  expect(record!.tauB).toBeCloseTo(-1 / 3, 12); // (6, 1, 5): two discordant pairs, one concordant
+  expect(record!.stages[0]).toMatchObject({ name: "LLMListwiseReranker", scoreKey: null });
 });
