@@ -124,6 +124,17 @@ describe("RerankMonitor on a ContextualCompressionRetriever (hand-computed cases
     expect(record).toMatchObject({ root: "CrossEncoderReranker", ranks: [6, 5, 4], candidates: 6, topSame: false, tauB: -1, rerankShare: null });
   });
 
+  it("τ-b with tied first-stage ranks (two merged first stages both put a document first)", async () => {
+    const monitor = new RerankMonitor();
+    const docs = [1, 1, 2, 3].map((rank, i) => new Document({ pageContent: `t${i}`, metadata: { retrievalRank: rank } }));
+    const scores = { q: { t0: 0.9, t1: 0.7, t2: 0.8, t3: 0.1 } };
+    await new CrossEncoderReranker({ model: tableScorer(scores), topN: 4 }).compressDocuments(docs, "q", [monitor]);
+    const [record] = monitor.queries();
+    // Output t0 t2 t1 t3 → ranks (1, 2, 1, 3): C = 4, D = 1, one pair tied → 3/√30.
+    expect(record!.ranks).toEqual([1, 2, 1, 3]);
+    expect(record!.tauB).toBeCloseTo(3 / Math.sqrt(30), 12);
+  });
+
   it("a bare first stage is not a rerank: it is counted as skipped", async () => {
     const monitor = new RerankMonitor();
     await new ListRetriever(DESIGNED.lists).invoke("A", { callbacks: [monitor] });
