@@ -1,7 +1,8 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import {
@@ -15,8 +16,18 @@ import {
   recencyFactor,
   weightedMean,
 } from "./factors.js";
-import { checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
+import { checkRerankInput } from "../rerank_input.js";
+import {
+  type CompressorCallOptions,
+  callCompressor,
+  checkCompressor,
+  checkCompressorOutput,
+  documentTexts,
+  isRetrievalRank,
+  keptRetrievalRank,
+  loadDocumentClass,
+} from "./compressor_plumbing.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 /** What to do when a document lacks a factor: `error`, `skip` (rank it by the factors it has) or a fill value (0–1). */
@@ -29,11 +40,6 @@ export interface RecencyOptions {
   halfLifeDays: number;
   /** The clock, read once per call. @default () => new Date() */
   now?: () => Date | number;
-}
-
-/** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
-export interface CompressorCallOptions {
-  signal?: AbortSignal;
 }
 
 export interface MultiFactorRerankerArgs {
@@ -145,7 +151,10 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: pass an options object such as { weights: { relevance: 0.8, firstStageRank: 0.2 } }.`);
     }
     const { reranker } = fields;
-    if (reranker !== undefined && !BaseDocumentCompressor.isBaseDocumentCompressor(reranker) && !isCrossEncoder(reranker)) {
+    // Anything with a compressDocuments is taken for a compressor (as at call time), so a broken one is refused here.
+    if (reranker !== undefined && BaseDocumentCompressor.isBaseDocumentCompressor(reranker))
+      checkCompressor(OWNER, "`reranker`", reranker, " or a CrossEncoder (with score)");
+    else if (reranker !== undefined && !isCrossEncoder(reranker)) {
       throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (with compressDocuments) or a CrossEncoder (with score).`);
     }
     if (reranker !== undefined && !(fields.weights !== null && typeof fields.weights === "object" && "relevance" in fields.weights)) {
@@ -292,15 +301,9 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         (d, i) =>
           new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, [INPUT_INDEX]: i }, ...(d.id !== undefined ? { id: d.id } : {}) }),
       );
-      const call = reranker.compressDocuments as (
-        docs: DocumentInterface[],
-        q: string,
-        c?: Callbacks,
-        o?: CompressorCallOptions,
-      ) => Promise<DocumentInterface[]>;
-      // abortable: a compressor or scorer that ignores the signal must not turn an aborted call into a result.
-      const output: unknown = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
-      checkRerankerOutput(OWNER, output);
+      // A compressor that ignores the signal must not turn an aborted call into a result: callCompressor stops waiting.
+      const output = await callCompressor(reranker, marked, query, callbacks, signal);
+      checkCompressorOutput(`${OWNER}: its reranker`, output);
       const used = new Set<number>();
       return output.map((out) => {
         let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;
@@ -317,12 +320,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         return own(documents[index] as DocumentInterface, index, metadata as Record<string, unknown>);
       });
     }
-    const pairs = documents.map((document, i) => {
-      const text = this.documentText(document);
-      if (typeof text !== "string")
-        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
-      return [query, text] as const;
-    });
+    const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
     const scores = await abortable(reranker.score(pairs, signal ? { signal } : {}), signal);
     if (!Array.isArray(scores) || scores.length !== documents.length) {
       throw new RerankError(
@@ -349,7 +347,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       case "firstStageRank": {
         const rank = document.metadata?.[this.rankKey];
         if (rank === undefined || rank === null) return 1 / (index + 1);
-        if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 1) {
+        if (!isRetrievalRank(rank)) {
           throw new RerankError(`${where}: metadata.${this.rankKey} is ${String(rank)}, not a 1-based rank.`);
         }
         return 1 / rank;
@@ -404,12 +402,11 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     scored.sort((a, b) => b.finalScore - a.finalScore || a.candidate.index - b.candidate.index);
     return scored.slice(0, topN).map(({ candidate, finalScore, factors: values }) => {
       const { document, index, metadata } = candidate;
-      const rank = document.metadata?.[this.rankKey];
       return new Document({
         pageContent: document.pageContent,
         metadata: {
           ...metadata,
-          [this.rankKey]: typeof rank === "number" ? rank : index + 1,
+          [this.rankKey]: keptRetrievalRank(document.metadata?.[this.rankKey], index),
           [this.finalScoreKey]: finalScore,
           [this.factorsKey]: values,
         },

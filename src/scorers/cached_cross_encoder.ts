@@ -1,4 +1,5 @@
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,

@@ -1,5 +1,6 @@
 import type { Tensor } from "@huggingface/transformers";
-import { abortable, InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
+import { InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import {
   checkBoolean,
   checkCallOptions,

@@ -1,6 +1,5 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import {
-  abortable,
   CorruptModelFileError,
   MissingDependencyError,
   MissingOnnxFileError,
@@ -8,6 +7,7 @@ import {
   NotASequenceClassifierError,
   RerankError,
 } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
 import { corruptOnnxError, type FileOrigin, onnxLoadFailure } from "./model_json.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "./pair_encoder.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abortable } from "../src/errors.js";
+import { abortable } from "../src/cancellation.js";
 
 describe("abortable", () => {
   it("with a signal already aborted: rejects with its reason, and the abandoned promise's own rejection is not unhandled", async () => {
