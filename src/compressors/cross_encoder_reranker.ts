@@ -159,10 +159,21 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     return sortResults(results).slice(0, topN);
   }
 
-  /** This reranker's name in `metadata.stageScores`: the class and, when the scorer names one, its model. */
+  /**
+   * This reranker's name in `metadata.stageScores`: the class and who scored, from the scorer's `modelName` (a
+   * model id, a server's masked URL), else a string `model` property, else the scorer's class name.
+   */
   get stageName(): string {
-    const model = (this.model as { model?: unknown }).model;
-    return typeof model === "string" ? `${OWNER}(${model})` : OWNER;
+    const scorer = this.model as { modelName?: unknown; model?: unknown };
+    let name: unknown;
+    try {
+      name = scorer.modelName ?? scorer.model;
+    } catch {
+      name = undefined; // a getter that throws must not fail a rerank that already scored
+    }
+    if (typeof name === "string" && name.length > 0) return `${OWNER}(${name})`;
+    const className = (this.model as object).constructor?.name;
+    return className && className !== "Object" ? `${OWNER}(${className})` : OWNER;
   }
 
   /**

@@ -10,13 +10,7 @@ import { abortable, anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
-import {
-  type ListwisePromptFunction,
-  RANK_DOCUMENTS_SCHEMA,
-  checkPrompt,
-  formatContext,
-  loadDefaultPrompt,
-} from "./listwise_prompt.js";
+import { type ListwisePromptFunction, RANK_DOCUMENTS_SCHEMA, checkPrompt, formatContext, loadDefaultPrompt } from "./listwise_prompt.js";
 import {
   IDS_KEY,
   type ListwiseRanking,

@@ -3,19 +3,9 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
-import {
-  BUILTIN_FACTORS,
-  type BuiltinFactor,
-  DEFAULT_NORMALIZATION,
-  NORMALIZATIONS,
-  type Normalization,
-  normalizeValues,
-  parseTimestamp,
-  recencyFactor,
-  weightedMean,
-} from "./factors.js";
+import { type Normalization, normalizeValues, parseTimestamp, recencyFactor, weightedMean } from "./factors.js";
 import { checkRerankInput } from "../rerank_input.js";
 import {
   type CompressorCallOptions,
@@ -28,19 +18,10 @@ import {
   loadDocumentClass,
 } from "./compressor_plumbing.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
+import { type MissingPolicy, type RecencyOptions, checkFactorOptions } from "./multi_factor_options.js";
 import { traceCompressorRun } from "./tracing.js";
 
-/** What to do when a document lacks a factor: `error`, `skip` (rank it by the factors it has) or a fill value (0–1). */
-export type MissingPolicy = "error" | "skip" | number;
-
-export interface RecencyOptions {
-  /** Metadata field holding the document's date: a `Date`, an ISO 8601 string or epoch milliseconds. */
-  field: string;
-  /** Age at which the factor is 0.5 (`0.5^(age / halfLife)`). */
-  halfLifeDays: number;
-  /** The clock, read once per call. @default () => new Date() */
-  now?: () => Date | number;
-}
+export type { MissingPolicy, RecencyOptions } from "./multi_factor_options.js";
 
 export interface MultiFactorRerankerArgs {
   /**
@@ -152,8 +133,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     }
     const { reranker } = fields;
     // Anything with a compressDocuments is taken for a compressor (as at call time), so a broken one is refused here.
-    if (reranker !== undefined && BaseDocumentCompressor.isBaseDocumentCompressor(reranker))
-      checkCompressor(OWNER, "`reranker`", reranker, " or a CrossEncoder (with score)");
+    const compressor = reranker !== null && typeof reranker === "object" && "compressDocuments" in reranker;
+    if (compressor) checkCompressor(OWNER, "`reranker`", reranker, " or a CrossEncoder (with score)");
     else if (reranker !== undefined && !isCrossEncoder(reranker)) {
       throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (with compressDocuments) or a CrossEncoder (with score).`);
     }
@@ -164,76 +145,14 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     }
     this.reranker = reranker;
 
-    const signals = fields.signals ?? {};
-    if (signals === null || typeof signals !== "object")
-      throw new InvalidOptionError(`${OWNER}: \`signals\` must be an object of name → (document) => number.`);
-    for (const [name, fn] of Object.entries(signals)) {
-      if ((BUILTIN_FACTORS as readonly string[]).includes(name))
-        throw new InvalidOptionError(`${OWNER}: signal "${name}" has the name of a built-in factor; rename it.`);
-      checkFunction(OWNER, `signals.${name}`, fn);
-    }
-    this.signals = { ...signals };
-
-    if (fields.recency !== undefined) {
-      const r = fields.recency;
-      if (r === null || typeof r !== "object")
-        throw new InvalidOptionError(`${OWNER}: \`recency\` must be an object such as { field: "publishedAt", halfLifeDays: 30 }.`);
-      const field = checkString(OWNER, "recency.field", r.field);
-      const halfLifeDays = checkFiniteNumber(OWNER, "recency.halfLifeDays", r.halfLifeDays);
-      if (field === undefined || halfLifeDays === undefined || halfLifeDays <= 0) {
-        throw new InvalidOptionError(
-          `${OWNER}: \`recency\` needs \`field\` (a metadata key) and \`halfLifeDays\` > 0, e.g. { field: "publishedAt", halfLifeDays: 30 }.`,
-        );
-      }
-      this.recency = { field, halfLifeDays, now: checkFunction<() => Date | number>(OWNER, "recency.now", r.now) ?? (() => new Date()) };
-    }
-
-    const weights = fields.weights;
-    if (weights === null || typeof weights !== "object" || Object.keys(weights).length === 0) {
-      throw new InvalidOptionError(`${OWNER}: \`weights\` is required, e.g. { relevance: 0.7, recency: 0.2, firstStageRank: 0.1 }.`);
-    }
-    const known = [...BUILTIN_FACTORS, ...Object.keys(this.signals)];
-    let total = 0;
-    for (const [name, weight] of Object.entries(weights)) {
-      if (!known.includes(name)) {
-        throw new InvalidOptionError(
-          `${OWNER}: weight for unknown factor "${name}"; factors are ${known.map((k) => JSON.stringify(k)).join(", ")} (add others to \`signals\`).`,
-        );
-      }
-      const w = checkFiniteNumber(OWNER, `weights.${name}`, weight) as number;
-      if (w < 0) throw new InvalidOptionError(`${OWNER}: \`weights.${name}\` must be ≥ 0, got ${w}.`);
-      total += w;
-    }
-    if (total <= 0) throw new InvalidOptionError(`${OWNER}: at least one weight must be above 0.`);
-    if ("recency" in weights && this.recency === undefined) {
-      throw new InvalidOptionError(`${OWNER}: \`weights.recency\` needs \`recency: { field, halfLifeDays }\` to know where the date is.`);
-    }
-    for (const name of Object.keys(this.signals)) {
-      if (!(name in weights))
-        throw new InvalidOptionError(`${OWNER}: signal "${name}" has no weight; add \`weights.${name}\` (0 to record it only).`);
-    }
-    this.weights = { ...weights };
-    this.factorNames = known.filter((name) => name in weights);
-
-    const normalize: Record<string, Normalization> = {};
-    for (const name of this.factorNames) normalize[name] = DEFAULT_NORMALIZATION[name as BuiltinFactor] ?? "none";
-    for (const [name, how] of Object.entries(fields.normalize ?? {})) {
-      if (!this.factorNames.includes(name))
-        throw new InvalidOptionError(`${OWNER}: \`normalize.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
-      normalize[name] = checkOneOf(OWNER, `normalize.${name}`, how, NORMALIZATIONS) as Normalization;
-    }
-    this.normalize = normalize;
-
-    const missing: Record<string, MissingPolicy> = {};
-    for (const [name, policy] of Object.entries(fields.missing ?? {})) {
-      if (!this.factorNames.includes(name))
-        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
-      if (policy !== "error" && policy !== "skip" && !(typeof policy === "number" && Number.isFinite(policy))) {
-        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` must be "error", "skip" or a finite fill value, got ${JSON.stringify(policy)}.`);
-      }
-      missing[name] = policy;
-    }
-    this.missing = missing;
+    ({
+      signals: this.signals,
+      recency: this.recency,
+      weights: this.weights,
+      factorNames: this.factorNames,
+      normalize: this.normalize,
+      missing: this.missing,
+    } = checkFactorOptions(fields));
 
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;

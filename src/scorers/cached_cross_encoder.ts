@@ -122,6 +122,12 @@ export class CachedCrossEncoder implements CrossEncoder {
     this.#identity = JSON.stringify([this.namespace ?? null, scorerKey ?? null]);
   }
 
+  /** The wrapped scorer's `modelName`: a cache does not change who scores. */
+  get modelName(): string | undefined {
+    const name = this.scorer.modelName;
+    return typeof name === "string" ? name : undefined;
+  }
+
   /** The wrapped scorer's identity (and namespace): a cache of a cache keys like the scorer itself. */
   get cacheKey(): string {
     return this.#identity;

@@ -193,6 +193,11 @@ export class RerankServerCrossEncoder implements CrossEncoder {
    * Everything that changes a score: the endpoint (without credentials), dialect, model, score mode and truncation.
    * Batching, concurrency, retries and the API key are left out: they do not change what the server answers.
    */
+  /** The model (when one is sent) at the masked `url`: what `stageScores` names. */
+  get modelName(): string {
+    return this.model === undefined ? this.url : `${this.model} at ${this.url}`;
+  }
+
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
     const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
