@@ -9,6 +9,7 @@ import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
+import { documentTexts } from "./compressor_plumbing.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
@@ -122,12 +123,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     signal?.throwIfAborted();
-    const pairs = documents.map((document, i) => {
-      const text = this.documentText(document);
-      if (typeof text !== "string")
-        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
-      return [query, text] as const;
-    });
+    const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
     const callOptions = signal ? { signal } : {};
     let results: RankedResult[];
     if (typeof this.model.scoreDetailed === "function") {
