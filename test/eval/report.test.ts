@@ -56,7 +56,7 @@ describe("reports", () => {
     const text = formatTextReport(await summary());
     expect(text).toContain("toy (test), first stage fake: 2 queries, binary relevance ≥ 1, concurrency 4");
     expect(text).toMatch(/^configuration +rr@10 +recall@1$/m);
-    expect(text).toMatch(/^none +0\.7500 +0\.5000$/m);
+    expect(text).toMatch(/^none \(baseline\) +0\.7500 +0\.5000$/m);
     expect(text).toMatch(/^ce +0\.7500 \(\+0\.0000\) +0\.5000 \(\+0\.0000\)$/m);
     expect(text).toMatch(/^ce +rerank( +\d+(\.\d+)?){4}$/m);
     expect(text).toMatch(/^ce +0\.2000 +4 +0\.5000 +1\.0000 +0\.6667$/m);
@@ -67,7 +67,7 @@ describe("reports", () => {
     expect(md).toContain("# Evaluation: toy (test)");
     expect(md).toContain("```\nrerank-eval --dataset toy\n```");
     expect(md).toContain(
-      "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
+      "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none (baseline) | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
     );
     expect(md).toContain("![metrics and latency per configuration](toy.svg)");
   });
