@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { InvalidOptionError } from "../errors.js";
-import { maskUrlSecrets } from "../remote/post_json.js";
+import { maskUrlSecrets } from "../remote/secrets.js";
 import { cutRun } from "./comparison.js";
 import type { EvaluationResult } from "./evaluate.js";
 import { type Qrels, type Run, evaluateRun } from "./metrics.js";
