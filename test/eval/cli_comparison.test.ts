@@ -143,6 +143,10 @@ describeWithShared("rerank-eval on TREC DL 2019: built-in BM25 against the shipp
     );
     const summary = JSON.parse(readFileSync(json, "utf8"));
     expect(summary.comparison.comparisons[0].missingFromRun).toHaveLength(41);
+    const [ndcg] = summary.comparison.comparisons[0].measures;
+    expect(ndcg.queries).toBe(43); // the 41 are compared as zeros, not left out
+    expect(ndcg.wins + ndcg.ties + ndcg.losses).toBe(43);
+    expect(ndcg.undefinedFor).toEqual([]);
     expect(
       summary.perQuery.filter(
         (q: { configurations: Record<string, { metrics: Record<string, number> }> }) =>
