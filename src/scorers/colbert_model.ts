@@ -1,5 +1,6 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
-import { abortable, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
+import { RerankError } from "../errors.js";
 import {
   type ColBERTConventions,
   COLBERT_PRESETS,
@@ -8,7 +9,9 @@ import {
   readProjection,
   resolveConventions,
 } from "./colbert_conventions.js";
-import { explainLoadError, importTransformers, type LoadSpec } from "./huggingface_loader.js";
+import { explainLoadError } from "./load_errors.js";
+import type { LoadSpec } from "./load_spec.js";
+import { importTransformers } from "./transformers_import.js";
 import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
 
 /** A loaded ColBERT checkpoint: its tokenizer, the conventions in effect, and a forward pass to token vectors. */
@@ -60,10 +63,10 @@ async function readLocal(folder: string) {
  * projected vectors when the ONNX graph ends with the projection), the projection from `1_Dense/` otherwise.
  */
 export async function loadColBERT(spec: LoadSpec, overrides: Partial<ColBERTConventions>): Promise<LoadedColBERT> {
-  const transformers = await importTransformers();
+  const transformers = await importTransformers("ColBERT loader");
   const location = await locateModel(spec);
   const cacheDir = spec.cacheDir ?? transformers.env.cacheDir;
-  const cachedTokenizer = await prepareRuntime(transformers, spec, location);
+  const runtime = await prepareRuntime(transformers, spec, location);
   if (location.local) await checkModelFolder(spec, location.id);
   const files = location.local ? await readLocal(location.id) : undefined;
   const folderConventions = files !== undefined ? await readFolderConventions(files.text) : {};
@@ -79,12 +82,12 @@ export async function loadColBERT(spec: LoadSpec, overrides: Partial<ColBERTConv
   let model: PreTrainedModel;
   let stage: "config" | "tokenizer" | "model" = "tokenizer";
   try {
-    tokenizer = await transformers.AutoTokenizer.from_pretrained(cachedTokenizer ?? location.id, options);
+    tokenizer = await transformers.AutoTokenizer.from_pretrained(runtime.tokenizerFolder ?? location.id, options);
     stage = "model";
     model = await transformers.AutoModel.from_pretrained(location.id, {
       ...options,
       dtype: spec.dtype,
-      device: spec.device,
+      device: runtime.device,
       ...(spec.sessionOptions !== undefined ? { session_options: spec.sessionOptions as never } : {}),
     });
   } catch (error) {
