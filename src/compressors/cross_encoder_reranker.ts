@@ -93,16 +93,16 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly rankKey: string;
   readonly documentText: (document: DocumentInterface) => string;
 
-  constructor(options: CrossEncoderRerankerArgs = {}) {
+  constructor(fields: CrossEncoderRerankerArgs = {}) {
     super();
-    const { model } = options;
+    const { model } = fields;
     // A string reaches the local scorer through a dynamic import, so this module's graph holds no local-model code.
-    if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder(model);
+    if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder({ model });
     else if (isCrossEncoder(model)) this.model = model;
     else throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)) or a model id string.`);
-    this.topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? 3;
-    this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
-    this.rankKey = checkString(OWNER, "rankKey", options.rankKey) ?? DEFAULT_RANK_KEY;
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
+    this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;
+    this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     // The stage history and the best window are written too: neither key may hide the score or the rank.
     checkDistinctKeys(OWNER, {
       scoreKey: this.scoreKey,
@@ -110,7 +110,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       "the stage history": STAGE_SCORES_KEY,
       "the best window": BEST_CHUNK_KEY,
     });
-    this.documentText = checkFunction(OWNER, "documentText", options.documentText) ?? ((document) => document.pageContent);
+    this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
   /** Scores every document; returns `[{ index, relevanceScore }]` best first, cut to `topN` (as `CohereRerank.rerank`). */

@@ -373,8 +373,3 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     });
   }
 }
-
-/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
-export const LLMListwiseRerank = LLMListwiseReranker;
-/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
-export type LLMListwiseRerank = LLMListwiseReranker;

@@ -31,8 +31,8 @@ export {
   loadQueries,
 } from "./beir.js";
 export { RunFileRetriever, type RunFileRetrieverInput } from "./run_file_retriever.js";
-export { type Bm25Hit, Bm25Index, type Bm25Options, ENGLISH_STOP_WORDS, type TokenizerOptions, createTokenizer, minimalEnglishStem } from "./bm25.js";
-export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./bm25_retriever.js";
+export { type Bm25Hit, Bm25Index, type Bm25Options, ENGLISH_STOP_WORDS, type TokenizerOptions, createTokenizer, minimalEnglishStem } from "../retrievers/bm25_index.js";
+export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "../retrievers/okapi_bm25_retriever.js";
 export { type LatencyStats, latencyStats, percentile } from "./latency.js";
 export {
   type CompressorLike,

@@ -12,9 +12,15 @@ export interface RunFileRetrieverInput extends BaseRetrieverInput {
   queries: ReadonlyMap<string, string>;
   /** Where candidate texts come from. Every document of a replayed query must be in it. */
   corpus: Corpus;
-  /** Keep the first `depth` candidates of each query (after trec_eval ordering). Default: all. */
+  /**
+   * Keep the first `depth` candidates of each query (after trec_eval ordering).
+   * @default all
+   */
   depth?: number;
-  /** Builds `pageContent` from a corpus document. Default: title and text joined by a space. */
+  /**
+   * Builds `pageContent` from a corpus document.
+   * @default title and text joined by a space
+   */
   pageContent?: (doc: CorpusDocument) => string;
 }
 

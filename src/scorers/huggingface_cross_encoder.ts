@@ -171,27 +171,27 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private readonly maxQueryLengthOption: number | undefined;
   private readonly positiveLabel: number | string | undefined;
 
-  constructor(options: HuggingFaceCrossEncoderArgs = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  constructor(fields: HuggingFaceCrossEncoderArgs = {}) {
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
-    this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
-    const { spec, batchLimits } = localModelSettings(OWNER, this.model, options);
+    this.model = checkString(OWNER, "model", fields.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
+    const { spec, batchLimits } = localModelSettings(OWNER, this.model, fields);
     this.#spec = spec;
     this.device = spec.device;
     this.dtype = spec.dtype;
     this.batchLimits = batchLimits;
-    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
-    this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
-    this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
-    else checkString(OWNER, "positiveLabel", options.positiveLabel);
-    this.positiveLabel = options.positiveLabel;
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, options.maxQueuedPairs);
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
+    this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
+    if (typeof fields.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", fields.positiveLabel);
+    else checkString(OWNER, "positiveLabel", fields.positiveLabel);
+    this.positiveLabel = fields.positiveLabel;
+    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
     this.#queue = new PairQueue(OWNER, this.model, this.maxQueuedPairs);
-    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
-    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1;
+    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", fields.chunkOverlap) ?? 32;
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     this.#lifecycle = new ModelLifecycle({
       key: () => modelKey(spec),
       load: () => loadReranker(spec),

@@ -17,14 +17,23 @@ import { DEFAULT_RERANKER_MODEL } from "./load_spec.js";
  * reranker.model; // a LazyHuggingFaceCrossEncoder: nothing is imported or loaded until the first rerank
  * ```
  */
+/** Options of {@link LazyHuggingFaceCrossEncoder}. */
+export interface LazyHuggingFaceCrossEncoderArgs {
+  /**
+   * Hugging Face hub id or local model folder.
+   * @default "Xenova/bge-reranker-base"
+   */
+  model?: string;
+}
+
 export class LazyHuggingFaceCrossEncoder implements CrossEncoder {
   /** The hub id or local folder the scorer loads. */
   readonly model: string;
   #scorer: Promise<HuggingFaceCrossEncoder> | undefined;
 
-  constructor(model?: string) {
+  constructor(fields: LazyHuggingFaceCrossEncoderArgs = {}) {
     // Checked now, with HuggingFaceCrossEncoder's own message, so a bad id fails at construction as it did.
-    this.model = checkString("HuggingFaceCrossEncoder", "model", model) ?? DEFAULT_RERANKER_MODEL;
+    this.model = checkString("HuggingFaceCrossEncoder", "model", fields.model) ?? DEFAULT_RERANKER_MODEL;
   }
 
   /** The `HuggingFaceCrossEncoder` behind this one, imported and built on first use (its model loads on its first call). */
