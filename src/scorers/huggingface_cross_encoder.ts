@@ -2,7 +2,7 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import { checkTextPairs, type CrossEncoder, type CrossEncoderCallOptions, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
   DEFAULT_RERANKER_MODEL,
@@ -246,7 +246,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
    */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     const { encoder } = await this.#lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
@@ -258,7 +258,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
@@ -277,7 +277,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -359,17 +359,5 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       );
     }
     return Number(found[0]);
-  }
-}
-
-function checkPairs(pairs: readonly TextPair[]): void {
-  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
-  // An index loop, not forEach: forEach skips the holes of a sparse array, which then failed deep in batching.
-  for (let i = 0; i < pairs.length; i++) {
-    const pair: unknown = pairs[i];
-    if (!(i in pairs)) throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is a hole (sparse array).`);
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
-    }
   }
 }
