@@ -2,12 +2,12 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError } from "../errors.js";
-import { anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
 import {
   type CompressorCallOptions,
   callCompressor,
+  callSignal,
   checkCompressor,
   checkCompressorOutput,
   keptRetrievalRank,
@@ -186,8 +186,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // Checked here, before any reranker runs: the caller's bad input is not a reranker's failure and must not open a circuit.
     checkRerankInput(OWNER, documents, query);
-    const outer = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
-    outer?.throwIfAborted();
+    const outer = callSignal(OWNER, this.#signal, options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,

@@ -9,7 +9,7 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable, anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
+import { callSignal, documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
 import { type ListwisePromptFunction, RANK_DOCUMENTS_SCHEMA, checkPrompt, formatContext, loadDefaultPrompt } from "./listwise_prompt.js";
 import {
   IDS_KEY,
@@ -217,8 +217,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
   ): Promise<DocumentInterface[]> {
     checkRerankInput(OWNER, documents, query);
-    const signal = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
-    signal?.throwIfAborted();
+    const signal = callSignal(OWNER, this.#signal, options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,

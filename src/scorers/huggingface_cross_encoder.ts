@@ -2,7 +2,14 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import { checkTextPairs, type CrossEncoder, type CrossEncoderCallOptions, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
+import {
+  checkTextPairs,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+} from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
   DEFAULT_RERANKER_MODEL,
