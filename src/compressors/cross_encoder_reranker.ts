@@ -73,17 +73,26 @@ export const BEST_CHUNK_KEY = "bestChunk";
  *
  * @example
  * ```ts
+ * import { Document } from "@langchain/core/documents";
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
- * import { CrossEncoderReranker } from "langchain-rerank";
- * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+ * import { CrossEncoderReranker, type TextPair } from "langchain-rerank";
+ * import { OkapiBm25Retriever } from "langchain-rerank/bm25";
  *
- * const reranker = new CrossEncoderReranker({
- *   model: new HuggingFaceCrossEncoder({ model: "Xenova/bge-reranker-base" }), // or RerankServerCrossEncoder, …
- *   topN: 5,
- * });
- * const retriever = new ContextualCompressionRetriever({ baseRetriever: vectorStore.asRetriever({ k: 50 }), baseCompressor: reranker });
- * const docs = await retriever.invoke("does coffee raise blood pressure?");
- * docs[0].metadata.relevanceScore; // 0–1; docs[0].metadata.retrievalRank: the first stage's position
+ * // `model` is any CrossEncoder: a model id string (a local HuggingFaceCrossEncoder, loaded on first use),
+ * // a HuggingFaceCrossEncoder, a RerankServerCrossEncoder, ... This one counts shared words, so the example runs offline.
+ * const model = { score: async (pairs: readonly TextPair[]) => pairs.map(([q, text]) => text.split(" ").filter((w) => q.includes(w)).length) };
+ * const reranker = new CrossEncoderReranker({ model, topN: 1 });
+ * const texts = ["Espresso is brewed coffee.", "Caffeine can raise blood pressure for a short time.", "Tea has caffeine."];
+ * const baseRetriever = OkapiBm25Retriever.fromDocuments(texts.map((text) => new Document({ pageContent: text })), { k: 3 });
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
+ * const [top] = await retriever.invoke("does caffeine raise blood pressure");
+ * console.log(top?.pageContent, top?.metadata);
+ * // Caffeine can raise blood pressure for a short time. {
+ * //   retrievalScore: 3.056147109881747,
+ * //   retrievalRank: 1,
+ * //   relevanceScore: 4,
+ * //   stageScores: [ { reranker: 'CrossEncoderReranker', score: 4, rank: 1 } ]
+ * // }
  * ```
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {

@@ -118,15 +118,20 @@ function describeError(error: unknown): string {
  * already set). A `relevanceScore` left by an earlier reranking stage is removed: it no longer describes the order.
  *
  * @example
- * ```typescript
+ * ```ts
+ * // network: OpenAI's API, with the key from OPENAI_API_KEY
+ * import { Document } from "@langchain/core/documents";
  * import { ChatOpenAI } from "@langchain/openai";
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
  * import { LLMListwiseReranker } from "langchain-rerank";
+ * import { OkapiBm25Retriever } from "langchain-rerank/bm25";
  *
+ * const texts = ["Steve is our CTO.", "Steve likes tea.", "Ann is our CEO."];
+ * const baseRetriever = OkapiBm25Retriever.fromDocuments(texts.map((text) => new Document({ pageContent: text })), { k: 20 });
  * const reranker = new LLMListwiseReranker({ llm: new ChatOpenAI({ model: "gpt-4o-mini", temperature: 0 }), topN: 3 });
- * const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker, baseRetriever: vectorStore.asRetriever(20) });
+ * const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker, baseRetriever });
  * const docs = await retriever.invoke("Who is Steve?");
- * // docs[0].metadata → { ...original metadata, listwiseRank: 1, retrievalRank: 4 }
+ * console.log(docs[0]?.metadata); // { ...original metadata, listwiseRank: 1, retrievalRank: … }
  * ```
  */
 export class LLMListwiseReranker extends BaseDocumentCompressor {

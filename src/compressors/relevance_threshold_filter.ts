@@ -43,11 +43,19 @@ const OWNER = "RelevanceThresholdFilter";
  *
  * @example
  * ```ts
- * import { CrossEncoderReranker, RelevanceThresholdFilter } from "langchain-rerank";
+ * import { Document } from "@langchain/core/documents";
+ * import { CrossEncoderReranker, RelevanceThresholdFilter, type TextPair } from "langchain-rerank";
  *
- * // Rerank, then keep what scores at least 0.3 (chosen on labelled data: see chooseThreshold), but never fewer than 1.
- * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ topN: 10 }), threshold: 0.3, minDocuments: 1 });
- * const kept = await filter.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * // Any CrossEncoder scores; this one gives the share of query words a text contains (0–1), so the example runs offline.
+ * const model = {
+ *   score: async (pairs: readonly TextPair[]) =>
+ *     pairs.map(([q, text]) => q.split(" ").filter((w) => text.includes(w)).length / q.split(" ").length),
+ * };
+ * // Rerank, then keep what scores at least 0.5 (choose it on labelled data: see chooseThreshold), but never fewer than 1.
+ * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ model, topN: 10 }), threshold: 0.5, minDocuments: 1 });
+ * const candidates = ["coffee can raise blood pressure", "coffee is brewed", "tea"].map((text) => new Document({ pageContent: text }));
+ * const kept = await filter.compressDocuments(candidates, "does coffee raise blood pressure");
+ * console.log(kept.map((doc) => [doc.pageContent, doc.metadata.relevanceScore])); // [ [ 'coffee can raise blood pressure', 0.8 ] ]
  * ```
  */
 export class RelevanceThresholdFilter extends BaseDocumentCompressor {

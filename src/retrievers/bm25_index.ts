@@ -89,8 +89,10 @@ interface Postings {
  *
  * @example
  * ```ts
+ * import { Bm25Index } from "langchain-rerank/bm25";
+ *
  * const index = new Bm25Index(["cells divide by mitosis", "proteins fold"]);
- * index.search("cell division", 10); // [{ index: 0, score: … }]
+ * console.log(index.search("cell division", 10)); // [ { index: 0, score: 0.667839575590211 } ]
  * ```
  */
 export class Bm25Index {

@@ -150,13 +150,15 @@ interface Prepared {
  *
  * @example
  * ```ts
+ * // network: downloads the model from the Hugging Face hub on first use (or give a local folder)
  * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
  *
  * const scorer = new HuggingFaceCrossEncoder({ model: "Xenova/ms-marco-MiniLM-L-6-v2" }); // or a local folder
  * const scores = await scorer.score([
  *   ["does coffee raise blood pressure?", "Caffeine can cause a short increase in blood pressure."],
  *   ["does coffee raise blood pressure?", "Espresso is brewed by forcing hot water through coffee."],
- * ]); // one 0–1 score per pair, in input order: the first one higher
+ * ]);
+ * console.log(scores); // one 0–1 score per pair, in input order: the first one higher
  * ```
  */
 export class HuggingFaceCrossEncoder implements CrossEncoder {

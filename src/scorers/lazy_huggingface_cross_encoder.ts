@@ -3,6 +3,15 @@ import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, TextPair } f
 import type { HuggingFaceCrossEncoder } from "./huggingface_cross_encoder.js";
 import { DEFAULT_RERANKER_MODEL } from "./load_spec.js";
 
+/** Options of {@link LazyHuggingFaceCrossEncoder}. */
+export interface LazyHuggingFaceCrossEncoderArgs {
+  /**
+   * Hugging Face hub id or local model folder.
+   * @default "Xenova/bge-reranker-base"
+   */
+  model?: string;
+}
+
 /**
  * A `HuggingFaceCrossEncoder` named by its model, whose code is imported on the first call (a dynamic `import()`).
  * `CrossEncoderReranker` wraps a string `model` in one, so the root entry's static graph carries no local-model
@@ -17,15 +26,6 @@ import { DEFAULT_RERANKER_MODEL } from "./load_spec.js";
  * reranker.model; // a LazyHuggingFaceCrossEncoder: nothing is imported or loaded until the first rerank
  * ```
  */
-/** Options of {@link LazyHuggingFaceCrossEncoder}. */
-export interface LazyHuggingFaceCrossEncoderArgs {
-  /**
-   * Hugging Face hub id or local model folder.
-   * @default "Xenova/bge-reranker-base"
-   */
-  model?: string;
-}
-
 export class LazyHuggingFaceCrossEncoder implements CrossEncoder {
   /** The hub id or local folder the scorer loads. */
   readonly model: string;

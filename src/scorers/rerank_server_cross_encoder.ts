@@ -99,14 +99,17 @@ const OWNER = "RerankServerCrossEncoder";
  *
  * @example
  * ```ts
+ * // network: a rerank server, here Text Embeddings Inference serving BAAI/bge-reranker-base on port 8080
+ * import { Document } from "@langchain/core/documents";
  * import { CrossEncoderReranker, RerankServerCrossEncoder } from "langchain-rerank";
  *
- * // Hugging Face Text Embeddings Inference serving BAAI/bge-reranker-base on port 8080.
  * const reranker = new CrossEncoderReranker({
  *   model: new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank", dialect: "tei" }),
  *   topN: 5,
  * });
+ * const candidates = ["Caffeine can raise blood pressure.", "Espresso is brewed coffee."].map((text) => new Document({ pageContent: text }));
  * const top = await reranker.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * console.log(top.map((doc) => doc.metadata.relevanceScore));
  * ```
  */
 export class RerankServerCrossEncoder implements CrossEncoder {

@@ -93,7 +93,11 @@ describe("the layout of src/ (docs/README.md, Layout)", () => {
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)
       .sort();
-    expect(folders).toEqual(Object.keys(LAYER_RANK).filter((folder) => folder !== "").sort());
+    expect(folders).toEqual(
+      Object.keys(LAYER_RANK)
+        .filter((folder) => folder !== "")
+        .sort(),
+    );
   });
 
   it.each(ENTRY_FILES)("src/%s only re-exports", (file) => {
