@@ -8,7 +8,7 @@ import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
 import { maskUrlSecrets } from "../remote/secrets.js";
 import { documentText, loadBeirDataset } from "./beir.js";
-import { OkapiBm25Retriever } from "./bm25_retriever.js";
+import { OkapiBm25Retriever } from "../retrievers/okapi_bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
 import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
