@@ -74,3 +74,4 @@ export {
   chooseWeights,
   weightQueriesFromEvaluation,
 } from "./weights.js";
+export { hasRandomWeights } from "./random_weights.js";
