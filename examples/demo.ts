@@ -9,8 +9,8 @@
 import { parseArgs } from "node:util";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import type { DocumentInterface } from "@langchain/core/documents";
-import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
-import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "../src/index.js";
+import { HuggingFaceCrossEncoder, type RerankerDtype } from "langchain-rerank/huggingface";
+import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "langchain-rerank";
 import { hasRandomWeights, modelNotFoundHelp } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 

@@ -14,7 +14,7 @@ import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/docume
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { Document } from "@langchain/core/documents";
-import { HuggingFaceCrossEncoder } from "../src/huggingface.js";
+import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import {
   CachedCrossEncoder,
   CrossEncoderReranker,
@@ -25,7 +25,7 @@ import {
   RerankError,
   RerankServerCrossEncoder,
   type RerankServerDialect,
-} from "../src/index.js";
+} from "langchain-rerank";
 import { hasRandomWeights, modelNotFoundHelp } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 
