@@ -1,7 +1,9 @@
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
+  checkTextPairs,
   type CrossEncoder,
   type CrossEncoderCallOptions,
   type DetailedScore,
@@ -121,6 +123,12 @@ export class CachedCrossEncoder implements CrossEncoder {
     this.#identity = JSON.stringify([this.namespace ?? null, scorerKey ?? null]);
   }
 
+  /** The wrapped scorer's `modelName`: a cache does not change who scores. */
+  get modelName(): string | undefined {
+    const name = this.scorer.modelName;
+    return typeof name === "string" ? name : undefined;
+  }
+
   /** The wrapped scorer's identity (and namespace): a cache of a cache keys like the scorer itself. */
   get cacheKey(): string {
     return this.#identity;
@@ -145,16 +153,7 @@ export class CachedCrossEncoder implements CrossEncoder {
   }
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
-    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.${method} expects an array of [query, text] pairs.`);
-    // An index loop: forEach would skip a sparse array's holes, which then fail later as a TypeError.
-    for (let i = 0; i < pairs.length; i++) {
-      const pair: unknown = pairs[i];
-      if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(
-          `${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is ${i in pairs ? "not one" : "a hole (sparse array)"}.`,
-        );
-      }
-    }
+    checkTextPairs(`${OWNER}.${method}`, pairs);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
