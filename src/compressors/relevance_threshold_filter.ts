@@ -101,7 +101,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     return traceCompressorRun(
       OWNER,
       callbacks,
-      { query, documents: documents.length },
+      { query, documents: documents.length, topN: this.topN },
       async (runManager) => {
         let candidates: DocumentInterface[] = documents;
         if (this.reranker) {

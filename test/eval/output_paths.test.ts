@@ -115,6 +115,13 @@ describe("rerank-eval checks its output paths before it evaluates", () => {
     expect(oneErrorLine(stderr)).toBe(`${flag} ${file}: ${reason}`);
   });
 
+  it("--json onto a --compare-run file: exits 2, the run file untouched", async () => {
+    const { code, stderr } = await rerankEval(["--dataset", dataset, "--quiet", "--compare-run", input, "--json", input]);
+    expect(code).toBe(2);
+    expect(oneErrorLine(stderr)).toBe(`--json ${input}: is a file this run reads; writing the output there would overwrite it.`);
+    expect(readFileSync(input, "utf8")).toBe("q1 Q0 d1 1 1.0 bm25\n");
+  });
+
   it("a bad path beside a good one creates neither the good one's folders nor any file", async () => {
     const fresh = join(dir, "fresh");
     const { code, stdout } = await rerankEval([...evaluate, "--json", join(fresh, "a", "out.json"), "--report", join(aFile, "r.md")]);
