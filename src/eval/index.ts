@@ -97,3 +97,4 @@ export {
   chooseWeights,
   weightQueriesFromEvaluation,
 } from "./weights.js";
+export { hasRandomWeights } from "./random_weights.js";

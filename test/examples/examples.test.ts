@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -94,6 +95,29 @@ describe("examples/lcel_chain.ts", () => {
     const toolResult = stdout.split("tool: ")[1]!.split("\n  ai:")[0]!;
     expect([...toolResult.matchAll(/\[(\d)\] \(score [\d.]+\)/g)].map((m) => m[1])).toEqual(["1", "2", "3"]);
     expect(stdout).toMatch(/ai: From the passages: \[1\] \(score [\d.]+\)/);
+  });
+});
+
+describe("examples offline without their model", () => {
+  // A model that cannot be found (offline without a cached copy, or a wrong folder) gets what to run instead, as
+  // the demo prints it, not a stack trace.
+  const missing = join(tmpdir(), "langchain-rerank-no-such-model");
+  it.each(["quick_start.ts", "lcel_chain.ts", "three_stage.ts", "recipes.ts"])("examples/%s exits 1 and says what to run", async (file) => {
+    const error = (await example(file, { RERANK_MODEL: missing, RERANK_SERVER_URL: "" }).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`Model folder not found: ${missing}.`);
+    expect(error.stderr).toContain(`RERANK_MODEL=/path/to/bge-reranker-base npx tsx examples/${file}`);
+    expect(error.stderr).not.toMatch(/^\s+at /m);
+    // …and the fixture it offers runs, labelled as random weights.
+    const offered = /RERANK_MODEL=(\S+) npx tsx \S+\s+# a tiny fixture/.exec(error.stderr);
+    expect(offered).not.toBeNull();
+    if (file === "quick_start.ts") {
+      const { stdout } = await example(file, { RERANK_MODEL: offered![1]!, RERANK_SERVER_URL: "", COHERE_BASE_URL: "", COHERE_API_KEY: "" });
+      expect(stdout).toContain("RANDOM weights");
+    }
   });
 });
 
