@@ -4,7 +4,7 @@ import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_comp
 import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
-import { HuggingFaceCrossEncoder } from "../scorers/huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
@@ -94,7 +94,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   constructor(options: CrossEncoderRerankerArgs = {}) {
     super();
     const { model } = options;
-    if (model === undefined || typeof model === "string") this.model = new HuggingFaceCrossEncoder(model === undefined ? {} : { model });
+    // A string reaches the local scorer through a dynamic import, so this module's graph holds no local-model code.
+    if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder(model);
     else if (isCrossEncoder(model)) this.model = model;
     else throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)) or a model id string.`);
     this.topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? 3;

@@ -1,35 +1,30 @@
-import type { Tensor } from "@huggingface/transformers";
-import { abortable, InvalidOptionError, OverloadedError, RerankError } from "../errors.js";
-import {
-  checkBoolean,
-  checkCallOptions,
-  checkFunction,
-  checkNonNegativeInteger,
-  checkOneOf,
-  checkPositiveInteger,
-  checkString,
-  describeValue,
-} from "../options.js";
-import { type BatchLimits, CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches, WASM_BATCH_LIMITS } from "./batch_planner.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
-  DTYPE_FILES,
-  type LoadedReranker,
+  DEFAULT_RERANKER_MODEL,
   type LoadProgressCallback,
   type LoadSpec,
-  loadReranker,
-  modelKey,
-  RERANKER_DEVICES,
   type RerankerDevice,
   type RerankerDtype,
   type WasmPaths,
-} from "./huggingface_loader.js";
-import { DEFAULT_DEVICE } from "./model_files.js";
-import { acquireModel, releaseModel } from "./model_registry.js";
+} from "./load_spec.js";
+import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
+import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
+import { ModelLifecycle } from "./model_lifecycle.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
+import { batchFeeds } from "./tensor_feeds.js";
 
-export interface HuggingFaceCrossEncoderArgs {
+// The cross-encoder composes the scorer layer's parts (see docs/local-reranker.md, "Inside the local scorer"):
+// local_model_options.ts (device, dtype, batch defaults), model_lifecycle.ts (load once per process, dispose after
+// its own calls), load_shedding.ts (maxQueuedPairs), batch_planner.ts and tensor_feeds.ts (length-sorted padded
+// batches), and huggingface_loader.ts (what it loads: a sequence classifier). What is its own: pair encoding,
+// windows of long documents, and logits to scores.
+
+export interface HuggingFaceCrossEncoderArgs extends LocalModelOptions {
   /**
    * Hub id (transformers.js ONNX layout) or a local model folder.
    * @default "Xenova/bge-reranker-base"
@@ -131,9 +126,6 @@ export interface HuggingFaceCrossEncoderArgs {
 }
 
 const OWNER = "HuggingFaceCrossEncoder";
-/** Default load-shedding bound: see `maxQueuedPairs`. */
-export const DEFAULT_MAX_QUEUED_PAIRS = 10_000;
-const GPU_DEVICES: readonly RerankerDevice[] = ["cuda", "dml", "webgpu"];
 
 interface Prepared {
   loaded: LoadedReranker;
@@ -161,7 +153,7 @@ interface Prepared {
  * ```
  */
 export class HuggingFaceCrossEncoder implements CrossEncoder {
-  static readonly DEFAULT_MODEL = "Xenova/bge-reranker-base";
+  static readonly DEFAULT_MODEL = DEFAULT_RERANKER_MODEL;
 
   readonly model: string;
   readonly dtype: RerankerDtype;
@@ -172,63 +164,40 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly maxChunksPerDoc: number;
   readonly chunkOverlap: number;
   readonly chunkAggregation: ChunkAggregation;
-  private readonly spec: LoadSpec;
-  /** Pairs accepted by `score` and not yet scored (or given back by an abort). */
-  #queuedPairs = 0;
-  /**
-   * Calls between admission and the end of their work, by the load they use (a generation ends at each `dispose`):
-   * `dispose` waits for its own generation's calls only, so calls made after it cannot postpone it forever.
-   */
-  #generation = 0;
-  #activeCalls = new Map<number, { calls: number; idle: (() => void)[] }>();
-  /** The registry key of the model this instance holds, set when it loads. */
-  private key: string | undefined;
+  readonly #spec: LoadSpec;
+  readonly #queue: PairQueue;
+  readonly #lifecycle: ModelLifecycle<LoadedReranker, Prepared>;
   private readonly maxLengthOption: number | undefined;
   private readonly maxQueryLengthOption: number | undefined;
   private readonly positiveLabel: number | string | undefined;
-  private prepared: Promise<Prepared> | undefined;
 
   constructor(options: HuggingFaceCrossEncoderArgs = {}) {
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
     this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
-    this.device = checkOneOf(OWNER, "device", options.device, RERANKER_DEVICES) ?? DEFAULT_DEVICE;
-    const gpu = GPU_DEVICES.includes(this.device);
-    this.dtype = checkOneOf(OWNER, "dtype", options.dtype, Object.keys(DTYPE_FILES) as RerankerDtype[]) ?? (gpu ? "fp32" : "q8");
+    const { spec, batchLimits } = localModelSettings(OWNER, this.model, options);
+    this.#spec = spec;
+    this.device = spec.device;
+    this.dtype = spec.dtype;
+    this.batchLimits = batchLimits;
     this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
     this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    const defaults = gpu ? GPU_BATCH_LIMITS : this.device === "wasm" ? WASM_BATCH_LIMITS : CPU_BATCH_LIMITS;
-    const maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize);
-    const maxBatchTokens = checkPositiveInteger(OWNER, "maxBatchTokens", options.maxBatchTokens);
-    this.batchLimits = {
-      maxBatchSize: maxBatchSize ?? defaults.maxBatchSize,
-      // A pair count chosen alone means fixed-size (sorted) batches, not the default token budget.
-      maxBatchTokens: maxBatchTokens ?? (maxBatchSize !== undefined ? Number.POSITIVE_INFINITY : defaults.maxBatchTokens),
-    };
     if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
     else checkString(OWNER, "positiveLabel", options.positiveLabel);
     this.positiveLabel = options.positiveLabel;
-    const maxQueuedPairs = options.maxQueuedPairs;
-    if (maxQueuedPairs !== undefined && maxQueuedPairs !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxQueuedPairs) && maxQueuedPairs >= 1)) {
-      throw new InvalidOptionError(`${OWNER}: \`maxQueuedPairs\` must be a positive integer or Infinity, got ${describeValue(maxQueuedPairs)}.`);
-    }
-    this.maxQueuedPairs = maxQueuedPairs ?? DEFAULT_MAX_QUEUED_PAIRS;
+    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, options.maxQueuedPairs);
+    this.#queue = new PairQueue(OWNER, this.model, this.maxQueuedPairs);
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
     this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
     this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
-    this.spec = {
-      model: this.model,
-      dtype: this.dtype,
-      device: this.device,
-      revision: checkString(OWNER, "revision", options.revision),
-      cacheDir: checkString(OWNER, "cacheDir", options.cacheDir),
-      localFilesOnly: checkBoolean(OWNER, "localFilesOnly", options.localFilesOnly),
-      progressCallback: checkFunction<LoadProgressCallback>(OWNER, "progressCallback", options.progressCallback),
-      ...(options.sessionOptions !== undefined ? { sessionOptions: checkSessionOptions(options.sessionOptions) } : {}),
-      wasmPaths: checkWasmPaths(options.wasmPaths),
-    };
+    this.#lifecycle = new ModelLifecycle({
+      key: () => modelKey(spec),
+      load: () => loadReranker(spec),
+      free: (loaded) => loaded.dispose(),
+      prepare: (loaded) => this.prepare(loaded),
+    });
   }
 
   /**
@@ -239,7 +208,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     return JSON.stringify({
       scorer: OWNER,
       model: this.model,
-      revision: this.spec.revision ?? "main",
+      revision: this.#spec.revision ?? "main",
       dtype: this.dtype,
       device: this.device,
       scoreMode: this.scoreMode,
@@ -256,26 +225,15 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
 
   /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
   async load(): Promise<void> {
-    await this.acquire();
+    await this.#lifecycle.acquire();
   }
 
   /**
    * Releases this instance's hold on the model once its calls in flight have finished (they complete; freeing the
    * session under them made them fail); the last holder frees it. A later `score` loads it again.
    */
-  async dispose(): Promise<void> {
-    const prepared = this.prepared;
-    if (prepared === undefined) return;
-    this.prepared = undefined;
-    const generation = this.#generation++;
-    try {
-      await prepared;
-    } catch {
-      return; // a failed load holds nothing
-    }
-    const active = this.#activeCalls.get(generation);
-    if (active !== undefined) await new Promise<void>((resolve) => active.idle.push(resolve));
-    if (this.key !== undefined) await releaseModel(this.key);
+  dispose(): Promise<void> {
+    return this.#lifecycle.dispose();
   }
 
   /**
@@ -284,13 +242,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
     checkPairs(pairs);
-    const { encoder } = await this.acquire();
+    const { encoder } = await this.#lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
 
   /** Pairs accepted by `score` and not yet scored: what `maxQueuedPairs` bounds (for monitoring). */
   get queuedPairs(): number {
-    return this.#queuedPairs;
+    return this.#queue.queuedPairs;
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
@@ -300,12 +258,11 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     const signal = options.signal;
-    const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
-    try {
-      return await this.run(prepared.value, prepared.value.encoder.encodePairs(pairs), signal);
-    } finally {
-      prepared.release();
-    }
+    return this.#lifecycle.use(
+      signal,
+      (prepared) => this.run(prepared, prepared.encoder.encodePairs(pairs), signal),
+      () => this.#queue.admit(pairs.length),
+    );
   }
 
   /**
@@ -321,69 +278,25 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // Admitted by documents, as `score` is: the windows are only known once the model's tokenizer has read them.
-    const prepared = await this.admitted(pairs.length, signal, () => this.acquire());
-    try {
-      const { encoded, pairOf, spans } = prepared.value.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
-      const windowScores = await this.run(prepared.value, encoded, signal);
-      const perPair: number[][] = pairs.map(() => []);
-      const firstWindow = new Array<number>(pairs.length);
-      pairOf.forEach((pairIndex, window) => {
-        if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
-        perPair[pairIndex]!.push(windowScores[window]!);
-      });
-      return perPair.map((scores, pairIndex) => {
-        const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-        const span = spans[firstWindow[pairIndex]! + best];
-        return span === undefined ? { score } : { score, chunk: { ...span } };
-      });
-    } finally {
-      prepared.release();
-    }
-  }
-
-  /**
-   * Admits `count` pairs (or rejects at once with `OverloadedError`), then waits for the model, abortably. The
-   * caller must `release()` when its work ends, however it ends.
-   */
-  private async admitted<T>(count: number, signal: AbortSignal | undefined, ready: () => Promise<T>): Promise<{ value: T; release: () => void }> {
-    this.admit(count);
-    // `ready()` below runs in this same tick, so the call uses this generation's load.
-    const generation = this.#generation;
-    const active = this.#activeCalls.get(generation) ?? { calls: 0, idle: [] };
-    this.#activeCalls.set(generation, active);
-    active.calls += 1;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.#queuedPairs -= count;
-      active.calls -= 1;
-      if (active.calls === 0) {
-        this.#activeCalls.delete(generation);
-        for (const resolve of active.idle.splice(0)) resolve();
-      }
-    };
-    try {
-      const value = await abortable(ready(), signal);
-      signal?.throwIfAborted();
-      return { value, release };
-    } catch (error) {
-      release();
-      throw error;
-    }
-  }
-
-  /** Takes the call's pairs into the queue, or rejects it at once when that would exceed `maxQueuedPairs`. */
-  private admit(count: number): void {
-    const queued = this.#queuedPairs;
-    if (queued > 0 && queued + count > this.maxQueuedPairs) {
-      throw new OverloadedError(
-        `${OWNER} is overloaded: ${queued} pairs are waiting for "${this.model}" and this call adds ${count}, over maxQueuedPairs (${this.maxQueuedPairs}). ` +
-          "Retry later with backoff, spread the load over more processes, or raise maxQueuedPairs.",
-        { queuedPairs: queued, requestedPairs: count, maxQueuedPairs: this.maxQueuedPairs },
-      );
-    }
-    this.#queuedPairs = queued + count;
+    return this.#lifecycle.use(
+      signal,
+      async (prepared) => {
+        const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
+        const windowScores = await this.run(prepared, encoded, signal);
+        const perPair: number[][] = pairs.map(() => []);
+        const firstWindow = new Array<number>(pairs.length);
+        pairOf.forEach((pairIndex, window) => {
+          if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
+          perPair[pairIndex]!.push(windowScores[window]!);
+        });
+        return perPair.map((scores, pairIndex) => {
+          const { score, best } = aggregateWindows(scores, this.chunkAggregation);
+          const span = spans[firstWindow[pairIndex]! + best];
+          return span === undefined ? { score } : { score, chunk: { ...span } };
+        });
+      },
+      () => this.#queue.admit(pairs.length),
+    );
   }
 
   /** Scores encoded pairs in length-sorted batches; scores come back in the pairs' order. */
@@ -393,12 +306,13 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     signal: AbortSignal | undefined,
   ): Promise<number[]> {
     const scores = new Array<number>(encoded.length);
+    const feedOptions = { TensorClass: loaded.TensorClass, inputNames: loaded.inputNames, padTokenId: encoder.padTokenId };
     for (const batch of planBatches(
       encoded.map((pair) => pair.inputIds.length),
       this.batchLimits,
     )) {
       signal?.throwIfAborted();
-      const logits = await loaded.forward(batchFeeds(loaded, encoder.padTokenId, encoded, batch), signal);
+      const logits = await loaded.forward(batchFeeds(encoded, batch, feedOptions), signal);
       const labels = logits.dims[1] ?? 1;
       const data = logits.data as Float32Array;
       batch.forEach((pairIndex, row) => {
@@ -414,34 +328,6 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     else if (labels === 2) logit = data[row * 2 + positiveIndex]! - data[row * 2 + 1 - positiveIndex]!;
     else throw new RerankError(`${OWNER}: "${this.model}" outputs ${labels} logits per pair; a reranker outputs 1 (or 2: negative, positive).`);
     return this.scoreMode === "raw" ? logit : 1 / (1 + Math.exp(-logit));
-  }
-
-  private acquire(): Promise<Prepared> {
-    if (this.prepared === undefined) {
-      const attempt = this.loadAndPrepare();
-      this.prepared = attempt;
-      // A failed load is not cached: the next call tries again.
-      attempt.catch(() => {
-        if (this.prepared === attempt) this.prepared = undefined;
-      });
-    }
-    return this.prepared;
-  }
-
-  private async loadAndPrepare(): Promise<Prepared> {
-    const key = await modelKey(this.spec);
-    this.key = key;
-    const loaded = await acquireModel(
-      key,
-      () => loadReranker(this.spec),
-      (model) => model.dispose(),
-    );
-    try {
-      return this.prepare(loaded);
-    } catch (error) {
-      await releaseModel(key);
-      throw error;
-    }
   }
 
   private prepare(loaded: LoadedReranker): Prepared {
@@ -471,31 +357,6 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 }
 
-function checkSessionOptions(value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(
-      `${OWNER}: sessionOptions must be an object of onnxruntime session options such as { intraOpNumThreads: 1 }, got ${Array.isArray(value) ? "an array" : String(value)}.`,
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function checkWasmPaths(value: unknown): WasmPaths | undefined {
-  if (value === undefined || (typeof value === "string" && value.length > 0)) return value;
-  const files = value as Record<string, unknown>;
-  const isFiles =
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.entries(files).every(([k, v]) => (k === "wasm" || k === "mjs") && typeof v === "string" && v.length > 0);
-  if (!isFiles) {
-    throw new InvalidOptionError(
-      `${OWNER}: \`wasmPaths\` must be a folder URL such as "/ort/" or { wasm?: string, mjs?: string }, got ${JSON.stringify(value) ?? typeof value}.`,
-    );
-  }
-  return value as WasmPaths;
-}
-
 function checkPairs(pairs: readonly TextPair[]): void {
   if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
   // An index loop, not forEach: forEach skips the holes of a sparse array, which then failed deep in batching.
@@ -506,30 +367,4 @@ function checkPairs(pairs: readonly TextPair[]): void {
       throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
     }
   }
-}
-
-/** Pads the batch's pairs to its own longest pair (right padding, attention mask 0 on pads). */
-function batchFeeds(loaded: LoadedReranker, padTokenId: number, encoded: readonly EncodedPair[], batch: readonly number[]): Record<string, Tensor> {
-  const width = Math.max(...batch.map((i) => encoded[i]!.inputIds.length));
-  const size = batch.length * width;
-  const inputIds = new BigInt64Array(size).fill(BigInt(padTokenId));
-  const attentionMask = new BigInt64Array(size);
-  const tokenTypeIds = new BigInt64Array(size);
-  batch.forEach((pairIndex, row) => {
-    const { inputIds: ids, tokenTypeIds: types } = encoded[pairIndex]!;
-    const offset = row * width;
-    for (let j = 0; j < ids.length; j++) {
-      inputIds[offset + j] = BigInt(ids[j]!);
-      attentionMask[offset + j] = 1n;
-      tokenTypeIds[offset + j] = BigInt(types[j]!);
-    }
-  });
-  const dims = [batch.length, width];
-  const { TensorClass } = loaded;
-  const feeds: Record<string, Tensor> = {
-    input_ids: new TensorClass("int64", inputIds, dims),
-    attention_mask: new TensorClass("int64", attentionMask, dims),
-  };
-  if (loaded.inputNames.includes("token_type_ids")) feeds.token_type_ids = new TensorClass("int64", tokenTypeIds, dims);
-  return feeds;
 }

@@ -1,6 +1,14 @@
 import { DeviceUnavailableError, MissingDependencyError, MissingOnnxFileError, ModelNotFoundError } from "../errors.js";
-import { DTYPE_FILES, type LoadSpec, type RerankerDevice, type Transformers } from "./huggingface_loader.js";
-import type { ModelLocation } from "./model_files.js";
+import {
+  DTYPE_FILES,
+  type LoadSpec,
+  loadKey,
+  type ModelLocation,
+  type PreparedRuntime,
+  type RerankerDevice,
+  type Transformers,
+} from "./load_spec.js";
+import { MODEL_JSON_FILES } from "./model_json.js";
 
 // Browser variant of model_files.ts (the browser build swaps it in; same exports, no Node built-in). A model folder
 // is a URL the app serves (`/models/x/`, `./models/x`, or a full same-origin URL); anything else is a hub id.
@@ -21,17 +29,6 @@ function pageUrl(): string {
   const base = g.document?.baseURI ?? g.location?.href;
   if (base === undefined) throw new ModelNotFoundError("A model folder URL needs a page or worker location to resolve against; pass a full URL.");
   return base;
-}
-
-/** Loads are shared per (model, dtype, device, revision, session options): sessions with other options are others. */
-function loadKey(model: string, spec: LoadSpec): string {
-  return JSON.stringify([
-    model,
-    spec.dtype,
-    spec.device,
-    spec.revision ?? "main",
-    ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : []),
-  ]);
 }
 
 function folderUrl(model: string): URL {
@@ -78,11 +75,11 @@ async function served(folder: string, file: string): Promise<boolean> {
 export async function checkModelFolder(spec: LoadSpec, id: string): Promise<void> {
   const folder = new URL(`${id}/`, pageUrl()).href;
   const needed = DTYPE_FILES[spec.dtype];
-  for (const file of ["config.json", "tokenizer.json"]) {
+  for (const file of MODEL_JSON_FILES) {
     if (!(await served(folder, file))) {
       throw new ModelNotFoundError(
         `Model folder ${folder} is not served: ${folder}${file} returned 404 (or the app's HTML page). Serve the folder with the app ` +
-          `(config.json, tokenizer.json and onnx/${needed}; with Vite, put it under public/), or pass the URL it is served at.`,
+          `(config.json, tokenizer.json, tokenizer_config.json and onnx/${needed}; with Vite, put it under public/), or pass the URL it is served at.`,
       );
     }
   }
@@ -130,7 +127,7 @@ function wasmEnv(transformers: Transformers): WasmEnv | undefined {
  * CDN default is dropped, so onnxruntime-web loads the files next to its own module, where bundlers (Vite) emit them.
  * A served folder needs transformers.js's local-model loading, which is off in browsers by default.
  */
-export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<string | undefined> {
+export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<PreparedRuntime> {
   transformersSeen = transformers;
   if (NODE_ONLY_DEVICES.includes(spec.device)) {
     throw new DeviceUnavailableError(
@@ -144,7 +141,7 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
     else if (typeof wasm.wasmPaths === "string" && wasm.wasmPaths.startsWith(TRANSFORMERS_CDN)) wasm.wasmPaths = undefined;
   }
   if (location.local) transformers.env.allowLocalModels = true;
-  return undefined; // the browser's cache is the Cache API, not a folder: nothing to point the tokenizer at
+  return { device: spec.device }; // the browser's cache is the Cache API, not a folder: nothing to point the tokenizer at
 }
 
 let transformersSeen: Transformers | undefined;

@@ -1,24 +1,23 @@
 import { MissingOnnxFileError, ModelNotFoundError, RerankError } from "../errors.js";
 import { checkModelFiles, MODEL_JSON_FILES } from "./model_json.js";
+import { resolveNodeDevice } from "./device_support.js";
 import { primeSessions } from "./session_primer.js";
-import { DTYPE_FILES, type LoadSpec, type RerankerDevice, type RerankerDtype, type Transformers } from "./huggingface_loader.js";
+import {
+  DTYPE_FILES,
+  type LoadSpec,
+  loadKey,
+  type ModelLocation,
+  type PreparedRuntime,
+  type RerankerDevice,
+  type RerankerDtype,
+  type Transformers,
+} from "./load_spec.js";
 
 // Where a model loads from, in Node: a hub id or a local folder checked on disk. Browser builds swap this module
 // for model_files.browser.ts (same exports), where folders are URLs and no Node built-in exists.
 
 /** The device when none is given: onnxruntime-node's CPU here, onnxruntime-web's WASM in browsers. */
 export const DEFAULT_DEVICE: RerankerDevice = "cpu";
-
-/** What the loader passes to transformers.js, and the key under which loads of it are shared. */
-export interface ModelLocation {
-  /** The id or folder handed to transformers.js's `from_pretrained`. */
-  id: string;
-  /** A folder (on disk here; served by the app in browsers) rather than a hub id. */
-  local: boolean;
-  key: string;
-  /** Forces transformers.js's `local_files_only` (browsers: a served folder never falls back to the hub). */
-  localFilesOnly?: boolean;
-}
 
 // Node's fs and path are imported when a model loads, not with this module, so importing the package's root
 // loads no Node built-in.
@@ -52,15 +51,7 @@ export async function locateModel(spec: LoadSpec): Promise<ModelLocation> {
   const files = await nodeFiles();
   const local = isLocalModelPath(files, spec.model);
   const id = local ? files.path.resolve(spec.model) : spec.model;
-  // Sessions with different options (threads, spinning) are different sessions.
-  const key = JSON.stringify([
-    id,
-    spec.dtype,
-    spec.device,
-    spec.revision ?? "main",
-    ...(spec.sessionOptions !== undefined ? [spec.sessionOptions] : []),
-  ]);
-  return { id, local, key };
+  return { id, local, key: loadKey(id, spec) };
 }
 
 /** Checks a local folder's files up front so a missing piece is named before transformers.js fails on it. */
@@ -70,14 +61,14 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
   const { join } = path;
   if (!isDirectory(fs, folder)) {
     throw new ModelNotFoundError(
-      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
+      `Model folder not found: ${folder}. Pass a folder that holds config.json, tokenizer.json, tokenizer_config.json and onnx/${DTYPE_FILES[spec.dtype]}, ` +
         'or a Hugging Face hub id such as "Xenova/bge-reranker-base".',
     );
   }
-  for (const file of ["config.json", "tokenizer.json"]) {
+  for (const file of MODEL_JSON_FILES) {
     if (!existsSync(join(folder, file))) {
       throw new ModelNotFoundError(
-        `Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json and onnx/*.onnx.`,
+        `Model folder ${folder} has no ${file}: a transformers.js model folder needs config.json, tokenizer.json, tokenizer_config.json and onnx/*.onnx (both majors read tokenizer_config.json; copy it from the model's source).`,
       );
     }
   }
@@ -102,11 +93,11 @@ export async function checkModelFolder(spec: LoadSpec, folder: string): Promise<
  * session that cannot fail, so one corrupt model cannot poison every later load (transformers.js 3 keeps the
  * first session's promise), and the files of a cached hub copy checked like a local folder's.
  *
- * Returns the folder of a cached copy that holds the tokenizer, if there is one: transformers.js 4.3 looks the
+ * Returns the device to load on, and the folder of a cached copy that holds the tokenizer, if there is one: transformers.js 4.3 looks the
  * tokenizer up without the load's `cache_dir` and `local_files_only` (`get_tokenizer_files` passes no options),
  * so a copy in a custom `cacheDir` is not found offline. Loading the tokenizer from that folder works on 3 and 4.
  */
-export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<string | undefined> {
+export async function prepareRuntime(transformers: Transformers, spec: LoadSpec, location: ModelLocation): Promise<PreparedRuntime> {
   try {
     await primeSessions(transformers);
   } catch (error) {
@@ -117,12 +108,14 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       },
     );
   }
-  if (location.local) return undefined;
+  const device = await resolveNodeDevice(transformers, spec.device);
+  if (location.local) return { device };
   const files = await nodeFiles();
   const folders = cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir);
   for (const folder of folders) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
   // Both files, as AutoTokenizer reads both: a copy missing one (an interrupted download) is left to transformers.js.
-  return folders.find((folder) => TOKENIZER_FILES.every((name) => files.fs.existsSync(files.path.join(folder, name))));
+  const tokenizerFolder = folders.find((folder) => TOKENIZER_FILES.every((name) => files.fs.existsSync(files.path.join(folder, name))));
+  return tokenizerFolder === undefined ? { device } : { device, tokenizerFolder };
 }
 
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];

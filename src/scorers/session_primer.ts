@@ -70,6 +70,19 @@ export function primeSessions(transformers: Transformers): Promise<void> {
 }
 
 async function loadPrimer(transformers: Transformers): Promise<void> {
+  // No writable temp folder: no session was created, so loads go on unprotected rather than failing here.
+  await loadIdentityModel(transformers, "cpu").catch((error: unknown) => {
+    if (!(error instanceof NoTempFolderError)) throw error;
+  });
+}
+
+class NoTempFolderError extends Error {}
+
+/**
+ * Creates (and frees) a session of the one-node model on `device`: the cheapest proof that onnxruntime can run
+ * there (device_support.ts probes devices with it). Rejects with onnxruntime's or transformers.js's error.
+ */
+export async function loadIdentityModel(transformers: Transformers, device: string): Promise<void> {
   const [fs, os, path] = await Promise.all([import("node:fs"), import("node:os"), import("node:path")]);
   let folder: string;
   try {
@@ -77,12 +90,11 @@ async function loadPrimer(transformers: Transformers): Promise<void> {
     fs.mkdirSync(path.join(folder, "onnx"));
     fs.writeFileSync(path.join(folder, "config.json"), JSON.stringify({ model_type: "bert", architectures: ["BertModel"] }));
     fs.writeFileSync(path.join(folder, "onnx", "model.onnx"), identityOnnxModel());
-  } catch {
-    // No writable temp folder: no session was created, so loads go on unprotected rather than failing here.
-    return;
+  } catch (error) {
+    throw new NoTempFolderError(`no writable temp folder for the one-node model (${(error as Error)?.message ?? String(error)})`);
   }
   try {
-    const model = await transformers.AutoModel.from_pretrained(folder, { local_files_only: true, dtype: "fp32", device: "cpu" });
+    const model = await transformers.AutoModel.from_pretrained(folder, { local_files_only: true, dtype: "fp32", device: device as "cpu" });
     await model.dispose();
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });

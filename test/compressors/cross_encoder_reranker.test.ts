@@ -3,6 +3,7 @@ import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collect
 import { describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
+import { LazyHuggingFaceCrossEncoder } from "../../src/scorers/lazy_huggingface_cross_encoder.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 
@@ -127,11 +128,26 @@ describe("CrossEncoderReranker", () => {
     expect(() => new CrossEncoderReranker({ model: scorer, scoreKey: "ce", rankKey: "pos" })).not.toThrow();
   });
 
-  it("builds a HuggingFaceCrossEncoder from a model id", () => {
+  it("builds a HuggingFaceCrossEncoder from a model id, imported on first use (the root graph does not carry it)", async () => {
     const reranker = new CrossEncoderReranker({ model: FIXTURE_RERANKER });
-    expect(reranker.model).toBeInstanceOf(HuggingFaceCrossEncoder);
-    expect((reranker.model as HuggingFaceCrossEncoder).model).toBe(FIXTURE_RERANKER);
-    expect((new CrossEncoderReranker().model as HuggingFaceCrossEncoder).model).toBe("Xenova/bge-reranker-base");
+    expect(reranker.model).toBeInstanceOf(LazyHuggingFaceCrossEncoder);
+    expect((reranker.model as LazyHuggingFaceCrossEncoder).model).toBe(FIXTURE_RERANKER);
+    const built = await (reranker.model as LazyHuggingFaceCrossEncoder).scorer();
+    expect(built).toBeInstanceOf(HuggingFaceCrossEncoder);
+    expect(built.model).toBe(FIXTURE_RERANKER);
+    expect(await (reranker.model as LazyHuggingFaceCrossEncoder).scorer()).toBe(built); // one scorer per reranker
+    expect((await (new CrossEncoderReranker().model as LazyHuggingFaceCrossEncoder).scorer()).model).toBe("Xenova/bge-reranker-base");
+    expect(() => new CrossEncoderReranker({ model: "" })).toThrow(/HuggingFaceCrossEncoder: `model` must be a non-empty string/);
+  });
+
+  it("a model id scores exactly as the HuggingFaceCrossEncoder it names, which loads on the first rerank", async () => {
+    const byId = new CrossEncoderReranker({ model: FIXTURE_RERANKER, topN: 5 });
+    const direct = new CrossEncoderReranker({ model: new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER }), topN: 5 });
+    const docs = candidates(5);
+    expect(await byId.rerank(docs, QUERY)).toEqual(await direct.rerank(docs, QUERY));
+    expect(byId.stageName).toBe(`CrossEncoderReranker(${FIXTURE_RERANKER})`);
+    await (byId.model as LazyHuggingFaceCrossEncoder).dispose();
+    await (direct.model as HuggingFaceCrossEncoder).dispose();
   });
 
   it("appears as its own run in LangChain tracing, with its scores", async () => {

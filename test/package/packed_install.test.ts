@@ -115,6 +115,22 @@ register("data:text/javascript," + encodeURIComponent(\`
     expect(existsSync(join(project, "out.json"))).toBe(false);
   });
 
+  it("new CrossEncoderReranker() without transformers.js: the first rerank names the missing peer (ESM and CJS)", async () => {
+    const program = (load: string) => `
+      const { CrossEncoderReranker } = ${load};
+      const { Document } = await import("@langchain/core/documents");
+      const reranker = new CrossEncoderReranker();
+      const error = await reranker.compressDocuments([new Document({ pageContent: "red apples" })], "apples").catch((e) => e);
+      console.log(JSON.stringify({ name: error?.name, message: error?.message }));`;
+    for (const load of ['await import("langchain-rerank")', '(await import("node:module")).createRequire(process.cwd() + "/")("langchain-rerank")']) {
+      const { stdout } = await node(["--input-type=module", "-e", program(load)]);
+      expect(JSON.parse(stdout)).toEqual({
+        name: "MissingDependencyError",
+        message: "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
+      });
+    }
+  });
+
   it("the README's Quick start runs there as pasted, on a local model folder", async () => {
     await npm([
       "install",

@@ -5,7 +5,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { CorruptModelFileError, HuggingFaceCrossEncoder, ModelNotFoundError } from "../../src/huggingface.js";
 import { CorruptModelFileError as RootCorruptModelFileError, type TextPair } from "../../src/index.js";
-import { explainLoadError } from "../../src/scorers/huggingface_loader.js";
+import { explainLoadError } from "../../src/scorers/load_errors.js";
 import { identityOnnxModel } from "../../src/scorers/session_primer.js";
 import { FIXTURE_RERANKER, FIXTURE_XLMR } from "../support/fixtures.js";
 

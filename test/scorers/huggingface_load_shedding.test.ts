@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HuggingFaceCrossEncoder, OverloadedError } from "../../src/huggingface.js";
 import { InvalidOptionError, OverloadedError as RootOverloadedError, RerankError } from "../../src/index.js";
-import { DEFAULT_MAX_QUEUED_PAIRS } from "../../src/scorers/huggingface_cross_encoder.js";
+import { DEFAULT_MAX_QUEUED_PAIRS } from "../../src/scorers/load_shedding.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 
