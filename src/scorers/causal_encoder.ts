@@ -46,7 +46,8 @@ export class PromptEncoder {
     let bos: number[] = [];
     if (template.bos === true) {
       const id = tokenizer.bos_token_id;
-      if (typeof id !== "number") throw new InvalidOptionError("The template asks for a BOS token, and the tokenizer has none (tokenizer_config.json bos_token).");
+      if (typeof id !== "number")
+        throw new InvalidOptionError("The template asks for a BOS token, and the tokenizer has none (tokenizer_config.json bos_token).");
       bos = [id];
     }
     this.head = [...bos, ...fixed(0, queryAt)];
@@ -111,7 +112,8 @@ export class PromptEncoder {
   #queryIds(cache: Map<string, number[]>, query: string): number[] {
     let ids = cache.get(query);
     // Leave the document's part its frame and one token even when the query is long.
-    if (ids === undefined) cache.set(query, (ids = this.#part(this.#query, query, Math.min(this.options.maxQueryLength, this.#content - this.#documentFrame - 1))));
+    if (ids === undefined)
+      cache.set(query, (ids = this.#part(this.#query, query, Math.min(this.options.maxQueryLength, this.#content - this.#documentFrame - 1))));
     return ids;
   }
 

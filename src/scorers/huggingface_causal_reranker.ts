@@ -113,7 +113,8 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }.`);
     }
     const model = checkString(OWNER, "model", options.model);
-    if (model === undefined) throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
+    if (model === undefined)
+      throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
     this.model = model;
     const family = checkOneOf(OWNER, "family", options.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
     this.template = resolveTemplate(OWNER, model, family, options.template);

@@ -331,7 +331,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   private prepare(loaded: LoadedReranker): Prepared {
-    const maxLength = this.maxLengthOption ?? loaded.maxLength;
+    const maxLength = this.maxLengthOption ?? Math.min(512, loaded.maxLength);
     if (maxLength > loaded.maxLength) {
       throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s limit of ${loaded.maxLength} tokens per pair.`);
     }
