@@ -1,3 +1,4 @@
 // langchain-rerank/cohere: Cohere Rerank (the hosted API, Azure, Bedrock and Cohere-compatible servers).
-export { CohereRerank, type CohereRerankArgs, type CohereRerankCallOptions, type CohereRerankClient } from "./compressors/cohere_rerank.js";
+export { CohereRerank, type CohereRerankArgs, type CohereRerankCallOptions } from "./compressors/cohere_rerank.js";
+export type { CohereRerankClient } from "./remote/cohere_api.js";
 export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";

@@ -3,12 +3,21 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import { InvalidOptionError, anySignal } from "../errors.js";
-import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString } from "../options.js";
+import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
+import { checkApiKey } from "../remote/api_key.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import { AttemptFailure, type RetryPolicy, parseRetryAfter, retryPolicyFrom, serverMessageOf, withRetries } from "../remote/http_retry.js";
-import { postJson, withoutCredentials } from "../remote/post_json.js";
+import {
+  type CohereRerankClient,
+  DEFAULT_COHERE_BASE_URL,
+  checkCohereVersionFields,
+  cohereSender,
+  parseCohereBaseUrl,
+  readCohereResults,
+} from "../remote/cohere_api.js";
+import { type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
+import { urlSecrets } from "../remote/secrets.js";
 import { checkDocuments, checkQuery } from "../rerank_input.js";
-import { type RerankResult, sortResults, validateRerankResults } from "../results.js";
+import { type RerankResult, sortResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -16,17 +25,6 @@ import { traceCompressorRun } from "./tracing.js";
 // (21 MB of AWS SDK with it): installing the package pulls in no SDK, and no SDK validation can log a response or
 // put its body in an error. A prebuilt cohere-ai client (Bedrock, SageMaker, custom fetch) is still accepted and
 // called through its own `rerank`.
-
-type RerankMethod = (request: never, requestOptions?: never) => Promise<unknown>;
-
-/**
- * The part of a cohere-ai client that CohereRerank calls: `CohereClientV2` (also `BedrockClientV2` and
- * `SagemakerClientV2`), or the v1 `CohereClient` that `@langchain/cohere` takes (its `v2.rerank` is used).
- */
-export interface CohereRerankClient {
-  rerank: RerankMethod;
-  v2?: { rerank: RerankMethod };
-}
 
 export interface CohereRerankArgs {
   /**
@@ -117,8 +115,6 @@ export interface CohereRerankCallOptions {
 
 const OWNER = "CohereRerank";
 const DEFAULT_MODEL = "rerank-v3.5";
-const DEFAULT_BASE_URL = "https://api.cohere.com";
-const CLIENT_NAME = "langchain-rerank";
 
 /**
  * Reranks documents with Cohere Rerank (or any server speaking its API). It takes `@langchain/cohere`'s
@@ -176,10 +172,10 @@ export class CohereRerank extends BaseDocumentCompressor {
     const version = checkOneOf(OWNER, "apiVersion", fields.apiVersion, ["v1", "v2"] as const);
     this.#explicitVersion = version !== undefined;
     this.apiVersion = version ?? (this.maxChunksPerDoc !== undefined ? "v1" : "v2");
-    checkVersionFields(this.apiVersion, this.maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
-    const base = parseBaseUrl(fields.baseUrl);
+    checkCohereVersionFields(OWNER, this.apiVersion, this.maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
+    const base = parseCohereBaseUrl(OWNER, fields.baseUrl);
     this.baseUrl = base?.public;
-    this.#requestBase = (base?.request ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.#requestBase = (base?.request ?? DEFAULT_COHERE_BASE_URL).replace(/\/+$/, "");
     this.batchSize = checkPositiveInteger(OWNER, "batchSize", fields.batchSize) ?? 1000;
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey);
@@ -198,9 +194,9 @@ export class CohereRerank extends BaseDocumentCompressor {
       }
       // As in @langchain/cohere, the client supersedes apiKey; a key given beside it is kept only to redact it.
       this.client = fields.client;
-      this.#apiKey = checkApiKey(fields.apiKey) ?? envKey();
+      this.#apiKey = checkApiKey(OWNER, fields.apiKey) ?? envKey();
     } else {
-      const apiKey = checkApiKey(fields.apiKey) ?? checkApiKey(envKey(), "the COHERE_API_KEY / CO_API_KEY environment variable");
+      const apiKey = checkApiKey(OWNER, fields.apiKey) ?? checkApiKey(OWNER, envKey(), "the COHERE_API_KEY / CO_API_KEY environment variable");
       if (apiKey === undefined) {
         throw new InvalidOptionError(
           `${OWNER}: no Cohere API key. Pass \`apiKey\`, set COHERE_API_KEY or CO_API_KEY, or pass a prebuilt \`client\`. ` +
@@ -257,8 +253,6 @@ export class CohereRerank extends BaseDocumentCompressor {
   /**
    * The top `topN` documents, best first, as new Document objects with the score (`metadata.relevanceScore`) and
    * first-stage rank (`metadata.retrievalRank`) added to a copy of their metadata. Runs as its own traced run.
-   */
-  /**
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts, which then cancel the HTTP request.
    */
@@ -307,12 +301,20 @@ export class CohereRerank extends BaseDocumentCompressor {
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     const maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? this.maxChunksPerDoc;
     const version = options.maxChunksPerDoc !== undefined && !this.#explicitVersion ? "v1" : this.apiVersion;
-    checkVersionFields(version, maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
+    checkCohereVersionFields(OWNER, version, maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
     const signal = anySignal(this.#signal, checkSignal(OWNER, options.signal));
     signal?.throwIfAborted();
     if (texts.length === 0) return [];
-    const send = this.#sender(version);
-    const service = `Cohere rerank ${version} (${this.#client !== undefined ? "prebuilt client" : `${this.baseUrl ?? DEFAULT_BASE_URL}`})`;
+    const send = cohereSender(OWNER, {
+      version,
+      client: this.#client,
+      baseUrl: this.#requestBase,
+      apiKey: this.#apiKey,
+      maxTokensPerDoc: this.maxTokensPerDoc,
+      priority: this.priority,
+      timeoutMs: this.retryPolicy.timeoutMs,
+    });
+    const service = `Cohere rerank ${version} (${this.#client !== undefined ? "prebuilt client" : `${this.baseUrl ?? DEFAULT_COHERE_BASE_URL}`})`;
     const secrets = [this.#apiKey, ...this.#urlSecrets()];
 
     // Batching and retries are ours rather than @langchain/core's AsyncCaller (p-retry): it does not honour
@@ -326,7 +328,7 @@ export class CohereRerank extends BaseDocumentCompressor {
         const wanted = Math.min(topN, slice.length);
         const results = await withRetries(
           async (attemptSignal) =>
-            readResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
+            readCohereResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
           { service, policy: this.retryPolicy, signal: batchSignal, secrets },
         );
         return results.map((r) => ({ index: r.index + start, relevanceScore: r.relevanceScore }));
@@ -336,120 +338,15 @@ export class CohereRerank extends BaseDocumentCompressor {
     return sortResults(perBatch.flat()).slice(0, topN);
   }
 
-  /** `user:password@` of the base URL, to redact in case a server echoes it. */
+  /** Secrets of the base URL, to redact in case a server echoes it (the constructor refuses them; kept as a backstop). */
   #urlSecrets(): string[] {
     try {
-      const url = new URL(this.#requestBase);
-      return [url.username, url.password].filter((part) => part !== "").map(decodeURIComponent);
+      return urlSecrets(new URL(this.#requestBase));
     } catch {
       return [];
     }
   }
-
-  #sender(version: "v1" | "v2"): Sender {
-    const client = this.#client;
-    if (client === undefined) return version === "v1" ? this.#httpV1() : this.#httpV2();
-    if (version === "v2") {
-      const rerank = typeof client.v2?.rerank === "function" ? client.v2.rerank.bind(client.v2) : client.rerank.bind(client);
-      return (req, signal) =>
-        sdkCall(
-          () =>
-            (rerank as unknown as SdkRerank)(
-              {
-                model: req.model,
-                query: req.query,
-                documents: req.documents,
-                topN: req.topN,
-                ...(this.maxTokensPerDoc !== undefined ? { maxTokensPerDoc: this.maxTokensPerDoc } : {}),
-                ...(this.priority !== undefined ? { priority: this.priority } : {}),
-              },
-              this.#requestOptions(signal),
-            ),
-          signal,
-        );
-    }
-    // v1 through a client: only the v1 `CohereClient` (which also has `v2`) has it.
-    if (typeof client.v2?.rerank !== "function") {
-      throw new InvalidOptionError(
-        `${OWNER}: \`maxChunksPerDoc\` needs Cohere's v1 endpoint, which the given client (a v2 client such as Bedrock's) does not have. ` +
-          "Drop maxChunksPerDoc (v2 truncates long documents to maxTokensPerDoc instead) or pass a v1 CohereClient.",
-      );
-    }
-    const rerank = client.rerank.bind(client) as unknown as SdkRerank;
-    return (req, signal) =>
-      sdkCall(
-        () =>
-          rerank(
-            {
-              model: req.model,
-              query: req.query,
-              documents: req.documents,
-              topN: req.topN,
-              returnDocuments: false,
-              ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}),
-            },
-            this.#requestOptions(signal),
-          ),
-        signal,
-      );
-  }
-
-  #headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.#apiKey ?? ""}`, "x-client-name": CLIENT_NAME };
-  }
-
-  #httpV2(): Sender {
-    const url = `${this.#requestBase}/v2/rerank`;
-    return (req, signal) =>
-      postJson(
-        url,
-        {
-          model: req.model,
-          query: req.query,
-          documents: req.documents,
-          top_n: req.topN,
-          ...(this.maxTokensPerDoc !== undefined ? { max_tokens_per_doc: this.maxTokensPerDoc } : {}),
-          ...(this.priority !== undefined ? { priority: this.priority } : {}),
-        },
-        this.#headers(),
-        signal,
-      );
-  }
-
-  #httpV1(): Sender {
-    const url = `${this.#requestBase}/v1/rerank`;
-    return (req, signal) =>
-      postJson(
-        url,
-        {
-          model: req.model,
-          query: req.query,
-          documents: req.documents,
-          top_n: req.topN,
-          return_documents: false,
-          ...(req.maxChunksPerDoc !== undefined ? { max_chunks_per_doc: req.maxChunksPerDoc } : {}),
-        },
-        this.#headers(),
-        signal,
-      );
-  }
-
-  #requestOptions(signal: AbortSignal) {
-    // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
-    return { abortSignal: signal, maxRetries: 0, timeoutInSeconds: this.retryPolicy.timeoutMs / 1000 + 1 };
-  }
 }
-
-type SdkRerank = (request: Record<string, unknown>, requestOptions: Record<string, unknown>) => Promise<unknown>;
-
-interface SendRequest {
-  model: string;
-  query: string;
-  documents: string[];
-  topN: number;
-  maxChunksPerDoc: number | undefined;
-}
-type Sender = (request: SendRequest, signal: AbortSignal) => Promise<unknown>;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
@@ -459,62 +356,11 @@ function envKey(): string | undefined {
   return nonEmpty(getEnvironmentVariable("COHERE_API_KEY")) ?? nonEmpty(getEnvironmentVariable("CO_API_KEY"));
 }
 
-/** The base URL checked: public form without credentials, request form as given. */
-function parseBaseUrl(value: unknown): { public: string; request: string } | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || !/^https?:\/\//i.test(value)) {
-    const shown = typeof value === "string" ? JSON.stringify(value.replace(/\/\/[^/@]*@/, "//[credentials]@").slice(0, 80)) : typeof value;
-    throw new InvalidOptionError(`${OWNER}: \`baseUrl\` must be an http(s) URL such as "https://api.cohere.com", got ${shown}.`);
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidOptionError(`${OWNER}: \`baseUrl\` is not a valid URL.`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    // fetch refuses URLs with credentials, and Cohere authenticates with the bearer key: say so without echoing them.
-    throw new InvalidOptionError(
-      `${OWNER}: \`baseUrl\` contains credentials (user:password@${url.host}); fetch cannot send them that way. ` +
-        "Pass the key as `apiKey`, or a prebuilt `client` with its own headers.",
-    );
-  }
-  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
-    // The endpoint path is appended to the base URL, so a query or fragment would swallow it (`…?v=1/v2/rerank`).
-    // The query is not echoed: it may hold a key (`?key=`, `?code=`).
-    throw new InvalidOptionError(
-      `${OWNER}: \`baseUrl\` must not have a query string or fragment (got one after ${JSON.stringify(`${url.origin}${url.pathname}`.slice(0, 80))}): ` +
-        "requests go to `${baseUrl}/v2/rerank`. Pass the scheme, host and any path prefix only.",
-    );
-  }
-  const publicUrl = withoutCredentials(url);
-  // Keep the caller's spelling (no trailing slash added by URL) for the public field.
-  return { public: value.endsWith("/") ? publicUrl : publicUrl.replace(/\/$/, ""), request: value };
-}
-
-function checkVersionFields(
-  version: "v1" | "v2",
-  maxChunksPerDoc: number | undefined,
-  maxTokensPerDoc: number | undefined,
-  priority: number | undefined,
-): void {
-  if (version === "v2" && maxChunksPerDoc !== undefined) {
-    throw new InvalidOptionError(
-      `${OWNER}: \`maxChunksPerDoc\` exists only on Cohere's v1 endpoint, but apiVersion is "v2". ` +
-        'Use maxTokensPerDoc on v2 (it truncates instead of chunking), or set apiVersion "v1".',
-    );
-  }
-  if (version === "v1" && (maxTokensPerDoc !== undefined || priority !== undefined)) {
-    throw new InvalidOptionError(
-      `${OWNER}: \`${maxTokensPerDoc !== undefined ? "maxTokensPerDoc" : "priority"}\` exists only on Cohere's v2 endpoint, but this call uses v1` +
-        `${maxChunksPerDoc !== undefined ? " (because of maxChunksPerDoc)" : ""}. Drop one of them.`,
-    );
-  }
-}
-
 /**
- * The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does). compressDocuments
- * (`documentsOnly`) takes Documents only: it returns Documents built from them, which a string cannot make.
+ * The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does), else, for rerank()'s
+ * `Record<string, string>` items (Cohere's document objects), `text` (the field Cohere's v1 API scores by default),
+ * else one `key: value` line per field (Cohere's v2 API takes strings and asks for structured documents as YAML).
+ * compressDocuments (`documentsOnly`) takes Documents only: it returns Documents built from them, which a string cannot make.
  */
 function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>, documentsOnly = false): string[] {
   if (documentsOnly && Array.isArray(documents)) {
@@ -525,106 +371,26 @@ function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Rec
       if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") break;
     }
   }
-  checkDocuments(OWNER, documents, { strings: !documentsOnly });
+  // Records become their text first (map keeps holes, which the shared check then names).
+  const items = documentsOnly || !Array.isArray(documents) ? documents : documents.map((doc, i) => recordText(doc, i) ?? doc);
+  checkDocuments(OWNER, items, { strings: !documentsOnly });
   // checkDocuments rejected holes, so map sees every entry.
-  return documents.map((doc) => (typeof doc === "string" ? doc : (doc.pageContent as string)));
+  return items.map((doc) => (typeof doc === "string" ? doc : (doc.pageContent as string)));
 }
 
-/** A key that can travel in an Authorization header; never echoed, since it is a secret. */
-function checkApiKey(value: unknown, source = "`apiKey`"): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new InvalidOptionError(
-      `${OWNER}: ${source} must be a non-empty string, got ${value === null ? "null" : typeof value === "string" ? "blank text" : `a ${typeof value}`}.`,
-    );
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(value.trim())) {
-    throw new InvalidOptionError(
-      `${OWNER}: ${source} contains a control or non-Latin-1 character, which an HTTP header cannot carry; check that the key was copied whole and alone.`,
-    );
-  }
-  return value.trim();
-}
-
-/**
- * Calls a cohere-ai client and turns its errors into attempt failures the retry loop understands. The SDK's own
- * errors are read by their public fields only (`statusCode`, `body`, `rawResponse`); anything else it throws
- * (e.g. a ParseError whose message quotes the response body, which may echo the key) becomes a plain
- * "invalid response", never its message and never as a cause.
- */
-async function sdkCall(call: () => Promise<unknown>, signal: AbortSignal): Promise<unknown> {
-  try {
-    return await call();
-  } catch (error) {
-    if (!(error instanceof Error)) throw new AttemptFailure("invalid-response", { reason: "the client threw a non-error value" });
-    // Our abort or timeout: the retry loop reads which from the signals. An AbortError without one is the client's
-    // own doing, and its message is the client's (it may hold anything): not passed on.
-    if (signal.aborted) throw error;
-    if (error.name === "AbortError") throw new AttemptFailure("network", { reason: "the client aborted the request itself" });
-    if (error.constructor.name === "CohereTimeoutError") throw new AttemptFailure("timeout");
-    const { statusCode, body, rawResponse } = error as Error & {
-      statusCode?: unknown;
-      body?: unknown;
-      rawResponse?: { headers?: { get?(name: string): string | null } };
-    };
-    if (typeof statusCode === "number" && statusCode > 0 && statusCode !== 499) {
-      const retryAfterMs = parseRetryAfter(rawResponse?.headers?.get?.("retry-after"));
-      const serverMessage = serverMessageOf(body);
-      throw new AttemptFailure("status", {
-        status: statusCode,
-        ...(serverMessage !== undefined ? { serverMessage } : {}),
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
+/** The text of a `Record<string, string>` item (an object without `pageContent`); undefined for anything else. */
+function recordText(doc: unknown, index: number): string | undefined {
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc) || "pageContent" in doc) return undefined;
+  const fields = Object.entries(doc);
+  if (fields.length === 0)
+    throw new InvalidOptionError(`${OWNER}: document ${index} is an empty object; pass a Document, a string or a record of strings.`);
+  for (const [key, value] of fields) {
+    if (typeof value !== "string") {
+      throw new InvalidOptionError(
+        `${OWNER}: document ${index} is a record whose field ${JSON.stringify(key)} is ${describeValue(value)}; a record's fields must be strings (or pass a Document).`,
+      );
     }
-    if (error.constructor.name === "CohereError") {
-      // No status: the SDK saw no HTTP answer (or an abort, which the retry loop recognises by its signal).
-      throw new AttemptFailure("network", { reason: "the client could not reach the server" });
-    }
-    throw new AttemptFailure("invalid-response", { reason: `the client could not read the response (${error.constructor.name})` });
   }
-}
-
-function kindOf(value: unknown): string {
-  return value === null ? "null" : value === undefined ? "missing" : Array.isArray(value) ? "array" : typeof value;
-}
-
-/** Checks a Cohere-shaped body (snake_case over HTTP, camelCase from the SDK) and returns batch-local results. */
-function readResults(body: unknown, count: number, wanted: number): RerankResult[] {
-  const record = body as { ok?: unknown; error?: { reason?: unknown }; results?: unknown } | null | undefined;
-  // The SDK hands a 200 whose body is not JSON over as `{ ok: false, error: { reason: "non-json" } }`.
-  if (record?.ok === false && record.error?.reason === "non-json") {
-    throw new AttemptFailure("invalid-response", { reason: "the body is not JSON" });
-  }
-  if (record === null || typeof record !== "object" || !Array.isArray(record.results)) {
-    throw new AttemptFailure("invalid-response", { reason: "no `results` array in the body" });
-  }
-  const results = record.results.map((item: unknown, i: number) => {
-    if (item === null || typeof item !== "object") {
-      throw new AttemptFailure("invalid-response", { reason: `result ${i} is not an object` });
-    }
-    const { index, relevance_score, relevanceScore } = item as { index?: unknown; relevance_score?: unknown; relevanceScore?: unknown };
-    const score = relevance_score ?? relevanceScore;
-    // Types checked here so a message never quotes an arbitrary (possibly huge) value the server put there.
-    if (typeof index !== "number") throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(index)} index, not a number` });
-    if (typeof score !== "number")
-      throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(score)} relevance_score, not a number` });
-    // Cohere's relevance_score is 0–1; a compatible server sending logits would make `relevanceScore` (and any
-    // threshold on it) mean something else.
-    if (score < 0 || score > 1) {
-      throw new AttemptFailure("invalid-response", {
-        reason: `relevance_score ${score} of result ${i} is outside 0–1, so the server does not send Cohere's scores (logits?); for such a server use RerankServerCrossEncoder with scoreMode "raw"`,
-      });
-    }
-    return { index, relevanceScore: score };
-  });
-  try {
-    validateRerankResults(results, count, "the server");
-  } catch (error) {
-    throw new AttemptFailure("invalid-response", { reason: (error as Error).message.replace(/\.$/, "") });
-  }
-  if (results.length < wanted) {
-    throw new AttemptFailure("invalid-response", { reason: `${results.length} results for top_n ${wanted} of ${count} documents sent` });
-  }
-  return results;
+  const { text } = doc as Record<string, string>;
+  return text ?? fields.map(([key, value]) => `${key}: ${value}`).join("\n");
 }

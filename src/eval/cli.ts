@@ -6,7 +6,7 @@ import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
-import { maskUrlSecrets } from "../remote/post_json.js";
+import { maskUrlSecrets } from "../remote/secrets.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "./bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
@@ -344,10 +344,10 @@ function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
   ].join("\n");
 }
 
-/** One line, whatever the error: the message (first line of it) without a stack trace. */
-function oneLine(error: unknown): string {
+/** One line, whatever the error: the message (first line of it) without a stack trace, URL secrets masked (a backstop). */
+export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ").trim() || (error instanceof Error ? error.name : "unknown error");
+  return maskUrlSecrets(message.replace(/\s*\n\s*/g, " ").trim()) || (error instanceof Error ? error.name : "unknown error");
 }
 
 // Run only as a program (bin or `tsx src/eval/cli.ts`), not when imported by a test.

@@ -1,3 +1,4 @@
+import { redact } from "./secrets.js";
 import { abortable, InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
@@ -127,21 +128,6 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/**
- * Replaces every secret in `text`: server messages may echo a header, and our messages quote server messages.
- * Longest first, so a short secret inside a longer one cannot leave the rest of it. A secret under 4 characters (a
- * URL user or password such as `bob`) is replaced where it stands alone, not inside longer words or numbers.
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  const sorted = secrets.filter((secret): secret is string => secret !== undefined && secret !== "").sort((a, b) => b.length - a.length);
-  for (const secret of sorted) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-    else out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "gu"), "[redacted]");
-  }
-  return out;
 }
 
 /**

@@ -93,24 +93,3 @@ function crossOriginRedirect(requested: string, response: Response): string | un
     return undefined;
   }
 }
-
-/** Query parameters whose values are credentials by their name (`?api_key=…`, `?token=…`, `?sig=…`). */
-export const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential/i;
-
-/**
- * Every URL in `text` (a command line, an argument) with `user:password@` and secret-looking query values replaced by
- * `***`, as the server scorer shows its own `url`.
- */
-export function maskUrlSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi, "$1***@").replace(SECRET_QUERY_VALUE, "$1***");
-}
-const SECRET_QUERY_VALUE = new RegExp(`([?&][^=&#\\s]*(?:${SECRET_PARAM.source})[^=&#\\s]*=)[^&#\\s]+`, "gi");
-
-/** `url` without `user:password@`, for messages and public fields. */
-export function withoutCredentials(url: URL): string {
-  if (url.username === "" && url.password === "") return url.href;
-  const copy = new URL(url.href);
-  copy.username = "";
-  copy.password = "";
-  return copy.href;
-}

@@ -2,6 +2,7 @@ import { InvalidOptionError, RerankError, abortable } from "../errors.js";
 import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
+  checkTextPairs,
   type CrossEncoder,
   type CrossEncoderCallOptions,
   type DetailedScore,
@@ -145,16 +146,7 @@ export class CachedCrossEncoder implements CrossEncoder {
   }
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
-    if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.${method} expects an array of [query, text] pairs.`);
-    // An index loop: forEach would skip a sparse array's holes, which then fail later as a TypeError.
-    for (let i = 0; i < pairs.length; i++) {
-      const pair: unknown = pairs[i];
-      if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-        throw new InvalidOptionError(
-          `${OWNER}.${method} expects [query, text] pairs of strings; pair ${i} is ${i in pairs ? "not one" : "a hole (sparse array)"}.`,
-        );
-      }
-    }
+    checkTextPairs(`${OWNER}.${method}`, pairs);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from "../errors.js";
+
 /**
  * A cross-encoder reads a (query, text) pair together and returns one relevance score per pair.
  * Same shape as Python LangChain's `BaseCrossEncoder.score(text_pairs)`, async and abortable.
@@ -62,4 +64,24 @@ export type ScoreMode = "sigmoid" | "raw";
 
 export function isCrossEncoder(value: unknown): value is CrossEncoder {
   return typeof (value as CrossEncoder | undefined)?.score === "function";
+}
+
+/**
+ * The one check of a scorer's `pairs` argument: an array of `[query, text]` pairs of strings. `where` names the call
+ * (`HuggingFaceCrossEncoder.score`). An index loop, not forEach: forEach skips a sparse array's holes, which then got
+ * no score, or put later pairs' windows under the wrong pair. `nonEmptyQuery` also refuses a blank query (rerank
+ * servers reject one).
+ */
+export function checkTextPairs(where: string, pairs: unknown, options: { nonEmptyQuery?: boolean } = {}): asserts pairs is readonly TextPair[] {
+  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${where} expects an array of [query, text] pairs.`);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair: unknown = pairs[i];
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+      throw new InvalidOptionError(
+        `${where} expects [query, text] pairs of strings; pair ${i} is ${i in pairs ? "not one" : "a hole (sparse array)"}.`,
+      );
+    }
+    if (options.nonEmptyQuery && pair[0].trim() === "")
+      throw new InvalidOptionError(`${where}: pair ${i} has an empty query; rerank servers reject one.`);
+  }
 }

@@ -2,8 +2,10 @@ import { InvalidOptionError } from "../errors.js";
 import { checkBoolean, checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { validateRerankResults } from "../results.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
-import { postJson, SECRET_PARAM } from "../remote/post_json.js";
+import { checkApiKey } from "../remote/api_key.js";
+import { postJson } from "../remote/post_json.js";
 import { AttemptFailure, type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
+import { maskedUrl, maskUrlSecrets, urlSecrets, withoutCredentials } from "../remote/secrets.js";
 import {
   aggregateWindows,
   CHUNK_AGGREGATIONS,
@@ -14,7 +16,15 @@ import {
   WINDOWING_VERSION,
   windowSpan,
 } from "./chunking.js";
-import type { ChunkSpan, CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import {
+  type ChunkSpan,
+  checkTextPairs,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+} from "./cross_encoder.js";
 
 /**
  * Request/response shapes of self-hosted rerank servers:
@@ -135,27 +145,27 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     try {
       parsed = new URL(url);
     } catch {
-      throw new InvalidOptionError(`${OWNER}: \`url\` is not a URL: ${JSON.stringify(maskUserInfo(url))}.`);
+      throw new InvalidOptionError(`${OWNER}: \`url\` is not a URL: ${JSON.stringify(maskUrlSecrets(url))}.`);
     }
-    if (!/^https?:$/.test(parsed.protocol) || parsed.pathname === "/" || parsed.pathname === "") {
+    const http = /^https?:$/.test(parsed.protocol);
+    if (!http || parsed.pathname === "/" || parsed.pathname === "") {
+      // Not http(s): shown masked as text, since without `//` (`admin:s3cr3t@proxy/x`) the parser read the user as a scheme.
+      const shown = http ? `${parsed.protocol}//${parsed.host}${parsed.pathname}` : maskUrlSecrets(url).slice(0, 80);
       throw new InvalidOptionError(
         `${OWNER}: \`url\` must be the full http(s) endpoint URL including its path, e.g. http://localhost:8080/rerank (TEI, Infinity), ` +
-          `http://localhost:8000/v1/rerank (vLLM, Jina), got ${JSON.stringify(`${parsed.protocol}//${parsed.host}${parsed.pathname}`)}.`,
+          `http://localhost:8000/v1/rerank (vLLM, Jina), got ${JSON.stringify(shown)}.`,
       );
     }
     const username = safeDecode(parsed.username);
     const password = safeDecode(parsed.password);
-    const endpoint = new URL(parsed.href);
-    endpoint.username = "";
-    endpoint.password = "";
-    this.#endpoint = endpoint.href;
-    this.url = publicUrl(parsed);
+    this.#endpoint = withoutCredentials(parsed);
+    this.url = maskedUrl(parsed);
     this.dialect = checkOneOf(OWNER, "dialect", options.dialect, RERANK_SERVER_DIALECTS) ?? "cohere";
     this.model = checkString(OWNER, "model", options.model);
     if (this.dialect === "voyage" && this.model === undefined) {
       throw new InvalidOptionError(`${OWNER}: the voyage dialect needs \`model\` (e.g. "rerank-2.5").`);
     }
-    this.#apiKey = checkString(OWNER, "apiKey", options.apiKey);
+    this.#apiKey = checkApiKey(OWNER, options.apiKey);
     if (this.#apiKey !== undefined && (username !== "" || password !== "")) {
       throw new InvalidOptionError(
         `${OWNER}: pass either \`apiKey\` (sent as a Bearer token) or credentials in \`url\` (sent as Basic auth), not both: a request carries one Authorization header.`,
@@ -163,7 +173,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     const basic = username !== "" || password !== "" ? base64Utf8(`${username}:${password}`) : undefined;
     this.#authorization = this.#apiKey !== undefined ? `Bearer ${this.#apiKey}` : basic !== undefined ? `Basic ${basic}` : undefined;
-    this.#secrets = [this.#apiKey, username, password, parsed.username, parsed.password, basic, ...secretQueryValues(parsed)].filter(
+    // `redact` also looks for each in its other encodings.
+    this.#secrets = [this.#apiKey, username, password, basic, ...urlSecrets(parsed)].filter(
       (secret): secret is string => secret !== undefined && secret !== "",
     );
     this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
@@ -190,8 +201,9 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 
   /**
-   * Everything that changes a score: the endpoint (without credentials), dialect, model, score mode and truncation.
-   * Batching, concurrency, retries and the API key are left out: they do not change what the server answers.
+   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
+   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
+   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
    */
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
@@ -233,8 +245,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
    * `metadata.bestChunk`.
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
-    if (this.maxChunksPerDoc <= 1) return (await this.#scoreWhole(pairs, options)).map((score) => ({ score }));
-    checkPairs(pairs);
+    if (this.maxChunksPerDoc <= 1) return (await this.#scoreWhole(pairs, options, "scoreDetailed")).map((score) => ({ score }));
+    checkTextPairs(`${OWNER}.scoreDetailed`, pairs, { nonEmptyQuery: true });
     const windows: TextPair[] = [];
     const spans: (ChunkSpan | undefined)[] = [];
     const firstWindow: number[] = [];
@@ -264,8 +276,8 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     });
   }
 
-  async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<number[]> {
-    checkPairs(pairs);
+  async #scoreWhole(pairs: readonly TextPair[], options: CrossEncoderCallOptions, method = "score"): Promise<number[]> {
+    checkTextPairs(`${OWNER}.${method}`, pairs, { nonEmptyQuery: true });
     checkCallOptions(OWNER, options);
     // Servers rank many documents against one query: group the pairs by query, keeping each pair's position.
     const groups = new Map<string, number[]>();
@@ -357,23 +369,6 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   }
 }
 
-/**
- * `[query, text]` pairs of strings with non-empty queries (servers reject an empty one). An index loop, not forEach:
- * forEach skips a sparse array's holes, which then got no score, or put later pairs' windows under the wrong pair.
- */
-function checkPairs(pairs: unknown): asserts pairs is readonly TextPair[] {
-  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}: \`pairs\` must be an array of [query, text] pairs.`);
-  for (let i = 0; i < pairs.length; i++) {
-    const pair: unknown = pairs[i];
-    if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      throw new InvalidOptionError(`${OWNER}: pair ${i} is ${i in pairs ? "not a [query, text] pair of strings" : "a hole (sparse array)"}.`);
-    }
-    if (pair[0].trim() === "") throw new InvalidOptionError(`${OWNER}: pair ${i} has an empty query; rerank servers reject one.`);
-  }
-}
-
-const MASK = "***";
-
 /** RFC 7617 Basic credentials (UTF-8), with btoa so the root entry needs no Node built-in. */
 function base64Utf8(text: string): string {
   return btoa(Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join(""));
@@ -385,23 +380,4 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
-}
-
-/** `http://user:pass@host` → `http://***@host` in a string that is not a parseable URL. */
-function maskUserInfo(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${MASK}@`);
-}
-
-function secretQueryValues(url: URL): string[] {
-  return [...url.searchParams].filter(([name, value]) => SECRET_PARAM.test(name) && value !== "").map(([, value]) => value);
-}
-
-/** The URL as shown in `url` and `toJSON`: credentials and secret-looking query values replaced by `***`. */
-function publicUrl(parsed: URL): string {
-  const shown = new URL(parsed.href);
-  if (shown.username !== "") shown.username = MASK;
-  if (shown.password !== "") shown.password = MASK;
-  for (const [name, value] of [...shown.searchParams]) if (SECRET_PARAM.test(name) && value !== "") shown.searchParams.set(name, MASK);
-  // URLSearchParams re-encodes `*` as %2A; keep the mask readable.
-  return shown.href.replaceAll("%2A%2A%2A", MASK);
 }

@@ -110,7 +110,10 @@ describe("CohereRerank defaults and request", () => {
 
   it("rejects an empty query and a document without text before any request", async () => {
     await expect(reranker().rerank(TEXTS, "  ")).rejects.toThrow(/the query is empty/);
-    await expect(reranker().rerank([{ title: "no text" }], QUERY)).rejects.toThrow(/document 0 has no string pageContent \(got none\)/);
+    // A Record<string, string> item is text (see "rerank() items as its type says"); one with other values is not.
+    await expect(reranker().rerank([{ title: 5 } as never], QUERY)).rejects.toThrow(/document 0 is a record whose field "title" is the number 5/);
+    await expect(reranker().rerank([{}], QUERY)).rejects.toThrow(/document 0 is an empty object/);
+    await expect(reranker().rerank([{ pageContent: 5 } as never], QUERY)).rejects.toThrow(/document 0 has no string pageContent/);
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -339,9 +342,13 @@ describe("CohereRerank abort", () => {
   });
 
   it("an already-aborted signal sends nothing", async () => {
-    await expect(reranker().rerank(TEXTS, QUERY, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: "AbortError" });
+    const error = await reranker()
+      .rerank(TEXTS, QUERY, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "AbortError" });
+    // The caller's abort, passed through as such: not wrapped as a reranking failure.
+    expect(error).not.toBeInstanceOf(RerankError);
     expect(fake.requests).toHaveLength(0);
-    expect(RerankError).toBeDefined();
   });
 
   it("compressDocuments takes a per-call { signal, topN } as its fourth argument (FallbackReranker's timeouts cancel the request)", async () => {
@@ -354,5 +361,28 @@ describe("CohereRerank abort", () => {
     const top1 = await reranker().compressDocuments(makeDocs(), QUERY, undefined, { topN: 1 });
     expect(top1.map((d) => d.pageContent)).toEqual([TEXTS[expectedOrder(QUERY, TEXTS)[0]!.index]]);
     expect((fake.requests.at(-1)!.body as { top_n: number }).top_n).toBe(1);
+  });
+});
+
+describe("CohereRerank.rerank() items as its type says", () => {
+  it("scores a Record<string, string> as its `text` (Cohere v1's document field), else one `key: value` line per field", async () => {
+    const items: Array<DocumentInterface | string | Record<string, string>> = [
+      { text: "Washington, D.C. is the capital of the United States." },
+      { title: "Nevada", body: "Carson City is the capital city of the American state of Nevada." },
+      "Bananas are yellow.",
+      new Document({ pageContent: "Capital punishment has existed in the United States." }),
+    ];
+    const results = await reranker({ topN: 4 }).rerank(items, QUERY);
+    const documents = [
+      "Washington, D.C. is the capital of the United States.",
+      "title: Nevada\nbody: Carson City is the capital city of the American state of Nevada.",
+      "Bananas are yellow.",
+      "Capital punishment has existed in the United States.",
+    ];
+    expect(fake.requests.at(-1)).toMatchObject({ body: { documents } });
+    expect(results.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(results[0]!.index).toBe(0);
+    // compressDocuments still takes Documents only: it returns Documents built from them.
+    await expect(reranker().compressDocuments([{ text: "x" } as never], QUERY)).rejects.toThrow(InvalidOptionError);
   });
 });

@@ -5,7 +5,6 @@ import {
   isPermanentFetchError,
   isRetryableStatus,
   parseRetryAfter,
-  redact,
   RemoteRerankError,
   retryPolicyFrom,
   serverMessageOf,
@@ -44,12 +43,7 @@ describe("retry helpers", () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 
-  it("redacts every secret and finds the server's message in each dialect's error body", () => {
-    expect(redact("key sk-12345 and sk-12345 again", ["sk-12345"])).toBe("key [redacted] and [redacted] again");
-    // Short secrets (a URL user or password such as "bob") where they stand alone; the longest secret first.
-    expect(redact("user bob, password pw1 (bobby, xpw12)", ["bob", "pw1"])).toBe("user [redacted], password [redacted] (bobby, xpw12)");
-    expect(redact("a.b a.b? x", ["a.b", "?"])).toBe("[redacted] [redacted][redacted] x");
-    expect(redact("token sk-ab", ["sk", "sk-ab"])).toBe("token [redacted]");
+  it("finds the server's message in each dialect's error body", () => {
     expect(serverMessageOf({ message: "invalid api token" })).toBe("invalid api token");
     expect(serverMessageOf({ error: "Input validation error", error_type: "Validation" })).toBe("Input validation error");
     expect(serverMessageOf({ detail: [{ msg: "field required" }] })).toBe('[{"msg":"field required"}]');

@@ -191,10 +191,14 @@ describe("RerankServerCrossEncoder options and secrets", () => {
     const sparse: TextPair[] = [PAIRS[0]!];
     sparse[2] = PAIRS[1]!;
     const s = scorer({ path: "/v2/rerank" });
-    await expect(s.score(sparse)).rejects.toThrow("RerankServerCrossEncoder: pair 1 is a hole (sparse array).");
+    await expect(s.score(sparse)).rejects.toThrow(
+      "RerankServerCrossEncoder.score expects [query, text] pairs of strings; pair 1 is a hole (sparse array).",
+    );
     // With long-document windows on, pairs are split first: the hole must not shift later pairs' windows.
     const windowing = scorer({ path: "/v2/rerank", maxChunksPerDoc: 4 });
-    await expect(windowing.scoreDetailed(sparse)).rejects.toThrow("RerankServerCrossEncoder: pair 1 is a hole (sparse array).");
+    await expect(windowing.scoreDetailed(sparse)).rejects.toThrow(
+      "RerankServerCrossEncoder.scoreDetailed expects [query, text] pairs of strings; pair 1 is a hole (sparse array).",
+    );
     await expect(windowing.score(sparse)).rejects.toThrow(InvalidOptionError);
     await expect(s.score(PAIRS, null as never)).rejects.toThrow(/call options must be an object/);
     await expect(s.score(PAIRS, { signal: {} as never })).rejects.toThrow(

@@ -111,8 +111,9 @@ describe("RerankServerCrossEncoder.score on pairs that are not what the types sa
   it("answers InvalidOptionError, as the local scorer does", async () => {
     const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei" });
     await expect(scorer.score(null as never)).rejects.toThrow(InvalidOptionError);
-    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/pair 0 is not a \[query, text\] pair of strings/);
-    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(InvalidOptionError);
+    await expect(scorer.score([["q", 1]] as never)).rejects.toThrow(/\[query, text\] pairs of strings; pair 0 is not one/);
+    await expect(scorer.score([["q", "text", "extra"]] as never)).rejects.toThrow(/pair 0 is not one/);
+    await expect(scorer.score([[" ", "text"]])).rejects.toThrow(/pair 0 has an empty query/);
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -159,5 +160,16 @@ describe("a redirect to another origin", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("RerankServerCrossEncoder.cacheKey and the query string", () => {
+  const keyOf = (url: string) => new RerankServerCrossEncoder({ url }).cacheKey;
+  it("keeps parameters that can change scores, masks credentials, so two keys for one endpoint share scores", () => {
+    const base = "http://127.0.0.1:9/rerank";
+    expect(keyOf(`${base}?api-version=2024-05-01`)).not.toBe(keyOf(`${base}?api-version=2025-01-01`));
+    expect(keyOf(`${base}?api-version=1&code=AzFnKey-1111`)).toBe(keyOf(`${base}?api-version=1&code=AzFnKey-2222`));
+    expect(keyOf(`${base}?api-version=1&code=AzFnKey-1111`)).toContain('"url":"http://127.0.0.1:9/rerank?api-version=1&code=***"');
+    expect(keyOf(`${base}?sig=Sas%2B1`)).not.toMatch(/Sas/);
   });
 });
