@@ -1,10 +1,12 @@
 import { Document } from "@langchain/core/documents";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
 import { CrossEncoderReranker } from "../../src/index.js";
 import { HuggingFaceCausalReranker } from "../../src/huggingface.js";
 import { describeWithShared } from "../support/shared.js";
-import { lastLogits, loadReference, mxbaiRerankV2Score, qwen3RerankerScore, type ReferenceModel } from "./reference.js";
+import { flagLlmRerankerScore, lastLogits, loadReference, mxbaiRerankV2Score, qwen3RerankerScore, type ReferenceModel } from "./reference.js";
 import { runPairs } from "./texts.js";
 
 // The causal-LM reranker against the Qwen3-Reranker model card's formula and mxbai-rerank-v2's, written anew in

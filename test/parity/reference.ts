@@ -132,3 +132,17 @@ export async function mxbaiRerankV2Score(model: ReferenceModel, query: string, d
   const logits = await lastLogits(model, inputIds);
   return logits[(await t("1"))[0]!]! - logits[(await t("0"))[0]!]!;
 }
+
+/**
+ * FlagEmbedding `FlagLLMReranker` (decoder_only/base.py), as for bge-reranker-v2-gemma: "A: " + query (cut to
+ * ¾ of max_length) after the BOS token, "\n", "B: " + passage, "\n" and its prompt, each tokenized alone; the
+ * score is the "Yes" logit at the last position (`normalize` would take its sigmoid).
+ */
+export async function flagLlmRerankerScore(model: ReferenceModel, bos: number, query: string, document: string): Promise<number> {
+  const t = (text: string) => ids(model.tokenizer, text);
+  const prompt =
+    "Given a query A and a passage B, determine whether the passage contains an answer to the query by providing a prediction of either 'Yes' or 'No'.";
+  const inputIds = [bos, ...(await t(`A: ${query}`)), ...(await t("\n")), ...(await t(`B: ${document}`)), ...(await t("\n")), ...(await t(prompt))];
+  const logits = await lastLogits(model, inputIds);
+  return logits[(await t("Yes"))[0]!]!;
+}
