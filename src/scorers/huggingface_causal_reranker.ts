@@ -4,8 +4,15 @@ import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import {
+  checkTextPairs,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+} from "./cross_encoder.js";
 import type { RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
@@ -172,7 +179,7 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
 
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */
   async encode(pairs: readonly TextPair[]): Promise<number[][]> {
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     const { encoder } = await this.#lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
@@ -184,7 +191,7 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -199,7 +206,7 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
   /** Scores with details: with `maxChunksPerDoc` above 1, a document scored in windows reports its best window's span. */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -213,17 +220,7 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
           encoded.map((e) => e.inputIds),
           signal,
         );
-        const perPair: number[][] = pairs.map(() => []);
-        const firstWindow = new Array<number>(pairs.length);
-        pairOf.forEach((pairIndex, window) => {
-          if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
-          perPair[pairIndex]!.push(windowScores[window]!);
-        });
-        return perPair.map((scores, pairIndex) => {
-          const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-          const span = spans[firstWindow[pairIndex]! + best];
-          return span === undefined ? { score } : { score, chunk: { ...span } };
-        });
+        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
       },
       () => this.#queue.admit(pairs.length),
     );
@@ -262,16 +259,5 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
     // Pads are masked and sit left of every real token, so their id never reaches a score; any id in the vocabulary does.
     const padTokenId = loaded.tokenizer.pad_token_id ?? loaded.tokenizer.eos_token_id ?? 0;
     return { loaded, encoder, positive, negative, padTokenId };
-  }
-}
-
-function checkPairs(pairs: readonly TextPair[]): void {
-  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
-  for (let i = 0; i < pairs.length; i++) {
-    const pair: unknown = pairs[i];
-    if (!(i in pairs)) throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is a hole (sparse array).`);
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
-    }
   }
 }

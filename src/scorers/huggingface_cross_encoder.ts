@@ -1,8 +1,15 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import {
+  checkTextPairs,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+} from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
   DEFAULT_RERANKER_MODEL,
@@ -241,7 +248,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
    */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     const { encoder } = await this.#lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
@@ -253,7 +260,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
@@ -272,7 +279,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -283,17 +290,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       async (prepared) => {
         const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
         const windowScores = await this.run(prepared, encoded, signal);
-        const perPair: number[][] = pairs.map(() => []);
-        const firstWindow = new Array<number>(pairs.length);
-        pairOf.forEach((pairIndex, window) => {
-          if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
-          perPair[pairIndex]!.push(windowScores[window]!);
-        });
-        return perPair.map((scores, pairIndex) => {
-          const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-          const span = spans[firstWindow[pairIndex]! + best];
-          return span === undefined ? { score } : { score, chunk: { ...span } };
-        });
+        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
       },
       () => this.#queue.admit(pairs.length),
     );
@@ -354,17 +351,5 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       );
     }
     return Number(found[0]);
-  }
-}
-
-function checkPairs(pairs: readonly TextPair[]): void {
-  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
-  // An index loop, not forEach: forEach skips the holes of a sparse array, which then failed deep in batching.
-  for (let i = 0; i < pairs.length; i++) {
-    const pair: unknown = pairs[i];
-    if (!(i in pairs)) throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is a hole (sparse array).`);
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
-    }
   }
 }
