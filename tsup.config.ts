@@ -21,6 +21,7 @@ export default defineConfig([
       cohere: "src/cohere.ts",
       bm25: "src/bm25.ts",
       eval: "src/eval/index.ts",
+      monitor: "src/monitor.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
       "cli/rerank-eval": "src/eval/cli.ts",
     },
@@ -37,7 +38,7 @@ export default defineConfig([
   },
   {
     // The entries meant for browsers, for the package.json "browser" condition: ESM only, no Node built-in.
-    entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts" },
+    entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts", monitor: "src/monitor.ts" },
     outDir: "dist/browser",
     format: ["esm"],
     dts: false,

@@ -69,6 +69,39 @@ rm "$out/unstemmed.mjs"
 run scifact-ties awk '$1 == q && $5 == s { n++ } { q = $1; s = $5 } END { print n " adjacent ties (same query, same score) in the SciFact run" }' \
   $SHARED/data/scifact/runs/bm25_top100.trec
 
+# Two first stages compared query by query: the built-in BM25 ("none") against the shipped run (the baseline).
+run trec-dl-2019-compare rerank-eval --dataset $SHARED/data/trec-dl-2019 --compare-run $SHARED/data/trec-dl-2019/runs/bm25_top100.trec \
+  --baseline run:bm25_top100.trec --metrics ndcg@10,mrr@10,recall@100,map@100,p@10 --rel-threshold 2 \
+  --json docs/evaluation/trec-dl-2019-compare.json --report docs/evaluation/trec-dl-2019-compare.md --chart docs/evaluation/trec-dl-2019-compare.svg --quiet
+
+run scifact-compare rerank-eval --dataset $SHARED/data/scifact --compare-run $SHARED/data/scifact/runs/bm25_top100.trec \
+  --baseline run:bm25_top100.trec --metrics ndcg@10,mrr@10,recall@100 --json docs/evaluation/scifact-compare.json --quiet
+
+# Queries a golden set needs (paired t-test, α = 0.05, power 0.8), from the per-query SDs the two comparisons observed.
+cat >"$out/needed.mjs" <<'EOF'
+import { readFileSync } from "node:fs";
+import { queriesNeeded } from "langchain-rerank/eval";
+const columns = process.argv.slice(-2).flatMap((file) => {
+  const { context, comparison } = JSON.parse(readFileSync(file, "utf8"));
+  return comparison.comparisons[0].measures
+    .filter((m) => ["ndcg@10", "mrr@10"].includes(m.measure))
+    .map((m) => ({ name: `${context.dataset} ${m.measure}`, sd: m.sdDifference }));
+});
+const widths = columns.map((c) => Math.max(c.name.length, 10));
+const row = (first, cells) => [first.padEnd(10), ...cells.map((c, i) => String(c).padStart(widths[i]))].join("  ");
+console.log(row("difference", columns.map((c) => c.name)));
+console.log(row("σ_d", columns.map((c) => c.sd.toFixed(4))));
+for (const delta of [0.01, 0.02, 0.03, 0.05, 0.1]) {
+  console.log(row(delta.toFixed(2), columns.map((c) => queriesNeeded({ sd: c.sd, difference: delta }))));
+}
+EOF
+echo "== queries-needed" >&2
+{
+  echo "\$ node --input-type=module -e \"<the queriesNeeded snippet in scripts/regenerate-eval-docs.sh>\" docs/evaluation/trec-dl-2019-compare.json docs/evaluation/scifact-compare.json"
+  node --input-type=module -e "$(cat "$out/needed.mjs")" docs/evaluation/trec-dl-2019-compare.json docs/evaluation/scifact-compare.json
+} >"$out/queries-needed.txt"
+rm "$out/needed.mjs"
+
 run proxy-pipeline rerank-eval --dataset $SHARED/data/scifact --run $SHARED/data/scifact/runs/bm25_top100.trec --limit 20 --concurrency 1 \
   --reranker none --reranker cross-encoder --model $PROXY --dtype q8 --metrics ndcg@10,mrr@10,recall@100 \
   --title "SciFact test, 20 queries: proxy model with random weights (proves the pipeline, not quality)" \

@@ -53,8 +53,8 @@ export {
 } from "./scorers/rerank_server_cross_encoder.js";
 export { CachedCrossEncoder, type CachedCrossEncoderArgs, type CacheStats } from "./scorers/cached_cross_encoder.js";
 export { type KeyValueStore, LruStore, type LruStoreArgs } from "./scorers/lru_store.js";
+export type { CompressorCallOptions } from "./compressors/compressor_plumbing.js";
 export {
-  type CompressorCallOptions,
   type MissingPolicy,
   MultiFactorReranker,
   type MultiFactorRerankerArgs,

@@ -1,5 +1,5 @@
 import type { DocumentInterface } from "@langchain/core/documents";
-import { InvalidOptionError, RerankError } from "./errors.js";
+import { InvalidOptionError } from "./errors.js";
 import { describeValue } from "./options.js";
 
 // What every compressor checks before it reranks or filters: the TypeScript types say Document[] and string, but
@@ -51,23 +51,4 @@ export function checkQuery(owner: string, query: unknown, options: Pick<RerankIn
 export function checkRerankInput(owner: string, documents: unknown, query: unknown, options: RerankInputOptions = {}): void {
   checkDocuments(owner, documents, options);
   checkQuery(owner, query, options);
-}
-
-/**
- * Checks what an inner compressor (a `reranker` option) returned: an array of Documents. A broken one is its fault,
- * not the caller's, so this is a RerankError naming it, not an InvalidOptionError about "documents".
- */
-export function checkRerankerOutput(owner: string, output: unknown): asserts output is DocumentInterface[] {
-  const bad = !Array.isArray(output)
-    ? describeValue(output)
-    : (() => {
-        for (let i = 0; i < output.length; i++) {
-          const doc: unknown = output[i];
-          if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") {
-            return `an array whose entry ${i} is not a Document`;
-          }
-        }
-        return undefined;
-      })();
-  if (bad !== undefined) throw new RerankError(`${owner}: its reranker returned ${bad}, not an array of Documents.`);
 }

@@ -1,13 +1,15 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
+import { documentTexts } from "./compressor_plumbing.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
@@ -122,12 +124,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     signal?.throwIfAborted();
-    const pairs = documents.map((document, i) => {
-      const text = this.documentText(document);
-      if (typeof text !== "string")
-        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
-      return [query, text] as const;
-    });
+    const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
     const callOptions = signal ? { signal } : {};
     let results: RankedResult[];
     if (typeof this.model.scoreDetailed === "function") {
@@ -159,10 +156,21 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     return sortResults(results).slice(0, topN);
   }
 
-  /** This reranker's name in `metadata.stageScores`: the class and, when the scorer names one, its model. */
+  /**
+   * This reranker's name in `metadata.stageScores`: the class and who scored, from the scorer's `modelName` (a
+   * model id, a server's masked URL), else a string `model` property, else the scorer's class name.
+   */
   get stageName(): string {
-    const model = (this.model as { model?: unknown }).model;
-    return typeof model === "string" ? `${OWNER}(${model})` : OWNER;
+    const scorer = this.model as { modelName?: unknown; model?: unknown };
+    let name: unknown;
+    try {
+      name = scorer.modelName ?? scorer.model;
+    } catch {
+      name = undefined; // a getter that throws must not fail a rerank that already scored
+    }
+    if (typeof name === "string" && name.length > 0) return `${OWNER}(${name})`;
+    const className = (this.model as object).constructor?.name;
+    return className && className !== "Object" ? `${OWNER}(${className})` : OWNER;
   }
 
   /**

@@ -1,11 +1,19 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, anySignal } from "../errors.js";
+import { InvalidOptionError } from "../errors.js";
+import { anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
-import type { CompressorCallOptions } from "./multi_factor_reranker.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { DEFAULT_RANK_KEY, loadDocumentClass } from "./ranked_documents.js";
+import {
+  type CompressorCallOptions,
+  callCompressor,
+  checkCompressor,
+  checkCompressorOutput,
+  keptRetrievalRank,
+  loadDocumentClass,
+} from "./compressor_plumbing.js";
+import { DEFAULT_RANK_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 /** A reranker with the name the metadata and the trace give it. */
@@ -68,7 +76,7 @@ interface Circuit {
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
 function isNamed(entry: unknown): entry is NamedReranker {
-  return entry !== null && typeof entry === "object" && "reranker" in entry && !BaseDocumentCompressor.isBaseDocumentCompressor(entry);
+  return entry !== null && typeof entry === "object" && "reranker" in entry && !("compressDocuments" in entry);
 }
 
 /** The first line of an error's message, without anything that looks like a bearer token. */
@@ -123,17 +131,10 @@ export class FallbackReranker extends BaseDocumentCompressor {
     }
     const entries = fields.rerankers.map((entry, i): NamedReranker => {
       if (isNamed(entry)) {
-        if (!BaseDocumentCompressor.isBaseDocumentCompressor(entry.reranker)) {
-          throw new InvalidOptionError(`${OWNER}: rerankers[${i}].reranker must be a document compressor (an object with compressDocuments).`);
-        }
-        return { reranker: entry.reranker, name: checkString(OWNER, `rerankers[${i}].name`, entry.name) ?? entry.reranker.constructor.name };
+        const reranker = checkCompressor(OWNER, `rerankers[${i}].reranker`, entry.reranker);
+        return { reranker, name: checkString(OWNER, `rerankers[${i}].name`, entry.name) ?? reranker.constructor.name };
       }
-      if (!BaseDocumentCompressor.isBaseDocumentCompressor(entry)) {
-        throw new InvalidOptionError(
-          `${OWNER}: rerankers[${i}] must be a document compressor (an object with compressDocuments) or { reranker, name }.`,
-        );
-      }
-      return { reranker: entry, name: "" };
+      return { reranker: checkCompressor(OWNER, `rerankers[${i}]`, entry, " or { reranker, name }"), name: "" };
     });
     // Unnamed entries take their class name; repeated names get #position so metadata and traces stay unambiguous.
     const classNames = entries.map((e) => e.name || e.reranker.constructor.name || "reranker");
@@ -208,7 +209,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
                 pageContent: d.pageContent,
                 metadata: {
                   ...d.metadata,
-                  ...(firstStage && typeof d.metadata?.[this.rankKey] !== "number" ? { [this.rankKey]: i + 1 } : {}),
+                  ...(firstStage ? { [this.rankKey]: keptRetrievalRank(d.metadata?.[this.rankKey], i) } : {}),
                   [this.servedByKey]: servedBy,
                 },
                 ...(d.id !== undefined ? { id: d.id } : {}),
@@ -278,24 +279,9 @@ export class FallbackReranker extends BaseDocumentCompressor {
       () => controller.abort(new DOMException(`${name} did not answer within ${this.timeoutMs} ms`, "TimeoutError")),
       this.timeoutMs,
     );
-    let stopWaiting: (reason: unknown) => void = () => {};
-    const aborted = new Promise<never>((_, reject) => (stopWaiting = reject));
-    controller.signal.addEventListener("abort", () => stopWaiting(controller.signal.reason), { once: true });
     try {
-      const call = reranker.compressDocuments as (
-        d: DocumentInterface[],
-        q: string,
-        c?: Callbacks,
-        o?: CompressorCallOptions,
-      ) => Promise<DocumentInterface[]>;
-      const work = call.call(reranker, documents, query, callbacks, { signal: controller.signal });
-      work.catch(() => {}); // an abandoned call's late failure is not unhandled
-      const output = await Promise.race([work, aborted]);
-      if (!Array.isArray(output) || output.some((d) => d === null || typeof d !== "object" || typeof d.pageContent !== "string")) {
-        throw new RerankError(
-          `${name} returned ${Array.isArray(output) ? "something other than Documents" : typeof output}, not an array of Documents.`,
-        );
-      }
+      const output = await callCompressor(reranker, documents, query, callbacks, controller.signal);
+      checkCompressorOutput(name, output);
       return output;
     } finally {
       clearTimeout(timer);

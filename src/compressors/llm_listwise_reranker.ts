@@ -5,26 +5,32 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BasePromptTemplate } from "@langchain/core/prompts";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, abortable, anySignal } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable, anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
+import { documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
+import { type ListwisePromptFunction, RANK_DOCUMENTS_SCHEMA, checkPrompt, formatContext, loadDefaultPrompt } from "./listwise_prompt.js";
+import {
+  IDS_KEY,
+  type ListwiseRanking,
+  type ListwiseWindowReport,
+  SCHEMA_NAME,
+  answerIds,
+  preview,
+  rankToolCallArgs,
+  repairRanking,
+  slidingWindows,
+} from "./listwise_windows.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
+
 import { traceCompressorRun } from "./tracing.js";
+
+export type { ListwisePromptFunction, ListwisePromptInput } from "./listwise_prompt.js";
+export { type ListwiseRanking, type ListwiseWindowReport, MAX_REPORTED_IDS, slidingWindows } from "./listwise_windows.js";
 
 /** Metadata key for the 1-based position in the model's ranking (1 = judged most relevant). Not a score. */
 export const DEFAULT_LISTWISE_RANK_KEY = "listwiseRank";
-
-/** What a prompt receives for one window: the query, the window's documents with the ids the model must answer with, and the context block the default prompt uses. */
-export interface ListwisePromptInput {
-  query: string;
-  /** The window's documents, in their current order; `id` is what the model answers with (0-based within the window). */
-  documents: { id: number; text: string }[];
-  /** The documents formatted as the default prompt shows them (`Document ID: 0` and the text in a fenced block, …). */
-  context: string;
-}
-
-/** A prompt as a function: returns the chat model's input (messages, a string, or a prompt value) for one window. */
-export type ListwisePromptFunction = (input: ListwisePromptInput) => BaseLanguageModelInput | Promise<BaseLanguageModelInput>;
 
 /** A chat model with structured output (`withStructuredOutput`), e.g. `ChatOpenAI`, `ChatAnthropic`, `ChatOllama`. */
 export type ListwiseChatModel = Pick<BaseChatModel, "withStructuredOutput">;
@@ -82,83 +88,7 @@ export interface LLMListwiseRerankerCallOptions {
   callbacks?: Callbacks;
 }
 
-/** What happened in one window; ids are the window-relative ids the model saw. */
-export interface ListwiseWindowReport {
-  /** 0-based positions in the working list covered by this window: `[start, end)`. */
-  start: number;
-  end: number;
-  /** Model calls made for this window: 1, or 2 after an unusable first answer. 0 for a one-document list. */
-  attempts: number;
-  /** `ranked`: the model's order was used (after repairs below); `fallback`: both answers were unusable, the window kept its order. */
-  outcome: "ranked" | "fallback";
-  /** Entries that were not an id of this window (out of range, not an integer), as the model gave them (the first 50; long strings cut). */
-  invalidIds: unknown[];
-  /** Ids the model repeated; the first occurrence counts (the first 50 repeats are listed). */
-  duplicateIds: number[];
-  /** Ids the model left out; appended after the ranked ones, in their order before this window. */
-  omittedIds: number[];
-  /** Why an answer was unusable (first attempt, and the second if it failed too). */
-  errors: string[];
-}
-
-/** The full ranking: every input document's index, best first, and a report per window in the order they ran. */
-export interface ListwiseRanking {
-  order: number[];
-  windows: ListwiseWindowReport[];
-}
-
 const OWNER = "LLMListwiseReranker";
-const SCHEMA_NAME = "RankDocuments";
-const IDS_KEY = "ranked_document_ids";
-
-// A plain JSON schema, not zod: zod is @langchain/core's dependency, not ours, and every chat model's
-// withStructuredOutput accepts a JSON schema. The answer is validated here whatever the provider enforced.
-const RANK_DOCUMENTS_SCHEMA = {
-  type: "object",
-  description: "Rank the documents by their relevance to the query.",
-  properties: {
-    [IDS_KEY]: {
-      type: "array",
-      items: { type: "integer" },
-      description: "The integer IDs of all the documents, sorted from most to least relevant to the query.",
-    },
-  },
-  required: [IDS_KEY],
-  additionalProperties: false,
-} as const;
-
-const DEFAULT_SYSTEM_TEMPLATE = "{context}\n\nSort the Documents by their relevance to the Query.";
-
-let documentClass: Promise<typeof Document> | undefined;
-function loadDocumentClass(): Promise<typeof Document> {
-  return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
-}
-
-let defaultPrompt: Promise<BasePromptTemplate> | undefined;
-function loadDefaultPrompt(): Promise<BasePromptTemplate> {
-  return (defaultPrompt ??= import("@langchain/core/prompts").then(({ ChatPromptTemplate }) =>
-    ChatPromptTemplate.fromMessages([
-      ["system", DEFAULT_SYSTEM_TEMPLATE],
-      ["human", "{query}"],
-    ]),
-  ));
-}
-
-function formatContext(documents: readonly { id: number; text: string }[]): string {
-  const blocks = documents.map(({ id, text }) => `Document ID: ${id}\n\`\`\`${text}\`\`\`\n\n`);
-  return `${blocks.join("")}Documents = [Document ID: 0, ..., Document ID: ${documents.length - 1}]`;
-}
-
-/** The `[start, end)` windows RankGPT visits: the last `windowSize` first, then up by `stepSize` until the top. */
-export function slidingWindows(count: number, windowSize: number, stepSize: number): [number, number][] {
-  if (count <= windowSize) return count > 0 ? [[0, count]] : [];
-  const windows: [number, number][] = [];
-  for (let end = count, start = count - windowSize; ; end -= stepSize, start -= stepSize) {
-    windows.push([Math.max(start, 0), end]);
-    if (start <= 0) return windows;
-  }
-}
-
 // Errors a structured-output parser throws when the model's text is not the schema. Anything else (network,
 // authentication, abort) is the caller's to see, not a reason to fall back silently.
 function isParseError(error: unknown): boolean {
@@ -167,84 +97,8 @@ function isParseError(error: unknown): boolean {
   return error instanceof SyntaxError || code === "OUTPUT_PARSING_FAILURE" || error.name === "OutputParserException" || error.name === "ZodError";
 }
 
-/** JSON for a message, whatever the model returned (BigInt, cycles and getters that throw included), cut to `max`. */
-function preview(value: unknown, max = 200): string {
-  try {
-    return String(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))).slice(0, max);
-  } catch {
-    return `an unserializable ${typeof value}`;
-  }
-}
-
-/** How many invalid or repeated entries a window report keeps: a runaway answer must not become a runaway report. */
-export const MAX_REPORTED_IDS = 50;
-
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error).slice(0, 300);
-}
-
-const ID_STRING = /^\s*\[?\s*(\d+)\s*\]?\s*$/;
-
-/** An answer's entry as a window id, or undefined. Integer strings ("3", "[3]") count: models emit them. */
-function toId(entry: unknown, size: number): number | undefined {
-  const value = typeof entry === "string" && ID_STRING.test(entry) ? Number(ID_STRING.exec(entry)![1]) : entry;
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < size ? value : undefined;
-}
-
-/** The id list of a structured-output answer, or undefined when the answer has none. */
-function answerIds(answer: unknown): unknown[] | undefined {
-  if (Array.isArray(answer)) return answer;
-  if (answer !== null && typeof answer === "object") {
-    const ids = (answer as Record<string, unknown>)[IDS_KEY];
-    if (Array.isArray(ids)) return ids;
-    // Some models send the list as a JSON string ("[2, 0, 1]").
-    if (typeof ids === "string" && /^\s*\[[\s\S]*\]\s*$/.test(ids)) {
-      try {
-        const parsed: unknown = JSON.parse(ids);
-        if (Array.isArray(parsed)) return parsed;
-      } catch {
-        // not JSON: unusable, reported by the caller
-      }
-    }
-  }
-  return undefined;
-}
-
-type Repaired = Pick<ListwiseWindowReport, "invalidIds" | "duplicateIds" | "omittedIds"> & { permutation: number[] };
-
-/** Turns the model's id list into a permutation of `0..size-1`: unknown ids dropped, repeats dropped, omissions appended in order. */
-function repairRanking(ids: readonly unknown[], size: number): Repaired {
-  const seen = new Set<number>();
-  const permutation: number[] = [];
-  const invalidIds: unknown[] = [];
-  const duplicateIds: number[] = [];
-  for (const entry of ids) {
-    const id = toId(entry, size);
-    if (id === undefined) {
-      if (invalidIds.length < MAX_REPORTED_IDS) invalidIds.push(typeof entry === "string" && entry.length > 100 ? `${entry.slice(0, 100)}…` : entry);
-    } else if (seen.has(id)) {
-      if (duplicateIds.length < MAX_REPORTED_IDS) duplicateIds.push(id);
-    } else {
-      seen.add(id);
-      permutation.push(id);
-    }
-  }
-  const omittedIds: number[] = [];
-  for (let id = 0; id < size; id++) if (!seen.has(id)) omittedIds.push(id);
-  return { permutation: [...permutation, ...omittedIds], invalidIds, duplicateIds, omittedIds };
-}
-
-/** The arguments of the model message's `RankDocuments` tool call, or undefined when it made none. */
-function rankToolCallArgs(raw: unknown): unknown {
-  const calls = raw !== null && typeof raw === "object" ? (raw as { tool_calls?: unknown }).tool_calls : undefined;
-  if (!Array.isArray(calls)) return undefined;
-  const call: unknown = calls.find((c: unknown) => c !== null && typeof c === "object" && (c as { name?: unknown }).name === SCHEMA_NAME);
-  const args = (call as { args?: unknown } | undefined)?.args;
-  return args !== null && typeof args === "object" ? args : undefined;
-}
-
-function isPromptTemplate(prompt: unknown): prompt is BasePromptTemplate {
-  return typeof prompt === "object" && prompt !== null && typeof (prompt as { invoke?: unknown }).invoke === "function";
 }
 
 /**
@@ -312,22 +166,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
         `${OWNER}: \`stepSize\` (${this.stepSize}) must be smaller than \`windowSize\` (${this.windowSize}), or the windows do not overlap and a relevant document cannot move up past its window; RankGPT uses 20 and 10.`,
       );
     }
-    if (fields.prompt !== undefined && !isPromptTemplate(fields.prompt) && typeof fields.prompt !== "function") {
-      throw new InvalidOptionError(
-        `${OWNER}: \`prompt\` must be a prompt template (e.g. ChatPromptTemplate) or a function returning the model's input.`,
-      );
-    }
-    if (isPromptTemplate(fields.prompt) && Array.isArray(fields.prompt.inputVariables)) {
-      const variables = fields.prompt.inputVariables as string[];
-      const unknown = variables.filter((name) => name !== "context" && name !== "query");
-      if (!variables.includes("context") || unknown.length > 0) {
-        throw new InvalidOptionError(
-          `${OWNER}: a \`prompt\` template is filled with {context} (the documents and their ids) and {query}; it must use {context}` +
-            `${unknown.length > 0 ? ` and nothing else, but it also expects ${unknown.map((name) => `{${name}}`).join(", ")}` : ""} (partial() fills other variables).`,
-        );
-      }
-    }
-    this.prompt = fields.prompt;
+    this.prompt = checkPrompt(OWNER, fields.prompt);
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     this.listwiseRankKey = checkString(OWNER, "listwiseRankKey", fields.listwiseRankKey) ?? DEFAULT_LISTWISE_RANK_KEY;
     if (this.rankKey === this.listwiseRankKey) {
@@ -409,12 +248,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     runManager: CallbackManagerForChainRun | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ListwiseRanking> {
-    const texts = documents.map((document, i) => {
-      const text = this.documentText(document);
-      if (typeof text !== "string")
-        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
-      return text;
-    });
+    const texts = documentTexts(OWNER, documents, this.documentText);
     const order = documents.map((_, i) => i);
     const windows: ListwiseWindowReport[] = [];
     if (documents.length === 1) {
@@ -528,8 +362,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     return indices.map((index, position) => {
       const doc = documents[index];
       if (doc === undefined) throw new RerankError(`${OWNER}: no input document at index ${index}.`);
-      const firstStage = doc.metadata?.[this.rankKey];
-      const retrievalRank = typeof firstStage === "number" && Number.isInteger(firstStage) && firstStage >= 1 ? firstStage : index + 1;
+      const retrievalRank = keptRetrievalRank(doc.metadata?.[this.rankKey], index);
       // An earlier stage's relevanceScore no longer describes this order (and this stage has no score): drop it.
       const { [DEFAULT_SCORE_KEY]: _stale, ...metadata } = doc.metadata ?? {};
       return new Document({

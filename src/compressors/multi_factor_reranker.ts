@@ -1,40 +1,27 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
-import { checkDistinctKeys, checkFiniteNumber, checkFunction, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
+import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
+import { type Normalization, normalizeValues, parseTimestamp, recencyFactor, weightedMean } from "./factors.js";
+import { checkRerankInput } from "../rerank_input.js";
 import {
-  BUILTIN_FACTORS,
-  type BuiltinFactor,
-  DEFAULT_NORMALIZATION,
-  NORMALIZATIONS,
-  type Normalization,
-  normalizeValues,
-  parseTimestamp,
-  recencyFactor,
-  weightedMean,
-} from "./factors.js";
-import { checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, loadDocumentClass } from "./ranked_documents.js";
+  type CompressorCallOptions,
+  callCompressor,
+  checkCompressor,
+  checkCompressorOutput,
+  documentTexts,
+  isRetrievalRank,
+  keptRetrievalRank,
+  loadDocumentClass,
+} from "./compressor_plumbing.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
+import { type MissingPolicy, type RecencyOptions, checkFactorOptions } from "./multi_factor_options.js";
 import { traceCompressorRun } from "./tracing.js";
 
-/** What to do when a document lacks a factor: `error`, `skip` (rank it by the factors it has) or a fill value (0–1). */
-export type MissingPolicy = "error" | "skip" | number;
-
-export interface RecencyOptions {
-  /** Metadata field holding the document's date: a `Date`, an ISO 8601 string or epoch milliseconds. */
-  field: string;
-  /** Age at which the factor is 0.5 (`0.5^(age / halfLife)`). */
-  halfLifeDays: number;
-  /** The clock, read once per call. @default () => new Date() */
-  now?: () => Date | number;
-}
-
-/** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
-export interface CompressorCallOptions {
-  signal?: AbortSignal;
-}
+export type { MissingPolicy, RecencyOptions } from "./multi_factor_options.js";
 
 export interface MultiFactorRerankerArgs {
   /**
@@ -145,7 +132,10 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: pass an options object such as { weights: { relevance: 0.8, firstStageRank: 0.2 } }.`);
     }
     const { reranker } = fields;
-    if (reranker !== undefined && !BaseDocumentCompressor.isBaseDocumentCompressor(reranker) && !isCrossEncoder(reranker)) {
+    // Anything with a compressDocuments is taken for a compressor (as at call time), so a broken one is refused here.
+    const compressor = reranker !== null && typeof reranker === "object" && "compressDocuments" in reranker;
+    if (compressor) checkCompressor(OWNER, "`reranker`", reranker, " or a CrossEncoder (with score)");
+    else if (reranker !== undefined && !isCrossEncoder(reranker)) {
       throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (with compressDocuments) or a CrossEncoder (with score).`);
     }
     if (reranker !== undefined && !(fields.weights !== null && typeof fields.weights === "object" && "relevance" in fields.weights)) {
@@ -155,76 +145,14 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     }
     this.reranker = reranker;
 
-    const signals = fields.signals ?? {};
-    if (signals === null || typeof signals !== "object")
-      throw new InvalidOptionError(`${OWNER}: \`signals\` must be an object of name → (document) => number.`);
-    for (const [name, fn] of Object.entries(signals)) {
-      if ((BUILTIN_FACTORS as readonly string[]).includes(name))
-        throw new InvalidOptionError(`${OWNER}: signal "${name}" has the name of a built-in factor; rename it.`);
-      checkFunction(OWNER, `signals.${name}`, fn);
-    }
-    this.signals = { ...signals };
-
-    if (fields.recency !== undefined) {
-      const r = fields.recency;
-      if (r === null || typeof r !== "object")
-        throw new InvalidOptionError(`${OWNER}: \`recency\` must be an object such as { field: "publishedAt", halfLifeDays: 30 }.`);
-      const field = checkString(OWNER, "recency.field", r.field);
-      const halfLifeDays = checkFiniteNumber(OWNER, "recency.halfLifeDays", r.halfLifeDays);
-      if (field === undefined || halfLifeDays === undefined || halfLifeDays <= 0) {
-        throw new InvalidOptionError(
-          `${OWNER}: \`recency\` needs \`field\` (a metadata key) and \`halfLifeDays\` > 0, e.g. { field: "publishedAt", halfLifeDays: 30 }.`,
-        );
-      }
-      this.recency = { field, halfLifeDays, now: checkFunction<() => Date | number>(OWNER, "recency.now", r.now) ?? (() => new Date()) };
-    }
-
-    const weights = fields.weights;
-    if (weights === null || typeof weights !== "object" || Object.keys(weights).length === 0) {
-      throw new InvalidOptionError(`${OWNER}: \`weights\` is required, e.g. { relevance: 0.7, recency: 0.2, firstStageRank: 0.1 }.`);
-    }
-    const known = [...BUILTIN_FACTORS, ...Object.keys(this.signals)];
-    let total = 0;
-    for (const [name, weight] of Object.entries(weights)) {
-      if (!known.includes(name)) {
-        throw new InvalidOptionError(
-          `${OWNER}: weight for unknown factor "${name}"; factors are ${known.map((k) => JSON.stringify(k)).join(", ")} (add others to \`signals\`).`,
-        );
-      }
-      const w = checkFiniteNumber(OWNER, `weights.${name}`, weight) as number;
-      if (w < 0) throw new InvalidOptionError(`${OWNER}: \`weights.${name}\` must be ≥ 0, got ${w}.`);
-      total += w;
-    }
-    if (total <= 0) throw new InvalidOptionError(`${OWNER}: at least one weight must be above 0.`);
-    if ("recency" in weights && this.recency === undefined) {
-      throw new InvalidOptionError(`${OWNER}: \`weights.recency\` needs \`recency: { field, halfLifeDays }\` to know where the date is.`);
-    }
-    for (const name of Object.keys(this.signals)) {
-      if (!(name in weights))
-        throw new InvalidOptionError(`${OWNER}: signal "${name}" has no weight; add \`weights.${name}\` (0 to record it only).`);
-    }
-    this.weights = { ...weights };
-    this.factorNames = known.filter((name) => name in weights);
-
-    const normalize: Record<string, Normalization> = {};
-    for (const name of this.factorNames) normalize[name] = DEFAULT_NORMALIZATION[name as BuiltinFactor] ?? "none";
-    for (const [name, how] of Object.entries(fields.normalize ?? {})) {
-      if (!this.factorNames.includes(name))
-        throw new InvalidOptionError(`${OWNER}: \`normalize.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
-      normalize[name] = checkOneOf(OWNER, `normalize.${name}`, how, NORMALIZATIONS) as Normalization;
-    }
-    this.normalize = normalize;
-
-    const missing: Record<string, MissingPolicy> = {};
-    for (const [name, policy] of Object.entries(fields.missing ?? {})) {
-      if (!this.factorNames.includes(name))
-        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` names no weighted factor (${this.factorNames.join(", ")}).`);
-      if (policy !== "error" && policy !== "skip" && !(typeof policy === "number" && Number.isFinite(policy))) {
-        throw new InvalidOptionError(`${OWNER}: \`missing.${name}\` must be "error", "skip" or a finite fill value, got ${JSON.stringify(policy)}.`);
-      }
-      missing[name] = policy;
-    }
-    this.missing = missing;
+    ({
+      signals: this.signals,
+      recency: this.recency,
+      weights: this.weights,
+      factorNames: this.factorNames,
+      normalize: this.normalize,
+      missing: this.missing,
+    } = checkFactorOptions(fields));
 
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;
@@ -292,15 +220,9 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         (d, i) =>
           new Document({ pageContent: d.pageContent, metadata: { ...d.metadata, [INPUT_INDEX]: i }, ...(d.id !== undefined ? { id: d.id } : {}) }),
       );
-      const call = reranker.compressDocuments as (
-        docs: DocumentInterface[],
-        q: string,
-        c?: Callbacks,
-        o?: CompressorCallOptions,
-      ) => Promise<DocumentInterface[]>;
-      // abortable: a compressor or scorer that ignores the signal must not turn an aborted call into a result.
-      const output: unknown = await abortable(call.call(reranker, marked, query, callbacks, signal ? { signal } : {}), signal);
-      checkRerankerOutput(OWNER, output);
+      // A compressor that ignores the signal must not turn an aborted call into a result: callCompressor stops waiting.
+      const output = await callCompressor(reranker, marked, query, callbacks, signal);
+      checkCompressorOutput(`${OWNER}: its reranker`, output);
       const used = new Set<number>();
       return output.map((out) => {
         let index = (out.metadata as Record<symbol, unknown>)?.[INPUT_INDEX] as number | undefined;
@@ -317,12 +239,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         return own(documents[index] as DocumentInterface, index, metadata as Record<string, unknown>);
       });
     }
-    const pairs = documents.map((document, i) => {
-      const text = this.documentText(document);
-      if (typeof text !== "string")
-        throw new InvalidOptionError(`${OWNER}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
-      return [query, text] as const;
-    });
+    const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
     const scores = await abortable(reranker.score(pairs, signal ? { signal } : {}), signal);
     if (!Array.isArray(scores) || scores.length !== documents.length) {
       throw new RerankError(
@@ -349,7 +266,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       case "firstStageRank": {
         const rank = document.metadata?.[this.rankKey];
         if (rank === undefined || rank === null) return 1 / (index + 1);
-        if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 1) {
+        if (!isRetrievalRank(rank)) {
           throw new RerankError(`${where}: metadata.${this.rankKey} is ${String(rank)}, not a 1-based rank.`);
         }
         return 1 / rank;
@@ -404,12 +321,11 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     scored.sort((a, b) => b.finalScore - a.finalScore || a.candidate.index - b.candidate.index);
     return scored.slice(0, topN).map(({ candidate, finalScore, factors: values }) => {
       const { document, index, metadata } = candidate;
-      const rank = document.metadata?.[this.rankKey];
       return new Document({
         pageContent: document.pageContent,
         metadata: {
           ...metadata,
-          [this.rankKey]: typeof rank === "number" ? rank : index + 1,
+          [this.rankKey]: keptRetrievalRank(document.metadata?.[this.rankKey], index),
           [this.finalScoreKey]: finalScore,
           [this.factorsKey]: values,
         },

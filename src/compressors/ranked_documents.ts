@@ -1,4 +1,5 @@
 import type { Document, DocumentInterface } from "@langchain/core/documents";
+import { keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
 import { RerankError } from "../errors.js";
 import { type RerankResult, sortResults } from "../results.js";
 
@@ -33,15 +34,6 @@ export interface RankDocumentsOptions {
   reranker?: string;
 }
 
-// `@langchain/core/documents` brings Runnable and the tracers with it (about 250 ms): it is loaded on the first
-// rerank, so importing this package costs no more than importing `BaseDocumentCompressor`.
-let documentClass: Promise<typeof Document> | undefined;
-export function loadDocumentClass(): Promise<typeof Document> {
-  return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
-}
-
-const isRank = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 1;
-
 const isStageScore = (value: unknown): value is StageScore =>
   value !== null &&
   typeof value === "object" &&
@@ -65,7 +57,7 @@ function earlierStages(metadata: Record<string, unknown>, scoreKey: string): Sta
  * Builds the reranked output: new Document objects (the caller's are never touched), sorted, cut to `topN`,
  * with the score, the 1-based first-stage rank and this stage's entry in `stageScores` added to a copy of each
  * document's metadata. In a cascade (a `DocumentCompressorPipeline` of rerankers) a document that already has a
- * rank keeps it, so `retrievalRank` stays the position in the original first-stage list, while the score key holds
+ * rank keeps it (see `keptRetrievalRank`), so `retrievalRank` stays the position in the original first-stage list, while the score key holds
  * the last stage's score and `stageScores` every stage's.
  */
 export async function rankDocuments(
@@ -81,7 +73,7 @@ export async function rankDocuments(
     const doc = documents[index];
     if (doc === undefined) throw new RerankError(`No input document at index ${index}.`);
     const metadata: Record<string, unknown> = doc.metadata ?? {};
-    const rank = isRank(metadata[rankKey]) ? metadata[rankKey] : index + 1;
+    const rank = keptRetrievalRank(metadata[rankKey], index);
     const stageScores = [...earlierStages(metadata, scoreKey), { reranker, score: relevanceScore, rank: position + 1 }];
     return new Document({
       pageContent: doc.pageContent,

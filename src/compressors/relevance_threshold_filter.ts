@@ -1,10 +1,10 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
-import type { CompressorCallOptions } from "./multi_factor_reranker.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { type CompressorCallOptions, callCompressor, checkCompressor, checkCompressorOutput } from "./compressor_plumbing.js";
 import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
-import { checkDocuments, checkRerankInput, checkRerankerOutput } from "../rerank_input.js";
+import { checkDocuments, checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -78,10 +78,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
       throw new InvalidOptionError(`${OWNER}: set \`threshold\`, \`relativeThreshold\` or \`topN\`; without one the filter keeps everything.`);
     }
     this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
-    if (options.reranker !== undefined && !BaseDocumentCompressor.isBaseDocumentCompressor(options.reranker)) {
-      throw new InvalidOptionError(`${OWNER}: \`reranker\` must be a document compressor (an object with compressDocuments).`);
-    }
-    this.reranker = options.reranker;
+    this.reranker = options.reranker === undefined ? undefined : checkCompressor(OWNER, "`reranker`", options.reranker);
     this.onMissingScore = checkOneOf(OWNER, "onMissingScore", options.onMissingScore, ["error", "drop"] as const) ?? "error";
   }
 
@@ -104,22 +101,12 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     return traceCompressorRun(
       OWNER,
       callbacks,
-      { query, documents: documents.length },
+      { query, documents: documents.length, topN: this.topN },
       async (runManager) => {
         let candidates: DocumentInterface[] = documents;
         if (this.reranker) {
-          const call = this.reranker.compressDocuments as (
-            d: DocumentInterface[],
-            q: string,
-            c?: Callbacks,
-            o?: CompressorCallOptions,
-          ) => Promise<DocumentInterface[]>;
-          const callbacksOfReranker = runManager?.getChild("reranker");
-          const work = signal
-            ? call.call(this.reranker, documents, query, callbacksOfReranker, { signal })
-            : call.call(this.reranker, documents, query, callbacksOfReranker);
-          const output: unknown = await abortable(work, signal);
-          checkRerankerOutput(OWNER, output);
+          const output = await callCompressor(this.reranker, documents, query, runManager?.getChild("reranker"), signal);
+          checkCompressorOutput(`${OWNER}: its reranker`, output);
           candidates = output;
         }
         return this.filter(candidates);

@@ -1,17 +1,22 @@
 import { MissingDependencyError } from "../errors.js";
+import type { ComparisonSet } from "./comparison.js";
 import type { EvaluationSummary } from "./report.js";
+import { TIE_TOLERANCE } from "./significance.js";
 
 // The chart is a Vega-Lite spec rendered to SVG server-side by Vega (no browser, no canvas). Vega is imported
 // lazily so that importing the library does not load it.
 
-/** A Vega-Lite spec: mean of each metric per configuration, and p50 (bar) / p95 (tick) latency per stage. */
+/**
+ * A Vega-Lite spec: mean of each metric per configuration, p50 (bar) / p95 (tick) latency per stage and, when the
+ * summary holds a comparison, each configuration's per-query differences from the baseline, sorted.
+ */
 export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
   const metricValues = summary.configurations.flatMap((c) =>
     summary.metrics.map((metric) => ({ configuration: c.name, metric, value: c.mean[metric] ?? 0 })),
   );
   const latencyValues = summary.configurations.flatMap((c) =>
     (["retrieve", "rerank", "total"] as const).flatMap((stage) => {
-      const s = c.latency[stage];
+      const s = c.latency?.[stage];
       return s ? [{ configuration: c.name, stage, p50: s.p50, p95: s.p95 }] : [];
     }),
   );
@@ -31,6 +36,8 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
     },
     background: "white",
     padding: 12,
+    // Configurations and per-query outcomes are different colour scales, each with its own legend.
+    resolve: { scale: { color: "independent" }, legend: { color: "independent" } },
     vconcat: [
       {
         title: "Mean metric per configuration",
@@ -61,7 +68,56 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
           { mark: { type: "tick", color: "black", thickness: 2 }, encoding: { y: { field: "p95", type: "quantitative" } } },
         ],
       },
+      ...(summary.comparison ? [differencesPanel(summary.comparison)] : []),
     ],
+  };
+}
+
+/** One bar per query, sorted by its difference from the baseline: where the configuration helps and where it hurts. */
+function differencesPanel(set: ComparisonSet): Record<string, unknown> {
+  const values = set.comparisons.flatMap((c) =>
+    c.measures.flatMap((m) =>
+      [...m.differences]
+        .sort((x, y) => x.difference - y.difference || (x.queryId < y.queryId ? -1 : 1))
+        .map((d, i) => ({
+          pair: `${c.name} − ${c.baseline}`,
+          measure: m.measure,
+          position: i + 1,
+          queryId: d.queryId,
+          difference: d.difference,
+          outcome: d.difference > TIE_TOLERANCE ? "better" : d.difference < -TIE_TOLERANCE ? "worse" : "tie",
+        })),
+    ),
+  );
+  return {
+    title: `Per-query difference from ${set.baseline}, sorted (one bar per query)`,
+    data: { values },
+    facet: {
+      row: { field: "measure", type: "nominal", sort: set.comparisons[0]?.measures.map((m) => m.measure), title: null },
+      column: {
+        field: "pair",
+        type: "nominal",
+        sort: set.comparisons.map((c) => `${c.name} − ${c.baseline}`),
+        title: null,
+        header: { labelLimit: 0 },
+      },
+    },
+    spec: {
+      width: 300,
+      height: 120,
+      mark: "bar",
+      encoding: {
+        x: { field: "position", type: "ordinal", axis: null, title: "queries, sorted by difference" },
+        y: { field: "difference", type: "quantitative", title: "difference" },
+        color: {
+          field: "outcome",
+          type: "nominal",
+          scale: { domain: ["better", "tie", "worse"], range: ["#2a9d4b", "#9e9e9e", "#c8372d"] },
+          title: "per query",
+        },
+        tooltip: [{ field: "queryId" }, { field: "difference", format: "+.4f" }],
+      },
+    },
   };
 }
 

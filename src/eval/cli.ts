@@ -10,6 +10,7 @@ import { maskUrlSecrets } from "../remote/secrets.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "./bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
+import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
 import { parseMetrics } from "./metrics.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
@@ -45,7 +46,7 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   --report FILE.md       write a Markdown report
   --chart FILE.svg       write a chart of metrics and latency (Vega-Lite)
   --title TEXT           heading of the report and the chart
-  --choose-weights       also choose MultiFactorReranker weights (relevance, firstStageRank,
+${COMPARISON_USAGE}  --choose-weights       also choose MultiFactorReranker weights (relevance, firstStageRank,
                          firstStageScore) for the one --reranker on alternate queries (dev) and
                          report them on the others (held-out); adds "none" if absent
   --weights-method M     grid | coordinate (default: grid, step 0.1)
@@ -88,6 +89,7 @@ const OPTIONS = {
   "choose-weights": { type: "boolean", default: false },
   "weights-method": { type: "string" },
   "weights-metric": { type: "string" },
+  ...COMPARISON_OPTIONS,
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -139,6 +141,12 @@ function parse(argv: string[]) {
   } else if (weightsMethod !== undefined || values["weights-metric"] !== undefined) {
     throw new UsageError("--weights-method and --weights-metric go with --choose-weights.");
   }
+  let comparison;
+  try {
+    comparison = parseComparisonFlags(values, rerankers);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     dataset: values.dataset,
     split: values.split,
@@ -168,6 +176,7 @@ function parse(argv: string[]) {
     weightsMethod: weightsMethod as "grid" | "coordinate" | undefined,
     weightsMetric: values["weights-metric"],
     quiet: values.quiet,
+    comparison,
   };
 }
 
@@ -246,6 +255,7 @@ export async function main(argv: string[]): Promise<number> {
   // Before the evaluation, which can take hours: a missing optional peer would otherwise fail only at the end.
   if (args.chart) await assertChartRenderer();
   const { retriever, description, split, dataset, notes } = await firstStage(args);
+  const comparisonRuns = await loadComparisonRuns(args.comparison);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
   try {
@@ -288,16 +298,21 @@ export async function main(argv: string[]): Promise<number> {
       "rerank-eval",
       ...argv.map(withoutUrlSecrets).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
     ].join(" ");
-    const summary: EvaluationSummary = summarize(result, {
-      dataset: basename(resolve(args.dataset)),
-      ...(args.title !== undefined ? { title: args.title } : {}),
-      split,
-      firstStage: description,
-      notes,
-      depth: args.depth,
-      command,
-      ...(args.chart && args.report ? { chart: relative(dirname(resolve(args.report)), resolve(args.chart)) } : {}),
-    });
+    const compared = comparisonSummaryOptions(comparisonRuns, result, dataset.qrels, args.depth);
+    const summary: EvaluationSummary = summarize(
+      result,
+      {
+        dataset: basename(resolve(args.dataset)),
+        ...(args.title !== undefined ? { title: args.title } : {}),
+        split,
+        firstStage: description,
+        notes: [...notes, ...compared.notes],
+        depth: args.depth,
+        command,
+        ...(args.chart && args.report ? { chart: relative(dirname(resolve(args.report)), resolve(args.chart)) } : {}),
+      },
+      compared.summarize,
+    );
     process.stdout.write(formatTextReport(summary));
     let weights: WeightsChoice | undefined;
     if (args.chooseWeights) {

@@ -59,10 +59,40 @@ export {
   type ConfigurationSummary,
   type EvaluationSummary,
   type ReportContext,
+  type ScoredRun,
+  type SummarizeOptions,
   formatMarkdownReport,
   formatTextReport,
   summarize,
 } from "./report.js";
+export {
+  type BootstrapInterval,
+  type BootstrapOptions,
+  type PermutationTestOptions,
+  type PermutationTestResult,
+  type QueriesNeededOptions,
+  type TTestResult,
+  bootstrapInterval,
+  holmBonferroni,
+  pairedTTest,
+  permutationTest,
+  queriesNeeded,
+  winsTiesLosses,
+} from "./significance.js";
+export { studentTCdf, studentTQuantile, studentTTwoSided } from "./student_t.js";
+export { type Prng, createPrng } from "./prng.js";
+export {
+  type CompareOptions,
+  type CompareRunsOptions,
+  type Comparison,
+  type ComparisonSet,
+  type MeasureComparison,
+  type PerQueryValues,
+  compareAll,
+  compareConfigurations,
+  compareRuns,
+} from "./comparison.js";
+export { comparisonSentence, formatComparisonMarkdown, formatComparisonText } from "./comparison_report.js";
 export { chartSpec, renderChartSvg } from "./chart.js";
 export {
   type ChooseWeightsOptions,

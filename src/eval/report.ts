@@ -1,5 +1,9 @@
+import { type CompareOptions, type ComparisonSet, type PerQueryValues, compareAll } from "./comparison.js";
+import { formatComparisonMarkdown, formatComparisonText, significanceMarker } from "./comparison_report.js";
 import type { ConfigurationResult, EvaluationResult } from "./evaluate.js";
 import type { LatencyStats } from "./latency.js";
+import { markdownTable, textTable } from "./tables.js";
+import { InvalidOptionError } from "../errors.js";
 import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshold.js";
 
 // Everything a report shows is computed once here (`summarize`), so the stdout table, the Markdown report and
@@ -23,9 +27,10 @@ export interface ReportContext {
 export interface ConfigurationSummary {
   name: string;
   mean: Record<string, number>;
-  /** mean − the first configuration's mean, per metric (0 for the first). */
+  /** mean − the baseline's mean, per metric (0 for the baseline). */
   deltaFromBaseline: Record<string, number>;
-  latency: ConfigurationResult["latency"];
+  /** Absent for a run scored from a file (`SummarizeOptions.runs`): nothing was timed. */
+  latency?: ConfigurationResult["latency"];
   /** Best-F1 threshold on this configuration's scores (absent without scores or relevant candidates). */
   threshold?: ThresholdPoint;
 }
@@ -37,8 +42,11 @@ export interface EvaluationSummary {
   concurrency: number;
   queriesEvaluated: number;
   skippedWithoutRelevant: string[];
+  /** The configuration (or run) every other one is compared with. */
   baseline: string;
   configurations: ConfigurationSummary[];
+  /** Paired tests of every other configuration against the baseline (absent with a single configuration). */
+  comparison?: ComparisonSet;
   /** Per query and configuration, every metric value. */
   perQuery: {
     queryId: string;
@@ -48,19 +56,70 @@ export interface EvaluationSummary {
   }[];
 }
 
-/** Condenses an evaluation into what reports show (adds deltas and best-F1 thresholds for compressors). */
-export function summarize(result: EvaluationResult, context: ReportContext): EvaluationSummary {
-  const baseline = result.configurations[0] as ConfigurationResult;
+/** A run scored outside the evaluation (e.g. a TREC run file), shown and compared beside its configurations. */
+export interface ScoredRun {
+  name: string;
+  /** Query id → metric → value, for the evaluation's queries; a query it lacks counts as 0 (trec_eval `-c`). */
+  perQuery: PerQueryValues;
+}
+
+export interface SummarizeOptions {
+  /** The configuration or run compared against. @default the first configuration */
+  baseline?: string;
+  /** Runs shown after the configurations, without latency. */
+  runs?: readonly ScoredRun[];
+  /** Options of the paired tests (alpha, seed, permutations, bootstrapSamples); false: no comparison. */
+  comparison?: CompareOptions | false;
+}
+
+/**
+ * Condenses an evaluation into what reports show: means, deltas from the baseline, best-F1 thresholds for
+ * compressors and, with more than one configuration, paired tests against the baseline (`compareAll`).
+ */
+export function summarize(result: EvaluationResult, context: ReportContext, options: SummarizeOptions = {}): EvaluationSummary {
+  const runs = options.runs ?? [];
+  const queryIds = result.perQuery.map((q) => q.queryId);
+  const values = new Map<string, PerQueryValues>([
+    ...result.configurations.map((c) => [c.name, new Map(result.perQuery.map((q) => [q.queryId, q.configurations[c.name]?.metrics ?? {}]))] as const),
+    ...runs.map((r) => [r.name, new Map(queryIds.flatMap((q) => (r.perQuery.has(q) ? [[q, r.perQuery.get(q) ?? {}]] : [])))] as const),
+  ]);
+  if (values.size !== result.configurations.length + runs.length)
+    throw new InvalidOptionError("summarize: a run has the name of a configuration or of another run.");
+  const baselineName = options.baseline ?? (result.configurations[0] as ConfigurationResult).name;
+  if (!values.has(baselineName)) {
+    throw new InvalidOptionError(
+      `summarize: no configuration or run is named ${JSON.stringify(baselineName)}; expected one of ${[...values.keys()].map((n) => JSON.stringify(n)).join(", ")}.`,
+    );
+  }
+  const runMeans = new Map(runs.map((r) => [r.name, meanOf(queryIds, r.perQuery, result.metrics)]));
+  const meanOfName = (name: string) => result.configurations.find((c) => c.name === name)?.mean ?? (runMeans.get(name) as Record<string, number>);
+  const baselineMean = meanOfName(baselineName);
+  const delta = (mean: Record<string, number>) => Object.fromEntries(result.metrics.map((m) => [m, (mean[m] ?? 0) - (baselineMean[m] ?? 0)]));
   const configurations = result.configurations.map((c): ConfigurationSummary => {
-    const deltaFromBaseline = Object.fromEntries(result.metrics.map((m) => [m, (c.mean[m] ?? 0) - (baseline.mean[m] ?? 0)]));
     let threshold: ThresholdPoint | undefined;
     const hasRankings = result.perQuery.every((q) => q.configurations[c.name]?.ranking !== undefined);
     if (c.latency.rerank !== undefined && hasRankings) {
       const points = labelledScores(result, c.name);
       if (points.length > 0) threshold = chooseThreshold(points).bestF1;
     }
-    return { name: c.name, mean: c.mean, deltaFromBaseline, latency: c.latency, ...(threshold ? { threshold } : {}) };
+    return { name: c.name, mean: c.mean, deltaFromBaseline: delta(c.mean), latency: c.latency, ...(threshold ? { threshold } : {}) };
   });
+  for (const r of runs)
+    configurations.push({
+      name: r.name,
+      mean: runMeans.get(r.name) as Record<string, number>,
+      deltaFromBaseline: delta(runMeans.get(r.name) as Record<string, number>),
+    });
+  const others = [...values.keys()].filter((n) => n !== baselineName);
+  const comparison =
+    options.comparison === false || others.length === 0 || queryIds.length === 0
+      ? undefined
+      : compareAll(
+          { name: baselineName, perQuery: values.get(baselineName) as PerQueryValues },
+          others.map((name) => ({ name, perQuery: values.get(name) as PerQueryValues })),
+          result.metrics,
+          options.comparison ?? {},
+        );
   return {
     context,
     metrics: result.metrics,
@@ -68,15 +127,29 @@ export function summarize(result: EvaluationResult, context: ReportContext): Eva
     concurrency: result.concurrency,
     queriesEvaluated: result.queriesEvaluated,
     skippedWithoutRelevant: result.skippedWithoutRelevant,
-    baseline: baseline.name,
+    baseline: baselineName,
     configurations,
+    ...(comparison ? { comparison } : {}),
     perQuery: result.perQuery.map((q) => ({
       queryId: q.queryId,
       candidates: q.candidates,
       retrieveMs: q.retrieveMs,
-      configurations: Object.fromEntries(Object.entries(q.configurations).map(([name, r]) => [name, { metrics: r.metrics, rerankMs: r.rerankMs }])),
+      configurations: {
+        ...Object.fromEntries(Object.entries(q.configurations).map(([name, r]) => [name, { metrics: r.metrics, rerankMs: r.rerankMs }])),
+        ...Object.fromEntries(runs.map((r) => [r.name, { metrics: zeroFilled(r.perQuery.get(q.queryId), result.metrics), rerankMs: 0 }])),
+      },
     })),
   };
+}
+
+function zeroFilled(values: Readonly<Record<string, number | undefined>> | undefined, metrics: readonly string[]): Record<string, number> {
+  return Object.fromEntries(metrics.map((m) => [m, values?.[m] ?? 0]));
+}
+
+/** Means over the given queries; a query `values` lacks, or a missing value, counts as 0 (trec_eval `-c`). */
+function meanOf(queryIds: readonly string[], values: PerQueryValues, metrics: readonly string[]): Record<string, number> {
+  const sum = (m: string) => queryIds.reduce((s, q) => s + (values.get(q)?.[m] ?? 0), 0);
+  return Object.fromEntries(metrics.map((m) => [m, queryIds.length > 0 ? sum(m) / queryIds.length : 0]));
 }
 
 const fixed4 = (v: number) => v.toFixed(4);
@@ -84,15 +157,21 @@ const signed4 = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(4)}
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function metricRows(summary: EvaluationSummary): string[][] {
-  return summary.configurations.map((c, i) => [
-    c.name,
-    ...summary.metrics.map((m) => (i === 0 ? fixed4(c.mean[m] ?? 0) : `${fixed4(c.mean[m] ?? 0)} (${signed4(c.deltaFromBaseline[m] ?? 0)})`)),
+  const tested = new Map(summary.comparison?.comparisons.map((c) => [c.name, new Map(c.measures.map((m) => [m.measure, m]))]) ?? []);
+  return summary.configurations.map((c) => [
+    c.name === summary.baseline && summary.configurations.length > 1 ? `${c.name} (baseline)` : c.name,
+    ...summary.metrics.map((m) =>
+      c.name === summary.baseline
+        ? fixed4(c.mean[m] ?? 0)
+        : `${fixed4(c.mean[m] ?? 0)} (${signed4(c.deltaFromBaseline[m] ?? 0)})${significanceMarker(tested.get(c.name)?.get(m))}`,
+    ),
   ]);
 }
 
 function latencyRows(summary: EvaluationSummary): string[][] {
   const rows: string[][] = [];
   for (const c of summary.configurations) {
+    if (c.latency === undefined) continue;
     const stages: [string, LatencyStats | undefined][] = [
       ["retrieve", c.latency.retrieve],
       ["rerank", c.latency.rerank],
@@ -120,17 +199,6 @@ function thresholdRows(summary: EvaluationSummary): string[][] {
   );
 }
 
-function textTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ");
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const align = header.map((_, i) => (i === 0 ? "---" : "---:"));
-  return [header, align, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
-}
-
 const LATENCY_HEADER = ["configuration", "stage", "p50 ms", "p95 ms", "p99 ms", "mean ms"];
 const THRESHOLD_HEADER = ["configuration", "best-F1 threshold", "kept", "precision", "recall", "F1"];
 
@@ -146,6 +214,7 @@ export function formatTextReport(summary: EvaluationSummary): string {
     "",
     textTable(LATENCY_HEADER, latencyRows(summary)),
   ];
+  if (summary.comparison) parts.splice(parts.length - 2, 0, "", formatComparisonText(summary.comparison));
   const thresholds = thresholdRows(summary);
   if (thresholds.length > 0) parts.push("", textTable(THRESHOLD_HEADER, thresholds));
   return `${parts.join("\n")}\n`;
@@ -166,9 +235,10 @@ export function formatMarkdownReport(summary: EvaluationSummary): string {
     "",
     "## Metrics",
     "",
-    `Mean over queries; in parentheses, the difference from \`${summary.baseline}\`.`,
+    `Mean over queries; in parentheses, the difference from \`${summary.baseline}\`${summary.comparison ? `; ▲/▼ a significant improvement/degradation at α = ${summary.comparison.alpha} (below)` : ""}.`,
     "",
     markdownTable(["configuration", ...summary.metrics], metricRows(summary)),
+    ...(summary.comparison ? ["", formatComparisonMarkdown(summary.comparison)] : []),
     "",
     "## Latency",
     "",

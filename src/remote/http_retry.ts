@@ -1,5 +1,6 @@
 import { redact } from "./secrets.js";
-import { abortable, InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
+import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
 
 // One retry loop for every remote reranker (Cohere, a prebuilt cohere-ai client, rerank servers), so all report

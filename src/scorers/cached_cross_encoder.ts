@@ -1,4 +1,5 @@
-import { InvalidOptionError, RerankError, abortable } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
@@ -120,6 +121,12 @@ export class CachedCrossEncoder implements CrossEncoder {
       this.store = new LruStore<number>(maxSize !== undefined ? { maxSize } : {});
     }
     this.#identity = JSON.stringify([this.namespace ?? null, scorerKey ?? null]);
+  }
+
+  /** The wrapped scorer's `modelName`: a cache does not change who scores. */
+  get modelName(): string | undefined {
+    const name = this.scorer.modelName;
+    return typeof name === "string" ? name : undefined;
   }
 
   /** The wrapped scorer's identity (and namespace): a cache of a cache keys like the scorer itself. */

@@ -48,6 +48,12 @@ export interface CrossEncoder {
    */
   readonly cacheKey?: string;
   /**
+   * Optional: which model scores, for people reading a stage history or a log (Python LangChain's
+   * `HuggingFaceCrossEncoder.model_name`): a model id, or for a server the model at its URL with secrets masked.
+   * `CrossEncoderReranker` names its stage in `metadata.stageScores` after it. Never holds a credential.
+   */
+  readonly modelName?: string;
+  /**
    * Optional: the same scores with details, one per pair in input order. Scorers that split long documents into
    * windows implement it, and `CrossEncoderReranker` uses it when present to record the best window.
    */

@@ -211,6 +211,11 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    * Everything that changes a score: model, revision, weights (dtype), device (kernels differ in the last digits),
    * score mode, truncation and the positive label. Batching and the cache folder are left out: they change speed only.
    */
+  /** The model id or folder, as given: what `stageScores` names. */
+  get modelName(): string {
+    return this.model;
+  }
+
   get cacheKey(): string {
     return JSON.stringify({
       scorer: OWNER,

@@ -1,4 +1,4 @@
-import { abortable } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { acquireModel, releaseModel } from "./model_registry.js";
 
 // The load/dispose lifecycle of a scorer instance's hold on a shared model, whatever it loads: a model loads once

@@ -1,5 +1,5 @@
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
-import { abortable } from "../errors.js";
+import { abortable } from "../cancellation.js";
 import { explainLoadError, type LoadStage } from "./load_errors.js";
 import type { LoadSpec, Transformers } from "./load_spec.js";
 import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";

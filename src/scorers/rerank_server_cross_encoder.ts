@@ -205,6 +205,11 @@ export class RerankServerCrossEncoder implements CrossEncoder {
    * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
    * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
    */
+  /** The model (when one is sent) at the masked `url`: what `stageScores` names. */
+  get modelName(): string {
+    return this.model === undefined ? this.url : `${this.model} at ${this.url}`;
+  }
+
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
     const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;

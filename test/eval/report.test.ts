@@ -56,7 +56,7 @@ describe("reports", () => {
     const text = formatTextReport(await summary());
     expect(text).toContain("toy (test), first stage fake: 2 queries, binary relevance ≥ 1, concurrency 4");
     expect(text).toMatch(/^configuration +rr@10 +recall@1$/m);
-    expect(text).toMatch(/^none +0\.7500 +0\.5000$/m);
+    expect(text).toMatch(/^none \(baseline\) +0\.7500 +0\.5000$/m);
     expect(text).toMatch(/^ce +0\.7500 \(\+0\.0000\) +0\.5000 \(\+0\.0000\)$/m);
     expect(text).toMatch(/^ce +rerank( +\d+(\.\d+)?){4}$/m);
     expect(text).toMatch(/^ce +0\.2000 +4 +0\.5000 +1\.0000 +0\.6667$/m);
@@ -67,7 +67,7 @@ describe("reports", () => {
     expect(md).toContain("# Evaluation: toy (test)");
     expect(md).toContain("```\nrerank-eval --dataset toy\n```");
     expect(md).toContain(
-      "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
+      "| configuration | rr@10 | recall@1 |\n| --- | ---: | ---: |\n| none (baseline) | 0.7500 | 0.5000 |\n| ce | 0.7500 (+0.0000) | 0.5000 (+0.0000) |",
     );
     expect(md).toContain("![metrics and latency per configuration](toy.svg)");
   });
@@ -97,5 +97,47 @@ describe("reports", () => {
     const svg = await renderChartSvg(s);
     expect(svg.startsWith("<svg")).toBe(true);
     for (const label of ["rr@10", "recall@1", "rerank", "retrieve", "Latency per stage"]) expect(svg).toContain(label);
+  });
+
+  it("compares every configuration and scored run with the baseline, in every output", async () => {
+    const result = await evaluate({
+      queries,
+      qrels,
+      retriever,
+      configurations: [{ name: "none" }, { name: "ce", compressor: preferB }],
+      metrics: ["rr@10"],
+    });
+    // A run scored from a file: q1 perfect, q2 missing (counts as 0).
+    const runs = [{ name: "run:file.trec", perQuery: new Map([["q1", { "rr@10": 1 }]]) }];
+    const s = summarize(result, { dataset: "toy", firstStage: "fake" }, { runs, baseline: "run:file.trec", comparison: { bootstrapSamples: 50 } });
+    expect(s.baseline).toBe("run:file.trec");
+    expect(s.configurations.map((c) => [c.name, c.mean["rr@10"], c.deltaFromBaseline["rr@10"], c.latency === undefined])).toEqual([
+      ["none", 0.75, 0.25, false],
+      ["ce", 0.75, 0.25, false],
+      ["run:file.trec", 0.5, 0, true],
+    ]);
+    expect(s.comparison?.comparisons.map((c) => [c.name, c.baseline, c.missingFromBaseline])).toEqual([
+      ["none", "run:file.trec", ["q2"]],
+      ["ce", "run:file.trec", ["q2"]],
+    ]);
+    expect(s.comparison?.family).toBe(2);
+    expect(s.perQuery[1]?.configurations["run:file.trec"]).toEqual({ metrics: { "rr@10": 0 }, rerankMs: 0 });
+    const text = formatTextReport(s);
+    expect(text).toMatch(/^run:file\.trec \(baseline\) +0\.5000$/m);
+    expect(text).toContain("note: run:file.trec has no ranking for 1 of 2 queries (q2): they count as 0, as trec_eval -c does");
+    expect(text).not.toMatch(/^run:file\.trec +(retrieve|total)/m); // nothing was timed
+    const md = formatMarkdownReport(s);
+    expect(md).toContain("## Is the difference real?");
+    expect(md).toMatch(/- none vs run:file\.trec: \+0\.250 RR@10 \[/);
+    const spec = chartSpec(s) as { vconcat: { data: { values: Record<string, unknown>[] } }[] };
+    expect(spec.vconcat[2]?.data.values.map((v) => [v.pair, v.position, v.queryId, v.outcome])).toEqual([
+      ["none − run:file.trec", 1, "q1", "worse"],
+      ["none − run:file.trec", 2, "q2", "better"],
+      ["ce − run:file.trec", 1, "q1", "tie"],
+      ["ce − run:file.trec", 2, "q2", "better"],
+    ]);
+    expect(await renderChartSvg(s)).toContain("Per-query difference from run:file.trec");
+    expect(() => summarize(result, { dataset: "toy", firstStage: "fake" }, { baseline: "bm25" })).toThrow(/no configuration or run is named "bm25"/);
+    expect(summarize(result, { dataset: "toy", firstStage: "fake" }, { comparison: false }).comparison).toBeUndefined();
   });
 });

@@ -36,17 +36,19 @@ function nodeImports(metafile: Metafile): string[] {
 }
 
 describe("browser bundles of the dist entries", () => {
-  it("langchain-rerank, /huggingface and /bm25 bundle with --platform=browser and no Node built-in", async () => {
+  it("langchain-rerank, /huggingface, /bm25 and /monitor bundle with --platform=browser and no Node built-in", async () => {
     const metafile = await bundle(`
       import { CrossEncoderReranker, RelevanceThresholdFilter, isCrossEncoder } from "langchain-rerank";
       import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
       import { OkapiBm25Retriever } from "langchain-rerank/bm25";
-      console.log(CrossEncoderReranker, RelevanceThresholdFilter, isCrossEncoder, OkapiBm25Retriever, new HuggingFaceCrossEncoder());
+      import { RerankMonitor } from "langchain-rerank/monitor";
+      console.log(CrossEncoderReranker, RelevanceThresholdFilter, isCrossEncoder, OkapiBm25Retriever, new HuggingFaceCrossEncoder(), new RerankMonitor());
     `);
     const inputs = Object.keys(metafile.inputs);
     expect(inputs).toContain("dist/browser/index.js");
     expect(inputs).toContain("dist/browser/huggingface.js");
     expect(inputs).toContain("dist/browser/bm25.js");
+    expect(inputs).toContain("dist/browser/monitor.js");
     expect(inputs.filter((path) => path.startsWith("dist/") && !path.startsWith("dist/browser/"))).toEqual([]);
     // transformers.js's web build and onnxruntime-web, not their Node builds.
     expect(inputs).toContain("node_modules/@huggingface/transformers/dist/transformers.web.js");

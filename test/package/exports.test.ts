@@ -13,17 +13,21 @@ const program = (load: string) => `
   ${load}
   const { Document } = await import("@langchain/core/documents");
   const reranker = new m.CrossEncoderReranker({ model: ${JSON.stringify(FIXTURE_RERANKER)}, topN: 2 });
-  const out = await reranker.compressDocuments(["a", "b", "c"].map((t) => new Document({ pageContent: t })), "query");
-  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof cohere.CohereRerank + typeof hf.HuggingFaceCrossEncoder + typeof ev.evaluate, sameErrors: hf.ModelNotFoundError === m.ModelNotFoundError }));
+  const monitor = new mon.RerankMonitor();
+  const out = await reranker.compressDocuments(["a", "b", "c"].map((t) => new Document({ pageContent: t })), "query", [monitor]);
+  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof cohere.CohereRerank + typeof hf.HuggingFaceCrossEncoder + typeof ev.evaluate, sameErrors: hf.ModelNotFoundError === m.ModelNotFoundError, monitored: monitor.summary().queries }));
 `;
 
 describe("package entry points", () => {
   it.each([
     [
       "ESM import",
-      `const [m, hf, cohere, ev] = await Promise.all(["", "/huggingface", "/cohere", "/eval"].map((p) => import("langchain-rerank" + p)));`,
+      `const [m, hf, cohere, ev, mon] = await Promise.all(["", "/huggingface", "/cohere", "/eval", "/monitor"].map((p) => import("langchain-rerank" + p)));`,
     ],
-    ["CJS require", `const [m, hf, cohere, ev] = ["", "/huggingface", "/cohere", "/eval"].map((p) => require("langchain-rerank" + p));`],
+    [
+      "CJS require",
+      `const [m, hf, cohere, ev, mon] = ["", "/huggingface", "/cohere", "/eval", "/monitor"].map((p) => require("langchain-rerank" + p));`,
+    ],
   ])("%s resolves dist/ and reranks", async (_, load) => {
     const args = load.includes("require") ? ["-e", `(async () => { ${program(load)} })()`] : ["--input-type=module", "-e", program(load)];
     const { stdout } = await node(process.execPath, args, { cwd: PROJECT_DIR });
@@ -32,6 +36,7 @@ describe("package entry points", () => {
       keys: ["relevanceScore", "retrievalRank", "stageScores"],
       classes: "functionfunctionfunction",
       sameErrors: true,
+      monitored: 1,
     });
   });
 });

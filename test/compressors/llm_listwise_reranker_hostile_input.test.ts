@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { LLMListwiseReranker, MAX_REPORTED_IDS } from "../../src/compressors/llm_listwise_reranker.js";
 import { InvalidOptionError } from "../../src/errors.js";
 
-// Regression tests from an outside probe of LLMListwiseReranker: hostile chat models (unserializable or runaway
-// answers, models that hang and ignore the signal) and input that is not what the types say.
+// LLMListwiseReranker against hostile chat models (unserializable or runaway answers, models that hang and ignore
+// the signal) and input that is not what the types say.
 
 /** A chat model whose structured runnable answers `answer(...)` verbatim. */
 const model = (answer: () => unknown) => ({ withStructuredOutput: () => ({ invoke: async () => answer() }) });

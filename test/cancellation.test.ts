@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abortable } from "../src/errors.js";
+import { abortable, anySignal } from "../src/cancellation.js";
 
 describe("abortable", () => {
   it("with a signal already aborted: rejects with its reason, and the abandoned promise's own rejection is not unhandled", async () => {
@@ -25,5 +25,21 @@ describe("abortable", () => {
     const pending = abortable(new Promise(() => {}), controller.signal);
     controller.abort(new Error("stop"));
     await expect(pending).rejects.toThrow("stop");
+  });
+});
+
+describe("anySignal", () => {
+  it("is absent without signals, is the one signal given, and aborts with whichever of two aborts first", () => {
+    expect(anySignal(undefined, undefined)).toBeUndefined();
+    const only = new AbortController().signal;
+    expect(anySignal(only, undefined)).toBe(only);
+    expect(anySignal(undefined, only)).toBe(only);
+    const instance = new AbortController();
+    const call = new AbortController();
+    const both = anySignal(instance.signal, call.signal)!;
+    expect(both.aborted).toBe(false);
+    call.abort(new Error("call"));
+    expect(both.aborted).toBe(true);
+    expect((both.reason as Error).message).toBe("call");
   });
 });

@@ -1,0 +1,121 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import type { Document, DocumentInterface } from "@langchain/core/documents";
+import type { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { abortable } from "../cancellation.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { describeValue } from "../options.js";
+
+// What every compressor of this package shares: the per-call options, checking and calling an inner compressor,
+// the texts a reranker scores, the Document class, and which first-stage rank a reranked document keeps.
+
+/** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
+export interface CompressorCallOptions {
+  signal?: AbortSignal;
+}
+
+// `@langchain/core/documents` brings Runnable and the tracers with it (about 250 ms): it is loaded on the first
+// rerank, so importing this package costs no more than importing `BaseDocumentCompressor`.
+let documentClass: Promise<typeof Document> | undefined;
+/** LangChain's `Document` class, imported on first use. */
+export function loadDocumentClass(): Promise<typeof Document> {
+  return (documentClass ??= import("@langchain/core/documents").then((module) => module.Document));
+}
+
+/** Whether `value` is an earlier stage's first-stage rank worth keeping: a safe integer ≥ 1. */
+export function isRetrievalRank(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
+}
+
+/**
+ * The `retrievalRank` a reranked document carries: an earlier stage's value when it is a safe integer ≥ 1 (so in a
+ * cascade it stays the position in the original first-stage list), otherwise this stage's 1-based input position.
+ * Anything else under the key (`0`, `2.5`, `"3"`, `NaN`, `null`, 2^60) is not a rank and is replaced.
+ */
+export function keptRetrievalRank(existing: unknown, inputIndex: number): number {
+  return isRetrievalRank(existing) ? existing : inputIndex + 1;
+}
+
+/** The text `documentText` gives each document, checked to be a string (a JavaScript caller's function may return anything). */
+export function documentTexts(
+  owner: string,
+  documents: readonly DocumentInterface[],
+  documentText: (document: DocumentInterface) => unknown,
+): string[] {
+  return documents.map((document, i) => {
+    const text = documentText(document);
+    if (typeof text !== "string")
+      throw new InvalidOptionError(`${owner}: documentText returned ${typeof text} for document ${i}; it must return a string.`);
+    return text;
+  });
+}
+
+function functionKind(fn: (...args: never[]) => unknown): string | undefined {
+  const tag = Object.prototype.toString.call(fn);
+  if (tag === "[object AsyncGeneratorFunction]") return "an async generator function";
+  if (tag === "[object GeneratorFunction]") return "a generator function";
+  return undefined;
+}
+
+/**
+ * Checks an inner compressor option at construction: an object whose `compressDocuments` is a function returning a
+ * promise. `BaseDocumentCompressor.isBaseDocumentCompressor` only tests `compressDocuments !== undefined`, so
+ * `{ compressDocuments: "x" }` would pass it and then fail on every call. `label` names the option as the message
+ * shows it (`` `reranker` ``, `rerankers[2]`); `alternative` adds what else the option accepts.
+ */
+export function checkCompressor(owner: string, label: string, value: unknown, alternative = ""): BaseDocumentCompressor {
+  const refuse = (problem: string, cause?: unknown): never => {
+    throw new InvalidOptionError(
+      `${owner}: ${label} must be a document compressor (an object with an async compressDocuments(documents, query))${alternative}; ${problem}.`,
+      cause === undefined ? undefined : { cause },
+    );
+  };
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return refuse(`got ${describeValue(value)}`);
+  let method: unknown;
+  try {
+    method = (value as { compressDocuments?: unknown }).compressDocuments;
+  } catch (error) {
+    return refuse(`reading its compressDocuments threw (${error instanceof Error ? error.message : String(error)})`, error);
+  }
+  if (typeof method !== "function") return refuse(`its compressDocuments is ${method === undefined ? "missing" : describeValue(method)}`);
+  const kind = functionKind(method as (...args: never[]) => unknown);
+  if (kind !== undefined) return refuse(`its compressDocuments is ${kind}, which yields Documents instead of returning a promise of them`);
+  return value as BaseDocumentCompressor;
+}
+
+/**
+ * Calls an inner compressor, passing `{ signal }` as the fourth argument when there is a signal (this package's
+ * compressors stop on it; others ignore it). The wait ends when the signal aborts even if the compressor ignores it,
+ * and a compressor that throws synchronously (or whose method is a getter that throws) rejects like one that fails.
+ */
+export async function callCompressor(
+  compressor: BaseDocumentCompressor,
+  documents: DocumentInterface[],
+  query: string,
+  callbacks: Callbacks | undefined,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const work = (async () => {
+    const call = compressor.compressDocuments as (d: DocumentInterface[], q: string, c?: Callbacks, o?: CompressorCallOptions) => unknown;
+    return signal ? call.call(compressor, documents, query, callbacks, { signal }) : call.call(compressor, documents, query, callbacks);
+  })();
+  return abortable(work, signal);
+}
+
+/**
+ * Checks what an inner compressor returned: an array of Documents. A broken one is its fault, not the caller's, so
+ * this is a RerankError naming it (`who`, e.g. `RelevanceThresholdFilter: its reranker`), not an InvalidOptionError.
+ */
+export function checkCompressorOutput(who: string, output: unknown): asserts output is DocumentInterface[] {
+  const bad = !Array.isArray(output)
+    ? describeValue(output)
+    : (() => {
+        for (let i = 0; i < output.length; i++) {
+          const doc: unknown = output[i];
+          if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") {
+            return `an array whose entry ${i} is not a Document`;
+          }
+        }
+        return undefined;
+      })();
+  if (bad !== undefined) throw new RerankError(`${who} returned ${bad}, not an array of Documents.`);
+}
