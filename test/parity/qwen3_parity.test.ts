@@ -87,6 +87,27 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
   });
 
   it.runIf(!unavailable)(
+    "bge-reranker-v2-gemma's formula (BOS, FlagEmbedding's prompt, the Yes logit), given a BOS token",
+    { timeout: 300_000 },
+    async () => {
+      // The Qwen3 tokenizer has no BOS token; a copy of the folder names <|endoftext|> as one, as Gemma's names <bos>.
+      const withBos = `${folder}-bos`;
+      if (!existsSync(join(withBos, "onnx"))) {
+        mkdirSync(withBos, { recursive: true });
+        for (const file of ["config.json", "tokenizer.json"]) copyFileSync(join(folder, file), join(withBos, file));
+        const config = JSON.parse(readFileSync(join(folder, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+        writeFileSync(join(withBos, "tokenizer_config.json"), JSON.stringify({ ...config, bos_token: "<|endoftext|>" }));
+        symlinkSync(join(folder, "onnx"), join(withBos, "onnx"));
+      }
+      const scorer = new HuggingFaceCausalReranker({ model: withBos, family: "bge-reranker-v2-gemma", dtype: "fp32", scoreMode: "raw" });
+      const ref = [];
+      for (const [q, d] of pairs) ref.push(await flagLlmRerankerScore(reference, 151643, q, d));
+      expect(maxDiff(await scorer.score(pairs), ref)).toBeLessThan(TOLERANCE);
+      await scorer.dispose();
+    },
+  );
+
+  it.runIf(!unavailable)(
     "the usual mistakes move scores far past the tolerance: a document token dropped, right padding, the suffix cut",
     { timeout: 300_000 },
     async () => {
