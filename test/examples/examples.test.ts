@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
 import { PROJECT_DIR } from "../support/shared.js";
@@ -121,9 +122,18 @@ describe("examples offline without their model", () => {
   });
 });
 
+describe.runIf(causalModelsUnavailable() === undefined)("examples/causal_reranker.ts", () => {
+  it("reranks BM25 candidates with the Qwen3-shaped model in a ContextualCompressionRetriever, alone and in a cascade", async () => {
+    const { stdout } = await example("causal_reranker.ts", { CAUSAL_RERANK_MODEL: ensureQwen3Fixture(true) });
+    expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
+    const lines = [...stdout.matchAll(/^ {2}(p\d\d) {2}P\(yes\) (0\.\d{4})/gm)];
+    expect(lines).toHaveLength(6); // top 3 alone, top 3 after the cascade
+  });
+});
+
 describe("notebooks generated from the examples", () => {
   // scripts/notebook_from_example.py writes each notebook from its script; a notebook edited alone would drift.
-  it.each(["quick_start", "lcel_chain", "three_stage"])("examples/%s.ipynb has the script's code, section by section", (name) => {
+  it.each(["quick_start", "lcel_chain", "three_stage", "causal_reranker"])("examples/%s.ipynb has the script's code, section by section", (name) => {
     const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
     const body = script.slice(script.indexOf(" */\n") + 4);
     const expected = body.split(/^\/\/ --- .*\n/m).map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
