@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "examples/browser/dist/", "node_modules/", "coverage/", "**/*.cjs"] },
+  { ignores: ["dist/", "examples/browser/dist/", "node_modules/", "coverage/", ".cache/", "**/*.cjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

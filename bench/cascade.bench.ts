@@ -24,6 +24,7 @@ import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/docume
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { HuggingFaceCrossEncoder } from "../src/huggingface.js";
+import { threadSessionOptions } from "../src/eval/session_threads.js";
 import { CrossEncoderReranker } from "../src/index.js";
 import { ensureBgeBaseProxy, ensureMiniLmProxy } from "../scripts/proxy_models.js";
 import { formatSpread, loadCandidates, median, pairsOf, spread, time } from "./common.js";
@@ -39,16 +40,7 @@ const { values } = parseArgs({
   },
 });
 // `--threads N`: N intra-op threads without spin-waiting (see bench/scorer.bench.ts), for a busy machine.
-const sessionOptions =
-  values.threads === undefined
-    ? {}
-    : {
-        sessionOptions: {
-          intraOpNumThreads: Number(values.threads),
-          interOpNumThreads: 1,
-          extra: { session: { intra_op: { allow_spinning: "0" } } },
-        },
-      };
+const sessionOptions = values.threads === undefined ? {} : { sessionOptions: threadSessionOptions(Number(values.threads)) };
 const QUERIES = Number(values.queries);
 const DEPTH = Number(values.depth);
 // The issue's configuration keeps 20; further values show what the speed-up buys in candidates for the strong model.

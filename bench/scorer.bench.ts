@@ -26,6 +26,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
+import { threadSessionOptions } from "../src/eval/session_threads.js";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
 import { planBatches } from "../src/scorers/batch_planner.js";
@@ -56,9 +57,7 @@ const { values, positionals } = parseArgs({
  * many times its idle duration; single-threaded sessions degrade gracefully instead.
  */
 export const SESSION_OPTIONS: Record<string, unknown> | undefined =
-  values.threads === undefined
-    ? undefined
-    : { intraOpNumThreads: Number(values.threads), interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: "0" } } } };
+  values.threads === undefined ? undefined : threadSessionOptions(Number(values.threads));
 
 const RATIOS = ["defaults/floor", "defaults/plan", "plan/floor", "tokenize/plan"] as const;
 type RatioName = (typeof RATIOS)[number];

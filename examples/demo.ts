@@ -9,13 +9,10 @@
 import { parseArgs } from "node:util";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import type { DocumentInterface } from "@langchain/core/documents";
-import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
-import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "../src/index.js";
-import { hasRandomWeights } from "./support.js";
+import { HuggingFaceCrossEncoder, type RerankerDtype } from "langchain-rerank/huggingface";
+import { CrossEncoderReranker, ModelNotFoundError, RerankError } from "langchain-rerank";
+import { hasRandomWeights, modelNotFoundHelp } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
-
-/** A random-weight model this repository ships (test/fixtures), so the demo always has something to run offline. */
-const FIXTURE_FOLDER = "test/fixtures/models/tiny-bert-reranker";
 
 const { values } = parseArgs({
   options: {
@@ -92,15 +89,7 @@ main().then(
   (error: unknown) => {
     process.stderr.write("\n");
     if (error instanceof ModelNotFoundError) {
-      console.error(error.message);
-      console.error(
-        "\nTo run the demo offline, point it at a transformers.js model folder (config.json, tokenizer.json, onnx/model_quantized.onnx):\n" +
-          "  npm run demo -- --model /path/to/bge-reranker-base\n  RERANK_MODEL=/path/to/bge-reranker-base npm run demo\n" +
-          "\nWithout trained weights at hand, these run the same code on RANDOM-weight models (their scores and order mean nothing):\n" +
-          `  npm run demo -- --model ${FIXTURE_FOLDER}        # a tiny fixture this repository ships\n` +
-          "  ../shared/tools/make-proxy-model.sh ../shared/models/ms-marco-MiniLM-L-6-v2-tokenizer .models/minilm-proxy \\\n" +
-          "    && npm run demo -- --model .models/minilm-proxy   # MiniLM-L6's real tokenizer and shape (needs ../shared and python3-onnx)",
-      );
+      console.error(modelNotFoundHelp(error, (folder) => [`npm run demo -- --model ${folder}`, `RERANK_MODEL=${folder} npm run demo`]));
     } else if (error instanceof RerankError) {
       console.error(error.message);
     } else {

@@ -28,11 +28,12 @@ import { createAgent } from "langchain";
 import { CrossEncoderReranker } from "langchain-rerank";
 import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { RERANK_MODEL, ScriptedToolCallingChatModel, describeRerankModel } from "./support.js";
+import { RERANK_MODEL, ScriptedToolCallingChatModel, describeRerankModel, loadRerankModel } from "./support.js";
 
 // --- The reranking retriever: BM25 candidates, reranked by a cross-encoder ----------------------------------------
 console.log(describeRerankModel());
 const scorer = new HuggingFaceCrossEncoder({ model: RERANK_MODEL });
+await loadRerankModel(scorer, "examples/lcel_chain.ts"); // offline without the model: says what to run instead
 const retriever = new ContextualCompressionRetriever({
   baseRetriever: BM25Retriever.fromDocuments(DEMO_DOCUMENTS, { k: 8 }),
   baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }),

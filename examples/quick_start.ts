@@ -24,7 +24,7 @@ import { CrossEncoderReranker, RerankServerCrossEncoder } from "langchain-rerank
 import { CohereRerank } from "langchain-rerank/cohere";
 import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { COHERE_BASE_URL, HashingEmbeddings, RERANK_MODEL, RERANK_SERVER_URL, describeRerankModel } from "./support.js";
+import { COHERE_BASE_URL, HashingEmbeddings, RERANK_MODEL, RERANK_SERVER_URL, describeRerankModel, loadRerankModel } from "./support.js";
 
 /** Prints a ranked list: the reranker's score and the first stage's rank, when present. */
 function show(title: string, docs: DocumentInterface[]): void {
@@ -51,6 +51,7 @@ const hybrid = new EnsembleRetriever({ retrievers: [bm25, vectors], weights: [0.
 // score) and `retrievalRank` (where the first stage had it, 1-based) added to its metadata.
 console.log(describeRerankModel());
 const scorer = new HuggingFaceCrossEncoder({ model: RERANK_MODEL });
+await loadRerankModel(scorer, "examples/quick_start.ts"); // offline without the model: says what to run instead
 const reranker = new CrossEncoderReranker({ model: scorer, topN: 3 });
 const retriever = new ContextualCompressionRetriever({ baseRetriever: bm25, baseCompressor: reranker });
 

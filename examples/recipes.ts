@@ -21,7 +21,7 @@ import { RecursiveCharacterTextSplitter } from "@langchain/textsplitters";
 import { CrossEncoderReranker, RelevanceThresholdFilter } from "langchain-rerank";
 import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { HashingEmbeddings, RERANK_MODEL, describeRerankModel } from "./support.js";
+import { HashingEmbeddings, RERANK_MODEL, describeRerankModel, loadRerankModel } from "./support.js";
 
 const show = (title: string, docs: DocumentInterface[]) => {
   console.log(`\n${title} (${docs.length})`);
@@ -34,6 +34,7 @@ console.log(describeRerankModel());
 const query = "Does drinking coffee raise blood pressure?";
 const bm25 = BM25Retriever.fromDocuments(DEMO_DOCUMENTS, { k: 10 });
 const scorer = new HuggingFaceCrossEncoder({ model: RERANK_MODEL });
+await loadRerankModel(scorer, "examples/recipes.ts"); // offline without the model: says what to run instead
 
 // --- recipe: rerank, then threshold (DocumentCompressorPipeline) -------------------------------------------------
 const rerankThenThreshold = new ContextualCompressionRetriever({

@@ -2,12 +2,15 @@
  * Scaffolding shared by the examples and notebooks, so they run offline. In your own code you will not need it:
  * use real embeddings (OpenAIEmbeddings, HuggingFaceTransformersEmbeddings, …) and a real reranker model.
  */
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
-import { join } from "node:path";
 import { Embeddings } from "@langchain/core/embeddings";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
+import { ModelNotFoundError } from "langchain-rerank";
+import { hasRandomWeights } from "langchain-rerank/eval";
+
+// One check for random weights, the one rerank-eval makes: the fixtures and proxies say so in their ONNX header.
+export { hasRandomWeights };
 
 /**
  * The reranker model: `RERANK_MODEL` (a hub id or a local folder) or `Xenova/bge-reranker-base`, which
@@ -15,29 +18,49 @@ import type { ChatResult } from "@langchain/core/outputs";
  */
 export const RERANK_MODEL = process.env.RERANK_MODEL ?? "Xenova/bge-reranker-base";
 
-/**
- * True when a model folder holds random weights: the project's test fixtures and benchmark proxies say so in
- * their ONNX header. Their scores, and the orders they produce, mean nothing.
- */
-export function hasRandomWeights(model: string): boolean {
-  const file = ["model_quantized.onnx", "model.onnx"].map((f) => join(model, "onnx", f)).find((f) => existsSync(f));
-  if (file === undefined) return false;
-  const head = Buffer.alloc(256);
-  const fd = openSync(file, "r");
-  try {
-    readSync(fd, head, 0, 256, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return /random/i.test(head.toString("latin1"));
-}
-
 /** One line saying which model runs, and a warning when its weights are random. */
 export function describeRerankModel(model: string = RERANK_MODEL): string {
   return hasRandomWeights(model)
     ? `Reranker model: ${model}\nWARNING: this model has RANDOM weights (a test fixture or benchmark proxy used in CI). ` +
         "Its scores, and the orders below, mean nothing about relevance. Unset RERANK_MODEL to use Xenova/bge-reranker-base."
     : `Reranker model: ${model}`;
+}
+
+/** A random-weight model this repository ships (test/fixtures), so every example has something to run offline. */
+export const FIXTURE_MODEL = "test/fixtures/models/tiny-bert-reranker";
+
+/**
+ * What to run when the reranker model cannot be loaded (offline without a cached copy, or a wrong folder):
+ * `commands(folder)` spells the example's own command line with that model folder.
+ */
+export function modelNotFoundHelp(error: ModelNotFoundError, commands: (folder: string) => string[]): string {
+  const run = (folder: string) => commands(folder)[0] as string;
+  return (
+    `${error.message}\n\nTo run offline, point it at a transformers.js model folder (config.json, tokenizer.json, onnx/model_quantized.onnx):\n` +
+    commands("/path/to/bge-reranker-base")
+      .map((c) => `  ${c}\n`)
+      .join("") +
+    "\nWithout trained weights at hand, these run the same code on RANDOM-weight models (their scores and order mean nothing):\n" +
+    `  ${run(FIXTURE_MODEL)}        # a tiny fixture this repository ships\n` +
+    "  ../shared/tools/make-proxy-model.sh ../shared/models/ms-marco-MiniLM-L-6-v2-tokenizer .models/minilm-proxy \\\n" +
+    `    && ${run(".models/minilm-proxy")}   # MiniLM-L6's real tokenizer and shape (needs ../shared and python3-onnx)`
+  );
+}
+
+/**
+ * Loads the example's reranker model. When it cannot be found, a script prints what to run instead (no stack
+ * trace) and exits 1; in a notebook the cell fails with the same text.
+ */
+export async function loadRerankModel(scorer: { load(): Promise<void> }, example: string): Promise<void> {
+  try {
+    await scorer.load();
+  } catch (error) {
+    if (!(error instanceof ModelNotFoundError)) throw error;
+    const help = modelNotFoundHelp(error, (folder) => [`RERANK_MODEL=${folder} npx tsx ${example}`]);
+    if (!/[\\/]examples[\\/][\w.-]+\.ts$/.test(process.argv[1] ?? "")) throw new ModelNotFoundError(help, { cause: error });
+    console.error(help);
+    process.exit(1);
+  }
 }
 
 /**

@@ -30,7 +30,7 @@ import {
 } from "langchain-rerank";
 import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { RERANK_MODEL, RERANK_SERVER_URL, describeRerankModel } from "./support.js";
+import { RERANK_MODEL, RERANK_SERVER_URL, describeRerankModel, loadRerankModel } from "./support.js";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-11-01T00:00:00Z");
@@ -51,7 +51,7 @@ console.log(`${corpus.length} passages; the first: ${JSON.stringify(corpus[0]!.m
 // model before serving keeps its first load out of the fallback's timeout.
 console.log(describeRerankModel());
 const localModel = new HuggingFaceCrossEncoder({ model: RERANK_MODEL });
-await localModel.load();
+await loadRerankModel(localModel, "examples/three_stage.ts"); // offline without the model: says what to run instead
 const rerankers: NamedReranker[] = [];
 if (RERANK_SERVER_URL !== undefined) {
   const server = new RerankServerCrossEncoder({ url: `${RERANK_SERVER_URL}/rerank`, dialect: "tei", maxRetries: 0 });

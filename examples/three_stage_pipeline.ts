@@ -14,18 +14,19 @@ import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/docume
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { Document } from "@langchain/core/documents";
-import { HuggingFaceCrossEncoder } from "../src/huggingface.js";
+import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import {
   CachedCrossEncoder,
   CrossEncoderReranker,
   FallbackReranker,
+  ModelNotFoundError,
   MultiFactorReranker,
   type NamedReranker,
   RerankError,
   RerankServerCrossEncoder,
   type RerankServerDialect,
-} from "../src/index.js";
-import { hasRandomWeights } from "./support.js";
+} from "langchain-rerank";
+import { hasRandomWeights, modelNotFoundHelp } from "./support.js";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "./demo_corpus.js";
 
 const { values } = parseArgs({
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof RerankError ? error.message : error);
+  if (error instanceof ModelNotFoundError) {
+    console.error(modelNotFoundHelp(error, (folder) => [`npx tsx examples/three_stage_pipeline.ts --model ${folder}`]));
+  } else console.error(error instanceof RerankError ? error.message : error);
   process.exit(1);
 });

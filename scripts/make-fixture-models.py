@@ -12,6 +12,18 @@ hidden size 32. The weights are RANDOM: scores mean nothing about relevance.
   tiny-xlmr-reranker            XLMRobertaForSequenceClassification, one logit, the shape of the BGE rerankers:
                                 <s> A </s></s> B </s> pairs, no token_type_ids input, positions offset by 2
                                 (130 slots hold 128 tokens, as BGE's 514 hold 512)
+  tiny-modernbert-reranker      ModernBertForSequenceClassification, one logit, as gte-reranker-modernbert-base: no
+                                token_type_ids input, no position table (ModernBERT's positions are rotary), so it
+                                reads pairs longer than 512 tokens; the graph is the BERT encoder below, not
+                                ModernBERT's GeGLU/alternating attention (the scorer's path sees inputs and logits only)
+  tiny-jina-v2-reranker         XLMRobertaForSequenceClassification with jina-reranker-v2-base-multilingual's config
+                                (1,026 positions, model_max_length 1,024, type_vocab_size 1), inputs input_ids and
+                                attention_mask as its official ONNX export takes them
+
+With --parity DIR TOKENIZER_DIR, builds only the parity models the reference test compares against (not committed: the real
+MiniLM tokenizer's 30,522-word vocabulary makes them megabytes): `bert-minilm` from
+../shared/models/ms-marco-MiniLM-L-6-v2-tokenizer. Every fixture's weights spread the logits of different pairs
+widely (embeddings std 1, projections 0.2, head 1.0), so a parity test at 1e-4 can tell a dropped token.
 
 Needs Debian's python3-onnx (apt-get install -y python3-onnx). Run from the project root:
   /usr/bin/python3 scripts/make-fixture-models.py
@@ -160,8 +172,13 @@ class Graph:
         beta = self.const(name + "_b", np.zeros([HIDDEN], np.float32))
         return self.op("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=1e-12)
 
-    def encoder(self, vocab_size, token_types=True, position_offset=0, max_tokens=MAX_POS):
+    def encoder(self, vocab_size, token_types=True, position_offset=0, max_tokens=MAX_POS, positions=True):
         x = self.op("Gather", [self.weight("word_embeddings", [vocab_size, HIDDEN], 1.0), "input_ids"])
+        if positions:
+            x = self.positions(x, position_offset, max_tokens)
+        return self.layers(x, token_types)
+
+    def positions(self, x, position_offset, max_tokens):
         length = self.op("Gather", [self.op("Shape", ["input_ids"]), self.const("one", np.array(1, np.int64))])
         # RoBERTa-family position ids start after the padding index: 514 slots hold 512 tokens.
         if position_offset:
@@ -171,7 +188,9 @@ class Graph:
             positions = self.op("Range", [self.const("zero", np.array(0, np.int64)), length,
                                           self.const("step", np.array(1, np.int64))])
         table = self.weight("position_embeddings", [max_tokens + position_offset, HIDDEN], 0.1)
-        x = self.op("Add", [x, self.op("Gather", [table, positions])])
+        return self.op("Add", [x, self.op("Gather", [table, positions])])
+
+    def layers(self, x, token_types):
         if token_types:
             x = self.op("Add", [x, self.op("Gather", [self.weight("token_type_embeddings", [TYPES, HIDDEN], 1.0), "token_type_ids"])])
         x = self.layer_norm(x, "embeddings_ln")
@@ -210,10 +229,12 @@ class Graph:
         onnx.save(model, path)
 
 
-def build_onnx(path, vocab_size, num_labels, q8, seed, xlmr=False):
+def build_onnx(path, vocab_size, num_labels, q8, seed, xlmr=False, modernbert=False, max_tokens=None):
     g = Graph(seed, q8)
-    x = g.encoder(vocab_size, token_types=not xlmr, position_offset=2 if xlmr else 0, max_tokens=XLMR_TOKENS if xlmr else MAX_POS)
-    names = ("input_ids", "attention_mask") if xlmr else ("input_ids", "attention_mask", "token_type_ids")
+    max_tokens = max_tokens or (XLMR_TOKENS if xlmr else MAX_POS)
+    x = g.encoder(vocab_size, token_types=not (xlmr or modernbert), position_offset=2 if xlmr else 0, max_tokens=max_tokens,
+                  positions=not modernbert)
+    names = ("input_ids", "attention_mask") if (xlmr or modernbert) else ("input_ids", "attention_mask", "token_type_ids")
     if num_labels == 0:
         g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
         g.save(path, [helper.make_tensor_value_info("last_hidden_state", T.FLOAT, ["batch_size", "sequence_length", HIDDEN])], names)
@@ -232,6 +253,9 @@ def write_json(path, obj):
 
 
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--parity":
+        build_parity(sys.argv[2], sys.argv[3])
+        return 0
     vocab = build_vocab()
     tok, tok_cfg = tokenizer_files(vocab)
     fixtures = [
@@ -261,7 +285,53 @@ def main():
     build_onnx(os.path.join(folder, "onnx", "model.onnx"), len(xlmr_vocab), 1, False, 14, xlmr=True)
     build_onnx(os.path.join(folder, "onnx", "model_quantized.onnx"), len(xlmr_vocab), 1, True, 14, xlmr=True)
     print(folder)
+    build_modernbert(vocab)
+    build_jina_v2(xlmr_vocab)
     return 0
+
+
+def write_folder(folder, config, tok, tok_cfg, build, dtypes=("fp32", "q8")):
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    write_json(os.path.join(folder, "config.json"), config)
+    write_json(os.path.join(folder, "tokenizer.json"), tok)
+    write_json(os.path.join(folder, "tokenizer_config.json"), tok_cfg)
+    files = {"fp32": "model.onnx", "q8": "model_quantized.onnx"}
+    for dtype in dtypes:
+        build(os.path.join(folder, "onnx", files[dtype]), dtype == "q8")
+    print(folder)
+
+
+def build_modernbert(vocab):
+    """gte-reranker-modernbert-base's interface: model_type modernbert, 8,192 positions, no token_type_ids input."""
+    tok, tok_cfg = tokenizer_files(vocab)
+    tok_cfg["model_max_length"] = 8192
+    config = model_config(len(vocab), "ModernBertForSequenceClassification", 1)
+    config.update({"model_type": "modernbert", "max_position_embeddings": 8192, "classifier_pooling": "cls", "type_vocab_size": 1})
+    write_folder(os.path.join(OUT, "tiny-modernbert-reranker"), config, tok, tok_cfg,
+                 lambda path, q8: build_onnx(path, len(vocab), 1, q8, 15, modernbert=True))
+
+
+def build_jina_v2(vocab):
+    """jina-reranker-v2-base-multilingual's config fields (1,026 positions, 1,024 tokens), XLM-R inputs."""
+    tok, tok_cfg = xlmr_tokenizer_files(vocab)
+    tok_cfg["model_max_length"] = 1024
+    config = model_config(len(vocab), "XLMRobertaForSequenceClassification", 1)
+    config.update({"model_type": "xlm-roberta", "type_vocab_size": 1, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
+                   "max_position_embeddings": 1026, "position_embedding_type": "absolute", "layer_norm_eps": 1e-5})
+    write_folder(os.path.join(OUT, "tiny-jina-v2-reranker"), config, tok, tok_cfg,
+                 lambda path, q8: build_onnx(path, len(vocab), 1, q8, 16, xlmr=True, max_tokens=1024))
+
+
+def build_parity(out, source):
+    """A MiniLM-L6-shaped interface over the real ms-marco-MiniLM tokenizer folder `source` (hidden 32 to stay small)."""
+    with open(os.path.join(source, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    with open(os.path.join(source, "tokenizer_config.json"), encoding="utf-8") as f:
+        tok_cfg = json.load(f)
+    vocab_size = len(tok["model"]["vocab"])
+    config = model_config(vocab_size, "BertForSequenceClassification", 1)
+    write_folder(os.path.join(out, "bert-minilm"), config, tok, tok_cfg,
+                 lambda path, q8: build_onnx(path, vocab_size, 1, q8, 17), dtypes=("fp32",))
 
 
 if __name__ == "__main__":

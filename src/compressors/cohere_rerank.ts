@@ -125,13 +125,14 @@ const DEFAULT_MODEL = "rerank-v3.5";
  *
  * @example
  * ```ts
- * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ * // network: Cohere's API, with the key from COHERE_API_KEY
+ * import { Document } from "@langchain/core/documents";
  * import { CohereRerank } from "langchain-rerank/cohere";
  *
- * const reranker = new CohereRerank({ model: "rerank-v3.5", topN: 5 }); // key from COHERE_API_KEY
- * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
- * const docs = await retriever.invoke("does coffee raise blood pressure?");
- * docs[0].metadata.relevanceScore; // Cohere's 0–1 score
+ * const reranker = new CohereRerank({ model: "rerank-v3.5", topN: 5 }); // in a ContextualCompressionRetriever, or alone:
+ * const candidates = ["Caffeine can raise blood pressure.", "Espresso is brewed coffee."].map((text) => new Document({ pageContent: text }));
+ * const docs = await reranker.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * console.log(docs[0]?.metadata.relevanceScore); // Cohere's 0–1 score
  * ```
  */
 export class CohereRerank extends BaseDocumentCompressor {

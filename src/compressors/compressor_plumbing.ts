@@ -1,9 +1,9 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { Document, DocumentInterface } from "@langchain/core/documents";
 import type { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { abortable } from "../cancellation.js";
+import { abortable, anySignal } from "../cancellation.js";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { describeValue } from "../options.js";
+import { checkSignal, describeValue } from "../options.js";
 
 // What every compressor of this package shares: the per-call options, checking and calling an inner compressor,
 // the texts a reranker scores, the Document class, and which first-stage rank a reranked document keeps.
@@ -118,4 +118,18 @@ export function checkCompressorOutput(who: string, output: unknown): asserts out
         return undefined;
       })();
   if (bad !== undefined) throw new RerankError(`${who} returned ${bad}, not an array of Documents.`);
+}
+
+/**
+ * The signal a call runs under: the instance's `signal` and the call's (checked), either of which may be absent.
+ * Throws at once when it has already aborted, before any work.
+ */
+export function callSignal(
+  owner: string,
+  instanceSignal: AbortSignal | undefined,
+  options: CompressorCallOptions | undefined,
+): AbortSignal | undefined {
+  const signal = anySignal(instanceSignal, checkSignal(owner, options?.signal));
+  signal?.throwIfAborted();
+  return signal;
 }

@@ -73,17 +73,26 @@ export const BEST_CHUNK_KEY = "bestChunk";
  *
  * @example
  * ```ts
+ * import { Document } from "@langchain/core/documents";
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
- * import { CrossEncoderReranker } from "langchain-rerank";
- * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+ * import { CrossEncoderReranker, type TextPair } from "langchain-rerank";
+ * import { OkapiBm25Retriever } from "langchain-rerank/bm25";
  *
- * const reranker = new CrossEncoderReranker({
- *   model: new HuggingFaceCrossEncoder({ model: "Xenova/bge-reranker-base" }), // or RerankServerCrossEncoder, …
- *   topN: 5,
- * });
- * const retriever = new ContextualCompressionRetriever({ baseRetriever: vectorStore.asRetriever({ k: 50 }), baseCompressor: reranker });
- * const docs = await retriever.invoke("does coffee raise blood pressure?");
- * docs[0].metadata.relevanceScore; // 0–1; docs[0].metadata.retrievalRank: the first stage's position
+ * // `model` is any CrossEncoder: a model id string (a local HuggingFaceCrossEncoder, loaded on first use),
+ * // a HuggingFaceCrossEncoder, a RerankServerCrossEncoder, ... This one counts shared words, so the example runs offline.
+ * const model = { score: async (pairs: readonly TextPair[]) => pairs.map(([q, text]) => text.split(" ").filter((w) => q.includes(w)).length) };
+ * const reranker = new CrossEncoderReranker({ model, topN: 1 });
+ * const texts = ["Espresso is brewed coffee.", "Caffeine can raise blood pressure for a short time.", "Tea has caffeine."];
+ * const baseRetriever = OkapiBm25Retriever.fromDocuments(texts.map((text) => new Document({ pageContent: text })), { k: 3 });
+ * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
+ * const [top] = await retriever.invoke("does caffeine raise blood pressure");
+ * console.log(top?.pageContent, top?.metadata);
+ * // Caffeine can raise blood pressure for a short time. {
+ * //   retrievalScore: 3.056147109881747,
+ * //   retrievalRank: 1,
+ * //   relevanceScore: 4,
+ * //   stageScores: [ { reranker: 'CrossEncoderReranker', score: 4, rank: 1 } ]
+ * // }
  * ```
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {
@@ -93,16 +102,16 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly rankKey: string;
   readonly documentText: (document: DocumentInterface) => string;
 
-  constructor(options: CrossEncoderRerankerArgs = {}) {
+  constructor(fields: CrossEncoderRerankerArgs = {}) {
     super();
-    const { model } = options;
+    const { model } = fields;
     // A string reaches the local scorer through a dynamic import, so this module's graph holds no local-model code.
-    if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder(model);
+    if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder({ model });
     else if (isCrossEncoder(model)) this.model = model;
     else throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)) or a model id string.`);
-    this.topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? 3;
-    this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
-    this.rankKey = checkString(OWNER, "rankKey", options.rankKey) ?? DEFAULT_RANK_KEY;
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
+    this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;
+    this.rankKey = checkString(OWNER, "rankKey", fields.rankKey) ?? DEFAULT_RANK_KEY;
     // The stage history and the best window are written too: neither key may hide the score or the rank.
     checkDistinctKeys(OWNER, {
       scoreKey: this.scoreKey,
@@ -110,7 +119,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       "the stage history": STAGE_SCORES_KEY,
       "the best window": BEST_CHUNK_KEY,
     });
-    this.documentText = checkFunction(OWNER, "documentText", options.documentText) ?? ((document) => document.pageContent);
+    this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
   /** Scores every document; returns `[{ index, relevanceScore }]` best first, cut to `topN` (as `CohereRerank.rerank`). */

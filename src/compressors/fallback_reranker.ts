@@ -2,12 +2,12 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError } from "../errors.js";
-import { anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
 import {
   type CompressorCallOptions,
   callCompressor,
+  callSignal,
   checkCompressor,
   checkCompressorOutput,
   keptRetrievalRank,
@@ -101,12 +101,22 @@ function reasonOf(error: unknown): string {
  *
  * @example
  * ```ts
+ * import { Document } from "@langchain/core/documents";
+ * import { CrossEncoderReranker, FallbackReranker, type TextPair } from "langchain-rerank";
+ *
+ * // In production the first would be CohereRerank or a rerank server, the second a local model. Here the first is
+ * // down, so the second serves, and `metadata.rerankedBy` says so.
+ * const down = { score: async (): Promise<number[]> => Promise.reject(new Error("connection refused")) };
+ * const local = { score: async (pairs: readonly TextPair[]) => pairs.map(([, text]) => text.length) };
  * const reranker = new FallbackReranker({
- *   rerankers: [{ reranker: new CohereRerank({ model: "rerank-v3.5" }), name: "cohere" }, new CrossEncoderReranker({ model: local })],
+ *   rerankers: [{ reranker: new CrossEncoderReranker({ model: down }), name: "server" }, { reranker: new CrossEncoderReranker({ model: local }), name: "local" }],
  *   timeoutMs: 800,
- *   topN: 5,
+ *   topN: 2,
  * });
- * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: reranker });
+ * const docs = ["a", "a longer one", "the longest document"].map((text) => new Document({ pageContent: text }));
+ * const top = await reranker.compressDocuments(docs, "which is longest?");
+ * console.log(top.map((doc) => [doc.pageContent, doc.metadata.rerankedBy]));
+ * // [ [ 'the longest document', 'local' ], [ 'a longer one', 'local' ] ]
  * ```
  */
 export class FallbackReranker extends BaseDocumentCompressor {
@@ -186,8 +196,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // Checked here, before any reranker runs: the caller's bad input is not a reranker's failure and must not open a circuit.
     checkRerankInput(OWNER, documents, query);
-    const outer = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
-    outer?.throwIfAborted();
+    const outer = callSignal(OWNER, this.#signal, options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,

@@ -9,7 +9,7 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable, anySignal } from "../cancellation.js";
 import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
+import { callSignal, documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
 import { type ListwisePromptFunction, RANK_DOCUMENTS_SCHEMA, checkPrompt, formatContext, loadDefaultPrompt } from "./listwise_prompt.js";
 import {
   IDS_KEY,
@@ -118,15 +118,20 @@ function describeError(error: unknown): string {
  * already set). A `relevanceScore` left by an earlier reranking stage is removed: it no longer describes the order.
  *
  * @example
- * ```typescript
+ * ```ts
+ * // network: OpenAI's API, with the key from OPENAI_API_KEY
+ * import { Document } from "@langchain/core/documents";
  * import { ChatOpenAI } from "@langchain/openai";
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
  * import { LLMListwiseReranker } from "langchain-rerank";
+ * import { OkapiBm25Retriever } from "langchain-rerank/bm25";
  *
+ * const texts = ["Steve is our CTO.", "Steve likes tea.", "Ann is our CEO."];
+ * const baseRetriever = OkapiBm25Retriever.fromDocuments(texts.map((text) => new Document({ pageContent: text })), { k: 20 });
  * const reranker = new LLMListwiseReranker({ llm: new ChatOpenAI({ model: "gpt-4o-mini", temperature: 0 }), topN: 3 });
- * const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker, baseRetriever: vectorStore.asRetriever(20) });
+ * const retriever = new ContextualCompressionRetriever({ baseCompressor: reranker, baseRetriever });
  * const docs = await retriever.invoke("Who is Steve?");
- * // docs[0].metadata → { ...original metadata, listwiseRank: 1, retrievalRank: 4 }
+ * console.log(docs[0]?.metadata); // { ...original metadata, listwiseRank: 1, retrievalRank: … }
  * ```
  */
 export class LLMListwiseReranker extends BaseDocumentCompressor {
@@ -217,8 +222,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
   ): Promise<DocumentInterface[]> {
     checkRerankInput(OWNER, documents, query);
-    const signal = anySignal(this.#signal, checkSignal(OWNER, options?.signal));
-    signal?.throwIfAborted();
+    const signal = callSignal(OWNER, this.#signal, options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
@@ -373,8 +377,3 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     });
   }
 }
-
-/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
-export const LLMListwiseRerank = LLMListwiseReranker;
-/** Python LangChain's name for the same compressor (`LLMListwiseRerank`), so code ports without renaming. */
-export type LLMListwiseRerank = LLMListwiseReranker;

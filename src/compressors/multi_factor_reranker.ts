@@ -99,14 +99,23 @@ function describeDocument(document: DocumentInterface, index: number): string {
  *
  * @example
  * ```ts
+ * import { Document } from "@langchain/core/documents";
+ * import { CrossEncoderReranker, MultiFactorReranker, type TextPair } from "langchain-rerank";
+ *
+ * const scorer = { score: async (pairs: readonly TextPair[]) => pairs.map(() => 0.5) }; // any CrossEncoder: here a tie
  * const final = new MultiFactorReranker({
  *   reranker: new CrossEncoderReranker({ model: scorer, topN: 20 }),
  *   weights: { relevance: 0.7, recency: 0.2, confidence: 0.1 },
- *   recency: { field: "publishedAt", halfLifeDays: 30 },
+ *   recency: { field: "publishedAt", halfLifeDays: 30, now: () => new Date("2025-06-30") },
  *   signals: { confidence: (doc) => doc.metadata.sourceReliability },
- *   topN: 5,
+ *   topN: 1,
  * });
- * const retriever = new ContextualCompressionRetriever({ baseRetriever, baseCompressor: final });
+ * const docs = [
+ *   new Document({ pageContent: "old", metadata: { publishedAt: "2025-01-01", sourceReliability: 0.9 } }),
+ *   new Document({ pageContent: "new", metadata: { publishedAt: "2025-06-01", sourceReliability: 0.9 } }),
+ * ];
+ * const [top] = await final.compressDocuments(docs, "what changed?");
+ * console.log(top?.pageContent, top?.metadata.finalScore); // new 0.8923373891996775 (the newer one wins the tie)
  * ```
  */
 export class MultiFactorReranker extends BaseDocumentCompressor {

@@ -43,11 +43,19 @@ const OWNER = "RelevanceThresholdFilter";
  *
  * @example
  * ```ts
- * import { CrossEncoderReranker, RelevanceThresholdFilter } from "langchain-rerank";
+ * import { Document } from "@langchain/core/documents";
+ * import { CrossEncoderReranker, RelevanceThresholdFilter, type TextPair } from "langchain-rerank";
  *
- * // Rerank, then keep what scores at least 0.3 (chosen on labelled data: see chooseThreshold), but never fewer than 1.
- * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ topN: 10 }), threshold: 0.3, minDocuments: 1 });
- * const kept = await filter.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * // Any CrossEncoder scores; this one gives the share of query words a text contains (0–1), so the example runs offline.
+ * const model = {
+ *   score: async (pairs: readonly TextPair[]) =>
+ *     pairs.map(([q, text]) => q.split(" ").filter((w) => text.includes(w)).length / q.split(" ").length),
+ * };
+ * // Rerank, then keep what scores at least 0.5 (choose it on labelled data: see chooseThreshold), but never fewer than 1.
+ * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ model, topN: 10 }), threshold: 0.5, minDocuments: 1 });
+ * const candidates = ["coffee can raise blood pressure", "coffee is brewed", "tea"].map((text) => new Document({ pageContent: text }));
+ * const kept = await filter.compressDocuments(candidates, "does coffee raise blood pressure");
+ * console.log(kept.map((doc) => [doc.pageContent, doc.metadata.relevanceScore])); // [ [ 'coffee can raise blood pressure', 0.8 ] ]
  * ```
  */
 export class RelevanceThresholdFilter extends BaseDocumentCompressor {
@@ -59,27 +67,27 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   readonly reranker: BaseDocumentCompressor | undefined;
   readonly onMissingScore: "error" | "drop";
 
-  constructor(options: RelevanceThresholdFilterArgs) {
+  constructor(fields: RelevanceThresholdFilterArgs) {
     super();
-    if (typeof options !== "object" || options === null) {
+    if (typeof fields !== "object" || fields === null) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { threshold: 0.5 }.`);
     }
-    this.threshold = checkFiniteNumber(OWNER, "threshold", options.threshold);
-    this.relativeThreshold = checkFiniteNumber(OWNER, "relativeThreshold", options.relativeThreshold);
+    this.threshold = checkFiniteNumber(OWNER, "threshold", fields.threshold);
+    this.relativeThreshold = checkFiniteNumber(OWNER, "relativeThreshold", fields.relativeThreshold);
     if (this.relativeThreshold !== undefined && (this.relativeThreshold <= 0 || this.relativeThreshold > 1)) {
       throw new InvalidOptionError(`${OWNER}: \`relativeThreshold\` is a fraction of the best score, in (0, 1]; got ${this.relativeThreshold}.`);
     }
-    this.topN = checkPositiveInteger(OWNER, "topN", options.topN);
-    this.minDocuments = checkNonNegativeInteger(OWNER, "minDocuments", options.minDocuments) ?? 0;
+    this.topN = checkPositiveInteger(OWNER, "topN", fields.topN);
+    this.minDocuments = checkNonNegativeInteger(OWNER, "minDocuments", fields.minDocuments) ?? 0;
     if (this.topN !== undefined && this.minDocuments > this.topN) {
       throw new InvalidOptionError(`${OWNER}: \`minDocuments\` (${this.minDocuments}) cannot exceed \`topN\` (${this.topN}).`);
     }
     if (this.threshold === undefined && this.relativeThreshold === undefined && this.topN === undefined) {
       throw new InvalidOptionError(`${OWNER}: set \`threshold\`, \`relativeThreshold\` or \`topN\`; without one the filter keeps everything.`);
     }
-    this.scoreKey = checkString(OWNER, "scoreKey", options.scoreKey) ?? DEFAULT_SCORE_KEY;
-    this.reranker = options.reranker === undefined ? undefined : checkCompressor(OWNER, "`reranker`", options.reranker);
-    this.onMissingScore = checkOneOf(OWNER, "onMissingScore", options.onMissingScore, ["error", "drop"] as const) ?? "error";
+    this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey) ?? DEFAULT_SCORE_KEY;
+    this.reranker = fields.reranker === undefined ? undefined : checkCompressor(OWNER, "`reranker`", fields.reranker);
+    this.onMissingScore = checkOneOf(OWNER, "onMissingScore", fields.onMissingScore, ["error", "drop"] as const) ?? "error";
   }
 
   /**

@@ -108,7 +108,10 @@ export async function findQrelsFile(dir: string, split: string): Promise<string>
 }
 
 export interface LoadBeirOptions {
-  /** Default "test". */
+  /**
+   * The qrels split to read (`qrels/<split>.tsv`, else `qrels/<split>.trec.txt`).
+   * @default "test"
+   */
   split?: string;
   /** A qrels file to use instead of qrels/<split>.* (either layout). */
   qrelsFile?: string;

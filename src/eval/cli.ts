@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 // rerank-eval: does a reranker help on this data? Replays a TREC run (or BM25) as the first stage, reranks with
 // each --reranker on the same candidates, and prints nDCG/MRR/Recall with per-stage latency side by side.
-import { mkdir, writeFile } from "node:fs/promises";
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Document } from "@langchain/core/documents";
 import { RerankError } from "../errors.js";
 import { maskUrlSecrets } from "../remote/secrets.js";
 import { documentText, loadBeirDataset } from "./beir.js";
-import { OkapiBm25Retriever } from "./bm25_retriever.js";
+import { OkapiBm25Retriever } from "../retrievers/okapi_bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
 import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
 import { parseMetrics } from "./metrics.js";
+import { type OutputFile, OutputPathError, checkOutputPaths, writeOutputFiles } from "./output_paths.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
 import { type Reranker, createReranker, parseRerankerSpec } from "./rerankers.js";
 import { RunFileRetriever } from "./run_file_retriever.js";
+import { progressBar } from "./progress_bar.js";
+import { sessionOptionsFromFlags } from "./session_threads.js";
 import { loadTrecRun } from "./trec.js";
 import { type WeightsChoice, chooseWeights, weightQueriesFromEvaluation } from "./weights.js";
 
@@ -33,6 +35,9 @@ const USAGE = `Usage: rerank-eval --dataset DIR [options]
   --device D             local cross-encoder device (default: cpu)
   --batch-size N         local cross-encoder: most pairs per forward pass
   --score-mode M         local cross-encoder scores: sigmoid | raw (default: sigmoid)
+  --threads N            local cross-encoder: N onnxruntime threads that do not spin-wait
+                         (default: onnxruntime's; 1 is often faster on a busy machine)
+  --session-options JSON local cross-encoder: onnxruntime session options, e.g. '{"intraOpNumThreads":2}'
   --cohere-model M       Cohere model (key from COHERE_API_KEY or CO_API_KEY)
   --cohere-base-url URL  a Cohere-compatible server
   --server-url URL       rerank server endpoint, e.g. http://localhost:8080/rerank
@@ -73,6 +78,8 @@ const OPTIONS = {
   device: { type: "string" },
   "batch-size": { type: "string" },
   "score-mode": { type: "string" },
+  threads: { type: "string" },
+  "session-options": { type: "string" },
   "cohere-model": { type: "string" },
   "cohere-base-url": { type: "string" },
   "server-url": { type: "string" },
@@ -119,14 +126,18 @@ function parse(argv: string[]) {
   if (scoreMode !== undefined && scoreMode !== "sigmoid" && scoreMode !== "raw")
     throw new UsageError(`--score-mode must be sigmoid or raw, got ${JSON.stringify(scoreMode)}.`);
   const rerankers = values.reranker ?? ["none"];
+  let sessionOptions;
   try {
     rerankers.forEach(parseRerankerSpec);
+    sessionOptions = sessionOptionsFromFlags(values.threads, values["session-options"]);
     parseMetrics(values.metrics.split(",").filter((m) => m.trim() !== ""));
     if (values["weights-metric"] !== undefined) parseMetrics([values["weights-metric"]]);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (new Set(rerankers).size !== rerankers.length) throw new UsageError("the same --reranker is given twice.");
+  if (sessionOptions !== undefined && !rerankers.some((r) => parseRerankerSpec(r).kind === "cross-encoder"))
+    throw new UsageError("--threads and --session-options set the local cross-encoder's session: add --reranker cross-encoder.");
   const weightsMethod = values["weights-method"];
   if (weightsMethod !== undefined && weightsMethod !== "grid" && weightsMethod !== "coordinate") {
     throw new UsageError(`--weights-method must be grid or coordinate, got ${JSON.stringify(weightsMethod)}.`);
@@ -159,6 +170,7 @@ function parse(argv: string[]) {
     device: values.device,
     batchSize: positiveInteger("batch-size", values["batch-size"]),
     scoreMode: scoreMode as "sigmoid" | "raw" | undefined,
+    sessionOptions,
     cohereModel: values["cohere-model"],
     cohereBaseUrl: values["cohere-base-url"],
     serverUrl: values["server-url"],
@@ -215,35 +227,17 @@ async function firstStage(args: Args): Promise<FirstStage> {
   return { retriever, description: `built-in BM25 (k1=0.9, b=0.4, top ${args.depth})`, split: args.split, dataset, notes: [] };
 }
 
-/** A progress bar on stderr: queries done, rate, ETA. Without a TTY it prints a line every few seconds. */
-async function progressBar(total: number, quiet: boolean): Promise<{ update(done: number): void; stop(): void }> {
-  if (quiet) return { update() {}, stop() {} };
-  const { SingleBar } = await import("cli-progress");
-  const started = performance.now();
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: "queries {bar} {value}/{total} | {rate} q/s | ETA {eta_formatted}",
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-    hideCursor: false,
-    clearOnComplete: false,
-    barsize: 30,
-  });
-  bar.start(total, 0, { rate: "0.0" });
-  return {
-    update(done) {
-      const seconds = (performance.now() - started) / 1000;
-      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(1) : "0.0" });
-    },
-    stop() {
-      bar.stop();
-    },
-  };
+/** The files this run will write, each with its flag. */
+function outputFiles(args: Args): { json?: OutputFile; report?: OutputFile; chart?: OutputFile } {
+  const of = (flag: string, file: string | undefined) => (file === undefined ? {} : { [flag.slice(2)]: { flag, file } });
+  return { ...of("--json", args.json), ...of("--report", args.report), ...of("--chart", args.chart) };
 }
 
-async function writeOutput(file: string, text: string): Promise<void> {
-  await mkdir(dirname(resolve(file)), { recursive: true });
-  await writeFile(file, text);
+/** The files this run reads, which no output may overwrite. */
+function inputFiles(args: Args): string[] {
+  const dataset = ["corpus.jsonl", "queries.jsonl", join("qrels", `${args.split}.tsv`), join("qrels", `${args.split}.trec.txt`)];
+  const runs = [...(args.run ? [args.run] : []), ...args.comparison.compareRuns.map((r) => r.file)];
+  return [...dataset.map((f) => join(args.dataset, f)), ...runs, ...(args.qrels ? [args.qrels] : [])];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -252,7 +246,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // Before the evaluation, which can take hours: a missing optional peer would otherwise fail only at the end.
+  // Before the evaluation, which can take hours: a missing optional peer or a bad path would otherwise fail at the end.
+  const outputs = outputFiles(args);
+  await checkOutputPaths(Object.values(outputs), inputFiles(args));
   if (args.chart) await assertChartRenderer();
   const { retriever, description, split, dataset, notes } = await firstStage(args);
   const comparisonRuns = await loadComparisonRuns(args.comparison);
@@ -266,6 +262,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
         ...(args.device !== undefined ? { device: args.device } : {}),
         ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+        ...(args.sessionOptions !== undefined ? { sessionOptions: args.sessionOptions } : {}),
         ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
         ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
         ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
@@ -276,6 +273,10 @@ export async function main(argv: string[]): Promise<number> {
       });
       rerankers.push(reranker);
       await reranker.prepare();
+      if (reranker.warning !== undefined) {
+        process.stderr.write(`rerank-eval: warning: ${reranker.warning}\n`);
+        notes.push(reranker.warning);
+      }
     }
     const configurations: EvalConfiguration[] = rerankers.map((r) => ({ name: r.name, compressor: r.compressor }));
     const judged = [...dataset.queries.keys()].filter((q) => [...(dataset.qrels.get(q)?.values() ?? [])].some((l) => l > 0)).length;
@@ -326,9 +327,12 @@ export async function main(argv: string[]): Promise<number> {
       });
       process.stdout.write(formatWeightsChoice(weights, reranker));
     }
-    if (args.json) await writeOutput(args.json, `${JSON.stringify(weights ? { ...summary, weights } : summary, null, 2)}\n`);
-    if (args.report) await writeOutput(args.report, formatMarkdownReport(summary));
-    if (args.chart) await writeOutput(args.chart, await renderChartSvg(summary));
+    const { json, report, chart } = outputs;
+    await writeOutputFiles([
+      ...(json ? [{ output: json, text: () => `${JSON.stringify(weights ? { ...summary, weights } : summary, null, 2)}\n` }] : []),
+      ...(report ? [{ output: report, text: () => formatMarkdownReport(summary) }] : []),
+      ...(chart ? [{ output: chart, text: () => renderChartSvg(summary) }] : []),
+    ]);
     return 0;
   } finally {
     progress?.stop();
@@ -372,7 +376,8 @@ if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli\.ts$/.test(entry)) {
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`rerank-eval: ${oneLine(error)}\n`);
-      process.exit(error instanceof UsageError ? 2 : 1);
+      // A bad output path is a usage mistake when it is found before the run; a failed write at the end is not.
+      process.exit(error instanceof UsageError || (error instanceof OutputPathError && !error.atWrite) ? 2 : 1);
     },
   );
 }

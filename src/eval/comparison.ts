@@ -267,14 +267,15 @@ export interface CompareRunsOptions extends CompareOptions {
  *
  * @example
  * ```ts
- * import { compareRuns, loadQrels, loadTrecRun } from "langchain-rerank/eval";
+ * import { compareRuns, type Qrels, type Run } from "langchain-rerank/eval";
  *
- * const qrels = await loadQrels("trec-dl-2019/qrels/test.trec.txt");
- * const base = await loadTrecRun("trec-dl-2019/runs/bm25_top100.trec");
- * const other = await loadTrecRun("my_run.trec");
- * const { comparisons } = compareRuns(base, other, qrels, { measures: ["ndcg@10"], relThreshold: 2 });
- * const [ndcg] = comparisons[0].measures;
- * ndcg.difference, ndcg.interval, ndcg.tTest.pValue, ndcg.permutation.pValue, ndcg.wins;
+ * // Runs and qrels usually come from files (`loadTrecRun`, `loadQrels`); here three queries are written out.
+ * const qrels: Qrels = new Map(["q1", "q2", "q3"].map((q) => [q, new Map([[`${q}-good`, 2]])]));
+ * const ranked = (good: number): Run =>
+ *   new Map([...qrels.keys()].map((q, i) => [q, [{ docId: `${q}-bad`, score: 2 }, { docId: `${q}-good`, score: i < good ? 3 : 1 }]]));
+ * const { comparisons } = compareRuns(ranked(0), ranked(3), qrels, { measures: ["ndcg@10"], relThreshold: 2 });
+ * const [ndcg] = comparisons[0]!.measures;
+ * console.log(ndcg?.difference, ndcg?.wins); // 0.36907024642854247 3 (also: interval, tTest, permutation, holm)
  * ```
  */
 export function compareRuns(baseline: Run, run: Run, qrels: Qrels, options: CompareRunsOptions): ComparisonSet {

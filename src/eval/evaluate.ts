@@ -27,23 +27,43 @@ export interface EvaluateOptions {
   qrels: Qrels;
   /** The first stage. Its candidates are computed once per query and given to every configuration. */
   retriever: RetrieverLike;
-  /** Default: one configuration, "first-stage", without a compressor. */
+  /**
+   * @default one configuration, "first-stage", without a compressor
+   */
   configurations?: readonly EvalConfiguration[];
   /** e.g. `["ndcg@10", "mrr@10", "recall@100"]`. */
   metrics: readonly (string | MetricSpec)[];
-  /** Binary metrics count a label ≥ this as relevant. Default 1 (TREC DL: 2). */
+  /**
+   * Binary metrics count a label ≥ this as relevant.
+   * @default 1 (TREC DL: 2)
+   */
   relThreshold?: number;
-  /** Queries in flight at once. Default 4. Latencies are measured under this concurrency. */
+  /**
+   * Queries in flight at once. Latencies are measured under this concurrency.
+   * @default 4
+   */
   concurrency?: number;
   /** Evaluate only the first N eligible queries. */
   limit?: number;
-  /** A document's id, to match it with the qrels. Default: `doc.id`, else `metadata.id`, else `metadata.docId`. */
+  /**
+   * A document's id, to match it with the qrels.
+   * @default `doc.id`, else `metadata.id`, else `metadata.docId`
+   */
   getDocId?: (doc: DocumentInterface) => string | undefined;
-  /** Metadata key of a compressor's score. Default "relevanceScore". */
+  /**
+   * Metadata key of a compressor's score.
+   * @default "relevanceScore"
+   */
   scoreKey?: string;
-  /** Metadata key of the first stage's score. Default "retrievalScore". */
+  /**
+   * Metadata key of the first stage's score.
+   * @default "retrievalScore"
+   */
   retrievalScoreKey?: string;
-  /** Keep each configuration's ranked list per query (ids, scores, labels) in the result. Default true. */
+  /**
+   * Keep each configuration's ranked list per query (ids, scores, labels) in the result.
+   * @default true
+   */
   keepRankings?: boolean;
   /** Called after each query with the number done and the total. */
   onProgress?: (done: number, total: number) => void;

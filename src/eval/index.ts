@@ -1,4 +1,7 @@
-// Evaluation: IR metrics with trec_eval semantics, dataset loaders, first stages and the evaluate() harness.
+// langchain-rerank/eval: what docs/evaluation.md teaches — the evaluate() harness and trec_eval metrics, the
+// dataset loaders, the first stages, thresholds and weights from labelled data, paired tests, reports and charts,
+// with the types of their arguments and results. Helpers they are built from (metric parsing, trec_eval ordering,
+// percentiles, the t distribution, the seeded PRNG) stay internal; tests import their modules directly.
 export {
   type EvaluateRunOptions,
   type MetricName,
@@ -9,12 +12,6 @@ export {
   type RunEntry,
   type RunEvaluation,
   evaluateRun,
-  hasRelevantJudgment,
-  meanMetrics,
-  parseMetric,
-  parseMetrics,
-  queryMetrics,
-  trecOrder,
 } from "./metrics.js";
 export { DatasetError } from "./lines.js";
 export { formatTrecRun, loadQrels, loadTrecRun } from "./trec.js";
@@ -25,15 +22,15 @@ export {
   type LoadBeirOptions,
   type LoadCorpusOptions,
   documentText,
-  findQrelsFile,
   loadBeirDataset,
   loadCorpus,
   loadQueries,
 } from "./beir.js";
 export { RunFileRetriever, type RunFileRetrieverInput } from "./run_file_retriever.js";
-export { type Bm25Hit, Bm25Index, type Bm25Options, ENGLISH_STOP_WORDS, type TokenizerOptions, createTokenizer, minimalEnglishStem } from "./bm25.js";
-export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./bm25_retriever.js";
-export { type LatencyStats, latencyStats, percentile } from "./latency.js";
+// The built-in first stage (its home is langchain-rerank/bm25), here beside the loaders that feed it.
+export { type TokenizerOptions, createTokenizer } from "../retrievers/bm25_index.js";
+export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "../retrievers/okapi_bm25_retriever.js";
+export type { LatencyStats } from "./latency.js";
 export {
   type CompressorLike,
   type ConfigurationResult,
@@ -77,10 +74,7 @@ export {
   pairedTTest,
   permutationTest,
   queriesNeeded,
-  winsTiesLosses,
 } from "./significance.js";
-export { studentTCdf, studentTQuantile, studentTTwoSided } from "./student_t.js";
-export { type Prng, createPrng } from "./prng.js";
 export {
   type CompareOptions,
   type CompareRunsOptions,
@@ -88,11 +82,10 @@ export {
   type ComparisonSet,
   type MeasureComparison,
   type PerQueryValues,
-  compareAll,
   compareConfigurations,
   compareRuns,
 } from "./comparison.js";
-export { comparisonSentence, formatComparisonMarkdown, formatComparisonText } from "./comparison_report.js";
+export { comparisonSentence, formatComparisonText } from "./comparison_report.js";
 export { chartSpec, renderChartSvg } from "./chart.js";
 export {
   type ChooseWeightsOptions,
@@ -104,3 +97,4 @@ export {
   chooseWeights,
   weightQueriesFromEvaluation,
 } from "./weights.js";
+export { hasRandomWeights } from "./random_weights.js";

@@ -93,7 +93,10 @@ function unique(ranking: readonly string[]): string[] {
 }
 
 export interface MetricOptions {
-  /** Binary metrics count a label ≥ this as relevant (trec_eval `-l`). TREC DL uses 2. Default 1. */
+  /**
+   * Binary metrics count a label ≥ this as relevant (trec_eval `-l`). TREC DL uses 2.
+   * @default 1
+   */
   relThreshold?: number;
 }
 
@@ -200,7 +203,10 @@ export function meanMetrics(perQuery: Iterable<Record<string, number>>, metrics:
 }
 
 export interface EvaluateRunOptions extends MetricOptions {
-  /** Count judged queries missing from the run as 0 (trec_eval `-c`). Default false: they are skipped. */
+  /**
+   * Count judged queries missing from the run as 0 (trec_eval `-c`).
+   * @default false (they are skipped)
+   */
   completeQueries?: boolean;
 }
 

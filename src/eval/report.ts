@@ -12,7 +12,10 @@ import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshol
 /** What was evaluated, for the report's header. */
 export interface ReportContext {
   dataset: string;
-  /** Heading of the report and the chart. Default: the dataset and split. */
+  /**
+   * Heading of the report and the chart.
+   * @default the dataset and split
+   */
   title?: string;
   split?: string;
   firstStage: string;

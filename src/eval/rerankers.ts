@@ -1,5 +1,6 @@
 import { basename } from "node:path";
-import { InvalidOptionError } from "../errors.js";
+import { InvalidOptionError, RerankError } from "../errors.js";
+import { hasRandomWeights } from "./random_weights.js";
 import type { ScoreMode } from "../scorers/cross_encoder.js";
 import type { CompressorLike } from "./evaluate.js";
 
@@ -19,6 +20,8 @@ export interface RerankerFactoryOptions {
   device?: string;
   /** Local cross-encoder: most pairs per forward pass. */
   batchSize?: number;
+  /** Local cross-encoder: onnxruntime session options (`--threads`, `--session-options`). */
+  sessionOptions?: Record<string, unknown>;
   scoreMode?: ScoreMode;
   /** Cohere: model (overridden by `cohere:MODEL`). */
   cohereModel?: string;
@@ -40,6 +43,8 @@ export interface Reranker {
   kind: RerankerKind;
   /** Null for `none`: the first stage alone. */
   compressor: CompressorLike | null;
+  /** Said on stderr and in the reports' notes, e.g. that the model has random weights. */
+  warning?: string;
   /** Loads models or checks the connection before timing starts. */
   prepare(): Promise<void>;
   dispose(): Promise<void>;
@@ -90,11 +95,29 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
         ...(options.device !== undefined ? { device: options.device as Options["device"] } : {}),
         ...(options.batchSize !== undefined ? { maxBatchSize: options.batchSize } : {}),
         ...(options.scoreMode !== undefined ? { scoreMode: options.scoreMode } : {}),
+        ...(options.sessionOptions !== undefined ? { sessionOptions: options.sessionOptions } : {}),
       });
       const compressor = new CrossEncoderReranker({ model: encoder, topN: options.depth });
-      return { name: named(model), kind, compressor, prepare: () => encoder.load(), dispose: () => encoder.dispose() };
+      const name = named(model);
+      return {
+        name,
+        kind,
+        compressor,
+        prepare: () => encoder.load(),
+        dispose: () => encoder.dispose(),
+        ...(hasRandomWeights(model)
+          ? { warning: `${name} has RANDOM weights (a test fixture or benchmark proxy): its scores and metrics mean nothing about relevance.` }
+          : {}),
+      };
     }
     case "cohere": {
+      // The CLI has no --api-key flag (a key on a command line ends up in shell history and process lists).
+      if (!process.env.COHERE_API_KEY && !process.env.CO_API_KEY) {
+        throw new InvalidOptionError(
+          `Reranker ${shownSpec(spec)}: no Cohere API key. rerank-eval reads it from the environment: set COHERE_API_KEY (or CO_API_KEY). ` +
+            "A Cohere-compatible server without authentication (--cohere-base-url) still needs a placeholder, e.g. COHERE_API_KEY=none.",
+        );
+      }
       const { CohereRerank } = await import("../compressors/cohere_rerank.js");
       const compressor = new CohereRerank({
         topN: options.depth,
@@ -120,9 +143,26 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
       });
       const compressor = new CrossEncoderReranker({ model: encoder, topN: options.depth });
       // One tiny request before timing starts: an unreachable server or a wrong path fails here, clearly.
-      const prepare = async () => void (await encoder.score([["rerank-eval connection check", "ok"]]));
+      const prepare = async () => {
+        try {
+          await encoder.score([["rerank-eval connection check", "ok"]]);
+        } catch (error) {
+          throw withServerKeyHint(error);
+        }
+      };
       // Named by the scorer's masked url, not the spec as typed: reports, JSON and charts would show its credentials.
       return { name: value === undefined ? `server:${encoder.dialect}` : `server:${encoder.url}`, kind, compressor, prepare, dispose: noop };
     }
   }
+}
+
+/** A 401 or 403 from a rerank server, with where rerank-eval took the key from: the environment, not `apiKey`. */
+function withServerKeyHint(error: unknown): unknown {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (!(error instanceof RerankError) || (status !== 401 && status !== 403)) return error;
+  const where = process.env.RERANK_SERVER_API_KEY
+    ? "rerank-eval sent the key in the RERANK_SERVER_API_KEY environment variable: check it."
+    : "rerank-eval sends a key only from the RERANK_SERVER_API_KEY environment variable, which is not set.";
+  error.message = `${error.message} ${where}`;
+  return error;
 }

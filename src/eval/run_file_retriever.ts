@@ -12,9 +12,15 @@ export interface RunFileRetrieverInput extends BaseRetrieverInput {
   queries: ReadonlyMap<string, string>;
   /** Where candidate texts come from. Every document of a replayed query must be in it. */
   corpus: Corpus;
-  /** Keep the first `depth` candidates of each query (after trec_eval ordering). Default: all. */
+  /**
+   * Keep the first `depth` candidates of each query (after trec_eval ordering).
+   * @default all
+   */
   depth?: number;
-  /** Builds `pageContent` from a corpus document. Default: title and text joined by a space. */
+  /**
+   * Builds `pageContent` from a corpus document.
+   * @default title and text joined by a space
+   */
   pageContent?: (doc: CorpusDocument) => string;
 }
 
@@ -26,12 +32,19 @@ export interface RunFileRetrieverInput extends BaseRetrieverInput {
  *
  * @example
  * ```ts
- * import { loadBeirDataset, loadTrecRun, RunFileRetriever } from "langchain-rerank/eval";
+ * import { type Corpus, type Run, RunFileRetriever } from "langchain-rerank/eval";
  *
- * const data = await loadBeirDataset("data/scifact", { split: "test" });
- * const run = await loadTrecRun("data/scifact/runs/bm25_top100.trec");
- * const retriever = new RunFileRetriever({ run, queries: data.queries, corpus: data.corpus, depth: 100 });
- * const candidates = await retriever.invoke(data.queries.values().next().value); // that query's BM25 top 100
+ * // A run usually comes from a file (`await loadTrecRun("runs/bm25_top100.trec")`) and the rest from
+ * // `loadBeirDataset(dir)`; here they are written out, so the example runs as it is.
+ * const run: Run = new Map([["q1", [{ docId: "d2", score: 7.1 }, { docId: "d1", score: 3.4 }]]]);
+ * const queries = new Map([["q1", "how do cells divide?"]]);
+ * const corpus: Corpus = new Map([
+ *   ["d1", { title: "Proteins", text: "Proteins fold." }],
+ *   ["d2", { title: "Mitosis", text: "Cells divide by mitosis." }],
+ * ]);
+ * const retriever = new RunFileRetriever({ run, queries, corpus, depth: 100 });
+ * const candidates = await retriever.invoke("how do cells divide?"); // that query's run, best first
+ * console.log(candidates.map((doc) => doc.pageContent)); // [ 'Mitosis Cells divide by mitosis.', 'Proteins Proteins fold.' ]
  * ```
  */
 export class RunFileRetriever extends BaseRetriever {

@@ -21,8 +21,8 @@ export interface ChooseThresholdOptions {
   /** Also find the lowest threshold whose precision reaches this (0–1), i.e. the most recall at that precision. */
   targetPrecision?: number;
   /**
-   * Denominator of recall. Default: relevant documents among the points (what a threshold on these candidates
-   * can keep at best). Pass the qrels' count to include relevant documents the first stage never retrieved.
+   * Denominator of recall. Pass the qrels' count to include relevant documents the first stage never retrieved.
+   * @default the relevant documents among the points (what a threshold on these candidates can keep at best)
    */
   totalRelevant?: number;
 }

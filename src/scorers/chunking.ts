@@ -1,4 +1,4 @@
-import type { ChunkSpan } from "./cross_encoder.js";
+import type { ChunkSpan, DetailedScore } from "./cross_encoder.js";
 
 /**
  * Long-document windows. A text is cut into small pieces at word boundaries, each piece's length is counted (in
@@ -149,4 +149,28 @@ export function aggregateWindows(scores: readonly number[], aggregation: ChunkAg
   for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
   const score = aggregation === "max" ? scores[best]! : scores.reduce((a, b) => a + b, 0) / scores.length;
   return { score, best };
+}
+
+/**
+ * Each document's score from its windows' scores: `pairOf[w]` is window w's document and `spans[w]` its span in the
+ * text (undefined when the text was scored whole). The best window's span is reported as `chunk`.
+ */
+export function documentScores(
+  count: number,
+  pairOf: readonly number[],
+  spans: readonly (ChunkSpan | undefined)[],
+  windowScores: readonly number[],
+  aggregation: ChunkAggregation,
+): DetailedScore[] {
+  const perPair: number[][] = Array.from({ length: count }, () => []);
+  const firstWindow = new Array<number>(count);
+  pairOf.forEach((pairIndex, window) => {
+    if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
+    perPair[pairIndex]!.push(windowScores[window]!);
+  });
+  return perPair.map((scores, pairIndex) => {
+    const { score, best } = aggregateWindows(scores, aggregation);
+    const span = spans[firstWindow[pairIndex]! + best];
+    return span === undefined ? { score } : { score, chunk: { ...span } };
+  });
 }

@@ -46,8 +46,8 @@ function unavailable(device: RerankerDevice, reason: string): DeviceUnavailableE
     case "cuda":
       return new DeviceUnavailableError(
         `device "cuda" was asked for, but onnxruntime-node cannot use CUDA in this process (${reason}). CUDA needs Linux x64, an NVIDIA ` +
-          "GPU with the CUDA and cuDNN libraries onnxruntime-node was built for, and its CUDA binaries (not installed when " +
-          `onnxruntime-node-install-cuda / onnxruntime-node-install is "skip"). ${FALLBACK}`,
+          "GPU with the CUDA and cuDNN libraries onnxruntime-node was built for, and its CUDA binaries, which its install script " +
+          `downloads (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 for 1.30, ONNXRUNTIME_NODE_INSTALL_CUDA=v12 for 1.21). ${FALLBACK}`,
       );
     case "dml":
       return new DeviceUnavailableError(

@@ -1,8 +1,15 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
-import { aggregateWindows, CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, ScoreMode, TextPair } from "./cross_encoder.js";
+import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import {
+  checkTextPairs,
+  type CrossEncoder,
+  type CrossEncoderCallOptions,
+  type DetailedScore,
+  type ScoreMode,
+  type TextPair,
+} from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
   DEFAULT_RERANKER_MODEL,
@@ -143,13 +150,15 @@ interface Prepared {
  *
  * @example
  * ```ts
+ * // network: downloads the model from the Hugging Face hub on first use (or give a local folder)
  * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
  *
  * const scorer = new HuggingFaceCrossEncoder({ model: "Xenova/ms-marco-MiniLM-L-6-v2" }); // or a local folder
  * const scores = await scorer.score([
  *   ["does coffee raise blood pressure?", "Caffeine can cause a short increase in blood pressure."],
  *   ["does coffee raise blood pressure?", "Espresso is brewed by forcing hot water through coffee."],
- * ]); // one 0–1 score per pair, in input order: the first one higher
+ * ]);
+ * console.log(scores); // one 0–1 score per pair, in input order: the first one higher
  * ```
  */
 export class HuggingFaceCrossEncoder implements CrossEncoder {
@@ -171,27 +180,27 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   private readonly maxQueryLengthOption: number | undefined;
   private readonly positiveLabel: number | string | undefined;
 
-  constructor(options: HuggingFaceCrossEncoderArgs = {}) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  constructor(fields: HuggingFaceCrossEncoderArgs = {}) {
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
-    this.model = checkString(OWNER, "model", options.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
-    const { spec, batchLimits } = localModelSettings(OWNER, this.model, options);
+    this.model = checkString(OWNER, "model", fields.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
+    const { spec, batchLimits } = localModelSettings(OWNER, this.model, fields);
     this.#spec = spec;
     this.device = spec.device;
     this.dtype = spec.dtype;
     this.batchLimits = batchLimits;
-    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
-    this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
-    this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    if (typeof options.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", options.positiveLabel);
-    else checkString(OWNER, "positiveLabel", options.positiveLabel);
-    this.positiveLabel = options.positiveLabel;
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, options.maxQueuedPairs);
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    this.maxLengthOption = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
+    this.maxQueryLengthOption = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
+    if (typeof fields.positiveLabel === "number") checkNonNegativeInteger(OWNER, "positiveLabel", fields.positiveLabel);
+    else checkString(OWNER, "positiveLabel", fields.positiveLabel);
+    this.positiveLabel = fields.positiveLabel;
+    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
     this.#queue = new PairQueue(OWNER, this.model, this.maxQueuedPairs);
-    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
-    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1;
+    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", fields.chunkOverlap) ?? 32;
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     this.#lifecycle = new ModelLifecycle({
       key: () => modelKey(spec),
       load: () => loadReranker(spec),
@@ -246,7 +255,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
    */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     const { encoder } = await this.#lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
@@ -258,7 +267,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
@@ -277,7 +286,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkPairs(pairs);
+    checkTextPairs(`${OWNER}.score`, pairs);
     checkCallOptions(OWNER, options);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -288,17 +297,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       async (prepared) => {
         const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
         const windowScores = await this.run(prepared, encoded, signal);
-        const perPair: number[][] = pairs.map(() => []);
-        const firstWindow = new Array<number>(pairs.length);
-        pairOf.forEach((pairIndex, window) => {
-          if (perPair[pairIndex]!.length === 0) firstWindow[pairIndex] = window;
-          perPair[pairIndex]!.push(windowScores[window]!);
-        });
-        return perPair.map((scores, pairIndex) => {
-          const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-          const span = spans[firstWindow[pairIndex]! + best];
-          return span === undefined ? { score } : { score, chunk: { ...span } };
-        });
+        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
       },
       () => this.#queue.admit(pairs.length),
     );
@@ -336,7 +335,7 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   }
 
   private prepare(loaded: LoadedReranker): Prepared {
-    const maxLength = this.maxLengthOption ?? loaded.maxLength;
+    const maxLength = this.maxLengthOption ?? Math.min(512, loaded.maxLength);
     if (maxLength > loaded.maxLength) {
       throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s limit of ${loaded.maxLength} tokens per pair.`);
     }
@@ -359,17 +358,5 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
       );
     }
     return Number(found[0]);
-  }
-}
-
-function checkPairs(pairs: readonly TextPair[]): void {
-  if (!Array.isArray(pairs)) throw new InvalidOptionError(`${OWNER}.score expects an array of [query, text] pairs.`);
-  // An index loop, not forEach: forEach skips the holes of a sparse array, which then failed deep in batching.
-  for (let i = 0; i < pairs.length; i++) {
-    const pair: unknown = pairs[i];
-    if (!(i in pairs)) throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is a hole (sparse array).`);
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      throw new InvalidOptionError(`${OWNER}.score expects [query, text] pairs of strings; pair ${i} is not one.`);
-    }
   }
 }

@@ -33,12 +33,13 @@ export const SEQUENCE_CLASSIFIER: ModelKind = {
 export interface LoadedReranker extends Omit<LoadedModel, "tokenizer"> {
   tokenizer: PairTokenizer;
   template: PairTemplate;
-  /** Longest pair the model accepts: min(512, tokenizer limit, position embeddings). */
+  /** Longest pair the model accepts: min(tokenizer limit, position embeddings); 512 where neither says. */
   maxLength: number;
 }
 
 function modelLimit(tokenizer: { model_max_length?: number }, config: ModelConfig): number {
-  const limits = [512];
+  // No 512 cap here: ModernBERT rerankers read 8,192 tokens; the scorer's default length is what stays at 512.
+  const limits: number[] = [];
   const fromTokenizer = tokenizer.model_max_length;
   if (typeof fromTokenizer === "number" && Number.isFinite(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e6) limits.push(fromTokenizer);
   if (typeof config.max_position_embeddings === "number") {
@@ -46,7 +47,7 @@ function modelLimit(tokenizer: { model_max_length?: number }, config: ModelConfi
     const offset = ["roberta", "xlm-roberta", "camembert"].includes(config.model_type ?? "") ? 2 : 0;
     limits.push(config.max_position_embeddings - offset);
   }
-  return Math.min(...limits);
+  return limits.length === 0 ? 512 : Math.min(...limits);
 }
 
 /** Loads a reranker's tokenizer and model, and reads its pair template and length limit. */

@@ -3,6 +3,15 @@ import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, TextPair } f
 import type { HuggingFaceCrossEncoder } from "./huggingface_cross_encoder.js";
 import { DEFAULT_RERANKER_MODEL } from "./load_spec.js";
 
+/** Options of {@link LazyHuggingFaceCrossEncoder}. */
+export interface LazyHuggingFaceCrossEncoderArgs {
+  /**
+   * Hugging Face hub id or local model folder.
+   * @default "Xenova/bge-reranker-base"
+   */
+  model?: string;
+}
+
 /**
  * A `HuggingFaceCrossEncoder` named by its model, whose code is imported on the first call (a dynamic `import()`).
  * `CrossEncoderReranker` wraps a string `model` in one, so the root entry's static graph carries no local-model
@@ -22,9 +31,9 @@ export class LazyHuggingFaceCrossEncoder implements CrossEncoder {
   readonly model: string;
   #scorer: Promise<HuggingFaceCrossEncoder> | undefined;
 
-  constructor(model?: string) {
+  constructor(fields: LazyHuggingFaceCrossEncoderArgs = {}) {
     // Checked now, with HuggingFaceCrossEncoder's own message, so a bad id fails at construction as it did.
-    this.model = checkString("HuggingFaceCrossEncoder", "model", model) ?? DEFAULT_RERANKER_MODEL;
+    this.model = checkString("HuggingFaceCrossEncoder", "model", fields.model) ?? DEFAULT_RERANKER_MODEL;
   }
 
   /** The `HuggingFaceCrossEncoder` behind this one, imported and built on first use (its model loads on its first call). */

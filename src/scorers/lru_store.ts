@@ -26,8 +26,13 @@ const OWNER = "LruStore";
  *
  * @example
  * ```ts
+ * import { CachedCrossEncoder, LruStore, type TextPair } from "langchain-rerank";
+ *
+ * const scorer = { score: async (pairs: readonly TextPair[]) => pairs.map(([, text]) => text.length) }; // any CrossEncoder
  * const store = new LruStore<number>({ maxSize: 50_000 });
- * const cached = new CachedCrossEncoder({ scorer, store });
+ * const cached = new CachedCrossEncoder({ scorer, store, namespace: "text-length" });
+ * await cached.score([["q", "a document"]]);
+ * console.log(store.size); // 1
  * ```
  */
 export class LruStore<V> implements KeyValueStore<V> {

@@ -99,14 +99,17 @@ const OWNER = "RerankServerCrossEncoder";
  *
  * @example
  * ```ts
+ * // network: a rerank server, here Text Embeddings Inference serving BAAI/bge-reranker-base on port 8080
+ * import { Document } from "@langchain/core/documents";
  * import { CrossEncoderReranker, RerankServerCrossEncoder } from "langchain-rerank";
  *
- * // Hugging Face Text Embeddings Inference serving BAAI/bge-reranker-base on port 8080.
  * const reranker = new CrossEncoderReranker({
  *   model: new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank", dialect: "tei" }),
  *   topN: 5,
  * });
+ * const candidates = ["Caffeine can raise blood pressure.", "Espresso is brewed coffee."].map((text) => new Document({ pageContent: text }));
  * const top = await reranker.compressDocuments(candidates, "does coffee raise blood pressure?");
+ * console.log(top.map((doc) => doc.metadata.relevanceScore));
  * ```
  */
 export class RerankServerCrossEncoder implements CrossEncoder {
@@ -133,13 +136,13 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   /** Everything that must never appear in a message. */
   readonly #secrets: readonly string[];
 
-  constructor(options: RerankServerCrossEncoderArgs) {
-    if (options === null || typeof options !== "object") {
+  constructor(fields: RerankServerCrossEncoderArgs) {
+    if (fields === null || typeof fields !== "object") {
       throw new InvalidOptionError(
         `${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`,
       );
     }
-    const url = checkString(OWNER, "url", options.url);
+    const url = checkString(OWNER, "url", fields.url);
     if (url === undefined) throw new InvalidOptionError(`${OWNER}: \`url\` is required, e.g. "http://localhost:8080/rerank".`);
     let parsed: URL;
     try {
@@ -160,12 +163,12 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     const password = safeDecode(parsed.password);
     this.#endpoint = withoutCredentials(parsed);
     this.url = maskedUrl(parsed);
-    this.dialect = checkOneOf(OWNER, "dialect", options.dialect, RERANK_SERVER_DIALECTS) ?? "cohere";
-    this.model = checkString(OWNER, "model", options.model);
+    this.dialect = checkOneOf(OWNER, "dialect", fields.dialect, RERANK_SERVER_DIALECTS) ?? "cohere";
+    this.model = checkString(OWNER, "model", fields.model);
     if (this.dialect === "voyage" && this.model === undefined) {
       throw new InvalidOptionError(`${OWNER}: the voyage dialect needs \`model\` (e.g. "rerank-2.5").`);
     }
-    this.#apiKey = checkApiKey(OWNER, options.apiKey);
+    this.#apiKey = checkApiKey(OWNER, fields.apiKey);
     if (this.#apiKey !== undefined && (username !== "" || password !== "")) {
       throw new InvalidOptionError(
         `${OWNER}: pass either \`apiKey\` (sent as a Bearer token) or credentials in \`url\` (sent as Basic auth), not both: a request carries one Authorization header.`,
@@ -177,17 +180,17 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.#secrets = [this.#apiKey, username, password, basic, ...urlSecrets(parsed)].filter(
       (secret): secret is string => secret !== undefined && secret !== "",
     );
-    this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", options.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
-    this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", options.maxConcurrency) ?? 4;
-    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", fields.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
+    this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     if (this.scoreMode === "raw" && this.dialect === "voyage") {
       throw new InvalidOptionError(`${OWNER}: Voyage returns 0–1 scores only; use scoreMode "sigmoid" with the voyage dialect.`);
     }
-    this.truncate = checkBoolean(OWNER, "truncate", options.truncate) ?? true;
-    this.retryPolicy = retryPolicyFrom(OWNER, options);
-    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
-    this.chunkWords = checkPositiveInteger(OWNER, "chunkWords", options.chunkWords) ?? 256;
-    const chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap);
+    this.truncate = checkBoolean(OWNER, "truncate", fields.truncate) ?? true;
+    this.retryPolicy = retryPolicyFrom(OWNER, fields);
+    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1;
+    this.chunkWords = checkPositiveInteger(OWNER, "chunkWords", fields.chunkWords) ?? 256;
+    const chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", fields.chunkOverlap);
     if (chunkOverlap !== undefined && chunkOverlap >= this.chunkWords) {
       throw new InvalidOptionError(
         `${OWNER}: \`chunkOverlap\` (${chunkOverlap}) must be smaller than \`chunkWords\` (${this.chunkWords}), or each window moves on by a single word and \`maxChunksPerDoc\` windows read only the start of the document.`,
@@ -195,7 +198,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     }
     // The default overlap (24 words) is halved for windows too small to hold it.
     this.chunkOverlap = chunkOverlap ?? (this.chunkWords > 24 ? 24 : Math.floor(this.chunkWords / 2));
-    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
+    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
     // Never put credentials embedded in the URL into messages.
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
   }

@@ -11,7 +11,8 @@ import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collect
 import { FakeListChatModel, FakeStreamingChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
 import { slidingWindows } from "../../src/compressors/llm_listwise_reranker.js";
-import { CrossEncoderReranker, InvalidOptionError, LLMListwiseRerank, LLMListwiseReranker, RerankError } from "../../src/index.js";
+import * as root from "../../src/index.js";
+import { CrossEncoderReranker, InvalidOptionError, LLMListwiseReranker, RerankError } from "../../src/index.js";
 
 const QUERY = "who is steve?";
 
@@ -504,9 +505,9 @@ describe("LLMListwiseReranker", () => {
     expect(() => new LLMListwiseReranker({ llm: new NoTools({}) })).toThrow(/cannot produce structured output .*bindTools/);
   });
 
-  it("is also exported under Python LangChain's name, with fromLLM", async () => {
-    expect(LLMListwiseRerank).toBe(LLMListwiseReranker);
-    const reranker = LLMListwiseRerank.fromLLM(new FakeRankingChatModel(scripted([1, 0])), { topN: 1 });
+  it("has one exported name (Python's LLMListwiseRerank is documented, not aliased), and Python's fromLLM", async () => {
+    expect(Object.keys(root)).not.toContain("LLMListwiseRerank");
+    const reranker = LLMListwiseReranker.fromLLM(new FakeRankingChatModel(scripted([1, 0])), { topN: 1 });
     expect(reranker).toBeInstanceOf(LLMListwiseReranker);
     expect((await reranker.compressDocuments(docs(FIVE.slice(0, 2)), QUERY)).map((d) => d.pageContent)).toEqual([FIVE[1]]);
   });

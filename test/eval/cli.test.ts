@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { withoutUrlSecrets } from "../../src/eval/cli.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
+import { rerankEval as cliAsync } from "../support/rerank_eval.js";
 import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
@@ -19,19 +20,6 @@ function cli(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** As `cli`, without blocking the test worker (vitest's RPC times out when a worker is blocked for a minute). */
-function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: PROJECT_DIR, env: process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** stderr must be exactly one line: "rerank-eval: <message>". */

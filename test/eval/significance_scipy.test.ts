@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import { beforeAll, expect, it } from "vitest";
 import { documentText, loadBeirDataset } from "../../src/eval/beir.js";
-import { OkapiBm25Retriever } from "../../src/eval/bm25_retriever.js";
+import { OkapiBm25Retriever } from "../../src/retrievers/okapi_bm25_retriever.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import { evaluateRun } from "../../src/eval/metrics.js";
 import { pairedTTest } from "../../src/eval/significance.js";

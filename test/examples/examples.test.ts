@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
 import { PROJECT_DIR } from "../support/shared.js";
@@ -97,9 +99,41 @@ describe("examples/lcel_chain.ts", () => {
   });
 });
 
+describe("examples offline without their model", () => {
+  // A model that cannot be found (offline without a cached copy, or a wrong folder) gets what to run instead, as
+  // the demo prints it, not a stack trace.
+  const missing = join(tmpdir(), "langchain-rerank-no-such-model");
+  it.each(["quick_start.ts", "lcel_chain.ts", "three_stage.ts", "recipes.ts"])("examples/%s exits 1 and says what to run", async (file) => {
+    const error = (await example(file, { RERANK_MODEL: missing, RERANK_SERVER_URL: "" }).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`Model folder not found: ${missing}.`);
+    expect(error.stderr).toContain(`RERANK_MODEL=/path/to/bge-reranker-base npx tsx examples/${file}`);
+    expect(error.stderr).not.toMatch(/^\s+at /m);
+    // …and the fixture it offers runs, labelled as random weights.
+    const offered = /RERANK_MODEL=(\S+) npx tsx \S+\s+# a tiny fixture/.exec(error.stderr);
+    expect(offered).not.toBeNull();
+    if (file === "quick_start.ts") {
+      const { stdout } = await example(file, { RERANK_MODEL: offered![1]!, RERANK_SERVER_URL: "", COHERE_BASE_URL: "", COHERE_API_KEY: "" });
+      expect(stdout).toContain("RANDOM weights");
+    }
+  });
+});
+
+describe.runIf(causalModelsUnavailable() === undefined)("examples/causal_reranker.ts", () => {
+  it("reranks BM25 candidates with the Qwen3-shaped model in a ContextualCompressionRetriever, alone and in a cascade", async () => {
+    const { stdout } = await example("causal_reranker.ts", { CAUSAL_RERANK_MODEL: ensureQwen3Fixture(true) });
+    expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
+    const lines = [...stdout.matchAll(/^ {2}(p\d\d) {2}P\(yes\) (0\.\d{4})/gm)];
+    expect(lines).toHaveLength(6); // top 3 alone, top 3 after the cascade
+  });
+});
+
 describe("notebooks generated from the examples", () => {
   // scripts/notebook_from_example.py writes each notebook from its script; a notebook edited alone would drift.
-  it.each(["quick_start", "lcel_chain", "three_stage"])("examples/%s.ipynb has the script's code, section by section", (name) => {
+  it.each(["quick_start", "lcel_chain", "three_stage", "causal_reranker"])("examples/%s.ipynb has the script's code, section by section", (name) => {
     const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
     const body = script.slice(script.indexOf(" */\n") + 4);
     const expected = body.split(/^\/\/ --- .*\n/m).map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());

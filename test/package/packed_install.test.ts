@@ -21,7 +21,8 @@ let project: string;
 const npm = (args: string[]) =>
   exec(NPM, [...args, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: project,
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" },
+    // The README's settings for onnxruntime-node's install script (test/package/onnxruntime_install.test.ts).
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip", ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" },
     maxBuffer: 64 * 1024 * 1024,
   });
 const node = (args: string[]) => exec(process.execPath, args, { cwd: project, maxBuffer: 16 * 1024 * 1024 });
@@ -32,7 +33,6 @@ beforeAll(async () => {
   const { stdout } = await exec(NPM, ["pack", "--pack-destination", project, "--loglevel=error"], { cwd: PROJECT_DIR });
   const tarball = join(project, stdout.trim().split("\n").at(-1)!);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "fresh-project", private: true, type: "module" }));
-  writeFileSync(join(project, ".npmrc"), "onnxruntime-node-install-cuda=skip\n");
   await npm(["install", tarball, `@langchain/core@${version("@langchain/core")}`]);
 }, 600_000);
 afterAll(() => {
@@ -143,6 +143,9 @@ register("data:text/javascript," + encodeURIComponent(\`
     expect(readme.indexOf("```")).toBe(install!.index);
     const quickStart = /```(?:js|ts|javascript|typescript)\n([\s\S]*?)```/.exec(readme)![1]!;
     expect(quickStart).toContain('"Xenova/bge-reranker-base"');
+    // BM25 from its own entry, not from /eval (which brings the evaluation tools along).
+    expect(quickStart).toContain('import { OkapiBm25Retriever } from "langchain-rerank/bm25";');
+    expect(quickStart).not.toContain("langchain-rerank/eval");
     // The hub is unreachable here: the same code on a local folder (random weights: the order means nothing).
     writeFileSync(join(project, "quick-start.mjs"), quickStart.replaceAll('"Xenova/bge-reranker-base"', JSON.stringify(FIXTURE_RERANKER)));
     const { stdout } = await node(["quick-start.mjs"]);

@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
@@ -12,7 +10,7 @@ import { CrossEncoderReranker } from "../../src/compressors/cross_encoder_rerank
 import { InvalidOptionError } from "../../src/errors.js";
 import { RerankServerCrossEncoder } from "../../src/scorers/rerank_server_cross_encoder.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
-import { PROJECT_DIR } from "../support/shared.js";
+import { rerankEval, tinyDataset } from "../support/rerank_eval.js";
 
 // The bar of issue 21: a table of URL and key shapes × every place the package shows something. No secret, in
 // any encoding, in any of them. Secrets are long and unique so that a leak of any form is found by search.
@@ -220,25 +218,9 @@ describe("refused URLs: the refusal quotes no secret", () => {
 });
 
 describe("rerank-eval: stderr, stdout, --json and --report hold no secret", () => {
-  const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: PROJECT_DIR, env: process.env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  const dataset = () => {
-    const dir = mkdtempSync(join(tmpdir(), "rerank-eval-secret-table-"));
-    writeFileSync(join(dir, "corpus.jsonl"), '{"_id":"d1","text":"red apples"}\n{"_id":"d2","text":"blue sky"}\n');
-    writeFileSync(join(dir, "queries.jsonl"), '{"_id":"q1","text":"red apples"}\n');
-    mkdirSync(join(dir, "qrels"));
-    writeFileSync(join(dir, "qrels", "test.tsv"), "q1\td1\t1\n");
-    return dir;
-  };
+  // The shared runner and two-document dataset of the CLI tests.
+  const run = (args: string[]) => rerankEval(args);
+  const dataset = tinyDataset;
 
   it("a served run: every secret parameter of the table and userinfo, in both --server-url and server:URL", { timeout: 60_000 }, async () => {
     const dir = dataset();

@@ -46,6 +46,8 @@ describe("HuggingFaceCrossEncoder devices in Node", () => {
     // onnxruntime-node 1.21 (transformers.js 3) names the library; 1.30 (transformers.js 4) says it failed to load.
     expect(message).toMatch(/Failed to load library libonnxruntime_providers_cuda\.so|Cuda: Failed to load shared library/);
     expect(message).toContain('Use device: "cpu"');
+    // How to get the CUDA binaries, in the settings the README gives (environment variables, not .npmrc keys).
+    expect(message).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 for 1.30, ONNXRUNTIME_NODE_INSTALL_CUDA=v12 for 1.21");
     expect(message).not.toContain("/onnxruntime_src/"); // onnxruntime's C++ source location is not the reason
   });
 

@@ -29,9 +29,15 @@ export function minimalEnglishStem(word: string): string {
 }
 
 export interface TokenizerOptions {
-  /** Words dropped after lower-casing. Default `ENGLISH_STOP_WORDS`; pass an empty set to keep all. */
+  /**
+   * Words dropped after lower-casing. Pass an empty set to keep all.
+   * @default `ENGLISH_STOP_WORDS`
+   */
   stopWords?: ReadonlySet<string>;
-  /** Applied to each kept token. Default `minimalEnglishStem`; pass `null` for none. */
+  /**
+   * Applied to each kept token. Pass `null` for none.
+   * @default `minimalEnglishStem`
+   */
   stem?: ((word: string) => string) | null;
 }
 
@@ -50,11 +56,20 @@ export function createTokenizer(options: TokenizerOptions = {}): (text: string) 
 }
 
 export interface Bm25Options {
-  /** Term-frequency saturation. Default 0.9. */
+  /**
+   * Term-frequency saturation.
+   * @default 0.9
+   */
   k1?: number;
-  /** Length normalisation, 0–1. Default 0.4. */
+  /**
+   * Length normalisation, 0–1.
+   * @default 0.4
+   */
   b?: number;
-  /** Default `createTokenizer()`: stop words removed, plurals stemmed. */
+  /**
+   * Splits text into terms (the default removes stop words and stems plurals).
+   * @default `createTokenizer()`
+   */
   tokenize?: (text: string) => string[];
 }
 
@@ -74,8 +89,10 @@ interface Postings {
  *
  * @example
  * ```ts
+ * import { Bm25Index } from "langchain-rerank/bm25";
+ *
  * const index = new Bm25Index(["cells divide by mitosis", "proteins fold"]);
- * index.search("cell division", 10); // [{ index: 0, score: … }]
+ * console.log(index.search("cell division", 10)); // [ { index: 0, score: 0.667839575590211 } ]
  * ```
  */
 export class Bm25Index {

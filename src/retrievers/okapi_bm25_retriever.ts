@@ -1,11 +1,14 @@
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
 import { checkPositiveInteger } from "../options.js";
-import { Bm25Index, type Bm25Options } from "./bm25.js";
+import { Bm25Index, type Bm25Options } from "./bm25_index.js";
 
 export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options {
   documents: readonly DocumentInterface[];
-  /** How many documents to return. Default 100 (the usual reranking depth). */
+  /**
+   * How many documents to return.
+   * @default 100 (the usual reranking depth)
+   */
   k?: number;
 }
 
