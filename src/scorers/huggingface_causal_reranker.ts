@@ -107,32 +107,32 @@ export class HuggingFaceCausalReranker extends LocalModelScorer<Prepared> implem
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
 
-  constructor(options: HuggingFaceCausalRerankerArgs) {
+  constructor(fields: HuggingFaceCausalRerankerArgs) {
     super();
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }.`);
     }
-    const model = checkString(OWNER, "model", options.model);
+    const model = checkString(OWNER, "model", fields.model);
     if (model === undefined)
       throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
     this.model = model;
-    const family = checkOneOf(OWNER, "family", options.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
-    this.template = resolveTemplate(OWNER, model, family, options.template);
-    this.instruction = checkString(OWNER, "instruction", options.instruction);
-    const { spec, batchLimits } = localModelSettings(OWNER, model, options);
+    const family = checkOneOf(OWNER, "family", fields.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
+    this.template = resolveTemplate(OWNER, model, family, fields.template);
+    this.instruction = checkString(OWNER, "instruction", fields.instruction);
+    const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
     this.device = spec.device;
     this.dtype = spec.dtype;
     this.#revision = spec.revision;
     this.batchLimits = batchLimits;
-    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     ({
       maxChunksPerDoc: this.maxChunksPerDoc,
       chunkOverlap: this.chunkOverlap,
       chunkAggregation: this.chunkAggregation,
-    } = windowOptions(OWNER, options));
-    this.#maxLength = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
-    this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, options.maxQueuedPairs);
+    } = windowOptions(OWNER, fields));
+    this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
+    this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
+    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
     const queue = new PairQueue(OWNER, model, this.maxQueuedPairs);
     this.attachModel(
       OWNER,
