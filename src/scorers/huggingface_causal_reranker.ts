@@ -81,6 +81,7 @@ interface Prepared {
  *
  * @example
  * ```ts
+ * // network: downloads onnx-community/Qwen3-Reranker-0.6B-ONNX from the Hugging Face hub
  * import { HuggingFaceCausalReranker } from "langchain-rerank/huggingface";
  *
  * const scorer = new HuggingFaceCausalReranker({ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }); // or a folder + family
