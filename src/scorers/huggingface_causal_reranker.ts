@@ -1,22 +1,15 @@
 import { InvalidOptionError } from "../errors.js";
-import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
-import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import {
-  checkTextPairs,
-  type CrossEncoder,
-  type CrossEncoderCallOptions,
-  type DetailedScore,
-  type ScoreMode,
-  type TextPair,
-} from "./cross_encoder.js";
+import { documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
 import type { RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { ModelLifecycle } from "./model_lifecycle.js";
+import { LocalModelScorer, windowOptions } from "./local_scoring.js";
 import { batchFeeds } from "./tensor_feeds.js";
 
 // The causal-LM reranker composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
@@ -88,6 +81,7 @@ interface Prepared {
  *
  * @example
  * ```ts
+ * // network: downloads onnx-community/Qwen3-Reranker-0.6B-ONNX from the Hugging Face hub
  * import { HuggingFaceCausalReranker } from "langchain-rerank/huggingface";
  *
  * const scorer = new HuggingFaceCausalReranker({ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }); // or a folder + family
@@ -97,54 +91,59 @@ interface Prepared {
  * ]); // P(yes) per pair, in input order
  * ```
  */
-export class HuggingFaceCausalReranker implements CrossEncoder {
+export class HuggingFaceCausalReranker extends LocalModelScorer<Prepared> implements CrossEncoder {
   readonly model: string;
+  /** The prompt and the answer tokens scored. */
+  readonly template: CausalRerankerTemplate;
+  readonly instruction: string | undefined;
+  readonly scoreMode: ScoreMode;
   readonly dtype: RerankerDtype;
   readonly device: RerankerDevice;
-  readonly scoreMode: ScoreMode;
   readonly batchLimits: BatchLimits;
   readonly maxQueuedPairs: number;
   readonly maxChunksPerDoc: number;
   readonly chunkOverlap: number;
   readonly chunkAggregation: ChunkAggregation;
-  readonly template: CausalRerankerTemplate;
-  readonly instruction: string | undefined;
   readonly #revision: string | undefined;
-  readonly #queue: PairQueue;
-  readonly #lifecycle: ModelLifecycle<LoadedCausalLm, Prepared>;
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
 
-  constructor(options: HuggingFaceCausalRerankerArgs) {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  constructor(fields: HuggingFaceCausalRerankerArgs) {
+    super();
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }.`);
     }
-    const model = checkString(OWNER, "model", options.model);
+    const model = checkString(OWNER, "model", fields.model);
     if (model === undefined)
       throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
     this.model = model;
-    const family = checkOneOf(OWNER, "family", options.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
-    this.template = resolveTemplate(OWNER, model, family, options.template);
-    this.instruction = checkString(OWNER, "instruction", options.instruction);
-    const { spec, batchLimits } = localModelSettings(OWNER, model, options);
+    const family = checkOneOf(OWNER, "family", fields.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
+    this.template = resolveTemplate(OWNER, model, family, fields.template);
+    this.instruction = checkString(OWNER, "instruction", fields.instruction);
+    const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
     this.device = spec.device;
     this.dtype = spec.dtype;
     this.#revision = spec.revision;
     this.batchLimits = batchLimits;
-    this.scoreMode = checkOneOf(OWNER, "scoreMode", options.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
-    this.#maxLength = checkPositiveInteger(OWNER, "maxLength", options.maxLength);
-    this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", options.maxQueryLength);
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, options.maxQueuedPairs);
-    this.#queue = new PairQueue(OWNER, model, this.maxQueuedPairs);
-    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? 1;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", options.chunkOverlap) ?? 32;
-    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", options.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
-    this.#lifecycle = new ModelLifecycle({
-      key: () => causalModelKey(spec),
-      load: () => loadCausalLm(spec),
-      free: (loaded) => loaded.dispose(),
-      prepare: (loaded) => this.#prepare(loaded),
-    });
+    this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
+    ({
+      maxChunksPerDoc: this.maxChunksPerDoc,
+      chunkOverlap: this.chunkOverlap,
+      chunkAggregation: this.chunkAggregation,
+    } = windowOptions(OWNER, fields));
+    this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
+    this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
+    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
+    const queue = new PairQueue(OWNER, model, this.maxQueuedPairs);
+    this.attachModel(
+      OWNER,
+      {
+        key: () => causalModelKey(spec),
+        load: () => loadCausalLm(spec),
+        prepare: (loaded) => this.#prepare(loaded),
+      },
+      queue,
+    );
   }
 
   /** Everything that changes a score: model, weights, device, the prompt and answer tokens, instruction, truncation, windows. */
@@ -167,63 +166,25 @@ export class HuggingFaceCausalReranker implements CrossEncoder {
     });
   }
 
-  /** Loads the model now (it otherwise loads on the first `score`). */
-  async load(): Promise<void> {
-    await this.#lifecycle.acquire();
-  }
-
-  /** Releases this instance's hold on the model once its calls in flight have finished. */
-  dispose(): Promise<void> {
-    return this.#lifecycle.dispose();
-  }
-
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */
   async encode(pairs: readonly TextPair[]): Promise<number[][]> {
     checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.#lifecycle.acquire();
+    const { encoder } = await this.lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
 
-  /** Pairs accepted by `score` and not yet scored: what `maxQueuedPairs` bounds. */
-  get queuedPairs(): number {
-    return this.#queue.queuedPairs;
+  protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
+    return this.#run(prepared, prepared.encoder.encodePairs(pairs), signal);
   }
 
-  async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
-    if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkTextPairs(`${OWNER}.score`, pairs);
-    checkCallOptions(OWNER, options);
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    if (pairs.length === 0) return [];
-    return this.#lifecycle.use(
+  protected async scoreWindows(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]> {
+    const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
+    const windowScores = await this.#run(
+      prepared,
+      encoded.map((e) => e.inputIds),
       signal,
-      (prepared) => this.#run(prepared, prepared.encoder.encodePairs(pairs), signal),
-      () => this.#queue.admit(pairs.length),
     );
-  }
-
-  /** Scores with details: with `maxChunksPerDoc` above 1, a document scored in windows reports its best window's span. */
-  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
-    if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkTextPairs(`${OWNER}.score`, pairs);
-    checkCallOptions(OWNER, options);
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    if (pairs.length === 0) return [];
-    return this.#lifecycle.use(
-      signal,
-      async (prepared) => {
-        const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
-        const windowScores = await this.#run(
-          prepared,
-          encoded.map((e) => e.inputIds),
-          signal,
-        );
-        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
-      },
-      () => this.#queue.admit(pairs.length),
-    );
+    return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
   }
 
   /** Scores prompts in length-sorted, left-padded batches; scores come back in the prompts' order. */

@@ -1,15 +1,8 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
-import { CHUNK_AGGREGATIONS, documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
-import {
-  checkTextPairs,
-  type CrossEncoder,
-  type CrossEncoderCallOptions,
-  type DetailedScore,
-  type ScoreMode,
-  type TextPair,
-} from "./cross_encoder.js";
+import { documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
   DEFAULT_RERANKER_MODEL,
@@ -21,7 +14,7 @@ import {
 } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { ModelLifecycle } from "./model_lifecycle.js";
+import { LocalModelScorer, windowOptions } from "./local_scoring.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 import { batchFeeds } from "./tensor_feeds.js";
 
@@ -161,7 +154,7 @@ interface Prepared {
  * console.log(scores); // one 0–1 score per pair, in input order: the first one higher
  * ```
  */
-export class HuggingFaceCrossEncoder implements CrossEncoder {
+export class HuggingFaceCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
   static readonly DEFAULT_MODEL = DEFAULT_RERANKER_MODEL;
 
   readonly model: string;
@@ -174,13 +167,12 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
   readonly chunkOverlap: number;
   readonly chunkAggregation: ChunkAggregation;
   readonly #spec: LoadSpec;
-  readonly #queue: PairQueue;
-  readonly #lifecycle: ModelLifecycle<LoadedReranker, Prepared>;
   private readonly maxLengthOption: number | undefined;
   private readonly maxQueryLengthOption: number | undefined;
   private readonly positiveLabel: number | string | undefined;
 
   constructor(fields: HuggingFaceCrossEncoderArgs = {}) {
+    super();
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
     }
@@ -197,16 +189,21 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     else checkString(OWNER, "positiveLabel", fields.positiveLabel);
     this.positiveLabel = fields.positiveLabel;
     this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
-    this.#queue = new PairQueue(OWNER, this.model, this.maxQueuedPairs);
-    this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1;
-    this.chunkOverlap = checkNonNegativeInteger(OWNER, "chunkOverlap", fields.chunkOverlap) ?? 32;
-    this.chunkAggregation = checkOneOf(OWNER, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
-    this.#lifecycle = new ModelLifecycle({
-      key: () => modelKey(spec),
-      load: () => loadReranker(spec),
-      free: (loaded) => loaded.dispose(),
-      prepare: (loaded) => this.prepare(loaded),
-    });
+    const queue = new PairQueue(OWNER, this.model, this.maxQueuedPairs);
+    ({
+      maxChunksPerDoc: this.maxChunksPerDoc,
+      chunkOverlap: this.chunkOverlap,
+      chunkAggregation: this.chunkAggregation,
+    } = windowOptions(OWNER, fields));
+    this.attachModel(
+      OWNER,
+      {
+        key: () => modelKey(spec),
+        load: () => loadReranker(spec),
+        prepare: (loaded) => this.prepare(loaded),
+      },
+      queue,
+    );
   }
 
   /**
@@ -237,70 +234,24 @@ export class HuggingFaceCrossEncoder implements CrossEncoder {
     });
   }
 
-  /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
-  async load(): Promise<void> {
-    await this.#lifecycle.acquire();
-  }
-
-  /**
-   * Releases this instance's hold on the model once its calls in flight have finished (they complete; freeing the
-   * session under them made them fail); the last holder frees it. A later `score` loads it again.
-   */
-  dispose(): Promise<void> {
-    return this.#lifecycle.dispose();
-  }
-
   /**
    * Token ids of each pair after truncation, exactly as `score` sees them without windows (for inspection and
    * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
    */
   async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
     checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.#lifecycle.acquire();
+    const { encoder } = await this.lifecycle.acquire();
     return encoder.encodePairs(pairs);
   }
 
-  /** Pairs accepted by `score` and not yet scored: what `maxQueuedPairs` bounds (for monitoring). */
-  get queuedPairs(): number {
-    return this.#queue.queuedPairs;
+  protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
+    return this.run(prepared, prepared.encoder.encodePairs(pairs), signal);
   }
 
-  async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
-    if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    checkTextPairs(`${OWNER}.score`, pairs);
-    checkCallOptions(OWNER, options);
-    options.signal?.throwIfAborted();
-    if (pairs.length === 0) return [];
-    const signal = options.signal;
-    return this.#lifecycle.use(
-      signal,
-      (prepared) => this.run(prepared, prepared.encoder.encodePairs(pairs), signal),
-      () => this.#queue.admit(pairs.length),
-    );
-  }
-
-  /**
-   * Scores with details: with `maxChunksPerDoc` above 1, a document scored in windows reports its best window's
-   * span in the text (`chunk`, UTF-16 offsets as `text.slice` takes them). `CrossEncoderReranker` turns it into
-   * `metadata.bestChunk`.
-   */
-  async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
-    if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    checkTextPairs(`${OWNER}.score`, pairs);
-    checkCallOptions(OWNER, options);
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    if (pairs.length === 0) return [];
-    // Admitted by documents, as `score` is: the windows are only known once the model's tokenizer has read them.
-    return this.#lifecycle.use(
-      signal,
-      async (prepared) => {
-        const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
-        const windowScores = await this.run(prepared, encoded, signal);
-        return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
-      },
-      () => this.#queue.admit(pairs.length),
-    );
+  protected async scoreWindows(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]> {
+    const { encoded, pairOf, spans } = prepared.encoder.encodeWindows(pairs, { maxChunks: this.maxChunksPerDoc, overlap: this.chunkOverlap });
+    const windowScores = await this.run(prepared, encoded, signal);
+    return documentScores(pairs.length, pairOf, spans, windowScores, this.chunkAggregation);
   }
 
   /** Scores encoded pairs in length-sorted batches; scores come back in the pairs' order. */

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,21 +5,13 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { withoutUrlSecrets } from "../../src/eval/cli.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
-import { rerankEval as cliAsync } from "../support/rerank_eval.js";
-import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
+import { rerankEval as cliAsync, rerankEvalSync } from "../support/rerank_eval.js";
+import { SHARED_DIR, describeWithShared } from "../support/shared.js";
 
-const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
 const out = mkdtempSync(join(tmpdir(), "rerank-eval-cli-"));
 const data = (name: string) => join(SHARED_DIR, "data", name);
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = rerankEvalSync;
 
 /** stderr must be exactly one line: "rerank-eval: <message>". */
 function oneErrorLine(stderr: string): string {

@@ -1,23 +1,22 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pairedTTest } from "../../src/eval/significance.js";
 import { formatTrecRun, loadTrecRun } from "../../src/eval/trec.js";
-import { PROJECT_DIR, SHARED_DIR, describeWithShared } from "../support/shared.js";
+import { rerankEvalSync } from "../support/rerank_eval.js";
+import { SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 // rerank-eval's comparison flags, end to end: the bar of issue 18 is the TREC DL 2019 command below.
 
-const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
 const out = mkdtempSync(join(tmpdir(), "rerank-eval-compare-"));
 const dl19 = join(SHARED_DIR, "data", "trec-dl-2019");
 const shippedRun = join(dl19, "runs", "bm25_top100.trec");
 const MEASURES = ["ndcg@10", "mrr@10", "recall@100", "map@100", "p@10"];
 
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
+  const result = rerankEvalSync(args);
+  return { ...result, stderr: result.stderr.trim() };
 }
 
 describe("rerank-eval comparison flags: usage mistakes exit 2 with one line", () => {

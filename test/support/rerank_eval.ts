@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,16 @@ export function rerankEval(args: string[], options: { env?: Record<string, strin
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** rerank-eval from its source, synchronously; `env` adds to (or overrides) the test process's environment. */
+export function rerankEvalSync(args: string[], env: Record<string, string> = {}): CliRun {
+  const result = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** stderr must be exactly one line, "rerank-eval: <message>": returns the message. */
