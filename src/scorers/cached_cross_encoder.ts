@@ -12,6 +12,7 @@ import {
   isCrossEncoder,
 } from "./cross_encoder.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
+import { sha256Hex } from "./sha256.js";
 
 export interface CachedCrossEncoderArgs {
   /** The scorer whose scores are cached: local or remote, any `CrossEncoder`. */
@@ -41,16 +42,6 @@ export interface CacheStats {
 }
 
 const OWNER = "CachedCrossEncoder";
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-/** SHA-256 in hex through Web Crypto, present in browsers and Node ≥ 20, so this module imports no Node built-in. */
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  let hex = "";
-  for (const byte of digest) hex += HEX[byte];
-  return hex;
-}
 
 // A windowing scorer's best window is kept beside the score, under `<key>#chunk`, as one number (stores hold
 // numbers): start · 2^26 + end. Only texts that were windowed get the entry, so caching a scorer that never windows

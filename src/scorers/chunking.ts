@@ -139,6 +139,42 @@ export function windowSpan(pieces: readonly ChunkSpan[], [first, end]: [number, 
   return { start: pieces[first]!.start, end: pieces[end - 1]!.end };
 }
 
+/**
+ * Token windows of `text` within `budget` tokens each (`encode` gives a text's ids without special tokens). Pieces
+ * are counted one by one (word-level pre-tokenizers tokenize a word alone as they do in context, and `cache` keeps
+ * each distinct piece's ids across texts); each window's text is then tokenized whole, as the model would see it,
+ * and cut back a piece at a time in the rare case a subword merge across pieces makes it longer than counted.
+ */
+export function tokenWindows(
+  text: string,
+  { budget, maxChunks, overlap }: { budget: number; maxChunks: number; overlap: number },
+  encode: (text: string) => number[],
+  cache = new Map<string, number[]>(),
+): { ids: number[]; span: ChunkSpan }[] {
+  const pieces = splitPieces(text);
+  if (pieces.length === 0) return [{ ids: [], span: { start: 0, end: 0 } }];
+  const sizes = pieces.map(({ start, end }) => {
+    const piece = text.slice(start, end);
+    let ids = cache.get(piece);
+    if (ids === undefined) cache.set(piece, (ids = encode(piece)));
+    return ids.length;
+  });
+  // A budget known only late (what a query leaves) may be small: an overlap as large as the window (the default 32
+  // beside a long query in a 128-token model) would move each window on by a single word. Share at most half.
+  const shared = Math.min(overlap, Math.floor(budget / 2));
+  return planWindows(sizes, { budget, overlap: shared, maxWindows: maxChunks }).map(([first, end]) => {
+    let last = end;
+    for (;;) {
+      const span = windowSpan(pieces, [first, last]);
+      const ids = encode(text.slice(span.start, span.end));
+      if (ids.length <= budget) return { ids, span };
+      // A single piece over budget (or one left after cutting back) is truncated; its span still covers it.
+      if (last - first === 1) return { ids: ids.slice(0, budget), span };
+      last--;
+    }
+  });
+}
+
 /** How per-window scores become a document's score. */
 export type ChunkAggregation = "max" | "mean";
 export const CHUNK_AGGREGATIONS: readonly ChunkAggregation[] = ["max", "mean"];

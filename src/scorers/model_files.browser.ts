@@ -71,6 +71,23 @@ async function served(folder: string, file: string): Promise<boolean> {
   return true; // other statuses (405 for HEAD, auth) are left to the real request, which reports them
 }
 
+/** One file of a served model folder (see model_files.ts), or undefined when the server has none (404, an SPA's HTML page). */
+export async function readFolderFile(id: string, file: string): Promise<Uint8Array | undefined> {
+  const url = new URL(file, new URL(`${id}/`, pageUrl())).href;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new ModelNotFoundError(`Cannot fetch the model file ${url} (${(error as Error).message}). Check the URL and that the server is up.`, {
+      cause: error,
+    });
+  }
+  if (response.status === 404 || response.status === 410) return undefined;
+  if (response.ok && (response.headers.get("content-type") ?? "").includes("text/html")) return undefined;
+  if (!response.ok) throw new ModelNotFoundError(`The model file ${url} answered HTTP ${response.status}.`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** Checks the served folder's files up front (HEAD requests), so a 404 names the URL and the fix. */
 export async function checkModelFolder(spec: LoadSpec, id: string): Promise<void> {
   const folder = new URL(`${id}/`, pageUrl()).href;

@@ -136,6 +136,20 @@ function cachedFolders({ fs, path }: NodeFiles, transformers: Transformers, spec
   return folders.filter((folder) => MODEL_JSON_FILES.some((name) => fs.existsSync(path.join(folder, name))));
 }
 
+/**
+ * One file of a local model folder (a path relative to it, e.g. "1_Dense/config.json"), or undefined when the
+ * folder has none: the files transformers.js does not read itself (a ColBERT checkpoint's projection and conventions).
+ */
+export async function readFolderFile(folder: string, file: string): Promise<Uint8Array | undefined> {
+  const { fs, path } = await nodeFiles();
+  try {
+    return new Uint8Array(await fs.promises.readFile(path.join(folder, file)));
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw new ModelNotFoundError(`Cannot read model file ${path.join(folder, file)}: ${(error as Error).message}.`, { cause: error });
+  }
+}
+
 /** Failures only a browser has (WASM files not served); none in Node. */
 export function explainRuntimeError(_spec: LoadSpec, _error: unknown): Error | undefined {
   return undefined;

@@ -1,5 +1,5 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { planWindows, splitPieces, windowSpan } from "./chunking.js";
+import { tokenWindows } from "./chunking.js";
 import type { ChunkSpan, TextPair } from "./cross_encoder.js";
 
 /** What the pair encoder needs from a transformers.js tokenizer (v3 or v4): its public `encode` and pair call. */
@@ -104,7 +104,7 @@ const WHITESPACE_BEFORE = /\s\S*$/;
  * keep its first 500 tokens: a prefix cut at whitespace is tokenized and grown until it yields more than `limit`
  * tokens. Word-level pre-tokenizers (BERT, Metaspace) tokenize such a prefix exactly as the start of the full text.
  */
-export function encodeCapped(tokenizer: PairTokenizer, text: string, limit: number): number[] {
+export function encodeCapped(tokenizer: Pick<PairTokenizer, "encode">, text: string, limit: number): number[] {
   for (let window = Math.max(1024, limit * 8); window < text.length; window *= 2) {
     const head = text.slice(0, window + 1);
     const cut = head.search(WHITESPACE_BEFORE);
@@ -217,7 +217,7 @@ export class PairEncoder {
       }
       const key = `${budget}\u0000${document}`;
       let windows = windowed.get(key);
-      if (windows === undefined) windowed.set(key, (windows = this.windows(document, budget, maxChunks, overlap, pieceIds, encode)));
+      if (windows === undefined) windowed.set(key, (windows = tokenWindows(document, { budget, maxChunks, overlap }, encode, pieceIds)));
       for (const { ids, span } of windows) {
         result.encoded.push(this.assemble(q, ids));
         result.pairOf.push(pairIndex);
@@ -225,43 +225,6 @@ export class PairEncoder {
       }
     });
     return result;
-  }
-
-  /**
-   * Windows of `text` within `budget` tokens. Pieces are counted one by one (word-level pre-tokenizers tokenize a
-   * word alone as they do in context); each window's text is then tokenized whole, as the model would see it, and
-   * cut back a piece at a time in the rare case a subword merge across pieces makes it longer than counted.
-   */
-  private windows(
-    text: string,
-    budget: number,
-    maxChunks: number,
-    overlap: number,
-    cache: Map<string, number[]>,
-    encode: (text: string) => number[],
-  ): { ids: number[]; span: ChunkSpan }[] {
-    const pieces = splitPieces(text);
-    if (pieces.length === 0) return [{ ids: [], span: { start: 0, end: 0 } }];
-    const sizes = pieces.map(({ start, end }) => {
-      const piece = text.slice(start, end);
-      let ids = cache.get(piece);
-      if (ids === undefined) cache.set(piece, (ids = encode(piece)));
-      return ids.length;
-    });
-    // The budget is what the query leaves, so it is only known here: an overlap as large as the window (the default
-    // 32 beside a long query in a 128-token model) would move each window on by a single word. Share at most half.
-    const shared = Math.min(overlap, Math.floor(budget / 2));
-    return planWindows(sizes, { budget, overlap: shared, maxWindows: maxChunks }).map(([first, end]) => {
-      let last = end;
-      for (;;) {
-        const span = windowSpan(pieces, [first, last]);
-        const ids = encode(text.slice(span.start, span.end));
-        if (ids.length <= budget) return { ids, span };
-        // A single piece over budget (or one left after cutting back) is truncated; its span still covers it.
-        if (last - first === 1) return { ids: ids.slice(0, budget), span };
-        last--;
-      }
-    });
   }
 
   private assemble(query: number[], document: number[]): EncodedPair {

@@ -1,10 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadColBERT } from "../../src/scorers/colbert_model.js";
 import { bytesPerToken, maxSim, packWindows, unpackWindows } from "../../src/scorers/token_vectors.js";
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/models/${name}`, import.meta.url));
-const spec = (model: string) => ({ model, dtype: "fp32" as const, device: "cpu" as const });
 
 describe("MaxSim and the token-vector codec", () => {
   it("MaxSim by hand: each query vector's best dot product, summed", () => {
@@ -28,29 +23,5 @@ describe("MaxSim and the token-vector codec", () => {
       else expect(Math.abs(score - exact)).toBeLessThan(precision === "float16" ? 1e-2 : 5e-2);
     }
     expect(() => unpackWindows(new Uint8Array([1, 2, 3]))).toThrow(/unreadable/);
-  });
-});
-
-describe("loadColBERT on the fixtures", () => {
-  it("reads PyLate's conventions and 1_Dense, and gives unit vectors of the projection's width", async () => {
-    const model = await loadColBERT(spec(fixture("tiny-colbert")), {});
-    try {
-      expect(model.conventions).toMatchObject({ queryPrefix: "[Q] ", documentPrefix: "[D] ", queryLength: 12, documentLength: 24 });
-      expect(model.dim).toBe(16);
-      const q = model.queryInput("the cat");
-      expect(q.ids).toHaveLength(12); // padded with [MASK] to the query length
-      const d = model.documentInput(model.tokenize("the cat, the dog."));
-      expect(d.keep.length).toBe(d.ids.length - 2); // "," and "." skipped
-      const [vectors] = await model.encode([d]);
-      const norm = Math.hypot(...vectors!.subarray(0, 16));
-      expect(norm).toBeCloseTo(1, 5);
-    } finally {
-      await model.dispose();
-    }
-  });
-
-  it("refuses a plain encoder (no projection) and a model without the marker token", async () => {
-    await expect(loadColBERT(spec(fixture("tiny-bert-encoder")), {})).rejects.toThrow(/marker token|no projection/);
-    await expect(loadColBERT(spec(fixture("tiny-bert-encoder")), { queryPrefix: "", documentPrefix: "" })).rejects.toThrow(/no projection/);
   });
 });
