@@ -141,12 +141,56 @@ export function unpackWindows(value: Uint8Array): { precision: VectorPrecision; 
  * MaxSim (ColBERT's late interaction, PyLate's `colbert_scores_pairwise`): for each query vector the largest dot
  * product with any document vector, summed over the query's vectors. Only the document's own vectors take part
  * (no zero padding), so a score never depends on which other documents share the call.
+ *
+ * Four query vectors share each pass over the document, so every document component is loaded once for four dot
+ * products (about twice as fast as one at a time, bench/colbert.bench.ts). Each dot product still sums its terms
+ * in order, and the best and the total are taken in the same order, so the result is bit-for-bit the plain loop's.
  */
 export function maxSim(query: Float32Array, queryCount: number, doc: TokenVectors): number {
   const { dim, count, data, scales } = doc;
   if (count === 0) return 0;
   let total = 0;
-  for (let q = 0; q < queryCount; q++) {
+  let q = 0;
+  for (; q + 4 <= queryCount; q += 4) {
+    const o0 = q * dim;
+    const o1 = o0 + dim;
+    const o2 = o1 + dim;
+    const o3 = o2 + dim;
+    let b0 = Number.NEGATIVE_INFINITY;
+    let b1 = b0;
+    let b2 = b0;
+    let b3 = b0;
+    for (let t = 0; t < count; t++) {
+      const to = t * dim;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let k = 0; k < dim; k++) {
+        const x = data[to + k]!;
+        d0 += query[o0 + k]! * x;
+        d1 += query[o1 + k]! * x;
+        d2 += query[o2 + k]! * x;
+        d3 += query[o3 + k]! * x;
+      }
+      if (scales !== undefined) {
+        const scale = scales[t]!;
+        d0 *= scale;
+        d1 *= scale;
+        d2 *= scale;
+        d3 *= scale;
+      }
+      if (d0 > b0) b0 = d0;
+      if (d1 > b1) b1 = d1;
+      if (d2 > b2) b2 = d2;
+      if (d3 > b3) b3 = d3;
+    }
+    total += b0;
+    total += b1;
+    total += b2;
+    total += b3;
+  }
+  for (; q < queryCount; q++) {
     const qo = q * dim;
     let best = Number.NEGATIVE_INFINITY;
     for (let t = 0; t < count; t++) {
