@@ -10,7 +10,7 @@ import { DocumentVectorStore, type VectorStoreStats } from "./document_vector_st
 import type { LoadSpec, RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { LocalModelScorer, windowOptions } from "./local_scoring.js";
+import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
 import { maxSim, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
@@ -108,7 +108,6 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   readonly store: KeyValueStore<Uint8Array>;
   readonly #vectors: DocumentVectorStore;
   readonly #overrides: Partial<ColBERTConventions>;
-  readonly #revision: string | undefined;
   readonly #spec: LoadSpec;
   #identity?: Promise<string>;
 
@@ -123,7 +122,6 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
     this.dtype = spec.dtype;
     this.device = spec.device;
-    this.#revision = spec.revision;
     this.#spec = spec;
     this.batchLimits = batchLimits;
     this.precision = checkOneOf(OWNER, "precision", fields.precision, VECTOR_PRECISIONS) ?? "float16";
@@ -149,25 +147,17 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     );
   }
 
-  get modelName(): string {
-    return this.model;
-  }
-
   /** Everything that changes a score: model, weights, device, conventions given as options, precision, windows. */
   get cacheKey(): string {
-    return JSON.stringify({
-      scorer: OWNER,
-      model: this.model,
-      revision: this.#revision ?? "main",
-      dtype: this.dtype,
-      device: this.device,
-      conventions: this.#overrides,
-      precision: this.precision,
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
-    });
+    return localCacheKey(
+      OWNER,
+      this.#spec,
+      {
+        conventions: this.#overrides,
+        precision: this.precision,
+      },
+      this,
+    );
   }
 
   /** Document-vector lookups so far: `hits` read from the store, `misses` encoded. */

@@ -37,11 +37,11 @@ async function keysOf(store: InMemoryStore<Uint8Array>): Promise<string[]> {
 }
 
 class ListRetriever extends BaseRetriever {
-  lc_namespace = ["test"];
+  override lc_namespace = ["test"];
   constructor(private readonly docs: Document[]) {
     super();
   }
-  async _getRelevantDocuments(): Promise<Document[]> {
+  override async _getRelevantDocuments(): Promise<Document[]> {
     return this.docs;
   }
 }
