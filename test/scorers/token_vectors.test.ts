@@ -25,7 +25,7 @@ describe("MaxSim and the token-vector codec", () => {
     expect(() => unpackWindows(new Uint8Array([1, 2, 3]))).toThrow(/unreadable/);
   });
 
-  it("MaxSim equals the plain definition bit for bit, for any query length (blocks of four and the rest), float32 and int8", () => {
+  it("MaxSim equals the plain definition bit for bit, for any query length and document length (blocks and the rest), float32 and int8", () => {
     // The definition written plainly: one query vector at a time, each dot product summed in order.
     const plain = (query: Float32Array, queryCount: number, doc: TokenVectors) => {
       let total = 0;
@@ -46,7 +46,8 @@ describe("MaxSim and the token-vector codec", () => {
     // Magnitudes from 1e-3 to 1e3 across query vectors, so that any change in the order of additions changes the rounding.
     const query = new Float32Array(Array.from({ length: 11 * dim }, (_, i) => Math.cos(i * 0.3) * 10 ** ((Math.floor(i / dim) % 7) - 3)));
     const int8: TokenVectors = unpackWindows(packWindows([{ data, count: 6 }], dim, "int8")).windows[0]!.vectors;
-    for (const doc of [{ count: 6, dim, data }, int8]) {
+    const odd = { count: 5, dim, data: data.subarray(0, 5 * dim) }; // an odd count: the last document vector on its own
+    for (const doc of [{ count: 6, dim, data }, odd, int8]) {
       for (let queryCount = 0; queryCount <= 11; queryCount++) expect(maxSim(query, queryCount, doc)).toBe(plain(query, queryCount, doc));
     }
     // By hand with five query vectors (one block of four and one left over), dim 1: best of (2, -1) times each.
