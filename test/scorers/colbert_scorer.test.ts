@@ -2,6 +2,10 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { Document } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { InMemoryStore } from "@langchain/core/stores";
+import { LocalFileStore } from "@langchain/classic/storage/file_system";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ColBERTScorer, NotASequenceClassifierError } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
@@ -107,6 +111,20 @@ describe("ColBERTScorer's document store", () => {
     const again = scorerOf({ store });
     expect(await again.score(pairs)).toEqual(scoresA);
     expect(again.storeStats).toEqual({ hits: corpus.length, misses: 0 });
+  });
+
+  it("persists vectors in LangChain's LocalFileStore: a new instance (a new process) reads them, with the same scores", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "colbert-store-"));
+    try {
+      const pairs = corpus.map((t) => [QUERY, t] as const);
+      const writer = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      await writer.index(corpus);
+      const reader = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      expect(await reader.score(pairs)).toEqual(await writer.score(pairs));
+      expect(reader.storeStats).toEqual({ hits: corpus.length, misses: 0 });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it("keys vectors by precision and document conventions, and stores them at the bytes per token stated", async () => {
