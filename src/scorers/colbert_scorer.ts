@@ -10,7 +10,7 @@ import { DocumentVectorStore, type VectorStoreStats } from "./document_vector_st
 import type { LoadSpec, RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { LocalModelScorer, windowOptions } from "./local_scoring.js";
+import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
 import { maxSim, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
@@ -58,6 +58,8 @@ export interface IndexResult {
 }
 
 const OWNER = "ColBERTScorer";
+/** Documents `index` encodes and stores per step. */
+const INDEX_SLICE = 256;
 const CONVENTION_KEYS = [
   "queryPrefix",
   "documentPrefix",
@@ -108,7 +110,6 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   readonly store: KeyValueStore<Uint8Array>;
   readonly #vectors: DocumentVectorStore;
   readonly #overrides: Partial<ColBERTConventions>;
-  readonly #revision: string | undefined;
   readonly #spec: LoadSpec;
   #identity?: Promise<string>;
 
@@ -123,7 +124,6 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
     this.dtype = spec.dtype;
     this.device = spec.device;
-    this.#revision = spec.revision;
     this.#spec = spec;
     this.batchLimits = batchLimits;
     this.precision = checkOneOf(OWNER, "precision", fields.precision, VECTOR_PRECISIONS) ?? "float16";
@@ -149,25 +149,17 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     );
   }
 
-  get modelName(): string {
-    return this.model;
-  }
-
   /** Everything that changes a score: model, weights, device, conventions given as options, precision, windows. */
   get cacheKey(): string {
-    return JSON.stringify({
-      scorer: OWNER,
-      model: this.model,
-      revision: this.#revision ?? "main",
-      dtype: this.dtype,
-      device: this.device,
-      conventions: this.#overrides,
-      precision: this.precision,
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
-    });
+    return localCacheKey(
+      OWNER,
+      this.#spec,
+      {
+        conventions: this.#overrides,
+        precision: this.precision,
+      },
+      this,
+    );
   }
 
   /** Document-vector lookups so far: `hits` read from the store, `misses` encoded. */
@@ -201,7 +193,12 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
       unique.map((t) => ["", t] as const),
       options,
       async (prepared, signal) => {
-        await this.#windowsOf(prepared, unique, signal);
+        // In slices, so a large corpus is stored as it goes (an abort keeps what was stored) and its vectors are
+        // never all in memory at once.
+        for (let start = 0; start < unique.length; start += INDEX_SLICE) {
+          signal?.throwIfAborted();
+          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal);
+        }
         return [];
       },
     );

@@ -4,12 +4,12 @@ import { type BatchLimits, planBatches } from "./batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
-import { documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import { documentScores, type ChunkAggregation } from "./chunking.js";
 import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
 import type { RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { LocalModelScorer, windowOptions } from "./local_scoring.js";
+import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
 import { batchFeeds } from "./tensor_feeds.js";
 
 // The causal-LM reranker composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
@@ -148,22 +148,18 @@ export class HuggingFaceCausalReranker extends LocalModelScorer<Prepared> implem
 
   /** Everything that changes a score: model, weights, device, the prompt and answer tokens, instruction, truncation, windows. */
   get cacheKey(): string {
-    return JSON.stringify({
-      scorer: OWNER,
-      model: this.model,
-      revision: this.#revision ?? "main",
-      dtype: this.dtype,
-      device: this.device,
-      scoreMode: this.scoreMode,
-      template: this.template,
-      instruction: this.instruction ?? null,
-      maxLength: this.#maxLength ?? null,
-      maxQueryLength: this.#maxQueryLength ?? null,
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
-    });
+    return localCacheKey(
+      OWNER,
+      { model: this.model, revision: this.#revision, dtype: this.dtype, device: this.device },
+      {
+        scoreMode: this.scoreMode,
+        template: this.template,
+        instruction: this.instruction ?? null,
+        maxLength: this.#maxLength ?? null,
+        maxQueryLength: this.#maxQueryLength ?? null,
+      },
+      this,
+    );
   }
 
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */

@@ -1,7 +1,7 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
 import { type BatchLimits, planBatches } from "./batch_planner.js";
-import { documentScores, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
+import { documentScores, type ChunkAggregation } from "./chunking.js";
 import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "./cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import {
@@ -14,7 +14,7 @@ import {
 } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { LocalModelScorer, windowOptions } from "./local_scoring.js";
+import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
 import { type EncodedPair, PairEncoder } from "./pair_encoder.js";
 import { batchFeeds } from "./tensor_feeds.js";
 
@@ -210,28 +210,18 @@ export class HuggingFaceCrossEncoder extends LocalModelScorer<Prepared> implemen
    * Everything that changes a score: model, revision, weights (dtype), device (kernels differ in the last digits),
    * score mode, truncation and the positive label. Batching and the cache folder are left out: they change speed only.
    */
-  /** The model id or folder, as given: what `stageScores` names. */
-  get modelName(): string {
-    return this.model;
-  }
-
   get cacheKey(): string {
-    return JSON.stringify({
-      scorer: OWNER,
-      model: this.model,
-      revision: this.#spec.revision ?? "main",
-      dtype: this.dtype,
-      device: this.device,
-      scoreMode: this.scoreMode,
-      maxLength: this.maxLengthOption ?? null,
-      maxQueryLength: this.maxQueryLengthOption ?? null,
-      positiveLabel: this.positiveLabel ?? null,
-      // Long-document scoring changes the score of every document that does not fit.
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
-    });
+    return localCacheKey(
+      OWNER,
+      this.#spec,
+      {
+        scoreMode: this.scoreMode,
+        maxLength: this.maxLengthOption ?? null,
+        maxQueryLength: this.maxQueryLengthOption ?? null,
+        positiveLabel: this.positiveLabel ?? null,
+      },
+      this,
+    );
   }
 
   /**

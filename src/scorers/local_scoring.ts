@@ -1,6 +1,7 @@
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger } from "../options.js";
-import { CHUNK_AGGREGATIONS, type ChunkAggregation } from "./chunking.js";
+import { CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "./chunking.js";
 import { checkTextPairs, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "./cross_encoder.js";
+import type { LoadSpec } from "./load_spec.js";
 import type { PairQueue } from "./load_shedding.js";
 import { ModelLifecycle, type ModelLifecycleArgs } from "./model_lifecycle.js";
 
@@ -38,6 +39,8 @@ export abstract class LocalModelScorer<Prepared> {
   #lifecycle?: ModelLifecycle<unknown, Prepared>;
   #queue?: PairQueue;
   #owner = "";
+  /** The model id or folder, as given. */
+  abstract readonly model: string;
   /** Windows per document: above 1, long documents are scored in windows (`scoreDetailed` reports the best). */
   abstract readonly maxChunksPerDoc: number;
   /** Scores each pair whole (truncated to the model's window). */
@@ -62,6 +65,11 @@ export abstract class LocalModelScorer<Prepared> {
 
   protected get queue(): PairQueue {
     return this.#queue!;
+  }
+
+  /** The model id or folder, as given: what `stageScores` names. */
+  get modelName(): string {
+    return this.model;
   }
 
   /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
@@ -109,4 +117,28 @@ export function windowOptions(
     chunkOverlap: checkNonNegativeInteger(owner, "chunkOverlap", fields.chunkOverlap) ?? 32,
     chunkAggregation: checkOneOf(owner, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max",
   };
+}
+
+/**
+ * A local scorer's `cacheKey`: what loads on which device, then the scorer's own settings (everything else that
+ * changes a score), then its windows (long-document scoring changes the score of every document that does not fit).
+ */
+export function localCacheKey(
+  owner: string,
+  spec: Pick<LoadSpec, "model" | "revision" | "dtype" | "device">,
+  own: Record<string, unknown>,
+  windows: { maxChunksPerDoc: number; chunkOverlap: number; chunkAggregation: ChunkAggregation },
+): string {
+  return JSON.stringify({
+    scorer: owner,
+    model: spec.model,
+    revision: spec.revision ?? "main",
+    dtype: spec.dtype,
+    device: spec.device,
+    ...own,
+    maxChunksPerDoc: windows.maxChunksPerDoc,
+    chunkOverlap: windows.chunkOverlap,
+    chunkAggregation: windows.chunkAggregation,
+    ...(windows.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
+  });
 }

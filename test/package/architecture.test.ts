@@ -115,6 +115,8 @@ const ALLOWED_LINE = [
   /^import\b.*$/,
   /^\s+(?:type\s+)?[\w$]+(?:\s+as\s+[\w$]+)?,$/, // a name in an import list
   /^}\s+from\s+["'][^"']+["'];$/,
+  /^export (?:type )?\{[^}]*\} from ["'][^"']+["'];$/, // an entry file's re-export
+  /^export \{$/,
   /^\s*(?:export\s+)?(?:override\s+)?(?:async\s+)?(?:function\s+)?[\w$]+\($/, // a signature's first line
   /^\s+[\w$]+\??:\s[^;]*,$/, // a parameter
   /^\s*\)(?::\s.*)?\s\{$/, // a signature's last line

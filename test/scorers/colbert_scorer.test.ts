@@ -2,6 +2,10 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { Document } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { InMemoryStore } from "@langchain/core/stores";
+import { LocalFileStore } from "@langchain/classic/storage/file_system";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ColBERTScorer, NotASequenceClassifierError } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
@@ -109,6 +113,20 @@ describe("ColBERTScorer's document store", () => {
     expect(again.storeStats).toEqual({ hits: corpus.length, misses: 0 });
   });
 
+  it("persists vectors in LangChain's LocalFileStore: a new instance (a new process) reads them, with the same scores", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "colbert-store-"));
+    try {
+      const pairs = corpus.map((t) => [QUERY, t] as const);
+      const writer = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      await writer.index(corpus);
+      const reader = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      expect(await reader.score(pairs)).toEqual(await writer.score(pairs));
+      expect(reader.storeStats).toEqual({ hits: corpus.length, misses: 0 });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it("keys vectors by precision and document conventions, and stores them at the bytes per token stated", async () => {
     const store = new InMemoryStore<Uint8Array>();
     const sizes: Record<string, number> = {};
@@ -191,6 +209,23 @@ describe("ColBERTScorer's aborts and bad input", () => {
     const aborted = AbortSignal.abort(new Error("stop"));
     await expect(scorer.score([[QUERY, corpus[0]!]], { signal: aborted })).rejects.toThrow("stop");
     await expect(scorer.index(corpus, { signal: aborted })).rejects.toThrow("stop");
+  });
+
+  it("index stores a large corpus in slices: an abort keeps what was stored, and indexing again stores only the rest", async () => {
+    const inner = new InMemoryStore<Uint8Array>();
+    const controller = new AbortController();
+    const store = {
+      mget: (keys: string[]) => inner.mget(keys),
+      mset: async (pairs: [string, Uint8Array][]) => {
+        await inner.mset(pairs);
+        controller.abort(new Error("shutting down")); // after the first slice is stored
+      },
+    };
+    const texts = Array.from({ length: 300 }, (_, i) => `document number ${i}`);
+    const scorer = scorerOf({ store });
+    await expect(scorer.index(texts, { signal: controller.signal })).rejects.toThrow("shutting down");
+    expect((await keysOf(inner)).length).toBe(256);
+    expect(await scorer.index(texts)).toEqual({ stored: 44, alreadyStored: 256 });
   });
 
   it("an abort of the call encoding a document does not fail a concurrent call waiting for it: that call encodes it itself", async () => {
