@@ -35,7 +35,8 @@ export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTCon
   maxStoredDocuments?: number;
   /**
    * How stored vectors are packed, per token at dimension d: `float32` 4·d bytes (scores exact), `float16` 2·d
-   * (scores within ~1e-3 of float32's), `int8` d + 4 (one scale per vector; within ~1e-2). See docs/late-interaction.md.
+   * (scores within ~2e-3 of float32's at query length 32), `int8` d + 4 (one scale per vector; within ~4e-2).
+   * See docs/late-interaction.md.
    * @default "float16"
    */
   precision?: VectorPrecision;
