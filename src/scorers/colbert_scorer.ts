@@ -58,6 +58,8 @@ export interface IndexResult {
 }
 
 const OWNER = "ColBERTScorer";
+/** Documents `index` encodes and stores per step. */
+const INDEX_SLICE = 256;
 const CONVENTION_KEYS = [
   "queryPrefix",
   "documentPrefix",
@@ -191,7 +193,12 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
       unique.map((t) => ["", t] as const),
       options,
       async (prepared, signal) => {
-        await this.#windowsOf(prepared, unique, signal);
+        // In slices, so a large corpus is stored as it goes (an abort keeps what was stored) and its vectors are
+        // never all in memory at once.
+        for (let start = 0; start < unique.length; start += INDEX_SLICE) {
+          signal?.throwIfAborted();
+          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal);
+        }
         return [];
       },
     );

@@ -211,6 +211,23 @@ describe("ColBERTScorer's aborts and bad input", () => {
     await expect(scorer.index(corpus, { signal: aborted })).rejects.toThrow("stop");
   });
 
+  it("index stores a large corpus in slices: an abort keeps what was stored, and indexing again stores only the rest", async () => {
+    const inner = new InMemoryStore<Uint8Array>();
+    const controller = new AbortController();
+    const store = {
+      mget: (keys: string[]) => inner.mget(keys),
+      mset: async (pairs: [string, Uint8Array][]) => {
+        await inner.mset(pairs);
+        controller.abort(new Error("shutting down")); // after the first slice is stored
+      },
+    };
+    const texts = Array.from({ length: 300 }, (_, i) => `document number ${i}`);
+    const scorer = scorerOf({ store });
+    await expect(scorer.index(texts, { signal: controller.signal })).rejects.toThrow("shutting down");
+    expect((await keysOf(inner)).length).toBe(256);
+    expect(await scorer.index(texts)).toEqual({ stored: 44, alreadyStored: 256 });
+  });
+
   it("an abort of the call encoding a document does not fail a concurrent call waiting for it: that call encodes it itself", async () => {
     const inner = new InMemoryStore<Uint8Array>();
     let onMget: (() => void) | undefined;
