@@ -112,7 +112,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   readonly #vectors: DocumentVectorStore;
   readonly #overrides: Partial<ColBERTConventions>;
   readonly #spec: LoadSpec;
-  #identity?: Promise<string>;
+  #identity?: { loaded: LoadedColBERT; key: Promise<string> };
 
   constructor(fields: ColBERTScorerArgs) {
     super();
@@ -188,7 +188,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     options.signal?.throwIfAborted();
     const unique = [...new Set(texts)];
     if (unique.length === 0) return { stored: 0, alreadyStored: 0 };
-    const before = this.#vectors.stats.misses;
+    const counter = { encoded: 0 };
     // Admitted like scoring, one "pair" per text, so indexing a corpus beside live traffic is shed the same way.
     await this.#scoreMany(
       unique.map((t) => ["", t] as const),
@@ -198,12 +198,13 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
         // never all in memory at once.
         for (let start = 0; start < unique.length; start += INDEX_SLICE) {
           signal?.throwIfAborted();
-          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal);
+          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal, counter);
         }
         return [];
       },
     );
-    const stored = this.#vectors.stats.misses - before;
+    // This call's own encodes: a concurrent call's misses are not this call's stores.
+    const stored = counter.encoded;
     return { stored, alreadyStored: unique.length - stored };
   }
 
@@ -249,10 +250,16 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   }
 
   /** The texts' stored windows, encoding (and storing) those the store lacks. */
-  async #windowsOf(prepared: Prepared, texts: readonly string[], signal: AbortSignal | undefined): Promise<StoredWindow[][]> {
+  async #windowsOf(
+    prepared: Prepared,
+    texts: readonly string[],
+    signal: AbortSignal | undefined,
+    counter?: { encoded: number },
+  ): Promise<StoredWindow[][]> {
     const { encoder } = prepared;
     const identity = await this.#storeIdentity(prepared);
     return this.#vectors.windowsOf(identity, encoder.dim, texts, async (missing) => {
+      if (counter !== undefined) counter.encoded += missing.length;
       const pieces = new Map<string, number[]>();
       const perText = missing.map((text) => encoder.document(text, this.maxChunksPerDoc, this.chunkOverlap, pieces));
       const flat = perText.flat();
@@ -272,19 +279,27 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     });
   }
 
-  /** What a stored document's vectors depend on: the loaded model and the document side of the conventions. */
-  #storeIdentity({ conventions }: Prepared): Promise<string> {
-    return (this.#identity ??= colbertModelKey(this.#spec).then((key) =>
-      JSON.stringify({
-        scorer: OWNER,
-        model: key,
-        documentPrefix: conventions.documentPrefix,
-        documentLength: conventions.documentLength,
-        skiplistWords: conventions.skiplistWords,
-        precision: this.precision,
-        windows: this.maxChunksPerDoc > 1 ? [this.maxChunksPerDoc, this.chunkOverlap, WINDOWING_VERSION] : null,
-      }),
-    ));
+  /**
+   * What a stored document's vectors depend on: the load (model, revision, dtype, device), the weights themselves
+   * (a folder re-exported in place gets new keys), the document side of the conventions, precision and windows.
+   */
+  #storeIdentity({ loaded, conventions }: Prepared): Promise<string> {
+    if (this.#identity?.loaded !== loaded) {
+      const key = colbertModelKey(this.#spec).then((model) =>
+        JSON.stringify({
+          scorer: OWNER,
+          model,
+          weights: loaded.weightsFingerprint,
+          documentPrefix: conventions.documentPrefix,
+          documentLength: conventions.documentLength,
+          skiplistWords: conventions.skiplistWords,
+          precision: this.precision,
+          windows: this.maxChunksPerDoc > 1 ? [this.maxChunksPerDoc, this.chunkOverlap, WINDOWING_VERSION] : null,
+        }),
+      );
+      this.#identity = { loaded, key };
+    }
+    return this.#identity.key;
   }
 
   #prepare(loaded: LoadedColBERT): Prepared {

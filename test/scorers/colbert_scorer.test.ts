@@ -3,7 +3,7 @@ import { Document } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { InMemoryStore } from "@langchain/core/stores";
 import { LocalFileStore } from "@langchain/classic/storage/file_system";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -125,6 +125,40 @@ describe("ColBERTScorer's document store", () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it("keys vectors by the weights too: a folder re-exported in place does not read the old weights' vectors", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "colbert-model-"));
+    try {
+      await cp(FIXTURE_COLBERT, folder, { recursive: true });
+      const store = new InMemoryStore<Uint8Array>();
+      const pairs = corpus.map((t) => [QUERY, t] as const);
+      const before = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const old = await before.score(pairs);
+      await before.dispose();
+      // New projection weights in the same folder: negate the second half of the matrix.
+      const file = join(folder, "1_Dense", "model.safetensors");
+      const bytes = new Uint8Array(await readFile(file));
+      const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const weights = new Float32Array(bytes.buffer.slice(headerEnd));
+      for (let i = weights.length >> 1; i < weights.length; i++) weights[i] = -weights[i]!;
+      await writeFile(file, Buffer.concat([bytes.subarray(0, headerEnd), new Uint8Array(weights.buffer)]));
+      const after = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const fresh = await after.score(pairs);
+      await after.dispose();
+      expect(after.storeStats).toEqual({ hits: 0, misses: corpus.length });
+      expect(fresh).not.toEqual(old);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("index counts only its own encodes, whatever a concurrent call encodes", async () => {
+    const scorer = scorerOf();
+    await scorer.load();
+    const other = Array.from({ length: 40 }, (_, i) => `beta text number ${i}`);
+    const [result] = await Promise.all([scorer.index(["alpha one", "alpha two"]), scorer.score(other.map((d) => [QUERY, d] as const))]);
+    expect(result).toEqual({ stored: 2, alreadyStored: 0 });
   });
 
   it("keys vectors by precision and document conventions, and stores them at the bytes per token stated", async () => {
