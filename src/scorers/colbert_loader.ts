@@ -2,6 +2,7 @@ import { NotASequenceClassifierError, RerankError } from "../errors.js";
 import { type ColBERTConventions, type Projection, readFolderConventions, readProjection } from "./colbert_conventions.js";
 import type { LoadSpec } from "./load_spec.js";
 import { locateModel, readFolderFile } from "./model_files.js";
+import { sha256Hex } from "./sha256.js";
 import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey } from "./model_loader.js";
 
 // A ColBERT checkpoint's load: the encoder through AutoModel read at `last_hidden_state`, plus what transformers.js
@@ -40,6 +41,12 @@ export interface LoadedColBERT extends LoadedModel {
   outputWidth: number;
   /** Width of the token vectors scored: the projection's output, or the graph's. */
   dim: number;
+  /**
+   * The weights' fingerprint: the projected vectors of a fixed probe text, rounded to 1e-3 (so thread counts and
+   * kernels do not move it). Part of the stored vectors' key, so a folder re-exported in place never reads the old
+   * weights' vectors from a persistent store.
+   */
+  weightsFingerprint: string;
 }
 
 export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
@@ -54,7 +61,8 @@ export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
   const projection = await readProjection(readText, read);
   const loaded = await loadModel(local ? { ...spec, localFilesOnly: spec.localFilesOnly ?? true } : spec, COLBERT_ENCODER, OWNER);
   try {
-    const outputWidth = await probeWidth(loaded);
+    const probe = await probeOutput(loaded);
+    const outputWidth = probe.width;
     const hidden = loaded.config.hidden_size;
     if (projection !== undefined && projection.inFeatures !== outputWidth) {
       throw new RerankError(
@@ -70,22 +78,44 @@ export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
           "beside onnx/), or an ONNX export whose graph ends with the linear layer.",
       );
     }
-    return { ...loaded, folderConventions, projection, outputWidth, dim: projection?.outFeatures ?? outputWidth };
+    const weightsFingerprint = await sha256Hex(fingerprint(probe.data, outputWidth, projection));
+    return { ...loaded, folderConventions, projection, outputWidth, dim: projection?.outFeatures ?? outputWidth, weightsFingerprint };
   } catch (error) {
     await loaded.dispose();
     throw error;
   }
 }
 
-/** One pass over a three-token text: the output's width tells whether the graph already ends with the projection. */
-async function probeWidth(loaded: LoadedModel): Promise<number> {
-  const ids = Array.from(loaded.tokenizer.encode("a") as number[]);
+/** One pass over a short fixed text: the output's width tells whether the graph already ends with the projection. */
+async function probeOutput(loaded: LoadedModel): Promise<{ width: number; data: Float32Array }> {
+  const ids = Array.from(loaded.tokenizer.encode(PROBE_TEXT) as number[]);
   const dims = [1, ids.length];
   const feed = (values: readonly number[]) => new loaded.TensorClass("int64", BigInt64Array.from(values, BigInt), dims);
   const feeds = { input_ids: feed(ids), attention_mask: feed(ids.map(() => 1)), token_type_ids: feed(ids.map(() => 0)) };
   if (!loaded.inputNames.includes("token_type_ids")) delete (feeds as Partial<typeof feeds>).token_type_ids;
   const output = await loaded.forward(feeds);
-  return output.dims[2] ?? 0;
+  return { width: output.dims[2] ?? 0, data: output.data as Float32Array };
+}
+
+const PROBE_TEXT = "a late interaction probe";
+
+function fingerprint(data: Float32Array, width: number, projection: Projection | undefined): string {
+  const parts: string[] = [];
+  for (let at = 0; at + width <= data.length; at += width) {
+    const row = data.subarray(at, at + width);
+    const out = projection === undefined ? Array.from(row) : project(row, projection);
+    const norm = Math.hypot(...out) || 1;
+    parts.push(out.map((v) => (v / norm).toFixed(3)).join(","));
+  }
+  return parts.join(";");
+}
+
+function project(row: Float32Array, { weight, bias, inFeatures, outFeatures }: Projection): number[] {
+  return Array.from({ length: outFeatures }, (_, r) => {
+    let sum = bias?.[r] ?? 0;
+    for (let k = 0; k < inFeatures; k++) sum += weight[r * inFeatures + k]! * row[k]!;
+    return sum;
+  });
 }
 
 /** Instances share a load when the folder, weights and device agree. */

@@ -35,7 +35,8 @@ export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTCon
   maxStoredDocuments?: number;
   /**
    * How stored vectors are packed, per token at dimension d: `float32` 4·d bytes (scores exact), `float16` 2·d
-   * (scores within ~1e-3 of float32's), `int8` d + 4 (one scale per vector; within ~1e-2). See docs/late-interaction.md.
+   * (scores within ~2e-3 of float32's at query length 32), `int8` d + 4 (one scale per vector; within ~4e-2).
+   * See docs/late-interaction.md.
    * @default "float16"
    */
   precision?: VectorPrecision;
@@ -58,6 +59,8 @@ export interface IndexResult {
 }
 
 const OWNER = "ColBERTScorer";
+/** Documents `index` encodes and stores per step. */
+const INDEX_SLICE = 256;
 const CONVENTION_KEYS = [
   "queryPrefix",
   "documentPrefix",
@@ -109,7 +112,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   readonly #vectors: DocumentVectorStore;
   readonly #overrides: Partial<ColBERTConventions>;
   readonly #spec: LoadSpec;
-  #identity?: Promise<string>;
+  #identity?: { loaded: LoadedColBERT; key: Promise<string> };
 
   constructor(fields: ColBERTScorerArgs) {
     super();
@@ -185,17 +188,23 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     options.signal?.throwIfAborted();
     const unique = [...new Set(texts)];
     if (unique.length === 0) return { stored: 0, alreadyStored: 0 };
-    const before = this.#vectors.stats.misses;
+    const counter = { encoded: 0 };
     // Admitted like scoring, one "pair" per text, so indexing a corpus beside live traffic is shed the same way.
     await this.#scoreMany(
       unique.map((t) => ["", t] as const),
       options,
       async (prepared, signal) => {
-        await this.#windowsOf(prepared, unique, signal);
+        // In slices, so a large corpus is stored as it goes (an abort keeps what was stored) and its vectors are
+        // never all in memory at once.
+        for (let start = 0; start < unique.length; start += INDEX_SLICE) {
+          signal?.throwIfAborted();
+          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal, counter);
+        }
         return [];
       },
     );
-    const stored = this.#vectors.stats.misses - before;
+    // This call's own encodes: a concurrent call's misses are not this call's stores.
+    const stored = counter.encoded;
     return { stored, alreadyStored: unique.length - stored };
   }
 
@@ -241,10 +250,16 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   }
 
   /** The texts' stored windows, encoding (and storing) those the store lacks. */
-  async #windowsOf(prepared: Prepared, texts: readonly string[], signal: AbortSignal | undefined): Promise<StoredWindow[][]> {
+  async #windowsOf(
+    prepared: Prepared,
+    texts: readonly string[],
+    signal: AbortSignal | undefined,
+    counter?: { encoded: number },
+  ): Promise<StoredWindow[][]> {
     const { encoder } = prepared;
     const identity = await this.#storeIdentity(prepared);
     return this.#vectors.windowsOf(identity, encoder.dim, texts, async (missing) => {
+      if (counter !== undefined) counter.encoded += missing.length;
       const pieces = new Map<string, number[]>();
       const perText = missing.map((text) => encoder.document(text, this.maxChunksPerDoc, this.chunkOverlap, pieces));
       const flat = perText.flat();
@@ -264,19 +279,27 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     });
   }
 
-  /** What a stored document's vectors depend on: the loaded model and the document side of the conventions. */
-  #storeIdentity({ conventions }: Prepared): Promise<string> {
-    return (this.#identity ??= colbertModelKey(this.#spec).then((key) =>
-      JSON.stringify({
-        scorer: OWNER,
-        model: key,
-        documentPrefix: conventions.documentPrefix,
-        documentLength: conventions.documentLength,
-        skiplistWords: conventions.skiplistWords,
-        precision: this.precision,
-        windows: this.maxChunksPerDoc > 1 ? [this.maxChunksPerDoc, this.chunkOverlap, WINDOWING_VERSION] : null,
-      }),
-    ));
+  /**
+   * What a stored document's vectors depend on: the load (model, revision, dtype, device), the weights themselves
+   * (a folder re-exported in place gets new keys), the document side of the conventions, precision and windows.
+   */
+  #storeIdentity({ loaded, conventions }: Prepared): Promise<string> {
+    if (this.#identity?.loaded !== loaded) {
+      const key = colbertModelKey(this.#spec).then((model) =>
+        JSON.stringify({
+          scorer: OWNER,
+          model,
+          weights: loaded.weightsFingerprint,
+          documentPrefix: conventions.documentPrefix,
+          documentLength: conventions.documentLength,
+          skiplistWords: conventions.skiplistWords,
+          precision: this.precision,
+          windows: this.maxChunksPerDoc > 1 ? [this.maxChunksPerDoc, this.chunkOverlap, WINDOWING_VERSION] : null,
+        }),
+      );
+      this.#identity = { loaded, key };
+    }
+    return this.#identity.key;
   }
 
   #prepare(loaded: LoadedColBERT): Prepared {

@@ -55,7 +55,8 @@ export class DocumentVectorStore {
         );
       else if (!found.has(key)) toRead.push(i);
     });
-    const readKeys = [...new Set(toRead.map((i) => keys[i]!))];
+    const textOf = new Map(toRead.map((i) => [keys[i]!, texts[i]!]));
+    const readKeys = [...textOf.keys()];
     const values: unknown = readKeys.length > 0 ? await this.store.mget(readKeys) : [];
     if (!Array.isArray(values) || values.length !== readKeys.length) {
       throw new RerankError(
@@ -65,7 +66,7 @@ export class DocumentVectorStore {
     }
     const missing: { key: string; text: string }[] = [];
     readKeys.forEach((key, k) => {
-      const text = texts[keys.indexOf(key)]!;
+      const text = textOf.get(key)!;
       const windows = readable(values[k], dim, text.length);
       if (windows !== undefined) {
         this.stats.hits += 1;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
-import { FIXTURE_RERANKER } from "../support/fixtures.js";
+import { FIXTURE_COLBERT, FIXTURE_RERANKER } from "../support/fixtures.js";
 import { useFakeRerankServer } from "../support/fake_rerank_server.js";
 import { PROJECT_DIR } from "../support/shared.js";
 
@@ -99,6 +99,56 @@ describe("examples/lcel_chain.ts", () => {
   });
 });
 
+describe("examples/late_interaction.ts", () => {
+  it("indexes the documents as they go into the vector store, reranks from the store, times cold and warm, and a second process reads a LocalFileStore", async () => {
+    const { stdout } = await example("late_interaction.ts", { COLBERT_MODEL: FIXTURE_COLBERT });
+    expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
+    expect(stdout).toContain("Unset COLBERT_MODEL to use answerdotai/answerai-colbert-small-v1.");
+    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0 \}$/m);
+    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32 }");
+    const ranked = [...stdout.split("Reranked by ColBERT")[1]!.matchAll(/^ {2}(p\d\d) {2}MaxSim ([\d.]+) {2}\(first stage #(\d)\)/gm)];
+    expect(ranked).toHaveLength(3);
+    const scores = ranked.map((m) => Number(m[2]));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.every((s) => s > 0 && s <= 12)).toBe(true); // a MaxSim sum of unit vectors: at most the fixture's query length
+    // Every candidate was indexed: the query reads all 8 from the store and encodes none.
+    expect(stdout).toContain("Document vectors for this query: 8 read from the store (hits), 0 encoded (misses)");
+    expect(stdout).toMatch(/cold \(documents encoded at query time\): median [\d.]+ ms \(min [\d.]+, max [\d.]+, 5 runs\)/);
+    expect(stdout).toMatch(/warm \(documents indexed ahead\): +median [\d.]+ ms/);
+    expect(stdout).toContain("Speed only");
+    // The second process is another process, and finds every BM25 candidate in the folder the first one wrote.
+    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0 \}/.exec(stdout)![1]);
+    const child = /process (\d+): 8 document vectors read from \S+, 0 encoded/.exec(stdout);
+    expect(child).not.toBeNull();
+    expect(Number(child![1])).not.toBe(parent);
+    // Scores come from the stored vectors in both processes: a document both lists hold has one score.
+    const parentScores = new Map(ranked.map((m) => [m[1]!, m[2]!]));
+    const childLines = [...stdout.split("A second process")[1]!.matchAll(/^ {2}(p\d\d) {2}MaxSim ([\d.]+)/gm)];
+    expect(childLines).toHaveLength(3);
+    for (const [, id, score] of childLines) if (parentScores.has(id!)) expect(score).toBe(parentScores.get(id!));
+  });
+
+  it("offline without its model, exits 1 and offers a ColBERT folder, the fixture and the proxy", async () => {
+    const missing = join(tmpdir(), "langchain-rerank-no-such-colbert");
+    const error = (await example("late_interaction.ts", { COLBERT_MODEL: missing }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`Model folder not found: ${missing}.`);
+    expect(error.stderr).toContain("COLBERT_MODEL=/path/to/answerai-colbert-small-v1 npx tsx examples/late_interaction.ts");
+    expect(error.stderr).toContain("scripts/make-colbert-fixture.py --proxy .models/colbert-small-proxy");
+    expect(error.stderr).not.toMatch(/^\s+at /m);
+    expect(/COLBERT_MODEL=(\S+) npx tsx \S+\s+# a tiny fixture/.exec(error.stderr)?.[1]).toBe("test/fixtures/models/tiny-colbert");
+  });
+
+  it("examples/late_interaction_reader.ts without a folder and query says how to run it", async () => {
+    const error = (await example("late_interaction_reader.ts", { COLBERT_MODEL: FIXTURE_COLBERT }).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('usage: COLBERT_MODEL=<model> npx tsx examples/late_interaction_reader.ts <store folder> "<query>"');
+  });
+});
+
 describe("examples offline without their model", () => {
   // A model that cannot be found (offline without a cached copy, or a wrong folder) gets what to run instead, as
   // the demo prints it, not a stack trace.
@@ -133,15 +183,18 @@ describe.runIf(causalModelsUnavailable() === undefined)("examples/causal_reranke
 
 describe("notebooks generated from the examples", () => {
   // scripts/notebook_from_example.py writes each notebook from its script; a notebook edited alone would drift.
-  it.each(["quick_start", "lcel_chain", "three_stage", "causal_reranker"])("examples/%s.ipynb has the script's code, section by section", (name) => {
-    const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
-    const body = script.slice(script.indexOf(" */\n") + 4);
-    const expected = body.split(/^\/\/ --- .*\n/m).map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
-    const notebook = JSON.parse(readFileSync(join(PROJECT_DIR, "examples", `${name}.ipynb`), "utf8")) as {
-      cells: { cell_type: string; source: string[]; outputs?: unknown[] }[];
-    };
-    const code = notebook.cells.filter((c) => c.cell_type === "code");
-    expect(code.map((c) => c.source.join(""))).toEqual(expected);
-    expect(code.every((c) => c.outputs?.length === 0)).toBe(true); // committed without model-dependent outputs
-  });
+  it.each(["quick_start", "lcel_chain", "three_stage", "causal_reranker", "late_interaction"])(
+    "examples/%s.ipynb has the script's code, section by section",
+    (name) => {
+      const script = readFileSync(join(PROJECT_DIR, "examples", `${name}.ts`), "utf8");
+      const body = script.slice(script.indexOf(" */\n") + 4);
+      const expected = body.split(/^\/\/ --- .*\n/m).map((part, i) => (i === 0 ? part : part.replace(/^(\/\/ .*\n)*/, "")).trim());
+      const notebook = JSON.parse(readFileSync(join(PROJECT_DIR, "examples", `${name}.ipynb`), "utf8")) as {
+        cells: { cell_type: string; source: string[]; outputs?: unknown[] }[];
+      };
+      const code = notebook.cells.filter((c) => c.cell_type === "code");
+      expect(code.map((c) => c.source.join(""))).toEqual(expected);
+      expect(code.every((c) => c.outputs?.length === 0)).toBe(true); // committed without model-dependent outputs
+    },
+  );
 });

@@ -2,6 +2,10 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { Document } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { InMemoryStore } from "@langchain/core/stores";
+import { LocalFileStore } from "@langchain/classic/storage/file_system";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ColBERTScorer, NotASequenceClassifierError } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
@@ -109,6 +113,54 @@ describe("ColBERTScorer's document store", () => {
     expect(again.storeStats).toEqual({ hits: corpus.length, misses: 0 });
   });
 
+  it("persists vectors in LangChain's LocalFileStore: a new instance (a new process) reads them, with the same scores", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "colbert-store-"));
+    try {
+      const pairs = corpus.map((t) => [QUERY, t] as const);
+      const writer = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      await writer.index(corpus);
+      const reader = scorerOf({ store: await LocalFileStore.fromPath(folder), precision: "int8" });
+      expect(await reader.score(pairs)).toEqual(await writer.score(pairs));
+      expect(reader.storeStats).toEqual({ hits: corpus.length, misses: 0 });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("keys vectors by the weights too: a folder re-exported in place does not read the old weights' vectors", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "colbert-model-"));
+    try {
+      await cp(FIXTURE_COLBERT, folder, { recursive: true });
+      const store = new InMemoryStore<Uint8Array>();
+      const pairs = corpus.map((t) => [QUERY, t] as const);
+      const before = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const old = await before.score(pairs);
+      await before.dispose();
+      // New projection weights in the same folder: negate the second half of the matrix.
+      const file = join(folder, "1_Dense", "model.safetensors");
+      const bytes = new Uint8Array(await readFile(file));
+      const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const weights = new Float32Array(bytes.buffer.slice(headerEnd));
+      for (let i = weights.length >> 1; i < weights.length; i++) weights[i] = -weights[i]!;
+      await writeFile(file, Buffer.concat([bytes.subarray(0, headerEnd), new Uint8Array(weights.buffer)]));
+      const after = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const fresh = await after.score(pairs);
+      await after.dispose();
+      expect(after.storeStats).toEqual({ hits: 0, misses: corpus.length });
+      expect(fresh).not.toEqual(old);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("index counts only its own encodes, whatever a concurrent call encodes", async () => {
+    const scorer = scorerOf();
+    await scorer.load();
+    const other = Array.from({ length: 40 }, (_, i) => `beta text number ${i}`);
+    const [result] = await Promise.all([scorer.index(["alpha one", "alpha two"]), scorer.score(other.map((d) => [QUERY, d] as const))]);
+    expect(result).toEqual({ stored: 2, alreadyStored: 0 });
+  });
+
   it("keys vectors by precision and document conventions, and stores them at the bytes per token stated", async () => {
     const store = new InMemoryStore<Uint8Array>();
     const sizes: Record<string, number> = {};
@@ -191,6 +243,23 @@ describe("ColBERTScorer's aborts and bad input", () => {
     const aborted = AbortSignal.abort(new Error("stop"));
     await expect(scorer.score([[QUERY, corpus[0]!]], { signal: aborted })).rejects.toThrow("stop");
     await expect(scorer.index(corpus, { signal: aborted })).rejects.toThrow("stop");
+  });
+
+  it("index stores a large corpus in slices: an abort keeps what was stored, and indexing again stores only the rest", async () => {
+    const inner = new InMemoryStore<Uint8Array>();
+    const controller = new AbortController();
+    const store = {
+      mget: (keys: string[]) => inner.mget(keys),
+      mset: async (pairs: [string, Uint8Array][]) => {
+        await inner.mset(pairs);
+        controller.abort(new Error("shutting down")); // after the first slice is stored
+      },
+    };
+    const texts = Array.from({ length: 300 }, (_, i) => `document number ${i}`);
+    const scorer = scorerOf({ store });
+    await expect(scorer.index(texts, { signal: controller.signal })).rejects.toThrow("shutting down");
+    expect((await keysOf(inner)).length).toBe(256);
+    expect(await scorer.index(texts)).toEqual({ stored: 44, alreadyStored: 256 });
   });
 
   it("an abort of the call encoding a document does not fail a concurrent call waiting for it: that call encodes it itself", async () => {
