@@ -26,7 +26,8 @@ import { threadSessionOptions } from "../src/eval/session_threads.js";
 import { ColBERTScorer, HuggingFaceCrossEncoder, type RerankerDtype, type VectorPrecision } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
 import { sha256Hex } from "../src/scorers/sha256.js";
-import { bytesPerToken, maxSim, unpackWindows } from "../src/scorers/token_vectors.js";
+import { bytesPerToken, maxSimScores, unpackWindows } from "../src/scorers/token_vectors.js";
+import { ortMatMul } from "../test/support/maxsim.js";
 import { ensureColbertProxy, ensureMiniLmL12Proxy, ensureMiniLmProxy } from "../scripts/proxy_models.js";
 import { loadCandidates, median, pairsOf, quantile, type QueryCandidates, time } from "./common.js";
 
@@ -217,7 +218,7 @@ async function profileWarm(warm: ColBERTScorer, candidates: QueryCandidates, sto
     queryPass: await repeat(() => warm.score([[candidates.query, candidates.texts[0]!]])),
     keys: await repeat(() => Promise.all(candidates.texts.map((t) => sha256Hex(JSON.stringify([identity, t]))))),
     decode: await repeat(() => stored.map((v) => unpackWindows(v))),
-    maxSim: await repeat(() => docs.map((d) => maxSim(q, queryLength, d))),
+    maxSim: await repeat(() => maxSimScores(q, queryLength, docs, ortMatMul)),
   };
 }
 

@@ -42,6 +42,7 @@ export class ColBERTEncoder {
   readonly #skip: Set<number>;
   readonly #head: number[];
   readonly #tail: number[];
+  #weightT?: Float32Array;
 
   constructor(model: string, loaded: LoadedColBERT, conventions: ColBERTConventions) {
     this.#loaded = loaded;
@@ -120,9 +121,24 @@ export class ColBERTEncoder {
       const output = await this.#loaded.forward(this.#feeds(inputs, batch), signal);
       const [, seq = 0, width = 0] = output.dims;
       const data = output.data as Float32Array;
+      // The batch's kept positions as one matrix, projected in one MatMul, then each row scaled to unit length.
+      const kept = batch.reduce((n, index) => n + inputs[index]!.keep.length, 0);
+      const rows = new Float32Array(kept * width);
+      let at = 0;
       batch.forEach((index, row) => {
-        vectors[index] = this.#vectorsOf(data, row * seq * width, width, inputs[index]!.keep);
+        for (const position of inputs[index]!.keep) {
+          const from = (row * seq + position) * width;
+          rows.set(data.subarray(from, from + width), at);
+          at += width;
+        }
       });
+      const projected = await this.#project(rows, kept, width);
+      let next = 0;
+      for (const index of batch) {
+        const count = inputs[index]!.keep.length;
+        vectors[index] = normalizeRows(projected.slice(next * this.dim, (next + count) * this.dim), this.dim);
+        next += count;
+      }
     }
     return vectors;
   }
@@ -163,29 +179,32 @@ export class ColBERTEncoder {
     return feeds;
   }
 
-  /** The kept positions' vectors, projected when the projection is separate, each scaled to unit length. */
-  #vectorsOf(data: Float32Array, rowOffset: number, width: number, keep: readonly number[]): Float32Array {
-    const { projection, dim } = this.#loaded;
-    const out = new Float32Array(keep.length * dim);
-    keep.forEach((position, t) => {
-      const at = rowOffset + position * width;
-      const o = t * dim;
-      if (projection === undefined) out.set(data.subarray(at, at + width), o);
-      else {
-        const { weight, bias } = projection;
-        for (let r = 0; r < dim; r++) {
-          let sum = bias?.[r] ?? 0;
-          const wo = r * width;
-          for (let k = 0; k < width; k++) sum += weight[wo + k]! * data[at + k]!;
-          out[o + r] = sum;
-        }
-      }
-      let norm = 0;
-      for (let k = o; k < o + dim; k++) norm += out[k]! * out[k]!;
-      // torch.nn.functional.normalize divides by max(norm, 1e-12).
-      const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
-      for (let k = o; k < o + dim; k++) out[k]! *= scale;
-    });
+  /** `rows × width` hidden states through the projection (W·x + b, as PyLate's Dense); unchanged when the graph has it. */
+  async #project(rows: Float32Array, count: number, width: number): Promise<Float32Array> {
+    const { projection, matmul } = this.#loaded;
+    if (projection === undefined || count === 0) return rows;
+    this.#weightT ??= transpose(projection.weight, projection.outFeatures, projection.inFeatures);
+    const out = await matmul(rows, count, width, this.#weightT, projection.outFeatures);
+    const { bias } = projection;
+    if (bias !== undefined) for (let k = 0; k < out.length; k++) out[k]! += bias[k % projection.outFeatures]!;
     return out;
   }
+}
+
+/** Each `dim`-wide row scaled to unit length, in place; torch.nn.functional.normalize divides by max(norm, 1e-12). */
+function normalizeRows(data: Float32Array, dim: number): Float32Array {
+  for (let o = 0; o < data.length; o += dim) {
+    let norm = 0;
+    for (let k = o; k < o + dim; k++) norm += data[k]! * data[k]!;
+    const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    for (let k = o; k < o + dim; k++) data[k]! *= scale;
+  }
+  return data;
+}
+
+/** A `rows × cols` row-major matrix transposed. */
+function transpose(matrix: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(matrix.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = matrix[r * cols + c]!;
+  return out;
 }

@@ -3,6 +3,8 @@ import { type ColBERTConventions, type Projection, readFolderConventions, readPr
 import type { LoadSpec } from "./load_spec.js";
 import { locateModel, readFolderFile } from "./model_files.js";
 import { sha256Hex } from "./sha256.js";
+import type { MatMul } from "./token_vectors.js";
+import { importTransformers } from "./transformers_import.js";
 import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey } from "./model_loader.js";
 
 // A ColBERT checkpoint's load: the encoder through AutoModel read at `last_hidden_state`, plus what transformers.js
@@ -47,6 +49,8 @@ export interface LoadedColBERT extends LoadedModel {
    * weights' vectors from a persistent store.
    */
   weightsFingerprint: string;
+  /** onnxruntime's MatMul (transformers.js's `matmul`), for MaxSim over many documents at once. */
+  matmul: MatMul;
 }
 
 export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
@@ -79,7 +83,18 @@ export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
       );
     }
     const weightsFingerprint = await sha256Hex(fingerprint(probe.data, outputWidth, projection));
-    return { ...loaded, folderConventions, projection, outputWidth, dim: projection?.outFeatures ?? outputWidth, weightsFingerprint };
+    const { matmul, Tensor } = await importTransformers(OWNER);
+    const product: MatMul = async (a, rows, inner, b, cols) =>
+      (await matmul(new Tensor("float32", a, [rows, inner]), new Tensor("float32", b, [inner, cols]))).data as Float32Array;
+    return {
+      ...loaded,
+      matmul: product,
+      folderConventions,
+      projection,
+      outputWidth,
+      dim: projection?.outFeatures ?? outputWidth,
+      weightsFingerprint,
+    };
   } catch (error) {
     await loaded.dispose();
     throw error;

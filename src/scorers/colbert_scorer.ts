@@ -12,7 +12,7 @@ import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
 import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
-import { maxSim, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
+import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
 // The late-interaction scorer composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
 // defaults, the shared model lifecycle, load shedding, length-sorted batches). What is its own: documents are
@@ -236,15 +236,21 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
       ),
       this.#windowsOf(prepared, documents, signal),
     ]);
-    const queryOf = new Map(queries.map((q, i) => [q, queryVectors[i]!]));
     const windowsOf = new Map(documents.map((d, i) => [d, windows[i]!]));
     const dim = prepared.encoder.dim;
+    // Per query, one MaxSim over every window of its documents: scores[query][document] per window.
+    const windowScores = new Map<string, Map<string, number[]>>();
+    for (const [i, query] of queries.entries()) {
+      const texts = [...new Set(pairs.filter(([q]) => q === query).map(([, text]) => text))];
+      const stacked = texts.flatMap((text) => windowsOf.get(text)!.map((w) => w.vectors));
+      const q = queryVectors[i]!;
+      const flat = await maxSimScores(q, q.length / dim, stacked, prepared.loaded.matmul);
+      let next = 0;
+      windowScores.set(query, new Map(texts.map((text) => [text, flat.slice(next, (next += windowsOf.get(text)!.length))])));
+    }
     return pairs.map(([query, text]) => {
-      const q = queryOf.get(query)!;
-      const stored = windowsOf.get(text)!;
-      const scores = stored.map((w) => maxSim(q, q.length / dim, w.vectors));
-      const { score, best } = aggregateWindows(scores, this.chunkAggregation);
-      const span = stored[best]!.span;
+      const { score, best } = aggregateWindows(windowScores.get(query)!.get(text)!, this.chunkAggregation);
+      const span = windowsOf.get(text)![best]!.span;
       return span === undefined ? { score } : { score, chunk: { ...span } };
     });
   }

@@ -3,7 +3,7 @@ import { resolveConventions } from "../../src/scorers/colbert_conventions.js";
 import { ColBERTEncoder } from "../../src/scorers/colbert_encoder.js";
 import { type LoadedColBERT, loadColBERT } from "../../src/scorers/colbert_loader.js";
 import { CPU_BATCH_LIMITS } from "../../src/scorers/batch_planner.js";
-import { maxSim } from "../../src/scorers/token_vectors.js";
+import { plainMaxSim } from "../support/maxsim.js";
 import { FIXTURE_COLBERT } from "../support/fixtures.js";
 
 // How the encoder reads text (PyLate's ColBERT.tokenize), on the PyLate-layout fixture: "[Q] "/"[D] " markers,
@@ -69,6 +69,6 @@ describe("ColBERTEncoder: markers and query augmentation", () => {
       for (let t = 0; t < v.length / encoder.dim; t++) expect(Math.hypot(...v.subarray(t * encoder.dim, (t + 1) * encoder.dim))).toBeCloseTo(1, 5);
     });
     const [q] = await encoder.encode([encoder.query("the cat")], CPU_BATCH_LIMITS);
-    expect(maxSim(q!, 12, { count: inputs[0]!.keep.length, dim: encoder.dim, data: batched[0]! })).toBeLessThanOrEqual(12 + 1e-6);
+    expect(plainMaxSim(q!, 12, { count: inputs[0]!.keep.length, dim: encoder.dim, data: batched[0]! })).toBeLessThanOrEqual(12 + 1e-6);
   });
 });
