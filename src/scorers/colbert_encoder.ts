@@ -26,8 +26,22 @@ export interface DocumentWindow {
   span?: ChunkSpan;
 }
 
-type Vocab = { tokens_to_ids: Map<string, number>; unk_token_id?: number };
-type Tokenizer = { encode(text: string, options?: { add_special_tokens?: boolean }): number[]; mask_token_id?: number | null; model: Vocab };
+type Tokenizer = {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  mask_token_id?: number | null;
+  unk_token_id?: number | null;
+  /** transformers.js 4: the vocabulary with the added tokens. */
+  get_vocab?(): Map<string, number>;
+  /** transformers.js 3: the same map, on the tokenizer's model. */
+  model?: { tokens_to_ids?: Map<string, number>; unk_token_id?: number };
+};
+
+/** Token → id over the whole vocabulary, added tokens (PyLate's "[Q] ") included, on transformers.js 3 and 4. */
+function vocabularyOf(tokenizer: Tokenizer): Map<string, number> {
+  const vocab = typeof tokenizer.get_vocab === "function" ? tokenizer.get_vocab() : tokenizer.model?.tokens_to_ids;
+  if (!(vocab instanceof Map)) throw new RerankError("This transformers.js tokenizer exposes no vocabulary (get_vocab or model.tokens_to_ids).");
+  return vocab;
+}
 
 export class ColBERTEncoder {
   readonly dim: number;
@@ -50,7 +64,7 @@ export class ColBERTEncoder {
     this.dim = loaded.dim;
     const tokenizer = loaded.tokenizer as unknown as Tokenizer;
     this.#tokenizer = tokenizer;
-    const vocab = tokenizer.model.tokens_to_ids;
+    const vocab = vocabularyOf(tokenizer);
     const markerId = (marker: string, which: "query" | "document") => {
       // A PyLate prefix such as "[Q] " is an added token followed by a space; the token is the text without it.
       const id = vocab.get(marker) ?? vocab.get(marker.trim());
@@ -70,7 +84,7 @@ export class ColBERTEncoder {
       throw new RerankError(`"${model}"'s tokenizer has no mask token to expand queries with: pass doQueryExpansion: false.`);
     }
     // PyLate maps each skip-list word with convert_tokens_to_ids, which gives the unknown token for a word outside the vocabulary.
-    this.#skip = new Set(conventions.skiplistWords.flatMap((w) => vocab.get(w) ?? tokenizer.model.unk_token_id ?? []));
+    this.#skip = new Set(conventions.skiplistWords.flatMap((w) => vocab.get(w) ?? tokenizer.unk_token_id ?? tokenizer.model?.unk_token_id ?? []));
     // The special tokens around a text (BERT: [CLS] … [SEP]; XLM-R: <s> … </s>), learnt from one word.
     const withSpecial = tokenizer.encode("a");
     const bare = tokenizer.encode("a", { add_special_tokens: false });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveConventions } from "../../src/scorers/colbert_conventions.js";
 import { ColBERTEncoder } from "../../src/scorers/colbert_encoder.js";
@@ -10,7 +12,13 @@ import { FIXTURE_COLBERT } from "../support/fixtures.js";
 // query_length 12, document_length 24, string.punctuation skip-list.
 
 let loaded: LoadedColBERT;
-const vocab = () => (loaded.tokenizer as unknown as { model: { tokens_to_ids: Map<string, number> } }).model.tokens_to_ids;
+// Ids read from the fixture's tokenizer.json itself (its WordPiece vocabulary and added tokens), not through transformers.js.
+const tokenizerJson = JSON.parse(readFileSync(join(FIXTURE_COLBERT, "tokenizer.json"), "utf8")) as {
+  model: { vocab: Record<string, number> };
+  added_tokens: { id: number; content: string }[];
+};
+const ids = new Map([...Object.entries(tokenizerJson.model.vocab), ...tokenizerJson.added_tokens.map((t) => [t.content, t.id] as const)]);
+const vocab = () => ids;
 const encoderWith = (overrides = {}) => new ColBERTEncoder("tiny-colbert", loaded, resolveConventions(loaded.folderConventions, overrides));
 beforeAll(async () => {
   loaded = await loadColBERT({ model: FIXTURE_COLBERT, dtype: "fp32", device: "cpu" });
