@@ -56,7 +56,6 @@ export class ColBERTEncoder {
   readonly #skip: Set<number>;
   readonly #head: number[];
   readonly #tail: number[];
-  #weightT?: Float32Array;
 
   constructor(model: string, loaded: LoadedColBERT, conventions: ColBERTConventions) {
     this.#loaded = loaded;
@@ -135,7 +134,7 @@ export class ColBERTEncoder {
       const output = await this.#loaded.forward(this.#feeds(inputs, batch), signal);
       const [, seq = 0, width = 0] = output.dims;
       const data = output.data as Float32Array;
-      // The batch's kept positions as one matrix, projected in one MatMul, then each row scaled to unit length.
+      // The batch's kept positions as one matrix, made token vectors in one step (one MatMul for the projection).
       const kept = batch.reduce((n, index) => n + inputs[index]!.keep.length, 0);
       const rows = new Float32Array(kept * width);
       let at = 0;
@@ -146,11 +145,11 @@ export class ColBERTEncoder {
           at += width;
         }
       });
-      const projected = await this.#project(rows, kept, width);
+      const all = await this.#loaded.tokenVectors(rows, kept);
       let next = 0;
       for (const index of batch) {
         const count = inputs[index]!.keep.length;
-        vectors[index] = normalizeRows(projected.slice(next * this.dim, (next + count) * this.dim), this.dim);
+        vectors[index] = all.slice(next * this.dim, (next + count) * this.dim);
         next += count;
       }
     }
@@ -192,33 +191,4 @@ export class ColBERTEncoder {
     if (inputNames.includes("token_type_ids")) feeds.token_type_ids = new TensorClass("int64", new BigInt64Array(size), dims);
     return feeds;
   }
-
-  /** `rows × width` hidden states through the projection (W·x + b, as PyLate's Dense); unchanged when the graph has it. */
-  async #project(rows: Float32Array, count: number, width: number): Promise<Float32Array> {
-    const { projection, matmul } = this.#loaded;
-    if (projection === undefined || count === 0) return rows;
-    this.#weightT ??= transpose(projection.weight, projection.outFeatures, projection.inFeatures);
-    const out = await matmul(rows, count, width, this.#weightT, projection.outFeatures);
-    const { bias } = projection;
-    if (bias !== undefined) for (let k = 0; k < out.length; k++) out[k]! += bias[k % projection.outFeatures]!;
-    return out;
-  }
-}
-
-/** Each `dim`-wide row scaled to unit length, in place; torch.nn.functional.normalize divides by max(norm, 1e-12). */
-function normalizeRows(data: Float32Array, dim: number): Float32Array {
-  for (let o = 0; o < data.length; o += dim) {
-    let norm = 0;
-    for (let k = o; k < o + dim; k++) norm += data[k]! * data[k]!;
-    const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
-    for (let k = o; k < o + dim; k++) data[k]! *= scale;
-  }
-  return data;
-}
-
-/** A `rows × cols` row-major matrix transposed. */
-function transpose(matrix: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(matrix.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = matrix[r * cols + c]!;
-  return out;
 }

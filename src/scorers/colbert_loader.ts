@@ -44,13 +44,18 @@ export interface LoadedColBERT extends LoadedModel {
   /** Width of the token vectors scored: the projection's output, or the graph's. */
   dim: number;
   /**
-   * The weights' fingerprint: the projected vectors of a fixed probe text, rounded to 1e-3 (so thread counts and
+   * The weights' fingerprint: the token vectors of a fixed probe text, rounded to 1e-3 (so thread counts and
    * kernels do not move it). Part of the stored vectors' key, so a folder re-exported in place never reads the old
    * weights' vectors from a persistent store.
    */
   weightsFingerprint: string;
   /** onnxruntime's MatMul (transformers.js's `matmul`), for MaxSim over many documents at once. */
   matmul: MatMul;
+  /**
+   * Token vectors from `count` rows of the graph's output (`count × outputWidth`): through the projection when it is
+   * separate (W·x + b, PyLate's Dense, in one MatMul), then each scaled to unit length (`count × dim`).
+   */
+  tokenVectors(rows: Float32Array, count: number): Promise<Float32Array>;
 }
 
 export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
@@ -82,13 +87,17 @@ export async function loadColBERT(spec: LoadSpec): Promise<LoadedColBERT> {
           "beside onnx/), or an ONNX export whose graph ends with the linear layer.",
       );
     }
-    const weightsFingerprint = await sha256Hex(fingerprint(probe.data, outputWidth, projection));
     const { matmul, Tensor } = await importTransformers(OWNER);
     const product: MatMul = async (a, rows, inner, b, cols) =>
       (await matmul(new Tensor("float32", a, [rows, inner]), new Tensor("float32", b, [inner, cols]))).data as Float32Array;
+    const tokenVectors = vectorsFromRows(projection, outputWidth, product);
+    const weightsFingerprint = await sha256Hex(
+      fingerprint(await tokenVectors(probe.data, probe.data.length / outputWidth), projection?.outFeatures ?? outputWidth),
+    );
     return {
       ...loaded,
       matmul: product,
+      tokenVectors,
       folderConventions,
       projection,
       outputWidth,
@@ -114,23 +123,41 @@ async function probeOutput(loaded: LoadedModel): Promise<{ width: number; data: 
 
 const PROBE_TEXT = "a late interaction probe";
 
-function fingerprint(data: Float32Array, width: number, projection: Projection | undefined): string {
+/** The probe's token vectors rounded to 1e-3, so thread counts and kernels do not move them. */
+function fingerprint(vectors: Float32Array, dim: number): string {
   const parts: string[] = [];
-  for (let at = 0; at + width <= data.length; at += width) {
-    const row = data.subarray(at, at + width);
-    const out = projection === undefined ? Array.from(row) : project(row, projection);
-    const norm = Math.hypot(...out) || 1;
-    parts.push(out.map((v) => (v / norm).toFixed(3)).join(","));
-  }
+  for (let at = 0; at < vectors.length; at += dim) parts.push(Array.from(vectors.subarray(at, at + dim), (v) => v.toFixed(3)).join(","));
   return parts.join(";");
 }
 
-function project(row: Float32Array, { weight, bias, inFeatures, outFeatures }: Projection): number[] {
-  return Array.from({ length: outFeatures }, (_, r) => {
-    let sum = bias?.[r] ?? 0;
-    for (let k = 0; k < inFeatures; k++) sum += weight[r * inFeatures + k]! * row[k]!;
-    return sum;
-  });
+/** The model's rows-to-token-vectors step (see `LoadedColBERT.tokenVectors`), with the projection transposed once. */
+function vectorsFromRows(projection: Projection | undefined, width: number, matmul: MatMul): LoadedColBERT["tokenVectors"] {
+  const weightT = projection === undefined ? undefined : transpose(projection.weight, projection.outFeatures, projection.inFeatures);
+  return async (rows, count) => {
+    if (projection === undefined || count === 0) return normalizeRows(rows.slice(0, count * width), width);
+    const out = await matmul(rows, count, width, weightT!, projection.outFeatures);
+    const { bias, outFeatures } = projection;
+    if (bias !== undefined) for (let k = 0; k < out.length; k++) out[k]! += bias[k % outFeatures]!;
+    return normalizeRows(out, outFeatures);
+  };
+}
+
+/** Each `dim`-wide row scaled to unit length, in place; torch.nn.functional.normalize divides by max(norm, 1e-12). */
+function normalizeRows(data: Float32Array, dim: number): Float32Array {
+  for (let o = 0; o < data.length; o += dim) {
+    let norm = 0;
+    for (let k = o; k < o + dim; k++) norm += data[k]! * data[k]!;
+    const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+    for (let k = o; k < o + dim; k++) data[k]! *= scale;
+  }
+  return data;
+}
+
+/** A `rows × cols` row-major matrix transposed. */
+function transpose(matrix: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(matrix.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = matrix[r * cols + c]!;
+  return out;
 }
 
 /** Instances share a load when the folder, weights and device agree. */

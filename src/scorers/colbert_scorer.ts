@@ -10,7 +10,7 @@ import { DocumentVectorStore, type VectorStoreStats } from "./document_vector_st
 import type { LoadSpec, RerankerDevice, RerankerDtype } from "./load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "./local_model_options.js";
-import { LocalModelScorer, localCacheKey, windowOptions } from "./local_scoring.js";
+import { LocalModelScorer, localCacheKey, scoreLocally, windowOptions } from "./local_scoring.js";
 import { type KeyValueStore, LruStore } from "./lru_store.js";
 import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
@@ -185,12 +185,13 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
         throw new InvalidOptionError(`${OWNER}.index: item ${i} is neither a string nor a document with a pageContent string.`);
       return text;
     });
-    options.signal?.throwIfAborted();
     const unique = [...new Set(texts)];
-    if (unique.length === 0) return { stored: 0, alreadyStored: 0 };
     const counter = { encoded: 0 };
     // Admitted like scoring, one "pair" per text, so indexing a corpus beside live traffic is shed the same way.
-    await this.#scoreMany(
+    await scoreLocally(
+      OWNER,
+      this.lifecycle,
+      this.queue,
       unique.map((t) => ["", t] as const),
       options,
       async (prepared, signal) => {
@@ -216,17 +217,12 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     return this.#maxSims(prepared, pairs, signal);
   }
 
-  #scoreMany<R>(pairs: readonly TextPair[], options: CrossEncoderCallOptions, work: (p: Prepared, s: AbortSignal | undefined) => Promise<R[]>) {
-    return this.lifecycle.use(
-      options.signal,
-      (prepared) => work(prepared, options.signal),
-      () => this.queue.admit(pairs.length),
-    );
-  }
-
   /** Each pair's MaxSim over its document's windows (aggregated, with the best window's span). */
   async #maxSims(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]> {
-    const queries = [...new Set(pairs.map(([query]) => query))];
+    // Each query's documents, once each: one MaxSim per query over all their windows.
+    const textsOf = new Map<string, Set<string>>();
+    for (const [query, text] of pairs) (textsOf.get(query) ?? textsOf.set(query, new Set()).get(query)!).add(text);
+    const queries = [...textsOf.keys()];
     const documents = [...new Set(pairs.map(([, text]) => text))];
     const [queryVectors, windows] = await Promise.all([
       prepared.encoder.encode(
@@ -238,13 +234,16 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     ]);
     const windowsOf = new Map(documents.map((d, i) => [d, windows[i]!]));
     const dim = prepared.encoder.dim;
-    // Per query, one MaxSim over every window of its documents: scores[query][document] per window.
     const windowScores = new Map<string, Map<string, number[]>>();
     for (const [i, query] of queries.entries()) {
-      const texts = [...new Set(pairs.filter(([q]) => q === query).map(([, text]) => text))];
-      const stacked = texts.flatMap((text) => windowsOf.get(text)!.map((w) => w.vectors));
+      const texts = [...textsOf.get(query)!];
       const q = queryVectors[i]!;
-      const flat = await maxSimScores(q, q.length / dim, stacked, prepared.loaded.matmul);
+      const flat = await maxSimScores(
+        q,
+        q.length / dim,
+        texts.flatMap((text) => windowsOf.get(text)!.map((w) => w.vectors)),
+        prepared.loaded.matmul,
+      );
       let next = 0;
       windowScores.set(query, new Map(texts.map((text) => [text, flat.slice(next, (next += windowsOf.get(text)!.length))])));
     }
