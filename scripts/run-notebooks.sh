@@ -5,6 +5,7 @@
 #
 #   npm run notebooks                                   # builds first, then runs every notebook
 #   bash scripts/run-notebooks.sh examples/quick_start.ipynb
+#   bash scripts/run-notebooks.sh --check               # exit 0 when everything below is in place, else say what is not
 #
 # Installs nothing. It needs jupyter nbconvert and ipykernel (Debian: jupyter-nbconvert, python3-ipykernel) and the
 # tslab kernel installed from this project's tslab (.ci/run does all three):
@@ -42,6 +43,8 @@ fi
 [[ -f dist/index.js && -f dist/eval.js ]] || { echo "dist/ is missing: npm run build first" >&2; exit 1; }
 [[ -f node_modules/langchain-rerank/package.json ]] ||
   { echo "node_modules/langchain-rerank is missing (tslab's type checker resolves the notebooks' imports there): npm install" >&2; exit 1; }
+# --check: the set-up above is all in place (the test suite asks before running notebooks, and skips with the reason).
+[[ ${1:-} == --check ]] && exit 0
 
 if [[ -z ${RERANK_MODEL:-} ]]; then
   if [[ -f $SHARED/README.md ]]; then

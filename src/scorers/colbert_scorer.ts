@@ -263,25 +263,31 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   ): Promise<StoredWindow[][]> {
     const { encoder } = prepared;
     const identity = await this.#storeIdentity(prepared);
-    return this.#vectors.windowsOf(identity, encoder.dim, texts, async (missing) => {
-      if (counter !== undefined) counter.encoded += missing.length;
-      const pieces = new Map<string, number[]>();
-      const perText = missing.map((text) => encoder.document(text, this.maxChunksPerDoc, this.chunkOverlap, pieces));
-      const flat = perText.flat();
-      const vectors = await encoder.encode(
-        flat.map((w) => w.input),
-        this.batchLimits,
-        signal,
-      );
-      let next = 0;
-      return perText.map((ws) => {
-        const packed = ws.map(({ span }) => {
-          const data = vectors[next++]!;
-          return { span, data, count: data.length / encoder.dim };
+    return this.#vectors.windowsOf(
+      identity,
+      encoder.dim,
+      texts,
+      async (missing) => {
+        if (counter !== undefined) counter.encoded += missing.length;
+        const pieces = new Map<string, number[]>();
+        const perText = missing.map((text) => encoder.document(text, this.maxChunksPerDoc, this.chunkOverlap, pieces));
+        const flat = perText.flat();
+        const vectors = await encoder.encode(
+          flat.map((w) => w.input),
+          this.batchLimits,
+          signal,
+        );
+        let next = 0;
+        return perText.map((ws) => {
+          const packed = ws.map(({ span }) => {
+            const data = vectors[next++]!;
+            return { span, data, count: data.length / encoder.dim };
+          });
+          return packWindows(packed, encoder.dim, this.precision);
         });
-        return packWindows(packed, encoder.dim, this.precision);
-      });
-    });
+      },
+      signal,
+    );
   }
 
   /**

@@ -1,3 +1,4 @@
+import { abortable } from "../cancellation.js";
 import { RerankError } from "../errors.js";
 import { describeValue } from "../options.js";
 import type { KeyValueStore } from "./lru_store.js";
@@ -34,62 +35,87 @@ export class DocumentVectorStore {
   /**
    * Each text's windows: read from the store, or encoded by `encode` (given the texts missing, once each) and
    * written back. An entry that is not this version's bytes, has another width, or a window past the end of its text
-   * is encoded again and overwritten, never scored.
+   * is encoded again and overwritten, never scored. A text is claimed before the store is read, so a concurrent call
+   * waits for this one instead of reading and encoding it too; an abort rejects at once and releases the claims.
    */
   async windowsOf(
     identity: string,
     dim: number,
     texts: readonly string[],
     encode: (texts: string[]) => Promise<Uint8Array[]>,
+    signal?: AbortSignal,
   ): Promise<StoredWindow[][]> {
-    const keys = await Promise.all(texts.map((text) => this.keyOf(identity, text)));
+    const keys = await abortable(Promise.all(texts.map((text) => this.keyOf(identity, text))), signal);
+    signal?.throwIfAborted();
     const found = new Map<string, Promise<StoredWindow[]>>();
-    const toRead: number[] = [];
+    const claimed: Claim[] = [];
     keys.forEach((key, i) => {
+      if (found.has(key)) return;
       const pending = this.#inflight.get(key);
-      // Another call's encoding may fail for its own reason (its caller aborted): then this call encodes the text itself.
-      if (pending !== undefined)
+      if (pending !== undefined) {
+        // Another call's claim may fail for its own reason (its caller aborted): then this call reads or encodes the
+        // text itself.
         found.set(
           key,
-          pending.catch(() => this.windowsOf(identity, dim, [texts[i]!], encode).then(([w]) => w!)),
+          pending.catch(() => this.windowsOf(identity, dim, [texts[i]!], encode, signal).then(([w]) => w!)),
         );
-      else if (!found.has(key)) toRead.push(i);
+        return;
+      }
+      const claim = new Claim(key, texts[i]!);
+      this.#inflight.set(key, claim.promise);
+      found.set(key, claim.promise);
+      claimed.push(claim);
     });
-    const textOf = new Map(toRead.map((i) => [keys[i]!, texts[i]!]));
-    const readKeys = [...textOf.keys()];
-    const values: unknown = readKeys.length > 0 ? await this.store.mget(readKeys) : [];
-    if (!Array.isArray(values) || values.length !== readKeys.length) {
+    if (claimed.length > 0) {
+      this.#fill(claimed, dim, encode, signal)
+        .catch((error: unknown) => claimed.forEach((c) => c.reject(error)))
+        // Forgotten once settled: a failed claim is retried by the next call, not remembered.
+        .finally(() => claimed.forEach((c) => this.#inflight.delete(c.key)));
+    }
+    return abortable(Promise.all(keys.map((key) => found.get(key)!)), signal);
+  }
+
+  /** Reads the claimed texts' entries, encodes those the store lacks, writes them back, and settles each claim. */
+  async #fill(claimed: Claim[], dim: number, encode: (texts: string[]) => Promise<Uint8Array[]>, signal?: AbortSignal): Promise<void> {
+    const values: unknown = await abortable(this.store.mget(claimed.map((c) => c.key)), signal);
+    if (!Array.isArray(values) || values.length !== claimed.length) {
       throw new RerankError(
-        `${this.owner}: the store's mget returned ${Array.isArray(values) ? `${values.length} values` : describeValue(values)} for ${readKeys.length} keys; ` +
+        `${this.owner}: the store's mget returned ${Array.isArray(values) ? `${values.length} values` : describeValue(values)} for ${claimed.length} keys; ` +
           "a store must return one value (or undefined) per key, in order.",
       );
     }
-    const missing: { key: string; text: string }[] = [];
-    readKeys.forEach((key, k) => {
-      const text = textOf.get(key)!;
-      const windows = readable(values[k], dim, text.length);
-      if (windows !== undefined) {
+    const missing: Claim[] = [];
+    claimed.forEach((claim, k) => {
+      const windows = readable(values[k], dim, claim.text.length);
+      if (windows === undefined) missing.push(claim);
+      else {
         this.stats.hits += 1;
-        found.set(key, Promise.resolve(windows));
-      } else if (!found.has(key)) missing.push({ key, text });
+        claim.resolve(windows);
+      }
     });
-    if (missing.length > 0) {
-      this.stats.misses += missing.length;
-      const forget = () => missing.forEach((m) => this.#inflight.delete(m.key));
-      // Forgotten once settled, before any waiter runs: a failed encode is retried by the next call, not remembered.
-      const work = encode(missing.map((m) => m.text))
-        .then(async (packed) => {
-          await this.store.mset(missing.map((m, i) => [m.key, packed[i]!]));
-          return packed.map((bytes) => unpackWindows(bytes).windows);
-        })
-        .finally(forget);
-      missing.forEach((m, i) => {
-        const one = work.then((all) => all[i]!);
-        this.#inflight.set(m.key, one);
-        found.set(m.key, one);
-      });
-    }
-    return Promise.all(keys.map((key) => found.get(key)!));
+    if (missing.length === 0) return;
+    this.stats.misses += missing.length;
+    const packed = await encode(missing.map((m) => m.text));
+    await abortable(this.store.mset(missing.map((m, i) => [m.key, packed[i]!])), signal);
+    missing.forEach((m, i) => m.resolve(unpackWindows(packed[i]!).windows));
+  }
+}
+
+/** One text this call reads or encodes for every concurrent call that needs it. */
+class Claim {
+  readonly promise: Promise<StoredWindow[]>;
+  resolve!: (windows: StoredWindow[]) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    readonly key: string,
+    readonly text: string,
+  ) {
+    this.promise = new Promise<StoredWindow[]>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.promise.catch(() => {}); // its waiters handle a failure; no waiter is not an unhandled rejection
   }
 }
 

@@ -262,35 +262,68 @@ describe("ColBERTScorer's aborts and bad input", () => {
     expect(await scorer.index(texts)).toEqual({ stored: 44, alreadyStored: 256 });
   });
 
-  it("an abort of the call encoding a document does not fail a concurrent call waiting for it: that call encodes it itself", async () => {
+  it("an abort of the call that claimed a document does not fail a concurrent call waiting for it: that call encodes it itself", async () => {
+    // The order is fixed by the store, not by timing: the first call's lookup is held open until the second call
+    // is waiting on the first's documents and has looked up its own extra one; only then does the first abort.
     const inner = new InMemoryStore<Uint8Array>();
-    let onMget: (() => void) | undefined;
+    const lookups: { keys: string[]; release: () => void }[] = [];
+    let onLookup: (() => void) | undefined;
     const store = {
       mget: async (keys: string[]) => {
-        const values = await inner.mget(keys);
-        const hook = onMget;
-        onMget = undefined;
-        hook?.();
-        return values;
+        let release = () => {};
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        lookups.push({ keys, release });
+        onLookup?.();
+        if (lookups.length === 1) await gate; // the first call's lookup waits for the test
+        return inner.mget(keys);
       },
       mset: (pairs: [string, Uint8Array][]) => inner.mset(pairs),
     };
+    const nextLookup = () => new Promise<void>((resolve) => (onLookup = resolve));
     const scorer = scorerOf({ store, maxBatchSize: 1 });
     await scorer.load();
     const pairs = corpus.map((t) => [QUERY, t] as const);
     const controller = new AbortController();
-    let second: Promise<number[]> | undefined;
-    onMget = () => {
-      // The first call's lookup: its documents are about to be encoded. The second call, with one more document,
-      // waits on that encoding; its own lookup (of the extra document) aborts the first call mid-encoding.
-      onMget = () => controller.abort(new Error("user left"));
-      second = scorer.score([...pairs, [QUERY, "an extra document"]]);
-    };
+    let lookup = nextLookup();
     const first = scorer.score(pairs, { signal: controller.signal });
-    await expect(first).rejects.toThrow("user left");
-    const scores = await second!;
+    const firstOutcome = first.catch((e: unknown) => e);
+    await lookup;
+    lookup = nextLookup();
+    const second = scorer.score([...pairs, [QUERY, "an extra document"]]);
+    await lookup;
+    expect(lookups[1]!.keys).toHaveLength(1); // the corpus is the first call's: the second waits for it
+    controller.abort(new Error("user left"));
+    expect(await firstOutcome).toEqual(new Error("user left"));
+    lookups[0]!.release();
+    const scores = await second;
     expect(scores).toHaveLength(pairs.length + 1);
     expect(scores.slice(0, -1)).toEqual(await scorerOf().score(pairs));
+    // The first call never encoded: its abort released the claims, and the second call encoded every document.
+    expect(scorer.storeStats).toEqual({ hits: 0, misses: pairs.length + 1 });
+  });
+
+  it("a document claimed by one call is read and encoded once, however many calls need it at the same time", async () => {
+    const inner = new InMemoryStore<Uint8Array>();
+    let reads = 0;
+    let writes = 0;
+    const store = {
+      mget: async (keys: string[]) => {
+        reads += keys.length;
+        await new Promise((resolve) => setImmediate(resolve)); // a store that answers later than at once
+        return inner.mget(keys);
+      },
+      mset: (pairs: [string, Uint8Array][]) => {
+        writes += pairs.length;
+        return inner.mset(pairs);
+      },
+    };
+    const scorer = scorerOf({ store });
+    const pairs = corpus.map((t) => [QUERY, t] as const);
+    const [a, b, c] = await Promise.all([scorer.score(pairs), scorer.score(pairs), scorer.score(pairs)]);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect({ reads, writes }).toEqual({ reads: corpus.length, writes: corpus.length });
+    expect(scorer.storeStats).toEqual({ hits: 0, misses: corpus.length });
   });
 
   it("refuses a plain encoder, a reranker, a missing marker and bad options with errors that say what to do", async () => {
