@@ -31,7 +31,12 @@ function notebookSetupMissing(): string | undefined {
     execFileSync("bash", [script, "--check"], { cwd: PROJECT_DIR, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
     return undefined;
   } catch (error) {
-    return String((error as { stderr?: string }).stderr ?? error).trim().split("\n").pop() || "the notebook set-up is incomplete";
+    return (
+      String((error as { stderr?: string }).stderr ?? error)
+        .trim()
+        .split("\n")
+        .pop() || "the notebook set-up is incomplete"
+    );
   }
 }
 const missing = notebookSetupMissing();
