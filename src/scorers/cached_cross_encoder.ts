@@ -11,8 +11,8 @@ import {
   isChunkSpan,
   isCrossEncoder,
 } from "./cross_encoder.js";
-import { type KeyValueStore, LruStore } from "./lru_store.js";
-import { sha256Hex } from "./sha256.js";
+import { type KeyValueStore, LruStore } from "../stores/lru_store.js";
+import { sha256Hex } from "../stores/sha256.js";
 
 export interface CachedCrossEncoderArgs {
   /** The scorer whose scores are cached: local or remote, any `CrossEncoder`. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "../../src/scorers/batch_planner.js";
+import { CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "../../src/local/runtime/batch_planner.js";
 
 // The batch planner covers every pair exactly once and keeps every batch within its limits (a pair longer than
 // the token budget runs alone: it cannot be split).
