@@ -20,7 +20,7 @@ export {
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
-  NotASequenceClassifierError,
+  UnsupportedModelError,
   OverloadedError,
   RerankError,
 } from "./errors.js";

@@ -93,7 +93,7 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
         model,
         ...(options.dtype !== undefined ? { dtype: options.dtype as Options["dtype"] } : {}),
         ...(options.device !== undefined ? { device: options.device as Options["device"] } : {}),
-        ...(options.batchSize !== undefined ? { maxBatchSize: options.batchSize } : {}),
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.scoreMode !== undefined ? { scoreMode: options.scoreMode } : {}),
         ...(options.sessionOptions !== undefined ? { sessionOptions: options.sessionOptions } : {}),
       });

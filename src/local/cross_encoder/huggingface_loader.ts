@@ -1,4 +1,4 @@
-import { NotASequenceClassifierError } from "../../errors.js";
+import { UnsupportedModelError } from "../../errors.js";
 import type { LoadSpec } from "../loading/load_spec.js";
 import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey as kindKey } from "../loading/model_loader.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "../runtime/pair_encoder.js";
@@ -9,7 +9,7 @@ import { type PairTemplate, type PairTokenizer, pairTemplate } from "../runtime/
 function checkClassifierConfig(model: string, config: ModelConfig): void {
   const architectures = config.architectures ?? [];
   if (architectures.length > 0 && !architectures.some((a) => a.endsWith("ForSequenceClassification"))) {
-    throw new NotASequenceClassifierError(
+    throw new UnsupportedModelError(
       `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +
         "it has no relevance head. Use a cross-encoder such as Xenova/bge-reranker-base or Xenova/ms-marco-MiniLM-L-6-v2 " +
         "(an embedding model belongs in the first stage).",
@@ -24,9 +24,7 @@ export const SEQUENCE_CLASSIFIER: ModelKind = {
   output: "logits",
   checkConfig: checkClassifierConfig,
   wrongOutput: (model, outputs) =>
-    new NotASequenceClassifierError(
-      `"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a sequence-classification reranker.`,
-    ),
+    new UnsupportedModelError(`"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a sequence-classification reranker.`),
 };
 
 /** A loaded reranker, shared by every instance that asked for the same (model, dtype, device, revision). */

@@ -1,4 +1,4 @@
-import { CorruptModelFileError, ModelNotFoundError, MissingOnnxFileError, NotASequenceClassifierError, RerankError } from "../../errors.js";
+import { CorruptModelFileError, ModelNotFoundError, MissingOnnxFileError, UnsupportedModelError, RerankError } from "../../errors.js";
 import { DTYPE_FILES, type LoadSpec } from "./load_spec.js";
 import { corruptOnnxError, type FileOrigin, onnxLoadFailure } from "./model_json.js";
 
@@ -117,7 +117,7 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
     return new ModelNotFoundError(`"${spec.model}" was not found on the Hugging Face hub (${file}): check the id and revision.`, { cause: error });
   }
   if (/Unsupported model type/.test(message)) {
-    return new NotASequenceClassifierError(
+    return new UnsupportedModelError(
       `transformers.js has no sequence-classification class for "${spec.model}" (${message}). Supported rerankers include bert, roberta, xlm-roberta (BGE), deberta-v2, electra and modernbert models.`,
       { cause: error },
     );

@@ -19,7 +19,7 @@ import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type V
 // encoded once into token vectors kept in a store (document_vector_store.ts, token_vectors.ts), a query is encoded
 // once per call, and each pair's score is MaxSim over the stored vectors.
 
-export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTConventions> {
+export interface ColBERTCrossEncoderArgs extends LocalModelOptions, Partial<ColBERTConventions> {
   /**
    * A ColBERT model folder (PyLate layout with `1_Dense/`, or an ONNX export whose graph ends with the projection)
    * or a hub id whose ONNX export ends with the projection.
@@ -58,7 +58,7 @@ export interface IndexResult {
   alreadyStored: number;
 }
 
-const OWNER = "ColBERTScorer";
+const OWNER = "ColBERTCrossEncoder";
 /** Documents `index` encodes and stores per step. */
 const INDEX_SLICE = 256;
 const CONVENTION_KEYS = [
@@ -90,14 +90,14 @@ interface Prepared {
  * ```ts
  * // network: downloads a ColBERT checkpoint's ONNX export from the Hugging Face hub
  * import { CrossEncoderReranker } from "langchain-rerank";
- * import { ColBERTScorer } from "langchain-rerank/huggingface";
+ * import { ColBERTCrossEncoder } from "langchain-rerank/huggingface";
  *
- * const scorer = new ColBERTScorer({ model: "answerdotai/answerai-colbert-small-v1" }); // or a local ColBERT folder
+ * const scorer = new ColBERTCrossEncoder({ model: "answerdotai/answerai-colbert-small-v1" }); // or a local ColBERT folder
  * await scorer.index(["Caffeine can raise blood pressure for a short time.", "Espresso is brewed under pressure."]);
  * const reranker = new CrossEncoderReranker({ model: scorer, topN: 1 });
  * ```
  */
-export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEncoder {
+export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
   readonly model: string;
   readonly dtype: RerankerDtype;
   readonly device: RerankerDevice;
@@ -114,7 +114,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   readonly #spec: LoadSpec;
   #identity?: { loaded: LoadedColBERT; key: Promise<string> };
 
-  constructor(fields: ColBERTScorerArgs) {
+  constructor(fields: ColBERTCrossEncoderArgs) {
     super();
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "answerdotai/answerai-colbert-small-v1" }.`);

@@ -7,7 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ColBERTScorer, NotASequenceClassifierError } from "../../../src/huggingface.js";
+import { ColBERTCrossEncoder, UnsupportedModelError } from "../../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../../src/index.js";
 import { FIXTURE_COLBERT, FIXTURE_COLBERT_STANFORD, FIXTURE_ENCODER, FIXTURE_RERANKER } from "../../support/fixtures.js";
 
@@ -24,9 +24,9 @@ const corpus = [
   "the bank raised interest rates.",
   "rain fell on the city all day.",
 ];
-const made: ColBERTScorer[] = [];
-const scorerOf = (fields: Partial<ConstructorParameters<typeof ColBERTScorer>[0]> = {}) => {
-  const scorer = new ColBERTScorer({ model: FIXTURE_COLBERT, dtype: "fp32", precision: "float32", ...fields });
+const made: ColBERTCrossEncoder[] = [];
+const scorerOf = (fields: Partial<ConstructorParameters<typeof ColBERTCrossEncoder>[0]> = {}) => {
+  const scorer = new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, dtype: "fp32", precision: "float32", ...fields });
   made.push(scorer);
   return scorer;
 };
@@ -50,7 +50,7 @@ class ListRetriever extends BaseRetriever {
   }
 }
 
-describe("ColBERTScorer in a ContextualCompressionRetriever", () => {
+describe("ColBERTCrossEncoder in a ContextualCompressionRetriever", () => {
   it("reorders the first stage's candidates by MaxSim, with documents indexed ahead of time read from the store", async () => {
     const scorer = scorerOf();
     const docs = corpus.map((text, i) => new Document({ pageContent: text, metadata: { id: i } }));
@@ -94,7 +94,7 @@ describe("ColBERTScorer in a ContextualCompressionRetriever", () => {
   });
 });
 
-describe("ColBERTScorer's document store", () => {
+describe("ColBERTCrossEncoder's document store", () => {
   it("keys vectors by model: two models sharing one store never read each other's vectors", async () => {
     const store = new InMemoryStore<Uint8Array>();
     const a = scorerOf({ store });
@@ -133,7 +133,7 @@ describe("ColBERTScorer's document store", () => {
       await cp(FIXTURE_COLBERT, folder, { recursive: true });
       const store = new InMemoryStore<Uint8Array>();
       const pairs = corpus.map((t) => [QUERY, t] as const);
-      const before = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const before = new ColBERTCrossEncoder({ model: folder, dtype: "fp32", store });
       const old = await before.score(pairs);
       await before.dispose();
       // New projection weights in the same folder: negate the second half of the matrix.
@@ -143,7 +143,7 @@ describe("ColBERTScorer's document store", () => {
       const weights = new Float32Array(bytes.buffer.slice(headerEnd));
       for (let i = weights.length >> 1; i < weights.length; i++) weights[i] = -weights[i]!;
       await writeFile(file, Buffer.concat([bytes.subarray(0, headerEnd), new Uint8Array(weights.buffer)]));
-      const after = new ColBERTScorer({ model: folder, dtype: "fp32", store });
+      const after = new ColBERTCrossEncoder({ model: folder, dtype: "fp32", store });
       const fresh = await after.score(pairs);
       await after.dispose();
       expect(after.storeStats).toEqual({ hits: 0, misses: corpus.length });
@@ -210,7 +210,7 @@ describe("ColBERTScorer's document store", () => {
   });
 });
 
-describe("ColBERTScorer's long documents", () => {
+describe("ColBERTCrossEncoder's long documents", () => {
   const long = `${"the cat sat on the mat while rain fell. ".repeat(6)}paris is the capital of france.`;
 
   it("cuts a document at the model's document length by default", async () => {
@@ -237,7 +237,7 @@ describe("ColBERTScorer's long documents", () => {
   });
 });
 
-describe("ColBERTScorer's aborts and bad input", () => {
+describe("ColBERTCrossEncoder's aborts and bad input", () => {
   it("honours an aborted signal before loading, and an abort during a cold call, without losing the documents", async () => {
     const scorer = scorerOf();
     const aborted = AbortSignal.abort(new Error("stop"));
@@ -280,7 +280,7 @@ describe("ColBERTScorer's aborts and bad input", () => {
       mset: (pairs: [string, Uint8Array][]) => inner.mset(pairs),
     };
     const nextLookup = () => new Promise<void>((resolve) => (onLookup = resolve));
-    const scorer = scorerOf({ store, maxBatchSize: 1 });
+    const scorer = scorerOf({ store, batchSize: 1 });
     await scorer.load();
     const pairs = corpus.map((t) => [QUERY, t] as const);
     const controller = new AbortController();
@@ -329,13 +329,13 @@ describe("ColBERTScorer's aborts and bad input", () => {
   it("refuses a plain encoder, a reranker, a missing marker and bad options with errors that say what to do", async () => {
     // A plain encoder (no 1_Dense/, a graph that outputs hidden states) is named before its markers are looked for.
     await expect(scorerOf({ model: FIXTURE_ENCODER }).score([[QUERY, "x"]])).rejects.toThrow(/has no projection.*1_Dense/s);
-    await expect(scorerOf({ model: FIXTURE_RERANKER }).score([[QUERY, "x"]])).rejects.toThrow(NotASequenceClassifierError);
+    await expect(scorerOf({ model: FIXTURE_RERANKER }).score([[QUERY, "x"]])).rejects.toThrow(UnsupportedModelError);
     await expect(scorerOf({ queryPrefix: "[NOPE]" }).score([[QUERY, "x"]])).rejects.toThrow(/no query marker token "\[NOPE\]".*queryPrefix/s);
-    expect(() => new ColBERTScorer({ model: FIXTURE_COLBERT, precision: "fp8" as never })).toThrow(InvalidOptionError);
-    expect(() => new ColBERTScorer({ model: FIXTURE_COLBERT, queryLength: 2 })).toThrow(/queryLength.*at least 4/);
-    expect(() => new ColBERTScorer({ model: FIXTURE_COLBERT, store: {} as never })).toThrow(/BaseStore/);
-    expect(() => new ColBERTScorer({ model: FIXTURE_COLBERT, skiplistWords: "." as never })).toThrow(/skiplistWords/);
-    expect(() => new ColBERTScorer({} as never)).toThrow(/`model` is required/);
+    expect(() => new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, precision: "fp8" as never })).toThrow(InvalidOptionError);
+    expect(() => new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, queryLength: 2 })).toThrow(/queryLength.*at least 4/);
+    expect(() => new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, store: {} as never })).toThrow(/BaseStore/);
+    expect(() => new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, skiplistWords: "." as never })).toThrow(/skiplistWords/);
+    expect(() => new ColBERTCrossEncoder({} as never)).toThrow(/`model` is required/);
     const scorer = scorerOf();
     await expect(scorer.score([[QUERY, 42 as never]])).rejects.toThrow(RerankError);
     await expect(scorer.index([{ pageContent: 1 } as never])).rejects.toThrow(/item 0/);
