@@ -106,7 +106,9 @@ register("data:text/javascript," + encodeURIComponent(\`
       const { stdout } = await node(["--input-type=module", "-e", program(load)]);
       expect(JSON.parse(stdout)).toEqual({
         name: "MissingDependencyError",
-        message: "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
+        message:
+          "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers " +
+          "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)",
       });
     }
   });
