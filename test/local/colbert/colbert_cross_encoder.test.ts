@@ -212,6 +212,24 @@ describe("ColBERTCrossEncoder's document store", () => {
   });
 });
 
+describe("ColBERTCrossEncoder under q8 (docs/late-interaction.md, Batch-mates)", () => {
+  it("a document's score moves a little with its batch-mates when it is encoded, not with batchSize: 1, and not once stored", async () => {
+    const pairs = corpus.map((t) => [QUERY, t] as const);
+    const aloneAndTogether = async (batchSize?: number) => {
+      const alone = await Promise.all(pairs.map(async (pair) => (await scorerOf({ dtype: "q8", batchSize }).score([pair]))[0]!));
+      const together = await scorerOf({ dtype: "q8", batchSize }).score(pairs);
+      return alone.map((score, i) => Math.abs(score - together[i]!));
+    };
+    // Dynamic quantization scales activations per batch: within 5e-2 on this fixture (1.8e-2 measured).
+    expect(Math.max(...(await aloneAndTogether()))).toBeLessThan(5e-2);
+    expect(await aloneAndTogether(1)).toEqual(pairs.map(() => 0));
+    // Once stored, a document's vectors are read, whoever shares the call.
+    const scorer = scorerOf({ dtype: "q8" });
+    const stored = await scorer.score(pairs);
+    expect(await Promise.all(pairs.map(async (pair) => (await scorer.score([pair]))[0]!))).toEqual(stored);
+  });
+});
+
 describe("ColBERTCrossEncoder's long documents", () => {
   const long = `${"the cat sat on the mat while rain fell. ".repeat(6)}paris is the capital of france.`;
 
