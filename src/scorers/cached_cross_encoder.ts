@@ -61,8 +61,10 @@ function decodeChunk(value: unknown): ChunkSpan | undefined {
  * A CrossEncoder that remembers scores. The key of a pair is a SHA-256 hash of the scorer's identity (its `cacheKey`
  * and/or the `namespace`), the query and the text, so the store never holds the texts and a change of model, score
  * mode or truncation never returns a stale score. Only pairs missing from the store reach the scorer, in one call
- * (a pair repeated within a call is scored once, and a pair a concurrent call is scoring is waited for, not scored
- * twice), and scores come back in input order.
+ * (a pair repeated within a call is scored once, and a pair a concurrent call is reading or scoring is waited for,
+ * not scored twice), and scores come back in input order. An abort rejects at once, even while the store has not
+ * answered; a call returns once its scores are known, and a write the store refuses is counted in
+ * `stats.failedWrites`, not thrown (the mechanism is `StoreBackedCache`, shared with `ColBERTCrossEncoder`).
  *
  * @example
  * ```ts
