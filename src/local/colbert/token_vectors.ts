@@ -144,8 +144,7 @@ export function unpackWindows(value: Uint8Array, shape?: StoredShape): { precisi
       if ((start === NO_SPAN) !== (count === 1) || (start !== NO_SPAN && (start > end || end > shape.textLength)))
         throw fail("a window outside its text");
     }
-    const vectors = decodeVectors(buffer, byteOffset + offset, tokens, dim, precision);
-    const squaredLengths = vectorSquaredLengths(vectors);
+    const { vectors, squaredLengths } = decodeVectors(buffer, byteOffset + offset, tokens, dim, precision);
     const tolerance = shape === undefined ? Number.POSITIVE_INFINITY : UNIT_TOLERANCE[precision];
     // A NaN fails both comparisons, so it is refused too.
     if (!squaredLengths.every((s) => Number.isFinite(s) && Math.abs(s - 1) <= tolerance)) throw fail("a vector not finite or not of unit length");
@@ -157,27 +156,36 @@ export function unpackWindows(value: Uint8Array, shape?: StoredShape): { precisi
   return { precision, dim, windows };
 }
 
-function decodeVectors(buffer: ArrayBufferLike, at: number, count: number, dim: number, precision: VectorPrecision): TokenVectors {
+/** A window's vectors (float16 decoded to floats) and each one's squared length, in one pass over the payload. */
+function decodeVectors(
+  buffer: ArrayBufferLike,
+  at: number,
+  count: number,
+  dim: number,
+  precision: VectorPrecision,
+): { vectors: TokenVectors; squaredLengths: Float64Array } {
   const n = count * dim;
-  if (precision === "float32") return { count, dim, data: new Float32Array(buffer, at, n) };
-  if (precision === "int8") return { count, dim, scales: new Float32Array(buffer, at, count), data: new Int8Array(buffer, at + 4 * count, n) };
-  const half = new Uint16Array(buffer, at, n);
-  const table = halfTable();
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = table[half[i]!]!;
-  return { count, dim, data };
-}
-
-/** Each vector's squared length (int8 scaled back); NaN or infinite where a component or scale is bad. */
-function vectorSquaredLengths({ count, dim, data, scales }: TokenVectors): Float64Array {
-  const out = new Float64Array(count);
-  for (let t = 0; t < count; t++) {
-    let sum = 0;
-    for (let k = t * dim; k < (t + 1) * dim; k++) sum += data[k]! * data[k]!;
-    const scale = scales?.[t] ?? 1;
-    out[t] = scale >= 0 ? sum * scale * scale : Number.NaN; // a negative scale would flip the vector
+  const squaredLengths = new Float64Array(count);
+  if (precision === "float16") {
+    const half = new Uint16Array(buffer, at, n);
+    const table = halfTable();
+    const data = new Float32Array(n);
+    for (let t = 0, i = 0; t < count; t++) {
+      let sum = 0;
+      for (const end = i + dim; i < end; i++) sum += (data[i] = table[half[i]!]!) * data[i]!;
+      squaredLengths[t] = sum;
+    }
+    return { vectors: { count, dim, data }, squaredLengths };
   }
-  return out;
+  const scales = precision === "int8" ? new Float32Array(buffer, at, count) : undefined;
+  const data = precision === "int8" ? new Int8Array(buffer, at + 4 * count, n) : new Float32Array(buffer, at, n);
+  for (let t = 0, i = 0; t < count; t++) {
+    let sum = 0;
+    for (const end = i + dim; i < end; i++) sum += data[i]! * data[i]!;
+    const scale = scales?.[t] ?? 1;
+    squaredLengths[t] = scale >= 0 ? sum * scale * scale : Number.NaN; // a negative scale would flip the vector
+  }
+  return { vectors: scales === undefined ? { count, dim, data } : { count, dim, data, scales }, squaredLengths };
 }
 
 /** A matrix product `a (rows × inner) · b (inner × cols)`, row-major: onnxruntime's MatMul through transformers.js. */
