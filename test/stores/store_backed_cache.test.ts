@@ -36,7 +36,7 @@ describe("StoreBackedCache", () => {
       mget: async (wanted: string[]) => (reads.push(wanted), await answer.promise, inner.mget(wanted)),
       mset: (entries: [string, number][]) => inner.mset(entries),
     };
-    const cache = new StoreBackedCache(store, "Test");
+    const cache = new StoreBackedCache<number, number>(store, "Test");
     const computed: string[] = [];
     const [a, b] = [lengths(keys(40), computed), lengths(keys(40), computed)];
     const first = cache.lookup(a);
@@ -59,7 +59,7 @@ describe("StoreBackedCache", () => {
       mget: (wanted: string[]) => (hang ? new Promise<never>(() => {}) : inner.mget(wanted)),
       mset: (entries: [string, number][]) => inner.mset(entries),
     };
-    const cache = new StoreBackedCache(store, "Test");
+    const cache = new StoreBackedCache<number, number>(store, "Test");
     const controller = new AbortController();
     const call = cache.lookup(lengths(["a"], [], { signal: controller.signal }));
     controller.abort(new Error("user left"));
@@ -70,7 +70,7 @@ describe("StoreBackedCache", () => {
 
   it("a store whose mset never answers holds up no lookup: values return when computed, and later lookups too", async () => {
     const store = { mget: async (wanted: string[]) => wanted.map(() => undefined), mset: () => new Promise<void>(() => {}) };
-    const cache = new StoreBackedCache(store, "Test");
+    const cache = new StoreBackedCache<number, number>(store, "Test");
     expect(await cache.lookup(lengths(["a", "bb"]))).toEqual([1, 2]);
     expect(await cache.lookup(lengths(["a", "bb"]))).toEqual([1, 2]);
     // A lookup that waits for its writes (indexing) waits, but its abort still rejects at once.
@@ -87,7 +87,7 @@ describe("StoreBackedCache", () => {
         throw new Error("ENOENT: no such file or directory, rename");
       },
     };
-    const cache = new StoreBackedCache(store, "Test");
+    const cache = new StoreBackedCache<number, number>(store, "Test");
     const request = lengths(["a", "bb", "a"], [], { awaitWrites: true });
     expect(await cache.lookup(request)).toEqual([1, 2, 1]);
     expect(request.stats).toEqual({ hits: 0, misses: 2, failedWrites: 2 });
@@ -95,7 +95,7 @@ describe("StoreBackedCache", () => {
     const throwing = (): Promise<void> => {
       throw new Error("read-only");
     };
-    const sync = new StoreBackedCache({ ...store, mset: throwing }, "Test");
+    const sync = new StoreBackedCache<number, number>({ ...store, mset: throwing }, "Test");
     const again = lengths(["a"], [], { awaitWrites: true });
     expect(await sync.lookup(again)).toEqual([1]);
     expect(again.stats.failedWrites).toBe(1);
@@ -107,7 +107,7 @@ describe("StoreBackedCache", () => {
       ["a", 1],
       ["bb", Number.NaN],
     ]);
-    const cache = new StoreBackedCache(inner, "Test");
+    const cache = new StoreBackedCache<number, number>(inner, "Test");
     const computed: string[] = [];
     const request = lengths(["a", "bb"], computed, { decode: ([v]) => (typeof v === "number" && Number.isFinite(v) ? v : undefined) });
     expect(await cache.lookup(request)).toEqual([1, 2]);
@@ -117,7 +117,7 @@ describe("StoreBackedCache", () => {
   });
 
   it("names a store whose mget answers other than one value per key, and fails the lookup", async () => {
-    const cache = new StoreBackedCache({ mget: async () => [], mset: async () => {} }, "Owner");
+    const cache = new StoreBackedCache<number, number>({ mget: async () => [], mset: async () => {} }, "Owner");
     await expect(cache.lookup(lengths(["a"]))).rejects.toThrow(RerankError);
     await expect(cache.lookup(lengths(["a"]))).rejects.toThrow(/^Owner: the store's mget returned 0 values for 1 keys/);
   });

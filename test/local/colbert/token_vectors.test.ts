@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bytesPerToken, maxSimScores, packWindows, type TokenVectors, unpackWindows } from "../../../src/local/colbert/token_vectors.js";
+import {
+  bytesPerToken,
+  maxSimScores,
+  packWindows,
+  type StoredShape,
+  type TokenVectors,
+  unpackWindows,
+} from "../../../src/local/colbert/token_vectors.js";
 import { ortMatMul, plainMaxSim } from "../../support/maxsim.js";
 
 describe("MaxSim and the token-vector codec", () => {
@@ -52,11 +59,11 @@ describe("MaxSim and the token-vector codec", () => {
   it("with the scorer's shape, refuses what the scorer could not have written for that text", () => {
     const dim = 4;
     const unit = (count: number) => new Float32Array(Array.from({ length: count * dim }, (_, i) => (i % dim === 0 ? 1 : 0)));
-    const shape = { dim, precision: "float16", maxTokens: 3, maxWindows: 2, textLength: 10 } as const;
+    const shape: StoredShape = { dim, precision: "float16", maxTokens: 3, maxWindows: 2, textLength: 10 };
     const whole = packWindows([{ data: unit(3), count: 3 }], dim, "float16");
     expect(unpackWindows(whole, shape).windows).toHaveLength(1);
-    const refused: [string, Uint8Array, Partial<typeof shape>][] = [
-      ["another precision", whole, { precision: "float32" as never }],
+    const refused: [string, Uint8Array, Partial<StoredShape>][] = [
+      ["another precision", whole, { precision: "float32" }],
       ["another width", packWindows([{ data: unit(3), count: 3 }], dim, "float16"), { dim: 8 }],
       ["too many vectors", packWindows([{ data: unit(4), count: 4 }], dim, "float16"), {}],
       [
