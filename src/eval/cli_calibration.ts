@@ -17,7 +17,7 @@ export const CALIBRATION_OPTIONS = {
 export const CALIBRATION_USAGE = `  --calibrate FILE       fit P(relevant) from the scores of the one --reranker (or of the first stage,
                          with none alone) on half of the queries (split with --seed), report ECE, Brier
                          and log loss before/after on the other half, and write the calibration as JSON
-  --calibration-method M auto | platt | isotonic (default: auto, the lower cross-validated log loss)
+  --calibration-method M auto | platt | isotonic (default: auto, the lower cross-validated Brier score)
 `;
 
 export interface CalibrationFlags {

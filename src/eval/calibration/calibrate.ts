@@ -3,7 +3,7 @@ import { CALIBRATION_FORMAT, type Calibration, type CalibrationMap, type Calibra
 import { createPrng } from "../prng.js";
 import type { LabelledScore } from "../threshold.js";
 import { CalibrationError, checkLabelledScores, fitIsotonic, fitPlatt } from "./fit.js";
-import { type CalibrationMeasures, DEFAULT_CALIBRATION_BINS, calibrationMeasures, logLoss } from "./metrics.js";
+import { type CalibrationMeasures, DEFAULT_CALIBRATION_BINS, brierScore, calibrationMeasures } from "./metrics.js";
 
 // Calibration from judged candidates with an honest measure: queries split (seeded) into a dev part, on which both
 // fits are tried and one is chosen by cross-validation over queries, and a held-out part, on which the chosen map
@@ -22,7 +22,7 @@ export interface CalibrateOptions {
   /** The label from which a candidate counted as relevant (TREC DL: 2). */
   relevantLabel: number;
   /**
-   * `auto`: the fit with the lower log loss in cross-validation over the dev queries (Platt on a tie: fewer
+   * `auto`: the fit with the lower Brier score in cross-validation over the dev queries (Platt on a tie: fewer
    * parameters, no flat steps). @default "auto"
    */
   method?: "auto" | CalibrationMethod;
@@ -59,7 +59,11 @@ export interface CalibrationReport {
   bins: number;
   dev: { queries: number; candidates: number; relevant: number };
   heldOut: { queries: number; candidates: number; relevant: number };
-  /** Pooled out-of-fold log loss of each fit over the dev queries; absent for a fit that failed (see `notes`). */
+  /**
+   * Pooled out-of-fold Brier score of each fit over the dev queries; absent for a fit that failed (see `notes`).
+   * Brier rather than log loss: isotonic predicts 0 or 1 at its ends, and one relevant candidate below the lowest
+   * relevant score of the training folds would cost it 34.5 in log loss, deciding the choice by itself.
+   */
   crossValidation: { folds: number; platt?: number; isotonic?: number };
   rows: CalibrationRow[];
   notes: string[];
@@ -92,7 +96,7 @@ const count = (points: readonly CalibrationPoint[]) => ({
   relevant: points.filter((p) => p.relevant).length,
 });
 
-/** Out-of-fold log loss of each method over query folds of the dev points; a method that fails on a fold gets none. */
+/** Out-of-fold Brier score of each method over query folds of the dev points; a method that fails on a fold gets none. */
 function crossValidate(dev: readonly CalibrationPoint[], folds: number, seed: number, plattInput: "score" | "logit", notes: string[]) {
   const ids = [...new Set(dev.map((p) => p.queryId))].sort();
   const k = Math.min(folds, ids.length);
@@ -115,7 +119,7 @@ function crossValidate(dev: readonly CalibrationPoint[], folds: number, seed: nu
           labels.push(p.relevant);
         }
       }
-      result[method] = logLoss(predicted, labels);
+      result[method] = brierScore(predicted, labels);
     } catch (error) {
       if (!(error instanceof CalibrationError)) throw error;
       notes.push(`cross-validation: ${method} failed on a fold: ${error.message}`);
@@ -248,9 +252,9 @@ export function calibrate(points: readonly CalibrationPoint[], options: Calibrat
       method,
       rule:
         options.method === undefined || options.method === "auto"
-          ? `lower pooled out-of-fold log loss over ${crossValidation.folds} folds of dev queries (Platt on a tie)`
+          ? `lower pooled out-of-fold Brier score over ${crossValidation.folds} folds of dev queries (Platt on a tie)`
           : "given",
-      crossValidatedLogLoss: { platt: crossValidation.platt ?? null, isotonic: crossValidation.isotonic ?? null },
+      crossValidatedBrier: { platt: crossValidation.platt ?? null, isotonic: crossValidation.isotonic ?? null },
     },
     heldOut: {
       ...report.heldOut,

@@ -53,9 +53,9 @@ export function fitPlatt(points: readonly LabelledScore[], input: "score" | "log
     if (y[i] === 1) minPositive = Math.min(minPositive, v);
     else maxNegative = Math.max(maxNegative, v);
   });
-  if (x.every((v) => v === x[0])) {
+  if (points.every((p) => p.score === points[0]?.score)) {
     throw new CalibrationError(
-      `${where}: every score is ${x[0]}, so there is no slope to fit; isotonic regression maps a constant score to the base rate.`,
+      `${where}: every score is ${points[0]?.score}, so there is no slope to fit; isotonic regression maps a constant score to the base rate.`,
     );
   }
   if (maxNegative <= minPositive) {
@@ -94,18 +94,19 @@ export function fitPlatt(points: readonly LabelledScore[], input: "score" | "log
     if (!(det > 0)) break;
     const dw = (hbb * gw - hwb * gb) / det;
     const db = (hww * gb - hwb * gw) / det;
+    // Backtrack only on a real increase: near the optimum the loss no longer resolves the change, and the full step is right.
     let step = 1;
+    const tolerance = 1e-12 * Math.max(1, Math.abs(current));
     let next = loss(w - dw, b - db);
-    while (next > current && step > 1e-10) {
+    while (!(next <= current + tolerance) && step > 1e-10) {
       step /= 2;
       next = loss(w - step * dw, b - step * db);
     }
-    if (!(next <= current)) break;
+    if (!(next <= current + tolerance)) break;
     w -= step * dw;
     b -= step * db;
-    const improvement = current - next;
-    current = next;
-    if (improvement === 0 && step < 1) break;
+    current = Math.min(current, next);
+    if (Math.max(Math.abs(step * dw), Math.abs(step * db)) < 1e-15 * Math.max(1, Math.abs(w), Math.abs(b))) break;
   }
   const slope = w / sd;
   const intercept = b - (w * mean) / sd;

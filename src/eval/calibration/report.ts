@@ -29,7 +29,7 @@ function preamble(summary: CalibrationSummary): string[] {
   const { crossValidation: cv, dev, heldOut } = summary;
   const cvText =
     cv.platt !== undefined || cv.isotonic !== undefined
-      ? `out-of-fold log loss over ${cv.folds} folds of dev queries: platt ${cv.platt === undefined ? "failed" : f4(cv.platt)}, isotonic ${cv.isotonic === undefined ? "failed" : f4(cv.isotonic)}`
+      ? `out-of-fold Brier score over ${cv.folds} folds of dev queries: platt ${cv.platt === undefined ? "failed" : f4(cv.platt)}, isotonic ${cv.isotonic === undefined ? "failed" : f4(cv.isotonic)}`
       : "too few dev queries to cross-validate";
   return [
     `Calibration of ${summary.configuration} (relevant: label ≥ ${summary.relevantLabel}): ${summary.method}${summary.method === "platt" ? ` on the ${summary.plattInput}` : ""} (${cvText}).`,
