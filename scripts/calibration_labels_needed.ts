@@ -8,7 +8,7 @@
 // docs/evaluation.md quotes its output; test/eval/calibration/recovery.test.ts asserts the bounds it states.
 import { resolve } from "node:path";
 import { fitIsotonic, fitPlatt } from "../src/eval/calibration/fit.js";
-import { createPrng } from "../src/eval/prng.js";
+import { createPrng } from "../src/eval/stats/prng.js";
 import type { LabelledScore } from "../src/eval/threshold.js";
 import { type CalibrationMap, applyCalibrationMap } from "../src/scorers/calibration.js";
 

@@ -20,7 +20,7 @@ export {
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
-  NotASequenceClassifierError,
+  UnsupportedModelError,
   OverloadedError,
   RerankError,
 } from "./errors.js";
@@ -61,7 +61,7 @@ export {
   type PlattMap,
   applyCalibrationMap,
 } from "./scorers/calibration.js";
-export { type KeyValueStore, LruStore, type LruStoreArgs } from "./scorers/lru_store.js";
+export { type KeyValueStore, LruStore, type LruStoreArgs } from "./stores/lru_store.js";
 export type { CompressorCallOptions } from "./compressors/compressor_plumbing.js";
 export {
   type MissingPolicy,

@@ -1,11 +1,11 @@
 import { type CompareOptions, type ComparisonSet, type PerQueryValues, compareAll } from "./comparison.js";
 import { formatComparisonMarkdown, formatComparisonText, significanceMarker } from "./comparison_report.js";
 import type { ConfigurationResult, EvaluationResult } from "./evaluate.js";
-import type { LatencyStats } from "./latency.js";
+import type { LatencyStats } from "./stats/latency.js";
 import { markdownTable, textTable } from "./tables.js";
 import { InvalidOptionError } from "../errors.js";
 import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshold.js";
-import { type CalibrationSummary, formatCalibrationMarkdown } from "./calibration/report.js";
+import { type CalibrationSummary, formatCalibrationMarkdown } from "./calibration_report.js";
 
 // Everything a report shows is computed once here (`summarize`), so the stdout table, the Markdown report and
 // the JSON file cannot disagree: the JSON holds every number printed.

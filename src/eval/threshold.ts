@@ -1,14 +1,9 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
-import { checkRelThreshold, isRelevantLabel } from "./metrics.js";
+import type { LabelledScore } from "./calibration/fit.js";
+import { checkRelThreshold, isRelevantLabel } from "./stats/metrics.js";
 
-/** A scored candidate with its judgment, e.g. from `labelledScores`. */
-export interface LabelledScore {
-  score: number;
-  relevant: boolean;
-  /** The query the candidate was retrieved for (`labelledScores` sets it; calibration splits by it). */
-  queryId?: string;
-}
+export type { LabelledScore };
 
 /** Keeping every document with score ≥ `threshold` gives this precision, recall and F1. */
 export interface ThresholdPoint {

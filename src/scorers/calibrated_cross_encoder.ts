@@ -12,7 +12,7 @@ import {
 
 export interface CalibratedCrossEncoderArgs {
   /** The scorer the calibration was fitted for. */
-  scorer: CrossEncoder;
+  model: CrossEncoder;
   /** A calibration, e.g. `JSON.parse` of the file `rerank-eval --calibrate FILE` wrote. */
   calibration: Calibration;
 }
@@ -46,7 +46,7 @@ const OWNER = "CalibratedCrossEncoder";
  *   relevantLabel: 1,
  *   map: { method: "platt" as const, input: "score" as const, slope: 2, intercept: -3 },
  * };
- * const model = new CalibratedCrossEncoder({ scorer, calibration });
+ * const model = new CalibratedCrossEncoder({ model: scorer, calibration });
  * const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ model, topN: 10 }), threshold: 0.5 });
  * const docs = ["coffee raises blood pressure", "coffee is brewed", "tea"].map((text) => new Document({ pageContent: text }));
  * const kept = await filter.compressDocuments(docs, "does coffee raise blood pressure");
@@ -54,28 +54,28 @@ const OWNER = "CalibratedCrossEncoder";
  * ```
  */
 export class CalibratedCrossEncoder implements CrossEncoder {
-  readonly scorer: CrossEncoder;
+  readonly model: CrossEncoder;
   readonly calibration: Calibration;
 
   constructor(fields: CalibratedCrossEncoderArgs) {
     if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass { scorer, calibration }, the calibration as rerank-eval --calibrate wrote it.`);
+      throw new InvalidOptionError(`${OWNER}: pass { model, calibration }, the calibration as rerank-eval --calibrate wrote it.`);
     }
-    if (!isCrossEncoder(fields.scorer)) throw new InvalidOptionError(`${OWNER}: \`scorer\` must be a CrossEncoder (an object with score(pairs)).`);
-    this.scorer = fields.scorer;
+    if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
+    this.model = fields.model;
     this.calibration = checkCalibration(OWNER, fields.calibration);
-    checkSameScorer(this.calibration, fields.scorer);
+    checkSameScorer(this.calibration, fields.model);
   }
 
   /** The wrapped scorer's `modelName`: calibration does not change who scores. */
   get modelName(): string | undefined {
-    const name = this.scorer.modelName;
+    const name = this.model.modelName;
     return typeof name === "string" ? name : undefined;
   }
 
   /** The scorer's identity and the map: calibrated scores are not the scorer's, so a cache keeps them apart. */
   get cacheKey(): string | undefined {
-    const key = this.scorer.cacheKey;
+    const key = this.model.cacheKey;
     return typeof key === "string" ? JSON.stringify(["calibrated", this.calibration.map, key]) : undefined;
   }
 
@@ -88,7 +88,7 @@ export class CalibratedCrossEncoder implements CrossEncoder {
 
   async score(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<number[]> {
     checkTextPairs(`${OWNER}.score`, pairs);
-    const scores: unknown = await this.scorer.score(pairs, options);
+    const scores: unknown = await this.model.score(pairs, options);
     if (!Array.isArray(scores) || scores.length !== pairs.length) {
       throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(scores) ? scores.length : "no"} scores for ${pairs.length} pairs.`);
     }
@@ -97,9 +97,9 @@ export class CalibratedCrossEncoder implements CrossEncoder {
 
   /** Calibrated scores with the scorer's best windows, when it reports them (`scoreDetailed`). */
   async scoreDetailed(pairs: readonly TextPair[], options?: CrossEncoderCallOptions): Promise<DetailedScore[]> {
-    if (typeof this.scorer.scoreDetailed !== "function") return (await this.score(pairs, options)).map((score) => ({ score }));
+    if (typeof this.model.scoreDetailed !== "function") return (await this.score(pairs, options)).map((score) => ({ score }));
     checkTextPairs(`${OWNER}.scoreDetailed`, pairs);
-    const items: unknown = await this.scorer.scoreDetailed(pairs, options);
+    const items: unknown = await this.model.scoreDetailed(pairs, options);
     if (!Array.isArray(items) || items.length !== pairs.length) {
       throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(items) ? items.length : "no"} scores for ${pairs.length} pairs.`);
     }

@@ -37,7 +37,7 @@ const docs = (scores: number[]) => scores.map((s, i) => new Document({ id: `d${i
 
 describe("CalibratedCrossEncoder", () => {
   it("turns scores into the calibration's P(relevant), in input order", async () => {
-    const scorer = new CalibratedCrossEncoder({ scorer: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
+    const scorer = new CalibratedCrossEncoder({ model: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
     const p = await scorer.score([
       ["q", "doc 1.5"],
       ["q", "doc 0"],
@@ -48,7 +48,7 @@ describe("CalibratedCrossEncoder", () => {
   });
 
   it("refuses a calibration fitted for another model (cacheKey, else modelName) or score mode, saying so", () => {
-    const make = (scorer: CrossEncoder, c: Calibration) => () => new CalibratedCrossEncoder({ scorer, calibration: c });
+    const make = (scorer: CrossEncoder, c: Calibration) => () => new CalibratedCrossEncoder({ model: scorer, calibration: c });
     expect(make(new NumberScorer("key-B"), calibration(PLATT, { cacheKey: "key-A" }))).toThrow(
       /fitted for another model or score mode \(cacheKey "key-A"\), not this scorer \(cacheKey "key-B"\)/,
     );
@@ -65,7 +65,7 @@ describe("CalibratedCrossEncoder", () => {
 
   it("refuses what is not a calibration, or a map that is not monotone", () => {
     const scorer = new NumberScorer(undefined, "numbers");
-    const make = (c: unknown) => () => new CalibratedCrossEncoder({ scorer, calibration: c as Calibration });
+    const make = (c: unknown) => () => new CalibratedCrossEncoder({ model: scorer, calibration: c as Calibration });
     expect(make(null)).toThrow(InvalidOptionError);
     expect(make({ ...calibration(PLATT), format: "x" })).toThrow(/not a calibration/);
     expect(make(calibration({ ...PLATT, slope: -1 }))).toThrow(/finite positive `slope`/);
@@ -74,7 +74,7 @@ describe("CalibratedCrossEncoder", () => {
   });
 
   it("refuses a NaN score from the scorer instead of passing it on", async () => {
-    const scorer = new CalibratedCrossEncoder({ scorer: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
+    const scorer = new CalibratedCrossEncoder({ model: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
     await expect(scorer.score([["q", "doc x"]])).rejects.toThrow(RerankError);
     await expect(scorer.score([["q", "doc x"]])).rejects.toThrow(/the scorer returned the number NaN, not a finite score/);
   });
@@ -83,7 +83,7 @@ describe("CalibratedCrossEncoder", () => {
     const inner = Object.assign(new NumberScorer("k"), {
       scoreDetailed: async (pairs: readonly TextPair[]) => pairs.map(() => ({ score: 1.5, chunk: { start: 0, end: 3 } })),
     });
-    const scorer = new CalibratedCrossEncoder({ scorer: inner, calibration: calibration(PLATT, { cacheKey: "k" }) });
+    const scorer = new CalibratedCrossEncoder({ model: inner, calibration: calibration(PLATT, { cacheKey: "k" }) });
     expect(await scorer.scoreDetailed([["q", "doc 9"]])).toEqual([{ score: 0.5, chunk: { start: 0, end: 3 } }]);
     expect(scorer.cacheKey).not.toBe("k");
     expect(scorer.cacheKey).toContain('"k"');
@@ -93,7 +93,7 @@ describe("CalibratedCrossEncoder", () => {
 describe("with CrossEncoderReranker, RelevanceThresholdFilter and MultiFactorReranker", () => {
   const rerank = async (map: Calibration["map"] | undefined, scores: number[]) => {
     const scorer = new NumberScorer(undefined, "numbers");
-    const model = map ? new CalibratedCrossEncoder({ scorer, calibration: calibration(map) }) : scorer;
+    const model = map ? new CalibratedCrossEncoder({ model: scorer, calibration: calibration(map) }) : scorer;
     const out = await new CrossEncoderReranker({ model, topN: scores.length }).compressDocuments(docs(scores), "q");
     return out.map((d) => d.id);
   };
@@ -110,7 +110,7 @@ describe("with CrossEncoderReranker, RelevanceThresholdFilter and MultiFactorRer
   });
 
   it("RelevanceThresholdFilter({ threshold: 0.5 }) keeps what is at least as likely relevant as not", async () => {
-    const scorer = new CalibratedCrossEncoder({ scorer: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
+    const scorer = new CalibratedCrossEncoder({ model: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
     const filter = new RelevanceThresholdFilter({ reranker: new CrossEncoderReranker({ model: scorer, topN: 10 }), threshold: 0.5 });
     const kept = await filter.compressDocuments(docs([0.5, 3, 1.2, 1.5, 2.2]), "q");
     expect(kept.map((d) => d.pageContent)).toEqual(["doc 3", "doc 2.2", "doc 1.5"]);
@@ -118,7 +118,7 @@ describe("with CrossEncoderReranker, RelevanceThresholdFilter and MultiFactorRer
   });
 
   it("MultiFactorReranker mixes the probabilities as they are with normalize { relevance: 'none' } (min-max would rescale them)", async () => {
-    const scorer = new CalibratedCrossEncoder({ scorer: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
+    const scorer = new CalibratedCrossEncoder({ model: new NumberScorer(undefined, "numbers"), calibration: calibration(PLATT) });
     const mix = (normalize?: Record<string, "none">) =>
       new MultiFactorReranker({ reranker: scorer, weights: { relevance: 1, firstStageRank: 1 }, topN: 3, ...(normalize ? { normalize } : {}) });
     const relevance = async (normalize?: Record<string, "none">) =>

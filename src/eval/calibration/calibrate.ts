@@ -1,8 +1,7 @@
 import { InvalidOptionError } from "../../errors.js";
 import { CALIBRATION_FORMAT, type Calibration, type CalibrationMap, type CalibrationModel, applyCalibrationMap } from "../../scorers/calibration.js";
-import { createPrng } from "../prng.js";
-import type { LabelledScore } from "../threshold.js";
-import { CalibrationError, checkLabelledScores, fitIsotonic, fitPlatt } from "./fit.js";
+import { createPrng } from "../stats/prng.js";
+import { CalibrationError, type LabelledScore, checkLabelledScores, fitIsotonic, fitPlatt } from "./fit.js";
 import { type CalibrationMeasures, DEFAULT_CALIBRATION_BINS, brierScore, calibrationMeasures } from "./metrics.js";
 
 // Calibration from judged candidates with an honest measure: queries split (seeded) into a dev part, on which both

@@ -1,9 +1,16 @@
 import { RerankError } from "../../errors.js";
 import { type IsotonicMap, type PlattMap, plattFeature } from "../../scorers/calibration.js";
-import type { LabelledScore } from "../threshold.js";
 
-// The two fits of a calibration, each equal to scikit-learn's on the same data (test/eval/calibration/sklearn.test.ts):
+// The two fits of a calibration, each equal to scikit-learn's on the same data (test/eval/calibration/fit_sklearn.test.ts):
 // Platt scaling as LogisticRegression(penalty=None), isotonic regression as IsotonicRegression(out_of_bounds="clip").
+
+/** A scored candidate with its judgment, e.g. from `labelledScores`: what thresholds and calibrations are fitted on. */
+export interface LabelledScore {
+  score: number;
+  relevant: boolean;
+  /** The query the candidate was retrieved for (`labelledScores` sets it; calibration splits by it). */
+  queryId?: string;
+}
 
 /** Labelled data that cannot be calibrated (no relevant candidate, NaN scores, labels a fit cannot map): says why. */
 export class CalibrationError extends RerankError {

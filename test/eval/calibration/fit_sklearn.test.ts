@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { fitIsotonic, fitPlatt } from "../../../src/eval/calibration/fit.js";
-import { createPrng } from "../../../src/eval/prng.js";
+import { createPrng } from "../../../src/eval/stats/prng.js";
 import type { LabelledScore } from "../../../src/eval/threshold.js";
 import { applyCalibrationMap, plattFeature } from "../../../src/scorers/calibration.js";
 
