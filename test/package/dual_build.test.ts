@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { PROJECT_DIR } from "../support/shared.js";
@@ -32,5 +34,26 @@ describe("errors across the CJS and ESM builds in one process", () => {
       wrongClass: [false, false, false],
       remote: true,
     });
+  });
+});
+
+// A CommonJS project's types `require` each .d.cts's imports, and an ES-module-only package there fails it
+// (TS1479 without skipLibCheck); an optional peer there fails a project that lacks it. So the declarations import
+// @langchain/core (the one required peer, CJS and ESM) and their own chunks only; test/package/packed_install.test.ts
+// type-checks a strict CommonJS project against every entry.
+describe("the published declarations", () => {
+  it("every .d.ts and .d.cts imports only @langchain/core and its own chunks (never transformers.js nor another peer)", () => {
+    const dist = join(PROJECT_DIR, "dist");
+    const files = readdirSync(dist).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(files).toContain("huggingface.d.cts");
+    // Code lines only: the JSDoc @examples import the package itself.
+    const code = (f: string) => readFileSync(join(dist, f), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+    const foreign = files.flatMap((f) =>
+      [...code(f).matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)]
+        .map((m) => m[1]!)
+        .filter((specifier) => !specifier.startsWith("./") && !specifier.startsWith("@langchain/core/"))
+        .map((specifier) => `${f}: ${specifier}`),
+    );
+    expect(foreign).toEqual([]);
   });
 });

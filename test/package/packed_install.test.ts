@@ -135,4 +135,37 @@ register("data:text/javascript," + encodeURIComponent(\`
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/^0\.\d{3} \d+ \S/);
   });
+
+  it("a strict CommonJS TypeScript project without skipLibCheck type-checks against every entry (transformers.js installed)", async () => {
+    // A CJS project resolves each entry's "require" types (.d.cts): an ES-module-only import there is TS1479.
+    const cjs = join(project, "cjs-types");
+    mkdirSync(cjs, { recursive: true });
+    writeFileSync(join(cjs, "package.json"), JSON.stringify({ name: "cjs-types", private: true }));
+    const compilerOptions = {
+      strict: true,
+      module: "node16",
+      moduleResolution: "node16",
+      target: "es2022",
+      lib: ["esnext", "dom"],
+      types: [],
+      noEmit: true,
+      skipLibCheck: false,
+    };
+    writeFileSync(join(cjs, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["index.ts"] }));
+    const entries = ["", "/huggingface", "/cohere", "/bm25", "/eval", "/monitor"];
+    writeFileSync(
+      join(cjs, "index.ts"),
+      entries.map((e, i) => `import * as entry${i} from "langchain-rerank${e}";\n`).join("") +
+        'import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";\n' +
+        `export const entries = [${entries.map((_, i) => `entry${i}`).join(", ")}];\n` +
+        'export const model: string = new HuggingFaceCrossEncoder({ model: "m" }).model;\n' +
+        // Fails (unused directive) if the types resolved to `any`.
+        '// @ts-expect-error dtype is one of the listed weights\nnew HuggingFaceCrossEncoder({ dtype: "fp64" });\n',
+    );
+    const tsc = join(PROJECT_DIR, "node_modules", "typescript", "bin", "tsc");
+    const result = await exec(process.execPath, [tsc, "-p", "."], { cwd: cjs, maxBuffer: 16 * 1024 * 1024 }).catch((e: { stdout: string }) => e);
+    const errors = result.stdout.split("\n").filter((l) => /\): error TS/.test(l));
+    // @langchain/core's own language_models/base.d.cts imports ESM-only js-tiktoken (TS1479): upstream, not ours.
+    expect(errors.filter((l) => !l.includes("node_modules/@langchain/core/"))).toEqual([]);
+  }, 300_000);
 });

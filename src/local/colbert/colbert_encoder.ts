@@ -1,9 +1,9 @@
-import type { Tensor } from "@huggingface/transformers";
 import { RerankError } from "../../errors.js";
 import { type BatchLimits, planBatches } from "../runtime/batch_planner.js";
 import { tokenWindows } from "../../scorers/chunking.js";
 import type { ColBERTConventions } from "./colbert_conventions.js";
 import type { LoadedColBERT } from "./colbert_loader.js";
+import type { ModelTensor } from "../loading/model_loader.js";
 import type { ChunkSpan } from "../../scorers/cross_encoder.js";
 import { encodeCapped } from "../runtime/pair_encoder.js";
 
@@ -173,7 +173,7 @@ export class ColBERTEncoder {
   }
 
   /** One batch, padded on the right with the pad id and attention 0 (a query's own attention kept as it is). */
-  #feeds(inputs: readonly ColBERTInput[], batch: readonly number[]): Record<string, Tensor> {
+  #feeds(inputs: readonly ColBERTInput[], batch: readonly number[]): Record<string, ModelTensor> {
     const { TensorClass, inputNames } = this.#loaded;
     const width = Math.max(...batch.map((i) => inputs[i]!.ids.length));
     const size = batch.length * width;
@@ -187,7 +187,10 @@ export class ColBERTEncoder {
       }
     });
     const dims = [batch.length, width];
-    const feeds: Record<string, Tensor> = { input_ids: new TensorClass("int64", ids, dims), attention_mask: new TensorClass("int64", mask, dims) };
+    const feeds: Record<string, ModelTensor> = {
+      input_ids: new TensorClass("int64", ids, dims),
+      attention_mask: new TensorClass("int64", mask, dims),
+    };
     if (inputNames.includes("token_type_ids")) feeds.token_type_ids = new TensorClass("int64", new BigInt64Array(size), dims);
     return feeds;
   }

@@ -2,16 +2,18 @@ import type { DataType, DeviceType } from "@huggingface/transformers";
 
 // What a local model load is made of: weights (dtype), device and the load spec, and the key loads are shared
 // under. A leaf module: the loader and both model_files variants (Node and browser) import it, and it imports no
-// code, only transformers.js's own type names.
+// code, only transformers.js's own type names (checked with `satisfies`, never in an exported type).
 
 /** The local reranker loaded when none is named (Python LangChain's default too). */
 export const DEFAULT_RERANKER_MODEL = "Xenova/bge-reranker-base";
 
 /**
  * transformers.js's dtypes less "auto" (a reranker's weights are chosen, never guessed) and transformers.js 4's
- * 1- and 2-bit ones (no reranker ships them), so the type is the same under both majors.
+ * 1- and 2-bit ones (no reranker ships them), so the type is the same under both majors. Listed rather than derived
+ * from transformers.js's `DataType` (DTYPE_FILES's `satisfies` checks them against it), so the published types never
+ * import transformers.js: an ES module a CommonJS project's types cannot `require`.
  */
-export type RerankerDtype = Exclude<DataType, "auto" | "q2" | "q2f16" | "q1" | "q1f16">;
+export type RerankerDtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
 
 /**
  * The file each dtype loads from the model's `onnx/` folder: transformers.js's `model${DEFAULT_DTYPE_SUFFIX_MAPPING[dtype]}.onnx`.
@@ -27,7 +29,7 @@ export const DTYPE_FILES: Readonly<Record<RerankerDtype, string>> = Object.freez
   q4: "model_q4.onnx",
   q4f16: "model_q4f16.onnx",
   bnb4: "model_bnb4.onnx",
-});
+} satisfies Partial<Record<DataType, string>>);
 
 /** The devices a reranker may ask for: transformers.js's own names (`satisfies` keeps them so), less WebNN and "gpu". */
 export const RERANKER_DEVICES = ["cpu", "cuda", "dml", "webgpu", "wasm", "auto"] as const satisfies readonly DeviceType[];

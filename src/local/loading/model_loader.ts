@@ -1,4 +1,4 @@
-import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
+import type { PreTrainedModel, PreTrainedTokenizer } from "@huggingface/transformers";
 import { abortable } from "../../cancellation.js";
 import { explainLoadError, type LoadStage } from "./load_errors.js";
 import type { LoadSpec, Transformers } from "./load_spec.js";
@@ -39,10 +39,28 @@ export interface ModelKind {
   wrongOutput(model: string, outputs: readonly string[]): Error;
 }
 
+// The tensor and tokenizer types the scorers use are declared here, not imported: a class's declarations reach these through its
+// base class, and transformers.js's types in the published .d.cts would fail a strict CommonJS project (TS1479: an ES
+// module cannot be `require`d), or any project without the optional peer.
+
+/** What the scorers read of a transformers.js (v3 or v4) Tensor. */
+export interface ModelTensor {
+  readonly dims: number[];
+  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+}
+
+/** transformers.js's `Tensor` class, as the scorers build their inputs with it. */
+export type ModelTensorClass = new (type: "int64" | "float32", data: BigInt64Array | Float32Array, dims: number[]) => ModelTensor;
+
+/** What every scorer reads of a transformers.js (v3 or v4) tokenizer; each family's loader types the rest it uses. */
+export interface ModelTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+}
+
 /** A loaded model, shared by every instance that asked for the same load key. */
 export interface LoadedModel {
-  /** transformers.js's tokenizer (v3 or v4), untyped: each scorer reads the part it needs. */
-  tokenizer: PreTrainedTokenizer;
+  /** transformers.js's tokenizer (v3 or v4), typed only as far as all scorers use it. */
+  tokenizer: ModelTokenizer;
   config: ModelConfig;
   /** Inputs the ONNX graph takes (XLM-R rerankers take no token_type_ids). */
   inputNames: readonly string[];
@@ -50,8 +68,8 @@ export interface LoadedModel {
    * Runs one forward pass and returns the kind's output; passes are queued so concurrent callers take turns instead
    * of oversubscribing cores. An aborted caller stops waiting at once, and its pass is skipped when its turn comes.
    */
-  forward(feeds: Record<string, Tensor>, signal?: AbortSignal): Promise<Tensor>;
-  TensorClass: typeof Tensor;
+  forward(feeds: Record<string, ModelTensor>, signal?: AbortSignal): Promise<ModelTensor>;
+  TensorClass: ModelTensorClass;
   dispose(): Promise<void>;
 }
 
@@ -118,7 +136,7 @@ export async function loadModel(spec: LoadSpec, kind: ModelKind, owner = "Huggin
     forward(feeds, signal) {
       const run = queue.then(async () => {
         signal?.throwIfAborted();
-        return ((await model(feeds)) as Record<string, Tensor>)[kind.output]!;
+        return ((await model(feeds)) as Record<string, ModelTensor>)[kind.output]!;
       });
       queue = run.catch(() => undefined);
       return abortable(run, signal);

@@ -1,4 +1,4 @@
-import type { Tensor } from "@huggingface/transformers";
+import type { ModelTensor, ModelTensorClass } from "../loading/model_loader.js";
 
 /** Encoded token sequences, one per row of a batch (type ids where the model takes them). */
 export interface EncodedSequence {
@@ -7,7 +7,7 @@ export interface EncodedSequence {
 }
 
 export interface FeedOptions {
-  TensorClass: typeof Tensor;
+  TensorClass: ModelTensorClass;
   /** The ONNX graph's inputs: `token_type_ids` is fed only where the graph takes it. */
   inputNames: readonly string[];
   padTokenId: number;
@@ -16,7 +16,7 @@ export interface FeedOptions {
 }
 
 /** Pads the batch's rows to its own longest row (attention mask 0 on pads) as int64 tensors. */
-export function batchFeeds(encoded: readonly EncodedSequence[], batch: readonly number[], options: FeedOptions): Record<string, Tensor> {
+export function batchFeeds(encoded: readonly EncodedSequence[], batch: readonly number[], options: FeedOptions): Record<string, ModelTensor> {
   const width = Math.max(...batch.map((i) => encoded[i]!.inputIds.length));
   const size = batch.length * width;
   const inputIds = new BigInt64Array(size).fill(BigInt(options.padTokenId));
@@ -33,7 +33,7 @@ export function batchFeeds(encoded: readonly EncodedSequence[], batch: readonly 
   });
   const dims = [batch.length, width];
   const { TensorClass } = options;
-  const feeds: Record<string, Tensor> = {
+  const feeds: Record<string, ModelTensor> = {
     input_ids: new TensorClass("int64", inputIds, dims),
     attention_mask: new TensorClass("int64", attentionMask, dims),
   };

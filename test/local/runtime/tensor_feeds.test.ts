@@ -1,12 +1,13 @@
 import { Tensor } from "@huggingface/transformers";
 import { describe, expect, it } from "vitest";
+import type { ModelTensor } from "../../../src/local/loading/model_loader.js";
 import { batchFeeds } from "../../../src/local/runtime/tensor_feeds.js";
 
 const encoded = [
   { inputIds: [101, 7, 102], tokenTypeIds: [0, 0, 0] },
   { inputIds: [101, 7, 8, 9, 102], tokenTypeIds: [0, 0, 1, 1, 1] },
 ];
-const values = (tensor: Tensor | undefined) => Array.from(tensor!.data as BigInt64Array, Number);
+const values = (tensor: ModelTensor | undefined) => Array.from(tensor!.data as BigInt64Array, Number);
 
 describe("batchFeeds", () => {
   it("pads right to the batch's longest row, masks the pads and keeps the rows in batch order", () => {
