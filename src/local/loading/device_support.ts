@@ -24,13 +24,32 @@ function probe(transformers: Transformers, device: RerankerDevice): Promise<stri
   if (byDevice === undefined) probes.set(transformers, (byDevice = new Map()));
   let result = byDevice.get(device);
   if (result === undefined) {
-    result = loadIdentityModel(transformers, device).then(
-      () => undefined,
-      (error: unknown) => firstLine((error as Error)?.message ?? String(error)),
-    );
+    const session = () =>
+      loadIdentityModel(transformers, device).then(
+        () => undefined,
+        (error: unknown) => firstLine((error as Error)?.message ?? String(error)),
+      );
+    result = device === "cuda" ? missingCudaProvider().then((reason) => reason ?? session()) : session();
     byDevice.set(device, result);
   }
   return result;
+}
+
+// A session asking for CUDA without its binaries makes onnxruntime-node print a red native log line ("[E:onnxruntime
+// ...] Failed to load library") before it fails. That is onnxruntime's environment logger, whose level is fixed when
+// onnxruntime starts (a session's logSeverityLevel does not reach it). The answer is known without a session when the
+// folder of the onnxruntime-node binding this process loaded has no CUDA provider library: its install put none there.
+const CUDA_PROVIDER = "libonnxruntime_providers_cuda.so";
+
+/** Why CUDA cannot load, when no onnxruntime-node binding loaded here has its CUDA provider library beside it. */
+async function missingCudaProvider(): Promise<string | undefined> {
+  if (process.platform !== "linux") return undefined;
+  const [{ createRequire }, fs, path] = await Promise.all([import("node:module"), import("node:fs"), import("node:path")]);
+  // Native addons are in require's cache under their paths; transformers.js loads onnxruntime-node's on import.
+  const cached = Object.keys(createRequire(path.join(process.cwd(), "noop.js")).cache);
+  const folders = cached.filter((file) => path.basename(file) === "onnxruntime_binding.node").map((file) => path.dirname(file));
+  if (folders.length === 0 || folders.some((folder) => fs.existsSync(path.join(folder, CUDA_PROVIDER)))) return undefined;
+  return `onnxruntime-node has no ${CUDA_PROVIDER} in ${folders[0]}: its CUDA binaries are not installed`;
 }
 
 /** onnxruntime's messages start with a C++ source location; the reason is after "FAIL : ". */

@@ -1,6 +1,9 @@
-import { existsSync, readdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../../src/huggingface.js";
 import { DeviceUnavailableError, InvalidOptionError } from "../../../src/index.js";
@@ -43,8 +46,7 @@ describe("HuggingFaceCrossEncoder devices in Node", () => {
     expect(error).toBeInstanceOf(DeviceUnavailableError);
     const message = String((error as Error).message);
     expect(message).toContain('device "cuda" was asked for');
-    // onnxruntime-node 1.21 (transformers.js 3) names the library; 1.30 (transformers.js 4) says it failed to load.
-    expect(message).toMatch(/Failed to load library libonnxruntime_providers_cuda\.so|Cuda: Failed to load shared library/);
+    expect(message).toContain(`onnxruntime-node has no libonnxruntime_providers_cuda.so in ${ortBin}: its CUDA binaries are not installed`);
     expect(message).toContain('Use device: "cpu"');
     // How to get the CUDA binaries, in the settings the README gives (environment variables, not .npmrc keys).
     expect(message).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 for 1.30, ONNXRUNTIME_NODE_INSTALL_CUDA=v12 for 1.21");
@@ -82,4 +84,36 @@ describe("HuggingFaceCrossEncoder devices in Node", () => {
       );
     }
   });
+});
+
+// The process as a user runs it, under each major's own onnxruntime-node (1.21 and 1.30): what it prints matters.
+const majors = [
+  ["3", join(PROJECT_DIR, "node_modules", "@huggingface", "transformers", "dist", "transformers.node.mjs")],
+  ["4", join(PROJECT_DIR, ".ci", "transformers-v4", "node_modules", "@huggingface", "transformers", "dist", "transformers.node.mjs")],
+] as const;
+
+describe("resolveNodeDevice in a fresh process", () => {
+  it.skipIf(cudaInstalled).each(majors)(
+    'transformers.js %s: "cuda" without its binaries answers DeviceUnavailableError and prints no onnxruntime log line; "auto" falls back to the CPU',
+    async (_major, transformersPath) => {
+      if (!existsSync(transformersPath)) return; // transformers.js 4 is installed by .ci/run (.ci/transformers-v4)
+      const dir = mkdtempSync(join(tmpdir(), "device-support-"));
+      const script = join(dir, "cuda.mts");
+      writeFileSync(
+        script,
+        `const transformers = await import(${JSON.stringify(transformersPath)});
+const { resolveNodeDevice } = await import(${JSON.stringify(join(PROJECT_DIR, "src", "local", "loading", "device_support.ts"))});
+const cuda = await resolveNodeDevice(transformers, "cuda").then(String, (e) => e.name);
+console.log(JSON.stringify({ cuda, auto: await resolveNodeDevice(transformers, "auto") }));`,
+      );
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], { cwd: PROJECT_DIR });
+        expect(JSON.parse(stdout)).toEqual({ cuda: "DeviceUnavailableError", auto: "cpu" });
+        expect(stderr).not.toContain("onnxruntime");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
