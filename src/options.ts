@@ -12,24 +12,84 @@ export function describeValue(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
+/** Whether `value` is a plain object (an object literal, `Object.create(null)`, or one from another realm). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === null || proto === Object.prototype) return true;
+  // Another realm's Object.prototype (a vm context, an iframe): its own prototype is null.
+  return Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: unknown } }).constructor?.name === "Object";
+}
+
+/** What a caller passed, said without quoting it (a string there may be an API key). */
+function describeShape(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "" && name !== "Object" ? `an instance of ${name}` : "an object";
+  }
+  return `a ${typeof value}`;
+}
+
+/**
+ * The one check of a public class's constructor argument (LangChain's `fields`): a plain options object, or
+ * `undefined` (read as `{}`; a required option then names itself). A string, a number, an array, null or a class
+ * instance (e.g. a scorer where `{ model: scorer }` belongs) is refused with the right form, rather than read as
+ * an empty object that silently falls back to the defaults. `form` is an example call's argument, e.g.
+ * `{ model: "Xenova/bge-reranker-base" }`; the value given is never quoted (it may be a key).
+ */
+export function checkFields<T extends object>(owner: string, fields: T | undefined, form: string): T {
+  if (fields === undefined) return {} as T;
+  if (isPlainObject(fields)) return fields;
+  throw new InvalidOptionError(
+    `${owner}: options must be an object such as ${form}, got ${describeShape(fields)}. The constructor takes one object ` +
+      `with each setting by name: new ${owner}(${form}).`,
+  );
+}
+
 /** A `signal` option: undefined or an AbortSignal. */
 export function checkSignal(owner: string, signal: unknown): AbortSignal | undefined {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal.`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    const controller = typeof AbortController !== "undefined" && signal instanceof AbortController;
+    throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal${controller ? " (got an AbortController: pass controller.signal)" : ""}.`);
+  }
   return signal;
 }
 
-/** Per-call options of a scorer's `score`: an object whose `signal`, when given, is an AbortSignal. */
-export function checkCallOptions(owner: string, options: unknown): void {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new InvalidOptionError(`${owner}: call options must be an object such as { signal }, got ${describeValue(options)}.`);
+/**
+ * The one check of per-call options wherever they enter (`score(pairs, options)`, `rerank(docs, query, options)`,
+ * a compressor's fourth argument): `undefined` (read as `{}`) or a plain object whose `signal`, when given, is an
+ * AbortSignal. A number, a string, an AbortSignal itself or an array is refused with the right form (`form`, e.g.
+ * `{ signal, topN: 5 }`) instead of being ignored. Returns the options to read.
+ */
+export function checkCallOptions<T extends object = { signal?: AbortSignal }>(owner: string, options: T | undefined, form = "{ signal }"): T {
+  if (options === undefined) return {} as T;
+  if (!isPlainObject(options)) {
+    const hint = options instanceof AbortSignal ? " (pass the signal as { signal })" : "";
+    throw new InvalidOptionError(`${owner}: call options must be an object such as ${form}, got ${describeShape(options)}${hint}.`);
   }
-  checkSignal(owner, (options as { signal?: unknown }).signal);
+  checkSignal(owner, options.signal);
+  return options;
 }
 
 export function checkPositiveInteger(owner: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
     throw new InvalidOptionError(`${owner}: \`${name}\` must be a positive integer, got ${describeValue(value)}.`);
+  }
+  return value;
+}
+
+/** The longest delay setTimeout honours; a longer one fires after 1 ms (with a warning on stderr). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay or timeout in ms that a timer will wait (a number already checked): at most MAX_TIMER_MS. */
+export function checkTimerDelay(owner: string, name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && value > MAX_TIMER_MS) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer JavaScript can set), got ${value}.`,
+    );
   }
   return value;
 }

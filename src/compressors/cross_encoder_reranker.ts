@@ -3,14 +3,13 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { checkCallOptions, checkDistinctKeys, checkFields, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, compressByRanking } from "./ranked_documents.js";
 import { documentTexts } from "./compressor_plumbing.js";
-import { traceCompressorRun } from "./tracing.js";
 
 export interface CrossEncoderRerankerArgs {
   /**
@@ -104,6 +103,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   constructor(fields: CrossEncoderRerankerArgs = {}) {
     super();
+    fields = checkFields(OWNER, fields, '{ model: "Xenova/bge-reranker-base", topN: 3 }');
     const { model } = fields;
     // A string reaches the local scorer through a dynamic import, so this module's graph holds no local-model code.
     if (model === undefined || typeof model === "string") this.model = new LazyHuggingFaceCrossEncoder({ model });
@@ -125,6 +125,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   /** Scores every document; returns `[{ index, relevanceScore }]` best first, cut to `topN` (as `CohereRerank.rerank`). */
   async rerank(documents: readonly DocumentInterface[], query: string, options: CrossEncoderRerankerCallOptions = {}): Promise<RerankResult[]> {
     checkRerankInput(OWNER, documents, query);
+    options = checkCallOptions(`${OWNER}.rerank`, options, "{ signal, topN: 5 }");
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
     const results = await this.scoreAndSort(documents, query, topN, options.signal);
@@ -190,21 +191,14 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     documents: DocumentInterface[],
     query: string,
     callbacks?: Callbacks,
-    options: CrossEncoderRerankerCallOptions = {},
+    options?: CrossEncoderRerankerCallOptions,
   ): Promise<DocumentInterface[]> {
-    checkRerankInput(OWNER, documents, query);
-    const topN = checkPositiveInteger(OWNER, "topN", options?.topN) ?? this.topN;
-    if (documents.length === 0) return [];
-    return traceCompressorRun(
-      OWNER,
-      callbacks,
-      { query, documents: documents.length, topN },
-      async () => {
-        const results = await this.scoreAndSort(documents, query, topN, options?.signal);
-        const ranked = await rankDocuments(documents, results, { scoreKey: this.scoreKey, rankKey: this.rankKey, reranker: this.stageName });
-        return { ranked, results: results.map(({ index, relevanceScore }) => ({ index, relevanceScore })) };
-      },
-      ({ results }) => ({ results }),
-    ).then(({ ranked }) => ranked);
+    return compressByRanking(OWNER, documents, query, callbacks, options, {
+      topN: this.topN,
+      scoreKey: this.scoreKey,
+      rankKey: this.rankKey,
+      stageName: () => this.stageName,
+      rank: (topN, signal) => this.scoreAndSort(documents, query, topN, signal),
+    });
   }
 }

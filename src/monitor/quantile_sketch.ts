@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
+import { checkFields } from "../options.js";
 
 export interface QuantileSketchArgs {
   /**
@@ -47,6 +48,7 @@ export class QuantileSketch {
   #max = -Infinity;
 
   constructor(fields: QuantileSketchArgs = {}) {
+    fields = checkFields("QuantileSketch", fields, "{ relativeAccuracy: 0.01 }");
     const alpha = fields.relativeAccuracy ?? 0.01;
     if (typeof alpha !== "number" || !(alpha > 0 && alpha < 1)) {
       throw new InvalidOptionError(`QuantileSketch: \`relativeAccuracy\` must be a number in (0, 1), such as 0.01; got ${String(alpha)}.`);

@@ -4,6 +4,7 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import { DEFAULT_RANK_KEY } from "../compressors/ranked_documents.js";
 import { RETURNED_DOCUMENTS_EVENT } from "../compressors/tracing.js";
 import { InvalidOptionError } from "../errors.js";
+import { checkFields } from "../options.js";
 import { adviseOn } from "./advice.js";
 import { QueryAggregates } from "./aggregates.js";
 import { type Attribution, AttributionAggregate, type AttributionOptions } from "./attribution.js";
@@ -109,8 +110,7 @@ export class RerankMonitor extends BaseCallbackHandler {
 
   constructor(fields: RerankMonitorArgs = {}) {
     super();
-    if (typeof fields !== "object" || fields === null)
-      throw new InvalidOptionError(`${OWNER}: fields must be an object such as { sampleSize: 1000 }.`);
+    fields = checkFields(OWNER, fields, "{ sampleSize: 1000 }");
     this.rankKey = fields.rankKey ?? DEFAULT_RANK_KEY;
     this.scoreKeys = fields.scoreKeys ?? ["finalScore", "relevanceScore"];
     this.overlapAt = positiveIntegers("overlapAt", fields.overlapAt) ?? [3, 5, 10];

@@ -1,6 +1,6 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkFields, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
   checkTextPairs,
@@ -89,9 +89,7 @@ export class CachedCrossEncoder implements CrossEncoder {
   readonly #inflight = new Map<string, Promise<DetailedScore>>();
 
   constructor(fields: CachedCrossEncoderArgs) {
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { model: new HuggingFaceCrossEncoder() }.`);
-    }
+    fields = checkFields(OWNER, fields, "{ model: new HuggingFaceCrossEncoder() }");
     if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
     this.model = fields.model;
     this.namespace = checkString(OWNER, "namespace", fields.namespace);
