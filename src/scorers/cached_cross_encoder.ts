@@ -1,6 +1,6 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkFields, checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkCallOptions, checkFields, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import {
   type ChunkSpan,
   checkTextPairs,
@@ -143,6 +143,7 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
     checkTextPairs(`${OWNER}.${method}`, pairs);
+    options = checkCallOptions(`${OWNER}.${method}`, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
