@@ -52,7 +52,9 @@ export function checkFields<T extends object>(owner: string, fields: T | undefin
 export function checkSignal(owner: string, signal: unknown): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     const controller = typeof AbortController !== "undefined" && signal instanceof AbortController;
-    throw new InvalidOptionError(`${owner}: \`signal\` must be an AbortSignal${controller ? " (got an AbortController: pass controller.signal)" : ""}.`);
+    throw new InvalidOptionError(
+      `${owner}: \`signal\` must be an AbortSignal${controller ? " (got an AbortController: pass controller.signal)" : ""}.`,
+    );
   }
   return signal;
 }

@@ -31,7 +31,15 @@ const server = new root.RerankServerCrossEncoder({ url: "http://localhost:8080/r
 describe("checkFields: every public class refuses what is not its fields object, and shows the right form", () => {
   it("finds the public classes in the entries", () => {
     const names = publicClasses.map(([name]) => name);
-    for (const name of ["CrossEncoderReranker", "CohereRerank", "HuggingFaceCrossEncoder", "LruStore", "RerankMonitor", "OkapiBm25Retriever", "RunFileRetriever"])
+    for (const name of [
+      "CrossEncoderReranker",
+      "CohereRerank",
+      "HuggingFaceCrossEncoder",
+      "LruStore",
+      "RerankMonitor",
+      "OkapiBm25Retriever",
+      "RunFileRetriever",
+    ])
       expect(names).toContain(name);
   });
 

@@ -269,6 +269,8 @@ export class CohereRerank extends BaseDocumentCompressor {
    * first-stage rank (`metadata.retrievalRank`) added to a copy of their metadata. Runs as its own traced run.
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts, which then cancel the HTTP request.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],

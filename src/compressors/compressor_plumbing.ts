@@ -9,8 +9,13 @@ import type { RunTrace } from "./tracing.js";
 // What every compressor of this package shares: the per-call options, checking and calling an inner compressor,
 // the texts a reranker scores, the Document class, and which first-stage rank a reranked document keeps.
 
-/** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
+/**
+ * Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. Their third
+ * argument takes LangChain's `Callbacks`, a single handler, or a RunnableConfig-like `{ callbacks, signal, tags,
+ * metadata, runName }` (see readCompressorCall).
+ */
 export interface CompressorCallOptions {
+  /** Aborts this call (together with the instance's `signal`, if any); the call rejects with its reason. */
   signal?: AbortSignal;
 }
 
@@ -33,7 +38,8 @@ const CONFIG_KEYS = new Set([
   "context",
 ]);
 
-const RIGHT_CALL = "compressDocuments(documents, query, { callbacks: [handler], signal }) or compressDocuments(documents, query, [handler], { signal })";
+const RIGHT_CALL =
+  "compressDocuments(documents, query, { callbacks: [handler], signal }) or compressDocuments(documents, query, [handler], { signal })";
 
 /** A callback handler object (BaseCallbackHandler or a plain object with `handle…` methods). */
 function isHandler(value: object): boolean {
@@ -67,7 +73,9 @@ function readCallbacks(owner: string, value: unknown, where: string): Callbacks 
   if (typeof value === "object" && (isCallbackManager(value) || isHandler(value))) {
     return isCallbackManager(value) ? (value as Callbacks) : ([value] as Callbacks);
   }
-  throw new InvalidOptionError(`${owner}: ${where} must be callback handlers (an array), a CallbackManager or a handler, got ${describeValue(value)}. Call ${RIGHT_CALL}.`);
+  throw new InvalidOptionError(
+    `${owner}: ${where} must be callback handlers (an array), a CallbackManager or a handler, got ${describeValue(value)}. Call ${RIGHT_CALL}.`,
+  );
 }
 
 /** What a compressor call's third and fourth arguments come to. */
@@ -94,7 +102,12 @@ export function readCompressorCall<O extends CompressorCallOptions>(
   form = "{ signal }",
 ): CompressorCall<O> {
   const checked = checkCallOptions<O>(owner, options, form);
-  if (callbacks === undefined || callbacks === null || Array.isArray(callbacks) || (typeof callbacks === "object" && (isCallbackManager(callbacks) || isHandler(callbacks)))) {
+  if (
+    callbacks === undefined ||
+    callbacks === null ||
+    Array.isArray(callbacks) ||
+    (typeof callbacks === "object" && (isCallbackManager(callbacks) || isHandler(callbacks)))
+  ) {
     return { trace: { callbacks: readCallbacks(owner, callbacks, "callbacks") }, options: checked };
   }
   if (!isPlainObject(callbacks) || !Object.keys(callbacks).every((key) => CONFIG_KEYS.has(key))) {

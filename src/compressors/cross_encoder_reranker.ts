@@ -186,6 +186,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   /**
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts; LangChain's own callers never pass it.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],

@@ -4,7 +4,16 @@ import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_comp
 import { InvalidOptionError } from "../errors.js";
 import { checkFields, checkFunction, checkPositiveInteger, checkSignal, checkString, checkTimerDelay } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { callCompressor, callSignal, checkCompressor, checkCompressorOutput, type CompressorCallOptions, keptRetrievalRank, loadDocumentClass, readCompressorCall } from "./compressor_plumbing.js";
+import {
+  callCompressor,
+  callSignal,
+  checkCompressor,
+  checkCompressorOutput,
+  type CompressorCallOptions,
+  keptRetrievalRank,
+  loadDocumentClass,
+  readCompressorCall,
+} from "./compressor_plumbing.js";
 import { DEFAULT_RANK_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
@@ -170,6 +179,11 @@ export class FallbackReranker extends BaseDocumentCompressor {
     return { state: this.#now() < openUntil ? "open" : "half-open", consecutiveFailures, openUntil };
   }
 
+  /**
+   * LangChain's compressor call; the optional fourth argument carries a per-call `signal`.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
+   */
   override async compressDocuments(
     documents: DocumentInterface[],
     query: string,

@@ -213,6 +213,8 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   /**
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal`, e.g. `FallbackReranker`'s timeout, which aborts the model calls together with the instance's.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],

@@ -7,7 +7,17 @@ import { checkDistinctKeys, checkFields, checkFunction, checkPositiveInteger, ch
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { type Normalization, normalizeValues, parseTimestamp, recencyFactor, weightedMean } from "./factors.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { callCompressor, checkCompressor, checkCompressorOutput, type CompressorCallOptions, documentTexts, isRetrievalRank, keptRetrievalRank, loadDocumentClass, readCompressorCall } from "./compressor_plumbing.js";
+import {
+  callCompressor,
+  checkCompressor,
+  checkCompressorOutput,
+  type CompressorCallOptions,
+  documentTexts,
+  isRetrievalRank,
+  keptRetrievalRank,
+  loadDocumentClass,
+  readCompressorCall,
+} from "./compressor_plumbing.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { type MissingPolicy, type RecencyOptions, checkFactorOptions } from "./multi_factor_options.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -168,6 +178,11 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
+  /**
+   * LangChain's compressor call; the optional fourth argument carries a per-call `signal` and `topN`.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
+   */
   override async compressDocuments(
     documents: DocumentInterface[],
     query: string,

@@ -3,7 +3,7 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { callCompressor, checkCompressor, checkCompressorOutput, type CompressorCallOptions, readCompressorCall } from "./compressor_plumbing.js";
-import { checkFields, checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
+import { checkFields, checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import { checkDocuments, checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -92,6 +92,8 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal`, e.g. `FallbackReranker`'s timeout: it is passed on to the `reranker`, and the call rejects with
    * its reason as soon as it aborts, even if the reranker ignores it.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],

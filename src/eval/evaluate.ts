@@ -158,7 +158,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     throw new InvalidOptionError("evaluate: `retriever` must be a retriever (an object with invoke(query)), e.g. OkapiBm25Retriever.");
   }
   if (options.configurations !== undefined && !Array.isArray(options.configurations)) {
-    throw new InvalidOptionError(`evaluate: \`configurations\` must be an array such as [{ name: "reranked", compressor }], got ${describeValue(options.configurations)}.`);
+    throw new InvalidOptionError(
+      `evaluate: \`configurations\` must be an array such as [{ name: "reranked", compressor }], got ${describeValue(options.configurations)}.`,
+    );
   }
   const metrics = parseMetrics(options.metrics);
   const relThreshold = options.relThreshold ?? 1;
@@ -169,7 +171,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   if (configurations.length === 0) throw new InvalidOptionError("evaluate: `configurations` is empty; give at least one.");
   const names = new Set<string>();
   for (const c of configurations) {
-    if (!isPlainObject(c)) throw new InvalidOptionError(`evaluate: each configuration must be an object such as { name, compressor }, got ${describeValue(c)}.`);
+    if (!isPlainObject(c))
+      throw new InvalidOptionError(`evaluate: each configuration must be an object such as { name, compressor }, got ${describeValue(c)}.`);
     if (typeof c.name !== "string" || c.name === "") throw new InvalidOptionError("evaluate: every configuration needs a non-empty `name`.");
     if (names.has(c.name)) throw new InvalidOptionError(`evaluate: configuration name ${JSON.stringify(c.name)} is used twice.`);
     names.add(c.name);

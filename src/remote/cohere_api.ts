@@ -63,7 +63,10 @@ export interface CohereBodyFields {
  * speak its dialect (vLLM, Infinity, Jina) through RerankServerCrossEncoder. `top_n` is always sent: vLLM rejects
  * null and Infinity wants > 0. `model` is left out when there is none (a server serving one model).
  */
-export function cohereHttpBody(req: Omit<CohereRequest, "model" | "maxChunksPerDoc"> & Partial<Pick<CohereRequest, "model" | "maxChunksPerDoc">>, fields: CohereBodyFields = {}): Record<string, unknown> {
+export function cohereHttpBody(
+  req: Omit<CohereRequest, "model" | "maxChunksPerDoc"> & Partial<Pick<CohereRequest, "model" | "maxChunksPerDoc">>,
+  fields: CohereBodyFields = {},
+): Record<string, unknown> {
   const { version, maxTokensPerDoc, priority } = fields;
   return {
     ...(req.model !== undefined ? { model: req.model } : {}),

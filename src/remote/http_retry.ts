@@ -1,5 +1,5 @@
 import { redact } from "./secrets.js";
-import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
+import { keepErrorNames, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
 import { checkNonNegativeInteger, checkPositiveInteger, checkTimerDelay } from "../options.js";
 
@@ -92,12 +92,13 @@ export function retryPolicyFrom(
     timeout: checkTimerDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeout,
     maxRetries: checkNonNegativeInteger(owner, "maxRetries", fields.maxRetries) ?? DEFAULT_RETRY_POLICY.maxRetries,
     backoffBaseMs:
-      checkTimerDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
+      checkTimerDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ??
+      DEFAULT_RETRY_POLICY.backoffBaseMs,
     maxBackoffMs:
-      checkTimerDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+      checkTimerDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ??
+      DEFAULT_RETRY_POLICY.maxBackoffMs,
   };
 }
-
 
 /** Longest server message or failure reason kept in an error, cut only after secrets are redacted (a cut key is still a leak). */
 const MAX_MESSAGE_CHARS = 500;

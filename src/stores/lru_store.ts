@@ -1,4 +1,3 @@
-import { InvalidOptionError } from "../errors.js";
 import { checkFields, checkPositiveInteger } from "../options.js";
 
 /**

@@ -343,7 +343,11 @@ describe("readCompressorCall: compressDocuments' callbacks and call options, the
     });
 
     it.each([
-      ["a string", "fast", /third argument must be callbacks .*got the string "fast".*compressDocuments\(documents, query, \{ callbacks: \[handler\], signal \}\)/],
+      [
+        "a string",
+        "fast",
+        /third argument must be callbacks .*got the string "fast".*compressDocuments\(documents, query, \{ callbacks: \[handler\], signal \}\)/,
+      ],
       ["an unknown key", { topN: 2 }, /third argument .*got an object with "topN"/],
       ["an AbortSignal", new AbortController().signal, /third argument must be callbacks/],
       ["a non-handler in the array", [42], /callbacks\[0\] is the number 42, not a callback handler/],
@@ -356,7 +360,11 @@ describe("readCompressorCall: compressDocuments' callbacks and call options, the
       ["a number", 5, /call options must be an object such as \{ signal.*got a number/],
       ["a string", "fast", /call options must be an object .*got a string/],
       ["an AbortSignal", new AbortController().signal, /pass the signal as \{ signal \}/],
-      ["a controller as signal", { signal: new AbortController() }, /`signal` must be an AbortSignal \(got an AbortController: pass controller.signal\)/],
+      [
+        "a controller as signal",
+        { signal: new AbortController() },
+        /`signal` must be an AbortSignal \(got an AbortController: pass controller.signal\)/,
+      ],
     ])("refuses %s as call options instead of ignoring it", async (_label, options, message) => {
       await expect(call(make(), undefined, options)).rejects.toThrow(InvalidOptionError);
       await expect(call(make(), undefined, options)).rejects.toThrow(message);

@@ -176,7 +176,9 @@ describe("evaluate", () => {
       expect(error, JSON.stringify(Object.keys(override))).toBeInstanceOf(InvalidOptionError);
       expect((error as Error).message).toMatch(message);
     }
-    await expect(evaluate("queries.jsonl" as never)).rejects.toThrow(/evaluate: options must be an object such as \{ queries, qrels, retriever, metrics \}, got a string/);
+    await expect(evaluate("queries.jsonl" as never)).rejects.toThrow(
+      /evaluate: options must be an object such as \{ queries, qrels, retriever, metrics \}, got a string/,
+    );
   });
 
   it("runs its queries under the concurrency limit, reports progress per query, and stops at the first failure", async () => {
@@ -192,7 +194,14 @@ describe("evaluate", () => {
       },
     };
     const progress: number[] = [];
-    const result = await evaluate({ queries, qrels, retriever: gated, metrics: ["rr@10"], concurrency: 1, onProgress: (done) => progress.push(done) });
+    const result = await evaluate({
+      queries,
+      qrels,
+      retriever: gated,
+      metrics: ["rr@10"],
+      concurrency: 1,
+      onProgress: (done) => progress.push(done),
+    });
     expect(most).toBe(1);
     expect(progress).toEqual(Array.from({ length: result.queriesEvaluated }, (_, i) => i + 1));
   });

@@ -109,7 +109,9 @@ describe("the wrong shape is an InvalidOptionError, never a raw TypeError", () =
   });
 
   it("Bm25Index takes strings, and checks its options", () => {
-    expect(() => new Bm25Index([new Document({ pageContent: "a" })] as never)).toThrow(/Bm25Index: text 0 is a value of type object, not a string \(OkapiBm25Retriever takes Documents\)/);
+    expect(() => new Bm25Index([new Document({ pageContent: "a" })] as never)).toThrow(
+      /Bm25Index: text 0 is a value of type object, not a string \(OkapiBm25Retriever takes Documents\)/,
+    );
     expect(() => new Bm25Index("abc" as never)).toThrow(/Bm25Index: texts must be an array of strings/);
     expect(() => new Bm25Index(["a"], { tokenize: "words" } as never)).toThrow(/`tokenize` must be a function/);
   });
