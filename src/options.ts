@@ -33,19 +33,39 @@ function describeShape(value: unknown): string {
 }
 
 /**
- * The one check of a public class's constructor argument (LangChain's `fields`): a plain options object, or
+ * The one check of a public class's constructor argument (and of a public function's options, with `call`) (LangChain's `fields`): a plain options object, or
  * `undefined` (read as `{}`; a required option then names itself). A string, a number, an array, null or a class
  * instance (e.g. a scorer where `{ model: scorer }` belongs) is refused with the right form, rather than read as
  * an empty object that silently falls back to the defaults. `form` is an example call's argument, e.g.
  * `{ model: "Xenova/bge-reranker-base" }`; the value given is never quoted (it may be a key).
  */
-export function checkFields<T extends object>(owner: string, fields: T | undefined, form: string): T {
+export function checkFields<T extends object>(owner: string, fields: T | undefined, form: string, call = `new ${owner}(${form})`): T {
   if (fields === undefined) return {} as T;
   if (isPlainObject(fields)) return fields;
   throw new InvalidOptionError(
-    `${owner}: options must be an object such as ${form}, got ${describeShape(fields)}. The constructor takes one object ` +
-      `with each setting by name: new ${owner}(${form}).`,
+    `${owner}: options must be an object such as ${form}, got ${describeShape(fields)}. Pass one object with each setting by name: ${call}.`,
   );
+}
+
+/** A Map argument of a public function (a plain object such as `{ q1: "…" }` is the usual mistake). */
+export function checkMap(owner: string, name: string, value: unknown, what: string): void {
+  if (value instanceof Map) return;
+  const got = isPlainObject(value) ? "a plain object; wrap it: new Map(Object.entries(obj))" : describeShape(value);
+  throw new InvalidOptionError(`${owner}: \`${name}\` must be a Map (${what}), got ${got}.`);
+}
+
+/** An argument one of this package's functions made (an evaluation, a summary): an object holding `keys`. */
+export function checkMadeBy(owner: string, name: string, value: unknown, keys: readonly string[], maker: string): void {
+  if (isPlainObject(value) && keys.every((key) => key in value)) return;
+  throw new InvalidOptionError(
+    `${owner}: \`${name}\` must be what ${maker} returns (an object with ${keys.join(", ")}), got ${describeShape(value)}.`,
+  );
+}
+
+/** An array argument of a public function (`what` says what it holds, e.g. "p-values"). */
+export function checkArray<T>(owner: string, name: string, value: unknown, what: string): readonly T[] {
+  if (!Array.isArray(value)) throw new InvalidOptionError(`${owner}: \`${name}\` must be an array of ${what}, got ${describeShape(value)}.`);
+  return value as readonly T[];
 }
 
 /** A `signal` option: undefined or an AbortSignal. */

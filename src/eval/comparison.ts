@@ -1,6 +1,7 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
 import { type Qrels, type Run, type RunEntry, evaluateRun, parseMetrics, trecOrder } from "./stats/metrics.js";
+import { checkMadeBy, checkMap, checkFields } from "../options.js";
 import {
   DEFAULT_BOOTSTRAP_SAMPLES,
   DEFAULT_MAX_EXACT_QUERIES,
@@ -227,6 +228,13 @@ export function configurationValues(result: EvaluationResult, name: string): Per
 
 /** Every configuration of an evaluation against one of them (default: the first), on every metric. */
 export function compareConfigurations(result: EvaluationResult, options: CompareOptions & { baseline?: string } = {}): ComparisonSet {
+  checkMadeBy("compareConfigurations", "result", result, ["perQuery", "configurations"], "evaluate()");
+  options = checkFields(
+    "compareConfigurations",
+    options,
+    '{ baseline: "first-stage" }',
+    'compareConfigurations(result, { baseline: "first-stage" })',
+  );
   const baseline = options.baseline ?? (result.configurations[0]?.name as string);
   const base = { name: baseline, perQuery: configurationValues(result, baseline) };
   const others = result.configurations
@@ -279,6 +287,10 @@ export interface CompareRunsOptions extends CompareOptions {
  * ```
  */
 export function compareRuns(baseline: Run, run: Run, qrels: Qrels, options: CompareRunsOptions): ComparisonSet {
+  checkMap("compareRuns", "baseline", baseline, "query id → ranked entries, as loadTrecRun returns");
+  checkMap("compareRuns", "run", run, "query id → ranked entries, as loadTrecRun returns");
+  checkMap("compareRuns", "qrels", qrels, "query id → (document id → label), as loadQrels returns");
+  options = checkFields("compareRuns", options, '{ measures: ["ndcg@10"] }', 'compareRuns(baseline, run, qrels, { measures: ["ndcg@10"] })');
   const specs = parseMetrics(options.measures);
   const cut = (r: Run) => (options.depth === undefined ? r : cutRun(r, options.depth));
   const opts = { ...(options.relThreshold !== undefined ? { relThreshold: options.relThreshold } : {}), completeQueries: true };

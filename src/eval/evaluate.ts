@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
-import { checkFields, checkFunction, checkPositiveInteger, checkSignal, describeValue, isPlainObject } from "../options.js";
+import { checkFields, checkFunction, checkMap, checkPositiveInteger, checkSignal, describeValue, isPlainObject } from "../options.js";
 import { mapWithConcurrency } from "../remote/batching.js";
 import { type LatencyStats, latencyStats } from "./stats/latency.js";
 import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./stats/metrics.js";
@@ -132,14 +132,6 @@ function copyDocument(doc: DocumentInterface): Document {
   return new Document({ pageContent: doc.pageContent, metadata: { ...doc.metadata }, ...(doc.id !== undefined ? { id: doc.id } : {}) });
 }
 
-/** A Map option (a plain object such as `{ q1: "…" }` is the usual mistake: it is not iterable as entries). */
-function checkMap(name: string, value: unknown, what: string, example: string): void {
-  if (value instanceof Map) return;
-  throw new InvalidOptionError(
-    `evaluate: \`${name}\` must be a Map (${what}), e.g. ${example}, got ${value !== null && typeof value === "object" && !Array.isArray(value) ? "a plain object; wrap it: new Map(Object.entries(obj))" : describeValue(value)}.`,
-  );
-}
-
 function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
@@ -152,8 +144,8 @@ function numberOrUndefined(value: unknown): number | undefined {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
   options = checkFields("evaluate", options, "{ queries, qrels, retriever, metrics }");
-  checkMap("queries", options.queries, "query id → text", 'new Map([["q1", "what is BM25?"]])');
-  checkMap("qrels", options.qrels, "query id → (document id → label)", "loadQrels(path)");
+  checkMap("evaluate", "queries", options.queries, 'query id → text, e.g. new Map([["q1", "what is BM25?"]])');
+  checkMap("evaluate", "qrels", options.qrels, "query id → (document id → label), as loadQrels returns");
   if (typeof (options.retriever as { invoke?: unknown } | null | undefined)?.invoke !== "function") {
     throw new InvalidOptionError("evaluate: `retriever` must be a retriever (an object with invoke(query)), e.g. OkapiBm25Retriever.");
   }

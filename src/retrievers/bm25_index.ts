@@ -17,6 +17,7 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
  * "glass", "virus", "shoes" alone. Light on purpose: it merges plurals without Porter's over-stemming.
  */
 export function minimalEnglishStem(word: string): string {
+  if (typeof word !== "string") throw new InvalidOptionError(`minimalEnglishStem: the word must be a string, got ${describeValue(word)}.`);
   const n = word.length;
   if (n < 3 || word[n - 1] !== "s") return word;
   const second = word[n - 2];
@@ -44,6 +45,7 @@ export interface TokenizerOptions {
 
 /** Lower-cases, splits on anything but Unicode letters and digits, drops stop words, stems. */
 export function createTokenizer(options: TokenizerOptions = {}): (text: string) => string[] {
+  options = checkFields("createTokenizer", options, "{ stem: false }", "createTokenizer({ stem: false })");
   const stopWords = options.stopWords ?? ENGLISH_STOP_WORDS;
   const stem = options.stem === undefined ? minimalEnglishStem : options.stem;
   return (text) => {

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
-import { describeValue } from "../../options.js";
+import { checkArray, checkFields, describeValue } from "../../options.js";
 import { createPrng } from "./prng.js";
 import { studentTQuantile, studentTTwoSided } from "./student_t.js";
 
@@ -196,6 +196,7 @@ export function bootstrapInterval(a: readonly number[], b: readonly number[], op
  * max over j ≤ i of min(1, (m − j) · p_(j)). Rejecting where adjusted p < α controls the family-wise error at α.
  */
 export function holmBonferroni(pValues: readonly number[]): number[] {
+  checkArray("holmBonferroni", "pValues", pValues, "p-values");
   const m = pValues.length;
   for (const p of pValues) {
     if (typeof p !== "number" || !(p >= 0 && p <= 1))
@@ -237,6 +238,7 @@ export interface QueriesNeededOptions {
  * quantiles for small n).
  */
 export function queriesNeeded(options: QueriesNeededOptions): number {
+  options = checkFields("queriesNeeded", options, "{ sd: 0.2, difference: 0.02 }", "queriesNeeded({ sd: 0.2, difference: 0.02 })");
   const { sd, difference } = options;
   const alpha = options.alpha ?? 0.05;
   const power = options.power ?? 0.8;
