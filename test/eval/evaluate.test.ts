@@ -162,7 +162,10 @@ describe("evaluate", () => {
 
   it("refuses options of the wrong shape with InvalidOptionError, never a raw TypeError", async () => {
     const wrong: [Record<string, unknown>, RegExp][] = [
-      [{ queries: { q1: "x" } }, /`queries` must be a Map \(query id → text, e.g. new Map.*got a plain object; wrap it: new Map\(Object\.entries\(obj\)\)/],
+      [
+        { queries: { q1: "x" } },
+        /`queries` must be a Map \(query id → text, e.g. new Map.*got a plain object; wrap it: new Map\(Object\.entries\(obj\)\)/,
+      ],
       [{ queries: [["q1", "x"]] }, /`queries` must be a Map.*got an array/],
       [{ qrels: { q1: { d1: 1 } } }, /`qrels` must be a Map/],
       [{ retriever: {} }, /`retriever` must be a retriever \(an object with invoke\(query\)\)/],
