@@ -41,7 +41,16 @@ function describeShape(value: unknown): string {
  */
 export function checkFields<T extends object>(owner: string, fields: T | undefined, form: string, call = `new ${owner}(${form})`): T {
   if (fields === undefined) return {} as T;
-  if (isPlainObject(fields)) return fields;
+  if (isPlainObject(fields)) {
+    // An object literal scorer or compressor (`{ score }`, `{ compressDocuments }`) is not an options object either:
+    // read as one, it would fall back to the defaults.
+    const method = ["score", "compressDocuments", "invoke"].find((name) => typeof fields[name] === "function");
+    if (method === undefined) return fields;
+    throw new InvalidOptionError(
+      `${owner}: options must be an object such as ${form}, got an object with a ${method}() method (a scorer, compressor or ` +
+        `model itself). Pass it by name in the options object: ${call}.`,
+    );
+  }
   throw new InvalidOptionError(
     `${owner}: options must be an object such as ${form}, got ${describeShape(fields)}. Pass one object with each setting by name: ${call}.`,
   );

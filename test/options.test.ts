@@ -64,6 +64,18 @@ describe("checkFields: every public class refuses what is not its fields object,
     });
   });
 
+  it("refuses a scorer or compressor object literal passed where its options belong", () => {
+    const scorer = { score: async () => [] };
+    expect(() => new root.CrossEncoderReranker(scorer as never)).toThrow(
+      /got an object with a score\(\) method .*new CrossEncoderReranker\(\{ model:/,
+    );
+    expect(() => new root.CachedCrossEncoder(scorer as never)).toThrow(InvalidOptionError);
+    const compressor = new root.CrossEncoderReranker({ model: scorer });
+    expect(() => new root.RelevanceThresholdFilter({ ...compressor, compressDocuments: compressor.compressDocuments } as never)).toThrow(
+      /got an object with a compressDocuments\(\) method/,
+    );
+  });
+
   it("never quotes the string it refuses (it may be an API key)", () => {
     expect(() => new cohere.CohereRerank("sk-live-0123456789" as never)).toThrow(/got a string\./);
     expect(() => new cohere.CohereRerank("sk-live-0123456789" as never)).not.toThrow(/sk-live/);
