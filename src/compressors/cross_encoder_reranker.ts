@@ -3,7 +3,7 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
-import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
+import { type CrossEncoder, isCrossEncoder, scorerName } from "../scorers/cross_encoder.js";
 import { rankTexts } from "../scorers/rank_texts.js";
 import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
@@ -138,16 +138,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
    * model id, a server's masked URL), else a string `model` property, else the scorer's class name.
    */
   get stageName(): string {
-    const scorer = this.model as { modelName?: unknown; model?: unknown };
-    let name: unknown;
-    try {
-      name = scorer.modelName ?? scorer.model;
-    } catch {
-      name = undefined; // a getter that throws must not fail a rerank that already scored
-    }
-    if (typeof name === "string" && name.length > 0) return `${OWNER}(${name})`;
-    const className = (this.model as object).constructor?.name;
-    return className && className !== "Object" ? `${OWNER}(${className})` : OWNER;
+    const name = scorerName(this.model);
+    return name === undefined ? OWNER : `${OWNER}(${name})`;
   }
 
   /**

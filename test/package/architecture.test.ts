@@ -17,12 +17,13 @@ function sourceFiles(folder: string): string[] {
 }
 
 /** One file per subpath export (package.json "exports") and the CLI's: they re-export, they hold no code. */
-const ENTRY_FILES = ["index.ts", "huggingface.ts", "cohere.ts", "bm25.ts", "monitor.ts", "eval/index.ts"];
+const ENTRY_FILES = ["index.ts", "huggingface.ts", "cohere.ts", "bm25.ts", "monitor.ts", "ai_sdk.ts", "eval/index.ts"];
 
 /**
  * The layers, bottom first. A file may import its own folder and any folder of a lower rank, never one of its own
  * rank or above: so remote/ and retrievers/ use only the bottom, scorers/ may use remote/'s HTTP code,
- * compressors/ use scorers/ and remote/, and eval/ and monitor/ sit on top, independent of each other.
+ * compressors/ use scorers/ and remote/, ai_sdk/ (the AI SDK adapter) sits beside compressors/ on the scorers, and
+ * eval/ and monitor/ sit on top, independent of each other.
  */
 const LAYER_RANK: Record<string, number> = {
   "": 0, // src/ itself: errors, options, cancellation, rerank_input, results (entry files are checked apart)
@@ -30,6 +31,7 @@ const LAYER_RANK: Record<string, number> = {
   retrievers: 1,
   scorers: 2,
   compressors: 3,
+  ai_sdk: 3,
   eval: 4,
   monitor: 4,
 };
@@ -84,7 +86,7 @@ describe("the layout of src/ (docs/README.md, Layout)", () => {
     expect(long).toEqual([]);
   });
 
-  it("imports only down the layers: bottom, then remote/ and retrievers/, scorers/, compressors/, eval/ and monitor/", () => {
+  it("imports only down the layers: bottom, then remote/ and retrievers/, scorers/, compressors/ and ai_sdk/, eval/ and monitor/", () => {
     expect(layerViolations()).toEqual([]);
   });
 

@@ -1,0 +1,60 @@
+import { checkString } from "../options.js";
+import type { CrossEncoder } from "../scorers/cross_encoder.js";
+import type { HuggingFaceCrossEncoderArgs } from "../scorers/huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
+import { CrossEncoderRerankingModel, type CrossEncoderRerankingModelArgs } from "./reranking_model.js";
+
+/** Options of {@link localReranking}: a `HuggingFaceCrossEncoder`'s (but `model`), and how object documents read. */
+export type LocalRerankingSettings = Omit<HuggingFaceCrossEncoderArgs, "model"> & Pick<CrossEncoderRerankingModelArgs, "documentText">;
+
+/**
+ * A local cross-encoder (transformers.js, ONNX) as an AI SDK reranking model, by hub id or model folder, in the
+ * style of the AI SDK's providers (`cohere.reranking("rerank-v3.5")`). The scorer's code is imported and its model
+ * loaded on the first `rerank()`, where its options are checked too; `@huggingface/transformers` is needed then (a
+ * `MissingDependencyError` with the install line says so). `model.scorer.load()` warms it up, `dispose()` frees it.
+ *
+ * @example
+ * ```ts
+ * // network: downloads the model from the Hugging Face hub on the first rerank (then cached)
+ * import { rerank } from "ai";
+ * import { localReranking } from "langchain-rerank/ai-sdk";
+ *
+ * const { rerankedDocuments } = await rerank({
+ *   model: localReranking("Xenova/bge-reranker-base", { dtype: "q8" }),
+ *   query: "does caffeine raise blood pressure",
+ *   documents: ["Espresso is brewed coffee.", "Caffeine can raise blood pressure for a short time."],
+ *   topN: 1,
+ * });
+ * ```
+ */
+export function localReranking(
+  modelId: string,
+  settings: LocalRerankingSettings = {},
+): CrossEncoderRerankingModel & { readonly scorer: LazyHuggingFaceCrossEncoder } {
+  const model = checkString("localReranking", "modelId", modelId);
+  const { documentText, ...scorerFields } = settings ?? {};
+  const scorer = new LazyHuggingFaceCrossEncoder({ ...scorerFields, model });
+  return new CrossEncoderRerankingModel(scorer, { modelId: model, documentText }) as CrossEncoderRerankingModel & {
+    readonly scorer: LazyHuggingFaceCrossEncoder;
+  };
+}
+
+/**
+ * Any `CrossEncoder` as an AI SDK reranking model: a `HuggingFaceCrossEncoder`, `HuggingFaceCausalReranker`,
+ * `ColBERTScorer`, `RerankServerCrossEncoder`, `CachedCrossEncoder` or one of your own. Same as
+ * `new CrossEncoderRerankingModel(scorer, settings)`.
+ *
+ * @example
+ * ```ts
+ * // network: a rerank server, here Text Embeddings Inference on port 8080
+ * import { rerank } from "ai";
+ * import { RerankServerCrossEncoder } from "langchain-rerank";
+ * import { crossEncoderReranking } from "langchain-rerank/ai-sdk";
+ *
+ * const tei = new RerankServerCrossEncoder({ url: "http://localhost:8080/rerank", dialect: "tei" });
+ * const { ranking } = await rerank({ model: crossEncoderReranking(tei), query: "q", documents: ["a", "b"], topN: 1 });
+ * ```
+ */
+export function crossEncoderReranking(scorer: CrossEncoder, settings: CrossEncoderRerankingModelArgs = {}): CrossEncoderRerankingModel {
+  return new CrossEncoderRerankingModel(scorer, settings);
+}
