@@ -3,7 +3,7 @@
  *
  * Qwen3-Reranker, mxbai-rerank-v2 and bge-reranker-v2-gemma are causal language models read as judges: each
  * (query, passage) goes into the family's prompt, and the score is the model's answer at the last position
- * (Qwen3: P("yes") over "no"/"yes"). `HuggingFaceCausalReranker` runs them in-process; it is a `CrossEncoder`, so
+ * (Qwen3: P("yes") over "no"/"yes"). `HuggingFaceCausalCrossEncoder` runs them in-process; it is a `CrossEncoder`, so
  * `CrossEncoderReranker` (and the cascade, cache and threshold filter) take it as they take a classifier.
  *
  * Run it as a script, `npx tsx examples/causal_reranker.ts`, or as the notebook `examples/causal_reranker.ipynb`
@@ -18,7 +18,7 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { CrossEncoderReranker } from "langchain-rerank";
-import { HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+import { HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
 import { describeRerankModel, RERANK_MODEL } from "./support.js";
 
@@ -29,7 +29,7 @@ const query = "how do rerankers improve retrieval?";
 // A preset id needs nothing else; a local folder or another export of a known model names its `family`. The
 // instruction is Qwen3-Reranker's `<Instruct>`: say what relevance means for your task.
 console.log(describeRerankModel(CAUSAL_MODEL));
-const qwen = new HuggingFaceCausalReranker({
+const qwen = new HuggingFaceCausalCrossEncoder({
   model: CAUSAL_MODEL,
   family: "qwen3-reranker",
   instruction: "Given a question, retrieve passages that answer it",

@@ -1,17 +1,22 @@
 import { checkString } from "../options.js";
 import type { CrossEncoder } from "../scorers/cross_encoder.js";
-import type { HuggingFaceCrossEncoderArgs } from "../scorers/huggingface_cross_encoder.js";
-import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
+import type { HuggingFaceCrossEncoderArgs } from "../local/cross_encoder/huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { CrossEncoderRerankingModel, type CrossEncoderRerankingModelArgs } from "./reranking_model.js";
 
 /** Options of {@link localReranking}: a `HuggingFaceCrossEncoder`'s (but `model`), and how object documents read. */
 export type LocalRerankingSettings = Omit<HuggingFaceCrossEncoderArgs, "model"> & Pick<CrossEncoderRerankingModelArgs, "documentText">;
 
+/** What {@link localReranking} returns: its `model` is a local cross-encoder that can be warmed up and freed. */
+export type LocalRerankingModel = CrossEncoderRerankingModel & {
+  readonly model: CrossEncoder & { load(): Promise<void>; dispose(): Promise<void> };
+};
+
 /**
  * A local cross-encoder (transformers.js, ONNX) as an AI SDK reranking model, by hub id or model folder, in the
  * style of the AI SDK's providers (`cohere.reranking("rerank-v3.5")`). The scorer's code is imported and its model
  * loaded on the first `rerank()`, where its options are checked too; `@huggingface/transformers` is needed then (a
- * `MissingDependencyError` with the install line says so). `model.scorer.load()` warms it up, `dispose()` frees it.
+ * `MissingDependencyError` with the install line says so). `model.load()` warms it up, `model.dispose()` frees it.
  *
  * @example
  * ```ts
@@ -27,22 +32,17 @@ export type LocalRerankingSettings = Omit<HuggingFaceCrossEncoderArgs, "model"> 
  * });
  * ```
  */
-export function localReranking(
-  modelId: string,
-  settings: LocalRerankingSettings = {},
-): CrossEncoderRerankingModel & { readonly scorer: LazyHuggingFaceCrossEncoder } {
-  const model = checkString("localReranking", "modelId", modelId);
+export function localReranking(modelId: string, settings: LocalRerankingSettings = {}): LocalRerankingModel {
+  const id = checkString("localReranking", "modelId", modelId);
   const { documentText, ...scorerFields } = settings ?? {};
-  const scorer = new LazyHuggingFaceCrossEncoder({ ...scorerFields, model });
-  return new CrossEncoderRerankingModel(scorer, { modelId: model, documentText }) as CrossEncoderRerankingModel & {
-    readonly scorer: LazyHuggingFaceCrossEncoder;
-  };
+  const model = new LazyHuggingFaceCrossEncoder({ ...scorerFields, model: id });
+  return new CrossEncoderRerankingModel({ model, modelId: id, documentText }) as LocalRerankingModel;
 }
 
 /**
- * Any `CrossEncoder` as an AI SDK reranking model: a `HuggingFaceCrossEncoder`, `HuggingFaceCausalReranker`,
- * `ColBERTScorer`, `RerankServerCrossEncoder`, `CachedCrossEncoder` or one of your own. Same as
- * `new CrossEncoderRerankingModel(scorer, settings)`.
+ * Any `CrossEncoder` as an AI SDK reranking model: a `HuggingFaceCrossEncoder`, `HuggingFaceCausalCrossEncoder`,
+ * `ColBERTCrossEncoder`, `RerankServerCrossEncoder`, `CachedCrossEncoder` or one of your own. Same as
+ * `new CrossEncoderRerankingModel({ model, ...settings })`.
  *
  * @example
  * ```ts
@@ -55,6 +55,6 @@ export function localReranking(
  * const { ranking } = await rerank({ model: crossEncoderReranking(tei), query: "q", documents: ["a", "b"], topN: 1 });
  * ```
  */
-export function crossEncoderReranking(scorer: CrossEncoder, settings: CrossEncoderRerankingModelArgs = {}): CrossEncoderRerankingModel {
-  return new CrossEncoderRerankingModel(scorer, settings);
+export function crossEncoderReranking(model: CrossEncoder, settings: Omit<CrossEncoderRerankingModelArgs, "model"> = {}): CrossEncoderRerankingModel {
+  return new CrossEncoderRerankingModel({ ...settings, model });
 }

@@ -14,6 +14,8 @@ const OWNER = "CrossEncoderRerankingModel";
 
 /** Options of {@link CrossEncoderRerankingModel} (and of `crossEncoderReranking` / `localReranking`). */
 export interface CrossEncoderRerankingModelArgs {
+  /** The scorer: any `CrossEncoder`, local or remote. */
+  model: CrossEncoder;
   /**
    * The model id the AI SDK reports (`result.response.modelId`, telemetry, warnings).
    * @default the scorer's `modelName` (a server's URL with secrets masked), else its `model`, else its class name
@@ -51,11 +53,11 @@ function documentTexts(documents: RerankingModelV3CallOptions["documents"], docu
 }
 
 /**
- * Any `CrossEncoder` of this package (local: `HuggingFaceCrossEncoder`, `HuggingFaceCausalReranker`,
- * `ColBERTScorer`; remote: `RerankServerCrossEncoder`; or one of your own) as the Vercel AI SDK's reranking model
+ * Any `CrossEncoder` of this package (local: `HuggingFaceCrossEncoder`, `HuggingFaceCausalCrossEncoder`,
+ * `ColBERTCrossEncoder`; remote: `RerankServerCrossEncoder`; or one of your own) as the Vercel AI SDK's reranking model
  * (`RerankingModelV3`), for `rerank()` from `ai`. Scores and order are `CrossEncoderReranker`'s on the same texts:
  * the scorer's own numbers, best first, ties in input order, cut to `topN`. `abortSignal` stops the scorer;
- * `providerOptions["langchain-rerank"]` carries `timeoutMs` and the scorer's own call options. When a scorer splits
+ * `providerOptions["langchain-rerank"]` carries a `timeout` and the scorer's own call options. When a scorer splits
  * long documents into windows, `providerMetadata["langchain-rerank"].bestChunks` says where each best window lies.
  *
  * @example
@@ -65,9 +67,9 @@ function documentTexts(documents: RerankingModelV3CallOptions["documents"], docu
  * import { CrossEncoderRerankingModel } from "langchain-rerank/ai-sdk";
  *
  * // Any CrossEncoder: this one counts shared words, so the example runs offline.
- * const scorer = { score: async (pairs: readonly TextPair[]) => pairs.map(([q, text]) => text.split(" ").filter((w) => q.includes(w)).length) };
+ * const model = { score: async (pairs: readonly TextPair[]) => pairs.map(([q, text]) => text.split(" ").filter((w) => q.includes(w)).length) };
  * const { ranking } = await rerank({
- *   model: new CrossEncoderRerankingModel(scorer, { modelId: "shared-words" }),
+ *   model: new CrossEncoderRerankingModel({ model, modelId: "shared-words" }),
  *   query: "does caffeine raise blood pressure",
  *   documents: ["Espresso is brewed coffee.", "Caffeine can raise blood pressure for a short time.", "Tea has caffeine."],
  *   topN: 2,
@@ -79,15 +81,15 @@ export class CrossEncoderRerankingModel implements RerankingModelV3 {
   readonly specificationVersion = "v3" as const;
   readonly provider = AI_SDK_PROVIDER;
   readonly modelId: string;
-  /** The scorer behind this model. */
-  readonly scorer: CrossEncoder;
+  /** The scorer behind this reranking model. */
+  readonly model: CrossEncoder;
   readonly documentText: (document: JSONObject, index: number) => string;
 
-  constructor(scorer: CrossEncoder, fields: CrossEncoderRerankingModelArgs = {}) {
-    if (!isCrossEncoder(scorer)) throw new InvalidOptionError(`${OWNER}: the scorer must be a CrossEncoder (an object with score(pairs)).`);
-    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: options must be an object such as { modelId }.`);
-    this.scorer = scorer;
-    this.modelId = checkString(OWNER, "modelId", fields.modelId) ?? scorerName(scorer) ?? "cross-encoder";
+  constructor(fields: CrossEncoderRerankingModelArgs) {
+    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: pass { model }, a CrossEncoder to score with.`);
+    if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
+    this.model = fields.model;
+    this.modelId = checkString(OWNER, "modelId", fields.modelId) ?? scorerName(fields.model) ?? "cross-encoder";
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => JSON.stringify(document));
   }
 
@@ -101,7 +103,7 @@ export class CrossEncoderRerankingModel implements RerankingModelV3 {
     const texts = documentTexts(documents, this.documentText);
     checkQuery(OWNER, query);
     const topN = checkPositiveInteger(OWNER, "topN", options.topN);
-    const { timeoutMs, callOptions } = providerCallOptions(OWNER, AI_SDK_PROVIDER, options.providerOptions);
+    const { timeout, callOptions } = providerCallOptions(OWNER, AI_SDK_PROVIDER, options.providerOptions);
     const warnings: SharedV3Warning[] = [];
     if (documents.type === "object")
       warnings.push({ type: "compatibility", feature: "object documents", details: "Object documents are converted to strings." });
@@ -109,8 +111,8 @@ export class CrossEncoderRerankingModel implements RerankingModelV3 {
     if (headers !== undefined && Object.keys(headers).length > 0) {
       warnings.push({ type: "unsupported", feature: "headers", details: "Per-call headers are not sent; give them to the scorer when you make it." });
     }
-    const signal = anySignal(abortSignal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs));
-    const ranked = texts.length === 0 ? [] : await rankTexts(OWNER, this.scorer, query, texts, signal ? { ...callOptions, signal } : callOptions);
+    const signal = anySignal(abortSignal, timeout === undefined ? undefined : AbortSignal.timeout(timeout));
+    const ranked = texts.length === 0 ? [] : await rankTexts(OWNER, this.model, query, texts, signal ? { ...callOptions, signal } : callOptions);
     const kept = topN === undefined ? ranked : ranked.slice(0, topN);
     const bestChunks = kept.flatMap(({ index, chunk }) => (chunk === undefined ? [] : [{ index, start: chunk.start, end: chunk.end }]));
     return {

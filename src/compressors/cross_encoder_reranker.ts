@@ -5,7 +5,7 @@ import { InvalidOptionError } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder, scorerName } from "../scorers/cross_encoder.js";
 import { rankTexts } from "../scorers/rank_texts.js";
-import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import type { RerankResult } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";

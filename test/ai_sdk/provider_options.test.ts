@@ -29,25 +29,25 @@ describe("providerOptions['langchain-rerank']", () => {
     expect(Object.keys(seen[0]!)).not.toContain("priority"); // another provider's options stay theirs
   });
 
-  it("timeoutMs aborts a slow server call with a TimeoutError", async () => {
+  it("timeout aborts a slow server call with a TimeoutError", async () => {
     fake.fail({ kind: "slow", delayMs: 30_000 });
     const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxRetries: 0 });
     // 50 ms against a reply held for 30 s: the timeout wins by a margin no loaded machine closes.
-    const options = { "langchain-rerank": { timeoutMs: 50 } };
+    const options = { "langchain-rerank": { timeout: 50 } };
     const error = await rerank({ model: crossEncoderReranking(scorer), documents: ["a"], query: "q", providerOptions: options }).catch(
       (e: unknown) => e,
     );
     expect((error as Error).name).toBe("TimeoutError");
   });
 
-  it("are checked: an object, no signal (use abortSignal), timeoutMs a positive integer", () => {
+  it("are checked: an object, no signal (use abortSignal), timeout a positive integer", () => {
     const check = (options: unknown) => () => providerCallOptions("Owner", "langchain-rerank", options);
-    expect(check(undefined)()).toEqual({ timeoutMs: undefined, callOptions: {} });
-    expect(check({ other: {} })()).toEqual({ timeoutMs: undefined, callOptions: {} });
-    expect(check({ "langchain-rerank": { timeoutMs: 5, x: 1 } })()).toEqual({ timeoutMs: 5, callOptions: { x: 1 } });
+    expect(check(undefined)()).toEqual({ timeout: undefined, callOptions: {} });
+    expect(check({ other: {} })()).toEqual({ timeout: undefined, callOptions: {} });
+    expect(check({ "langchain-rerank": { timeout: 5, x: 1 } })()).toEqual({ timeout: 5, callOptions: { x: 1 } });
     expect(check([])).toThrow(new InvalidOptionError("Owner: providerOptions must be an object, got an array."));
-    expect(check({ "langchain-rerank": "fast" })).toThrow(/providerOptions\["langchain-rerank"\] must be an object such as \{ timeoutMs: 5000 \}/);
+    expect(check({ "langchain-rerank": "fast" })).toThrow(/providerOptions\["langchain-rerank"\] must be an object such as \{ timeout: 5000 \}/);
     expect(check({ "langchain-rerank": { signal: {} } })).toThrow(/takes no signal; pass rerank\(\{ abortSignal \}\) instead/);
-    expect(check({ "langchain-rerank": { timeoutMs: 0 } })).toThrow(/timeoutMs` must be a positive integer, got the number 0/);
+    expect(check({ "langchain-rerank": { timeout: 0 } })).toThrow(/timeout` must be a positive integer, got the number 0/);
   });
 });

@@ -3,7 +3,7 @@ import { rerank } from "ai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
 import { crossEncoderReranking, localReranking } from "../../src/ai_sdk.js";
-import { ColBERTScorer, HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { ColBERTCrossEncoder, HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { type CrossEncoder, CrossEncoderReranker, RerankServerCrossEncoder } from "../../src/index.js";
 import { useFakeRerankServer, overlapScore, rawScore, sigmoid } from "../support/fake_rerank_server.js";
 import { FIXTURE_COLBERT, FIXTURE_NEEDLE, FIXTURE_RERANKER } from "../support/fixtures.js";
@@ -59,7 +59,7 @@ describe("rerank() from `ai` with langchain-rerank/ai-sdk equals CrossEncoderRer
 
   it("localReranking(folder, options) scores as a HuggingFaceCrossEncoder made with the same options", async () => {
     const model = localReranking(FIXTURE_RERANKER, { dtype: "fp32", scoreMode: "raw" });
-    disposable.push(model.scorer);
+    disposable.push(model.model);
     expect(model.modelId).toBe(FIXTURE_RERANKER);
     const { ranking } = await rerank({ model, documents: TEXTS, query: QUERY, topN: 3 });
     const expected = await reference(keep(new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", scoreMode: "raw" })), TEXTS, 3);
@@ -68,15 +68,15 @@ describe("rerank() from `ai` with langchain-rerank/ai-sdk equals CrossEncoderRer
   });
 
   it("on ColBERT (late interaction) and, where its fixture builds, the causal-LM reranker", async () => {
-    const colbert = keep(new ColBERTScorer({ model: FIXTURE_COLBERT, dtype: "fp32", precision: "float32" }));
+    const colbert = keep(new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, dtype: "fp32", precision: "float32" }));
     expect(await viaAiSdk(colbert, TEXTS, 5)).toEqual(await reference(colbert, TEXTS, 5));
     if (causalModelsUnavailable() !== undefined) return; // scripts/causal_models.ts says why; the others still ran
-    const causal = keep(new HuggingFaceCausalReranker({ model: ensureQwen3Fixture(true), family: "qwen3-reranker", dtype: "fp32" }));
+    const causal = keep(new HuggingFaceCausalCrossEncoder({ model: ensureQwen3Fixture(true), family: "qwen3-reranker", dtype: "fp32" }));
     expect(await viaAiSdk(causal, TEXTS.slice(0, 4), 2)).toEqual(await reference(causal, TEXTS.slice(0, 4), 2));
   }, 600_000);
 
   it("on a rerank server (TEI dialect): the server's scores, in CrossEncoderReranker's order, topN applied after scoring all", async () => {
-    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxBatchSize: 4 });
+    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", batchSize: 4 });
     const expected = TEXTS.map((text, i) => [i, sigmoid(rawScore(overlapScore(QUERY, text)))] as [number, number])
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, 3);
@@ -106,7 +106,7 @@ describe("rerank() from `ai` with langchain-rerank/ai-sdk equals CrossEncoderRer
 describe("abort through rerank({ abortSignal })", () => {
   let local: HuggingFaceCrossEncoder;
   beforeAll(() => {
-    local = keep(new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1 }));
+    local = keep(new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize: 1 }));
   });
 
   it("a signal aborted before the call scores nothing, locally and on the server", async () => {

@@ -31,7 +31,7 @@ const text = (values: string[]) => ({ type: "text" as const, values });
 
 describe("CrossEncoderRerankingModel", () => {
   it("is a RerankingModelV3 named after its scorer, or the modelId given", () => {
-    const model = new CrossEncoderRerankingModel(recording());
+    const model = new CrossEncoderRerankingModel({ model: recording() });
     expect([model.specificationVersion, model.provider, model.modelId]).toEqual(["v3", AI_SDK_PROVIDER, "cross-encoder"]);
     const server = new RerankServerCrossEncoder({ url: "http://127.0.0.1:9/rerank", dialect: "tei" });
     expect(crossEncoderReranking(server).modelId).toBe(server.modelName);
@@ -47,7 +47,7 @@ describe("CrossEncoderRerankingModel", () => {
     const result = await rerank({ model: crossEncoderReranking(scorer), documents, query: "q" });
     expect(scorer.calls[0]!.pairs).toEqual(documents.map((d) => ["q", JSON.stringify(d)]));
     expect(result.rerankedDocuments).toEqual([documents[1], documents[0]]); // the objects themselves come back
-    const direct = await new CrossEncoderRerankingModel(scorer).doRerank({ documents: { type: "object", values: documents }, query: "q" });
+    const direct = await new CrossEncoderRerankingModel({ model: scorer }).doRerank({ documents: { type: "object", values: documents }, query: "q" });
     expect(direct.warnings).toEqual([{ type: "compatibility", feature: "object documents", details: "Object documents are converted to strings." }]);
   });
 
@@ -64,9 +64,9 @@ describe("CrossEncoderRerankingModel", () => {
 
   it("refuses a missing scorer, bad options, a blank query, a bad topN and malformed documents with InvalidOptionError", async () => {
     expect(() => new CrossEncoderRerankingModel({} as never)).toThrow(InvalidOptionError);
-    expect(() => new CrossEncoderRerankingModel(recording(), { modelId: "" })).toThrow(/`modelId` must be a non-empty string/);
-    expect(() => new CrossEncoderRerankingModel(recording(), { documentText: "x" as never })).toThrow(InvalidOptionError);
-    const model = new CrossEncoderRerankingModel(recording());
+    expect(() => new CrossEncoderRerankingModel({ model: recording(), modelId: "" })).toThrow(/`modelId` must be a non-empty string/);
+    expect(() => new CrossEncoderRerankingModel({ model: recording(), documentText: "x" as never })).toThrow(InvalidOptionError);
+    const model = new CrossEncoderRerankingModel({ model: recording() });
     const cases: [Parameters<typeof model.doRerank>[0], RegExp][] = [
       [{ documents: text(["a"]), query: " " }, /the query is empty/],
       [{ documents: text(["a"]), query: "q", topN: 0 }, /`topN` must be a positive integer/],
@@ -91,11 +91,15 @@ describe("CrossEncoderRerankingModel", () => {
   });
 
   it("warns that per-call headers are not sent (a scorer's headers are set when it is made)", async () => {
-    const result = await new CrossEncoderRerankingModel(recording()).doRerank({ documents: text(["a"]), query: "q", headers: { "x-a": "1" } });
+    const result = await new CrossEncoderRerankingModel({ model: recording() }).doRerank({
+      documents: text(["a"]),
+      query: "q",
+      headers: { "x-a": "1" },
+    });
     expect(result.warnings).toEqual([
       { type: "unsupported", feature: "headers", details: "Per-call headers are not sent; give them to the scorer when you make it." },
     ]);
-    expect((await new CrossEncoderRerankingModel(recording()).doRerank({ documents: text(["a"]), query: "q" })).warnings).toEqual([]);
+    expect((await new CrossEncoderRerankingModel({ model: recording() }).doRerank({ documents: text(["a"]), query: "q" })).warnings).toEqual([]);
   });
 });
 
