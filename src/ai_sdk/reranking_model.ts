@@ -84,13 +84,17 @@ export class CrossEncoderRerankingModel implements RerankingModelV3 {
   /** The scorer behind this reranking model. */
   readonly model: CrossEncoder;
   readonly documentText: (document: JSONObject, index: number) => string;
+  /** Object documents are read as their JSON (no `documentText` given): `rerank()` hears of it, as from Cohere's. */
+  readonly #stringifies: boolean;
 
   constructor(fields: CrossEncoderRerankingModelArgs) {
     if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: pass { model }, a CrossEncoder to score with.`);
     if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
     this.model = fields.model;
     this.modelId = checkString(OWNER, "modelId", fields.modelId) ?? scorerName(fields.model) ?? "cross-encoder";
-    this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => JSON.stringify(document));
+    const documentText = checkFunction<(document: JSONObject, index: number) => string>(OWNER, "documentText", fields.documentText);
+    this.#stringifies = documentText === undefined;
+    this.documentText = documentText ?? ((document) => JSON.stringify(document));
   }
 
   async doRerank(options: RerankingModelV3CallOptions): Promise<{
@@ -105,7 +109,7 @@ export class CrossEncoderRerankingModel implements RerankingModelV3 {
     const topN = checkPositiveInteger(OWNER, "topN", options.topN);
     const { timeout, callOptions } = providerCallOptions(OWNER, AI_SDK_PROVIDER, options.providerOptions);
     const warnings: SharedV3Warning[] = [];
-    if (documents.type === "object")
+    if (documents.type === "object" && this.#stringifies)
       warnings.push({ type: "compatibility", feature: "object documents", details: "Object documents are converted to strings." });
     // A scorer's headers are set when it is made (RerankServerCrossEncoder's `headers`); per call there are none.
     if (headers !== undefined && Object.keys(headers).length > 0) {

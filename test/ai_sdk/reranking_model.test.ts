@@ -56,6 +56,7 @@ describe("CrossEncoderRerankingModel", () => {
     const model = crossEncoderReranking(scorer, { documentText: (d, i) => `${i}: ${String(d.body)}` });
     await rerank({ model, documents: [{ body: "pears" }], query: "q" });
     expect(scorer.calls[0]!.pairs).toEqual([["q", "0: pears"]]);
+    expect((await model.doRerank({ documents: { type: "object", values: [{ body: "x" }] }, query: "q" })).warnings).toEqual([]); // chosen, not a fallback
     const bad = crossEncoderReranking(scorer, { documentText: () => 7 as never });
     await expect(bad.doRerank({ documents: { type: "object", values: [{}] }, query: "q" })).rejects.toThrow(
       new InvalidOptionError("CrossEncoderRerankingModel: object document 0 gave number from documentText; it must give a string."),
