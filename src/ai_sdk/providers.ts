@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "../errors.js";
 import { checkString } from "../options.js";
 import type { CrossEncoder } from "../scorers/cross_encoder.js";
 import type { HuggingFaceCrossEncoderArgs } from "../local/cross_encoder/huggingface_cross_encoder.js";
@@ -34,6 +35,8 @@ export type LocalRerankingModel = CrossEncoderRerankingModel & {
  */
 export function localReranking(modelId: string, settings: LocalRerankingSettings = {}): LocalRerankingModel {
   const id = checkString("localReranking", "modelId", modelId);
+  if (id === undefined)
+    throw new InvalidOptionError('localReranking: `modelId` is required: a hub id such as "Xenova/bge-reranker-base" or a model folder.');
   const { documentText, ...scorerFields } = settings ?? {};
   const model = new LazyHuggingFaceCrossEncoder({ ...scorerFields, model: id });
   return new CrossEncoderRerankingModel({ model, modelId: id, documentText }) as LocalRerankingModel;
