@@ -18,6 +18,11 @@ const version = (name: string) =>
   (JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 const HEAVY = /node_modules\/(cohere-ai|@aws-sdk|vega[^/]*|d3[^/]*|cli-progress|@huggingface|onnxruntime[^/]*)(\/|$)/;
 
+/** What a local model's first use says without transformers.js (src/local/loading/transformers_import.ts). */
+const MISSING_TRANSFORMERS =
+  "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers " +
+  "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)";
+
 let project: string;
 const npm = (args: string[]) =>
   exec(NPM, [...args, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
@@ -114,9 +119,7 @@ describe("npm install langchain-rerank @langchain/core, in a fresh project", () 
       const { stdout } = await node(["--input-type=module", "-e", program(load)]);
       expect(JSON.parse(stdout)).toEqual({
         name: "MissingDependencyError",
-        message:
-          "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers " +
-          "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)",
+        message: MISSING_TRANSFORMERS,
       });
     }
   });
@@ -137,7 +140,7 @@ describe("npm install langchain-rerank @langchain/core, in a fresh project", () 
       const { stdout } = await node(["--input-type=module", "-e", program(load)]);
       expect(JSON.parse(stdout)).toEqual({
         name: "MissingDependencyError",
-        message: "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers",
+        message: MISSING_TRANSFORMERS,
       });
     }
   });
