@@ -41,11 +41,11 @@ function documentTexts(documents: RerankingModelV3CallOptions["documents"], docu
     const value = values[index];
     const text = type === "text" ? value : value !== null && typeof value === "object" ? documentText(value as JSONObject, index) : undefined;
     if (typeof text !== "string") {
-      throw new InvalidOptionError(
-        type === "text"
-          ? `${OWNER}: document ${index} is not a string; rerank() takes all strings or all objects.`
-          : `${OWNER}: object document ${index} gave ${value === null || typeof value !== "object" ? "no object" : `${typeof text} from documentText`}; it must give a string.`,
-      );
+      const problem =
+        type === "text" || value === null || typeof value !== "object"
+          ? `document ${index} is not ${type === "text" ? "a string" : "an object"}; rerank() takes all strings or all objects.`
+          : `object document ${index} gave ${typeof text} from documentText; it must give a string.`;
+      throw new InvalidOptionError(`${OWNER}: ${problem}`);
     }
     texts.push(text);
   }

@@ -72,6 +72,10 @@ describe("CrossEncoderRerankingModel", () => {
       [{ documents: text(["a"]), query: " " }, /the query is empty/],
       [{ documents: text(["a"]), query: "q", topN: 0 }, /`topN` must be a positive integer/],
       [{ documents: text(["a", 3 as never]), query: "q" }, /document 1 is not a string/],
+      [
+        { documents: { type: "object", values: [{}, "b" as never] }, query: "q" },
+        /document 1 is not an object; rerank\(\) takes all strings or all objects/,
+      ],
       [{ documents: { type: "html", values: [] } as never, query: "q" }, /documents.type must be "text" or "object"/],
       [{ documents: undefined as never, query: "q" }, /documents must be \{ type/],
     ];
