@@ -26,8 +26,8 @@ const ENTRY_FILES = ["index.ts", "huggingface.ts", "cohere.ts", "bm25.ts", "moni
  * server and cached scorers) may use them; the local-model runtime is local/loading/ (finding and loading a model)
  * under local/runtime/ (scoring with it), and each family folder (local/cross_encoder/, local/causal/,
  * local/colbert/) uses both but never another family; compressors/ use scorers, and ai_sdk/ (the AI SDK adapter)
- * sits beside them; eval/ and monitor/ sit on top,
- * independent of each other, eval/'s data loaders and statistics under its harness, and its CLI above that.
+ * sits beside them; eval/ and monitor/ sit on top, independent of each other, eval/'s data loaders, statistics and
+ * calibration fits under its harness, and its CLI above that.
  */
 const LAYER_RANK: Record<string, number> = {
   "": 0, // src/ itself: errors, options, cancellation, rerank_input, results (entry files are checked apart)
@@ -44,6 +44,7 @@ const LAYER_RANK: Record<string, number> = {
   ai_sdk: 6,
   "eval/data": 7.5,
   "eval/stats": 7,
+  "eval/calibration": 7.6,
   eval: 8,
   "eval/cli": 9,
   monitor: 8,
