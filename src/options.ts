@@ -102,3 +102,39 @@ export function checkDistinctKeys(owner: string, keys: Record<string, string>): 
     seen.set(key, option);
   }
 }
+
+/** A `fields` object: a plain object (not null, an array or a string), with no key outside `known` (a misspelt option would be ignored). */
+export function checkFields(owner: string, fields: unknown, known: readonly string[], example: string): Record<string, unknown> {
+  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) {
+    throw new InvalidOptionError(`${owner}: give the options as an object such as ${example}, got ${describeValue(fields)}.`);
+  }
+  const unknown = Object.keys(fields).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidOptionError(
+      `${owner}: unknown option ${unknown.map((key) => `\`${key}\``).join(", ")}; the options are ${known.map((key) => `\`${key}\``).join(", ")}.`,
+    );
+  }
+  return fields as Record<string, unknown>;
+}
+
+/** A non-empty array of non-empty strings, such as metadata keys. */
+export function checkStringArray(owner: string, name: string, value: unknown, example: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === "string" && item.length > 0)) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be a non-empty array of non-empty strings, such as ${example}, got ${describeValue(value)}.`,
+    );
+  }
+  return [...(value as string[])];
+}
+
+/** A number in the interval (low, high), or (low, high] with `highIncluded`. */
+export function checkInRange(owner: string, name: string, value: unknown, low: number, high: number, highIncluded = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value > low && (highIncluded ? value <= high : value < high))) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be a number in (${low}, ${high}${highIncluded ? "]" : ")"}, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}

@@ -29,6 +29,8 @@ export interface OpenRun {
   root: OpenRun | undefined;
   inputs: Record<string, unknown> | undefined;
   documents?: DocumentSummary;
+  /** On roots: a handler could not read one of the query's runs, so the query is counted as unreadable, not recorded. */
+  unreadable?: boolean;
   /** Only on roots: what the query's parts reported as they ended. */
   query?: QueryParts;
 }
