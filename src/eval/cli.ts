@@ -9,8 +9,15 @@ import { maskUrlSecrets } from "../remote/secrets.js";
 import { documentText, loadBeirDataset } from "./beir.js";
 import { OkapiBm25Retriever } from "../retrievers/okapi_bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "./chart.js";
-import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
-import { type EvalConfiguration, type RetrieverLike, evaluate } from "./evaluate.js";
+import {
+  COMPARISON_OPTIONS,
+  COMPARISON_USAGE,
+  comparisonSummaryOptions,
+  loadComparisonRuns,
+  parseComparisonFlags,
+  resolveBaseline,
+} from "./cli_comparison.js";
+import { type EvalConfiguration, type RetrieverLike, evaluate, selectQueries } from "./evaluate.js";
 import { parseMetrics } from "./metrics.js";
 import { type OutputFile, OutputPathError, checkOutputPaths, writeOutputFiles } from "./output_paths.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "./report.js";
@@ -19,7 +26,7 @@ import { RunFileRetriever } from "./run_file_retriever.js";
 import { progressBar } from "./progress_bar.js";
 import { sessionOptionsFromFlags } from "./session_threads.js";
 import { loadTrecRun } from "./trec.js";
-import { type WeightsChoice, chooseWeights, weightQueriesFromEvaluation } from "./weights.js";
+import { type WeightsChoice, chooseWeights, formatWeightsChoice, weightQueriesFromEvaluation } from "./weights.js";
 
 const USAGE = `Usage: rerank-eval --dataset DIR [options]
 
@@ -154,7 +161,7 @@ function parse(argv: string[]) {
   }
   let comparison;
   try {
-    comparison = parseComparisonFlags(values, rerankers);
+    comparison = parseComparisonFlags(values);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -246,32 +253,23 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // Before the evaluation, which can take hours: a missing optional peer or a bad path would otherwise fail at the end.
+  // Every input is checked before the dataset is read and before the first request (the evaluation can take hours):
+  // a missing optional peer, a bad path, a --baseline naming nothing, a --compare-run of another dataset.
   const outputs = outputFiles(args);
   await checkOutputPaths(Object.values(outputs), inputFiles(args));
   if (args.chart) await assertChartRenderer();
-  const { retriever, description, split, dataset, notes } = await firstStage(args);
-  const comparisonRuns = await loadComparisonRuns(args.comparison);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
   try {
-    for (const spec of args.rerankers) {
-      const reranker = await createReranker(spec, {
-        depth: args.depth,
-        ...(args.model !== undefined ? { model: args.model } : {}),
-        ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
-        ...(args.device !== undefined ? { device: args.device } : {}),
-        ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
-        ...(args.sessionOptions !== undefined ? { sessionOptions: args.sessionOptions } : {}),
-        ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
-        ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
-        ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
-        ...(args.serverUrl !== undefined ? { serverUrl: args.serverUrl } : {}),
-        ...(args.serverDialect !== undefined ? { serverDialect: args.serverDialect } : {}),
-        ...(args.serverModel !== undefined ? { serverModel: args.serverModel } : {}),
-        ...(process.env.RERANK_SERVER_API_KEY ? { serverApiKey: process.env.RERANK_SERVER_API_KEY } : {}),
-      });
-      rerankers.push(reranker);
+    for (const spec of args.rerankers) rerankers.push(await createReranker(spec, rerankerOptions(args)));
+    const baseline = checkConfigurations(args, rerankers);
+    const { retriever, description, split, dataset, notes } = await firstStage(args);
+    const queryIds = selectQueries(dataset.queries, dataset.qrels, args.limit).selected.map(([queryId]) => queryId);
+    if (args.chooseWeights && queryIds.length < 2) {
+      throw new UsageError(`--choose-weights needs at least 2 judged queries (dev and held-out alternate); ${queryIds.length} would be evaluated.`);
+    }
+    const comparisonRuns = await loadComparisonRuns(args.comparison, queryIds);
+    for (const reranker of rerankers) {
       await reranker.prepare();
       if (reranker.warning !== undefined) {
         process.stderr.write(`rerank-eval: warning: ${reranker.warning}\n`);
@@ -279,8 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const configurations: EvalConfiguration[] = rerankers.map((r) => ({ name: r.name, compressor: r.compressor }));
-    const judged = [...dataset.queries.keys()].filter((q) => [...(dataset.qrels.get(q)?.values() ?? [])].some((l) => l > 0)).length;
-    progress = await progressBar(args.limit === undefined ? judged : Math.min(args.limit, judged), args.quiet);
+    progress = await progressBar(queryIds.length, args.quiet);
     const result = await evaluate({
       queries: dataset.queries,
       qrels: dataset.qrels,
@@ -299,7 +296,7 @@ export async function main(argv: string[]): Promise<number> {
       "rerank-eval",
       ...argv.map(withoutUrlSecrets).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
     ].join(" ");
-    const compared = comparisonSummaryOptions(comparisonRuns, result, dataset.qrels, args.depth);
+    const compared = comparisonSummaryOptions(comparisonRuns, baseline, result, dataset.qrels, args.depth);
     const summary: EvaluationSummary = summarize(
       result,
       {
@@ -340,27 +337,47 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The chosen weights and, per split, the metric with them and with each factor alone. */
-function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
-  const fmt = (x: number) => x.toFixed(4);
-  const weights = (w: Record<string, number>) =>
-    Object.entries(w)
-      .map(([f, v]) => `${f} ${v.toFixed(2)}`)
-      .join(", ");
-  const rows = [
-    ["chosen", weights(choice.weights), fmt(choice.dev), fmt(choice.heldOut)],
-    ...choice.baselines.map((b) => [`${b.factor} alone`, weights(b.weights), fmt(b.dev), fmt(b.heldOut)]),
-  ];
-  const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) => `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}  ${r[3]}`;
-  return [
-    "",
-    `MultiFactorReranker weights for ${reranker} (${choice.method} search on ${choice.metric}; ${choice.devQueries} dev / ${choice.heldOutQueries} held-out queries, alternating):`,
-    line(["", "weights", "dev".padEnd(6), "held-out"]),
-    ...rows.map(line),
-    `Report the held-out column. Factors as MultiFactorReranker computes them: relevance and firstStageScore min-max per query, firstStageRank = 1/rank.`,
-    "",
-  ].join("\n");
+function rerankerOptions(args: Args): Parameters<typeof createReranker>[1] {
+  return {
+    depth: args.depth,
+    ...(args.model !== undefined ? { model: args.model } : {}),
+    ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
+    ...(args.device !== undefined ? { device: args.device } : {}),
+    ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+    ...(args.sessionOptions !== undefined ? { sessionOptions: args.sessionOptions } : {}),
+    ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
+    ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
+    ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
+    ...(args.serverUrl !== undefined ? { serverUrl: args.serverUrl } : {}),
+    ...(args.serverDialect !== undefined ? { serverDialect: args.serverDialect } : {}),
+    ...(args.serverModel !== undefined ? { serverModel: args.serverModel } : {}),
+    ...(process.env.RERANK_SERVER_API_KEY ? { serverApiKey: process.env.RERANK_SERVER_API_KEY } : {}),
+  };
+}
+
+/**
+ * Before any request: no two specs share a configuration name (they may differ only in a masked secret), and
+ * --baseline names one. Returns the baseline's configuration name.
+ */
+function checkConfigurations(args: Args, rerankers: readonly Reranker[]): string | undefined {
+  const names = new Map<string, string>();
+  rerankers.forEach((reranker, i) => {
+    const other = names.get(reranker.name);
+    if (other !== undefined) {
+      throw new UsageError(
+        `--reranker ${withoutUrlSecrets(other)} and --reranker ${withoutUrlSecrets(args.rerankers[i] as string)} are both named ${reranker.name} in the reports; give one reranker once.`,
+      );
+    }
+    names.set(reranker.name, args.rerankers[i] as string);
+  });
+  try {
+    return resolveBaseline(
+      args.comparison,
+      rerankers.map((reranker, i) => ({ spec: args.rerankers[i] as string, name: reranker.name })),
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** One line, whatever the error: the message (first line of it) without a stack trace, URL secrets masked (a backstop). */
