@@ -4,25 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createPrng } from "../../src/eval/prng.js";
 import { kendallTauB, overlapAtK } from "../../src/monitor/rank_agreement.js";
 import { RankHistogram } from "../../src/monitor/rank_histogram.js";
-
-/** The definition, pair by pair (O(n²)): the reference the O(n log n) count must equal exactly. */
-function pairwiseTauB(x: readonly number[], y: readonly number[]): number {
-  const n = Math.min(x.length, y.length);
-  let [concordant, discordant, tiedX, tiedY] = [0, 0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign(x[i]! - x[j]!);
-      const dy = Math.sign(y[i]! - y[j]!);
-      if (dx === 0) tiedX += 1;
-      if (dy === 0) tiedY += 1;
-      if (dx * dy > 0) concordant += 1;
-      else if (dx * dy < 0) discordant += 1;
-    }
-  }
-  const pairs = (n * (n - 1)) / 2;
-  const denominator = Math.sqrt((pairs - tiedX) * (pairs - tiedY));
-  return denominator === 0 ? NaN : (concordant - discordant) / denominator;
-}
+import { pairwiseTauB } from "../support/kendall.js";
 
 describe("kendallTauB", () => {
   it("matches hand computations: same order 1, reversed −1, one swap in three 1/3", () => {
