@@ -1,11 +1,13 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { defineConfig, type Options } from "tsup";
 
 // The browser build swaps each `x.js` that has an `x.browser.ts` beside it (model files are URLs there, not paths).
 const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "browser-variants",
   setup(build) {
-    build.onResolve({ filter: /^\.\/model_files\.js$/ }, (args) => ({ path: join(args.resolveDir, "model_files.browser.ts") }));
+    build.onResolve({ filter: /(?:^|\/)model_files\.js$/ }, (args) => ({
+      path: join(args.resolveDir, dirname(args.path), "model_files.browser.ts"),
+    }));
   },
 };
 
@@ -23,7 +25,7 @@ export default defineConfig([
       eval: "src/eval/index.ts",
       monitor: "src/monitor.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
-      "cli/rerank-eval": "src/eval/cli.ts",
+      "cli/rerank-eval": "src/eval/cli/cli.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

@@ -8,7 +8,7 @@ import { Document } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { type CrossEncoder, CrossEncoderReranker, type TextPair } from "../src/index.js";
 import { QuantileSketch, RerankMonitor, kendallTauB } from "../src/monitor.js";
-import { createPrng } from "../src/eval/prng.js";
+import { createPrng } from "../src/eval/stats/prng.js";
 import { pairwiseTauB } from "../test/support/kendall.js";
 import { formatSpread, spread } from "./common.js";
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createPrng } from "../../src/eval/prng.js";
+import { createPrng } from "../../src/eval/stats/prng.js";
 import { kendallTauB, overlapAtK } from "../../src/monitor/rank_agreement.js";
 import { RankHistogram } from "../../src/monitor/rank_histogram.js";
 import { pairwiseTauB } from "../support/kendall.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPrng } from "../../src/eval/prng.js";
+import { createPrng } from "../../src/eval/stats/prng.js";
 import {
   isSecretParam,
   maskedUrl,
