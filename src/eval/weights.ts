@@ -229,7 +229,7 @@ export function weightQueriesFromEvaluation(result: EvaluationResult, qrels: Qre
   });
 }
 
-/** rerank-eval's lines for a weights choice: the chosen weights and, per split, the metric with them and with each factor alone. */
+/** The chosen weights and, per split, the metric with them and with each factor alone. */
 export function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
   const fmt = (x: number) => x.toFixed(4);
   const weights = (w: Record<string, number>) =>

@@ -104,8 +104,8 @@ describe("examples/late_interaction.ts", () => {
     const { stdout } = await example("late_interaction.ts", { COLBERT_MODEL: FIXTURE_COLBERT });
     expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
     expect(stdout).toContain("Unset COLBERT_MODEL to use answerdotai/answerai-colbert-small-v1.");
-    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0 \}$/m);
-    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32 }");
+    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0, notStored: 0 \}$/m);
+    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32, notStored: 0 }");
     const ranked = [...stdout.split("Reranked by ColBERT")[1]!.matchAll(/^ {2}(p\d\d) {2}MaxSim ([\d.]+) {2}\(first stage #(\d)\)/gm)];
     expect(ranked).toHaveLength(3);
     const scores = ranked.map((m) => Number(m[2]));
@@ -117,7 +117,7 @@ describe("examples/late_interaction.ts", () => {
     expect(stdout).toMatch(/warm \(documents indexed ahead\): +median [\d.]+ ms/);
     expect(stdout).toContain("Speed only");
     // The second process is another process, and finds every BM25 candidate in the folder the first one wrote.
-    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0 \}/.exec(stdout)![1]);
+    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0, notStored: 0 \}/.exec(stdout)![1]);
     const child = /process (\d+): 8 document vectors read from \S+, 0 encoded/.exec(stdout);
     expect(child).not.toBeNull();
     expect(Number(child![1])).not.toBe(parent);

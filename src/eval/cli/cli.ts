@@ -9,14 +9,10 @@ import { maskUrlSecrets } from "../../remote/secrets.js";
 import { documentText, loadBeirDataset } from "../data/beir.js";
 import { OkapiBm25Retriever } from "../../retrievers/okapi_bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "../chart.js";
-import {
-  COMPARISON_OPTIONS,
-  COMPARISON_USAGE,
-  comparisonSummaryOptions,
-  loadComparisonRuns,
-  parseComparisonFlags,
-  resolveBaseline,
-} from "./cli_comparison.js";
+import { CALIBRATION_OPTIONS, CALIBRATION_USAGE, parseCalibrationFlags, runCalibration } from "./cli_calibration.js";
+import { formatCalibrationText } from "../calibration_report.js";
+import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
+import { checkConfigurations, rerankerOptions } from "./cli_configurations.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate, selectQueries } from "../evaluate.js";
 import { parseMetrics } from "../stats/metrics.js";
 import { type OutputFile, OutputPathError, checkOutputPaths, writeOutputFiles } from "./output_paths.js";
@@ -63,7 +59,7 @@ ${COMPARISON_USAGE}  --choose-weights       also choose MultiFactorReranker weig
                          report them on the others (held-out); adds "none" if absent
   --weights-method M     grid | coordinate (default: grid, step 0.1)
   --weights-metric M     metric the weights maximise (default: the first of --metrics)
-  --quiet                no progress bar
+${CALIBRATION_USAGE}  --quiet                no progress bar
   -h, --help             this text
 `;
 
@@ -104,6 +100,7 @@ const OPTIONS = {
   "weights-method": { type: "string" },
   "weights-metric": { type: "string" },
   ...COMPARISON_OPTIONS,
+  ...CALIBRATION_OPTIONS,
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -159,9 +156,10 @@ function parse(argv: string[]) {
   } else if (weightsMethod !== undefined || values["weights-metric"] !== undefined) {
     throw new UsageError("--weights-method and --weights-metric go with --choose-weights.");
   }
-  let comparison;
+  let comparison, calibration;
   try {
     comparison = parseComparisonFlags(values);
+    calibration = parseCalibrationFlags(values, rerankers);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -196,10 +194,11 @@ function parse(argv: string[]) {
     weightsMetric: values["weights-metric"],
     quiet: values.quiet,
     comparison,
+    calibration,
   };
 }
 
-type Args = NonNullable<ReturnType<typeof parse>>;
+export type Args = NonNullable<ReturnType<typeof parse>>;
 
 interface FirstStage {
   retriever: RetrieverLike;
@@ -235,9 +234,9 @@ async function firstStage(args: Args): Promise<FirstStage> {
 }
 
 /** The files this run will write, each with its flag. */
-function outputFiles(args: Args): { json?: OutputFile; report?: OutputFile; chart?: OutputFile } {
+function outputFiles(args: Args): { json?: OutputFile; report?: OutputFile; chart?: OutputFile; calibrate?: OutputFile } {
   const of = (flag: string, file: string | undefined) => (file === undefined ? {} : { [flag.slice(2)]: { flag, file } });
-  return { ...of("--json", args.json), ...of("--report", args.report), ...of("--chart", args.chart) };
+  return { ...of("--json", args.json), ...of("--report", args.report), ...of("--chart", args.chart), ...of("--calibrate", args.calibration?.file) };
 }
 
 /** The files this run reads, which no output may overwrite. */
@@ -262,7 +261,12 @@ export async function main(argv: string[]): Promise<number> {
   let progress: { update(done: number): void; stop(): void } | undefined;
   try {
     for (const spec of args.rerankers) rerankers.push(await createReranker(spec, rerankerOptions(args)));
-    const baseline = checkConfigurations(args, rerankers);
+    let baseline;
+    try {
+      baseline = checkConfigurations(args, rerankers);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const { retriever, description, split, dataset, notes } = await firstStage(args);
     const queryIds = selectQueries(dataset.queries, dataset.qrels, args.limit).selected.map(([queryId]) => queryId);
     if (args.chooseWeights && queryIds.length < 2) {
@@ -324,8 +328,19 @@ export async function main(argv: string[]): Promise<number> {
       });
       process.stdout.write(formatWeightsChoice(weights, reranker));
     }
-    const { json, report, chart } = outputs;
+    let calibration;
+    if (args.calibration) {
+      const reranker = rerankers[args.rerankers.indexOf(args.calibration.reranker)] as Reranker;
+      const fittedOn = { dataset: basename(resolve(args.dataset)), split, firstStage: description, depth: args.depth, command };
+      const seed = args.comparison.options.seed ?? 42;
+      const fitted = runCalibration({ flags: args.calibration, reranker, result, relThreshold: args.relThreshold, seed, fittedOn });
+      calibration = fitted.calibration;
+      summary.calibration = fitted.summary;
+      process.stdout.write(formatCalibrationText(fitted.summary));
+    }
+    const { json, report, chart, calibrate } = outputs;
     await writeOutputFiles([
+      ...(calibrate && calibration ? [{ output: calibrate, text: () => `${JSON.stringify(calibration, null, 2)}\n` }] : []),
       ...(json ? [{ output: json, text: () => `${JSON.stringify(weights ? { ...summary, weights } : summary, null, 2)}\n` }] : []),
       ...(report ? [{ output: report, text: () => formatMarkdownReport(summary) }] : []),
       ...(chart ? [{ output: chart, text: () => renderChartSvg(summary) }] : []),
@@ -334,49 +349,6 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     progress?.stop();
     for (const r of rerankers) await r.dispose().catch(() => {});
-  }
-}
-
-function rerankerOptions(args: Args): Parameters<typeof createReranker>[1] {
-  return {
-    depth: args.depth,
-    ...(args.model !== undefined ? { model: args.model } : {}),
-    ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
-    ...(args.device !== undefined ? { device: args.device } : {}),
-    ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
-    ...(args.sessionOptions !== undefined ? { sessionOptions: args.sessionOptions } : {}),
-    ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
-    ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
-    ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
-    ...(args.serverUrl !== undefined ? { serverUrl: args.serverUrl } : {}),
-    ...(args.serverDialect !== undefined ? { serverDialect: args.serverDialect } : {}),
-    ...(args.serverModel !== undefined ? { serverModel: args.serverModel } : {}),
-    ...(process.env.RERANK_SERVER_API_KEY ? { serverApiKey: process.env.RERANK_SERVER_API_KEY } : {}),
-  };
-}
-
-/**
- * Before any request: no two specs share a configuration name (they may differ only in a masked secret), and
- * --baseline names one. Returns the baseline's configuration name.
- */
-function checkConfigurations(args: Args, rerankers: readonly Reranker[]): string | undefined {
-  const names = new Map<string, string>();
-  rerankers.forEach((reranker, i) => {
-    const other = names.get(reranker.name);
-    if (other !== undefined) {
-      throw new UsageError(
-        `--reranker ${withoutUrlSecrets(other)} and --reranker ${withoutUrlSecrets(args.rerankers[i] as string)} are both named ${reranker.name} in the reports; give one reranker once.`,
-      );
-    }
-    names.set(reranker.name, args.rerankers[i] as string);
-  });
-  try {
-    return resolveBaseline(
-      args.comparison,
-      rerankers.map((reranker, i) => ({ spec: args.rerankers[i] as string, name: reranker.name })),
-    );
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
 
