@@ -193,3 +193,37 @@ export function checkDistinctKeys(owner: string, keys: Record<string, string>): 
     seen.set(key, option);
   }
 }
+
+/** A `fields` object (see checkFields) with no key outside `known`: a misspelt option would otherwise be ignored. */
+export function checkKnownFields(owner: string, fields: unknown, known: readonly string[], example: string): Record<string, unknown> {
+  const given = checkFields(owner, fields as Record<string, unknown> | undefined, example);
+  const unknown = Object.keys(given).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidOptionError(
+      `${owner}: unknown option ${unknown.map((key) => `\`${key}\``).join(", ")}; the options are ${known.map((key) => `\`${key}\``).join(", ")}.`,
+    );
+  }
+  return given;
+}
+
+/** A non-empty array of non-empty strings, such as metadata keys. */
+export function checkStringArray(owner: string, name: string, value: unknown, example: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === "string" && item.length > 0)) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be a non-empty array of non-empty strings, such as ${example}, got ${describeValue(value)}.`,
+    );
+  }
+  return [...(value as string[])];
+}
+
+/** A number in the interval (low, high), or (low, high] with `highIncluded`. */
+export function checkInRange(owner: string, name: string, value: unknown, low: number, high: number, highIncluded = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value > low && (highIncluded ? value <= high : value < high))) {
+    throw new InvalidOptionError(
+      `${owner}: \`${name}\` must be a number in (${low}, ${high}${highIncluded ? "]" : ")"}, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}

@@ -137,6 +137,24 @@ function numberOrUndefined(value: unknown): number | undefined {
 }
 
 /**
+ * The queries `evaluate` scores, in order: those with a relevant judgment (the others are skipped, as trec_eval
+ * skips them), the first `limit` of them. rerank-eval checks its inputs against these before any request.
+ */
+export function selectQueries(
+  queries: Iterable<[string, string]>,
+  qrels: Qrels,
+  limit?: number,
+): { selected: [string, string][]; skippedWithoutRelevant: string[] } {
+  const skippedWithoutRelevant: string[] = [];
+  const selected: [string, string][] = [];
+  for (const [queryId, text] of queries) {
+    if (hasRelevantJudgment(qrels.get(queryId))) selected.push([queryId, text]);
+    else skippedWithoutRelevant.push(queryId);
+  }
+  return { selected: limit === undefined ? selected : selected.slice(0, limit), skippedWithoutRelevant };
+}
+
+/**
  * Measures a first stage and any number of compressors on the same candidates: for each judged query, the
  * retriever runs once; each configuration gets its own copies of the candidates (some compressors write into
  * their input's metadata), and its output order is the ranking scored against the qrels. Returns mean metrics,
@@ -174,15 +192,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const retrievalScoreKey = options.retrievalScoreKey ?? "retrievalScore";
   const keepRankings = options.keepRankings ?? true;
 
-  const skippedWithoutRelevant: string[] = [];
-  let selected: [string, string][] = [];
   checkSignal("evaluate", options.signal);
   checkFunction("evaluate", "onProgress", options.onProgress);
-  for (const [queryId, text] of options.queries) {
-    if (hasRelevantJudgment(options.qrels.get(queryId))) selected.push([queryId, text]);
-    else skippedWithoutRelevant.push(queryId);
-  }
-  if (limit !== undefined) selected = selected.slice(0, limit);
+  const { selected, skippedWithoutRelevant } = selectQueries(options.queries, options.qrels, limit);
 
   let done = 0;
 
