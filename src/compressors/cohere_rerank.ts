@@ -3,24 +3,24 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import { InvalidOptionError } from "../errors.js";
-import { anySignal } from "../cancellation.js";
-import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
-import { checkApiKey } from "../remote/api_key.js";
-import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import {
-  type CohereRerankClient,
-  DEFAULT_COHERE_BASE_URL,
-  checkCohereVersionFields,
-  cohereSender,
-  parseCohereBaseUrl,
-  readCohereResults,
-} from "../remote/cohere_api.js";
-import { type RetryPolicy, retryPolicyFrom, withRetries } from "../remote/http_retry.js";
-import { urlSecrets } from "../remote/secrets.js";
+  checkCallOptions,
+  checkDistinctKeys,
+  checkFields,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkPositiveInteger,
+  checkSignal,
+  checkString,
+  describeValue,
+} from "../options.js";
+import { checkApiKey } from "../remote/api_key.js";
+import { type CohereRerankClient, DEFAULT_COHERE_BASE_URL, checkCohereVersionFields, parseCohereBaseUrl } from "../remote/cohere_api.js";
+import { CohereScorer } from "../remote/cohere_scorer.js";
+import { type RetryPolicy, retryPolicyFrom } from "../remote/http_retry.js";
 import { checkDocuments, checkQuery } from "../rerank_input.js";
-import { type RerankResult, sortResults } from "../results.js";
-import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, rankDocuments } from "./ranked_documents.js";
-import { traceCompressorRun } from "./tracing.js";
+import type { RerankResult } from "../results.js";
+import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, STAGE_SCORES_KEY, compressByRanking } from "./ranked_documents.js";
 
 // Cohere's rerank API is two JSON endpoints, so this class speaks HTTP itself instead of depending on cohere-ai
 // (21 MB of AWS SDK with it): installing the package pulls in no SDK, and no SDK validation can log a response or
@@ -156,13 +156,24 @@ export class CohereRerank extends BaseDocumentCompressor {
   #client: CohereRerankClient | undefined;
   readonly #explicitVersion: boolean;
   readonly #signal: AbortSignal | undefined;
-  /** The base URL as given (it may carry credentials), for requests only. */
+  /** The base URL as given, for requests only. */
   readonly #requestBase: string;
+  readonly #scorer = new CohereScorer(OWNER, () => ({
+    client: this.#client,
+    requestBase: this.#requestBase,
+    publicBase: this.baseUrl,
+    apiKey: this.#apiKey,
+    maxTokensPerDoc: this.maxTokensPerDoc,
+    priority: this.priority,
+    batchSize: this.batchSize,
+    maxConcurrency: this.maxConcurrency,
+    retryPolicy: this.retryPolicy,
+    signal: this.#signal,
+  }));
 
   constructor(fields: CohereRerankArgs = {}) {
     super();
-    if (fields === null || typeof fields !== "object" || Array.isArray(fields))
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "rerank-v3.5" }.`);
+    fields = checkFields(OWNER, fields, '{ model: "rerank-v3.5", topN: 5 }');
     this.model = checkString(OWNER, "model", fields.model) ?? DEFAULT_MODEL;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", fields.maxChunksPerDoc);
@@ -182,11 +193,12 @@ export class CohereRerank extends BaseDocumentCompressor {
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
     this.scoreKey = checkString(OWNER, "scoreKey", fields.scoreKey);
     this.rankKey = checkString(OWNER, "rankKey", fields.rankKey);
-    if ((this.scoreKey ?? DEFAULT_SCORE_KEY) === (this.rankKey ?? DEFAULT_RANK_KEY)) {
-      throw new InvalidOptionError(
-        `${OWNER}: \`scoreKey\` and \`rankKey\` are both ${JSON.stringify(this.scoreKey ?? DEFAULT_SCORE_KEY)}; the rank would overwrite the score. Use two keys.`,
-      );
-    }
+    // The stage history is written too: no key may hide the score, the rank or the history (the shared check).
+    checkDistinctKeys(OWNER, {
+      scoreKey: this.scoreKey ?? DEFAULT_SCORE_KEY,
+      rankKey: this.rankKey ?? DEFAULT_RANK_KEY,
+      "the stage history": STAGE_SCORES_KEY,
+    });
     this.retryPolicy = retryPolicyFrom(OWNER, fields);
     this.#signal = checkSignal(OWNER, fields.signal);
 
@@ -257,96 +269,44 @@ export class CohereRerank extends BaseDocumentCompressor {
    * first-stage rank (`metadata.retrievalRank`) added to a copy of their metadata. Runs as its own traced run.
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal` and `topN`, e.g. from `FallbackReranker`'s timeouts, which then cancel the HTTP request.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],
     query: string,
     callbacks?: Callbacks,
-    callOptions: Pick<CohereRerankCallOptions, "signal" | "topN"> = {},
+    callOptions?: Pick<CohereRerankCallOptions, "signal" | "topN">,
   ): Promise<DocumentInterface[]> {
-    const options = {
-      ...(this.scoreKey !== undefined ? { scoreKey: this.scoreKey } : {}),
-      ...(this.rankKey !== undefined ? { rankKey: this.rankKey } : {}),
-      reranker: `${OWNER}(${this.model})`,
-    };
-    // Checked before the run starts, so bad input fails the same way traced or not.
-    const texts = documentTexts(documents, true);
-    checkQuery(OWNER, query);
-    if (texts.length === 0) return [];
-    // Traced like CrossEncoderReranker: counts and (index, score) pairs, not the documents' text.
-    const { ranked } = await traceCompressorRun(
-      OWNER,
-      callbacks,
-      { query, documents: texts.length, topN: callOptions?.topN ?? this.topN, model: this.model },
-      async () => {
-        const results = await this.rerank(documents, query, {
-          ...(callOptions?.signal !== undefined ? { signal: callOptions.signal } : {}),
-          ...(callOptions?.topN !== undefined ? { topN: callOptions.topN } : {}),
-        });
-        return { ranked: await rankDocuments(documents, results, options), results };
-      },
-      ({ results }) => ({ results }),
-    );
-    return ranked;
+    refuseStrings(documents);
+    return compressByRanking(OWNER, documents, query, callbacks, callOptions, {
+      topN: this.topN,
+      scoreKey: this.scoreKey ?? DEFAULT_SCORE_KEY,
+      rankKey: this.rankKey ?? DEFAULT_RANK_KEY,
+      stageName: () => `${OWNER}(${this.model})`,
+      traceInputs: { model: this.model },
+      rank: (topN, signal) => this.#rank(requestTexts(documents), query, { topN, ...(signal !== undefined ? { signal } : {}) }),
+    });
   }
 
   /** As `@langchain/cohere`'s: `[{ index, relevanceScore }]`, best first, at most `topN`, indices into `documents`. */
   async rerank(
     documents: Array<DocumentInterface | string | Record<string, string>>,
     query: string,
-    options: CohereRerankCallOptions = {},
+    options?: CohereRerankCallOptions,
   ): Promise<RerankResult[]> {
-    const texts = documentTexts(documents);
+    const texts = requestTexts(documents);
     checkQuery(OWNER, query);
-    if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rerank: options must be an object.`);
+    return this.#rank(texts, query, checkCallOptions(`${OWNER}.rerank`, options, "{ signal, topN: 5 }"));
+  }
+
+  #rank(texts: string[], query: string, options: CohereRerankCallOptions): Promise<RerankResult[]> {
     const model = checkString(OWNER, "model", options.model) ?? this.model;
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     const maxChunksPerDoc = checkPositiveInteger(OWNER, "maxChunksPerDoc", options.maxChunksPerDoc) ?? this.maxChunksPerDoc;
+    // A call's maxChunksPerDoc asks for v1 unless the caller chose the version.
     const version = options.maxChunksPerDoc !== undefined && !this.#explicitVersion ? "v1" : this.apiVersion;
-    checkCohereVersionFields(OWNER, version, maxChunksPerDoc, this.maxTokensPerDoc, this.priority);
-    const signal = anySignal(this.#signal, checkSignal(OWNER, options.signal));
-    signal?.throwIfAborted();
-    if (texts.length === 0) return [];
-    const send = cohereSender(OWNER, {
-      version,
-      client: this.#client,
-      baseUrl: this.#requestBase,
-      apiKey: this.#apiKey,
-      maxTokensPerDoc: this.maxTokensPerDoc,
-      priority: this.priority,
-      timeout: this.retryPolicy.timeout,
-    });
-    const service = `Cohere rerank ${version} (${this.#client !== undefined ? "prebuilt client" : `${this.baseUrl ?? DEFAULT_COHERE_BASE_URL}`})`;
-    const secrets = [this.#apiKey, ...this.#urlSecrets()];
-
-    // Batching and retries are ours rather than @langchain/core's AsyncCaller (p-retry): it does not honour
-    // Retry-After, cap a server's wait, abort during a backoff wait, or count attempts for the final error.
-    const batches = batchRanges(texts.length, this.batchSize);
-    const perBatch = await mapWithConcurrency(
-      batches,
-      this.maxConcurrency,
-      async ({ start, end }, batchSignal) => {
-        const slice = texts.slice(start, end);
-        const wanted = Math.min(topN, slice.length);
-        const results = await withRetries(
-          async (attemptSignal) =>
-            readCohereResults(await send({ model, query, documents: slice, topN: wanted, maxChunksPerDoc }, attemptSignal), slice.length, wanted),
-          { service, policy: this.retryPolicy, signal: batchSignal, secrets },
-        );
-        return results.map((r) => ({ index: r.index + start, relevanceScore: r.relevanceScore }));
-      },
-      signal,
-    );
-    return sortResults(perBatch.flat()).slice(0, topN);
-  }
-
-  /** Secrets of the base URL, to redact in case a server echoes it (the constructor refuses them; kept as a backstop). */
-  #urlSecrets(): string[] {
-    try {
-      return urlSecrets(new URL(this.#requestBase));
-    } catch {
-      return [];
-    }
+    return this.#scorer.rank(query, texts, { version, model, topN, maxChunksPerDoc, signal: options.signal });
   }
 }
 
@@ -362,22 +322,27 @@ function envKey(): string | undefined {
  * The text Cohere scores: a string as is, else `pageContent` (as `@langchain/cohere` does), else, for rerank()'s
  * `Record<string, string>` items (Cohere's document objects), `text` (the field Cohere's v1 API scores by default),
  * else one `key: value` line per field (Cohere's v2 API takes strings and asks for structured documents as YAML).
- * compressDocuments (`documentsOnly`) takes Documents only: it returns Documents built from them, which a string cannot make.
  */
-function documentTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>, documentsOnly = false): string[] {
-  if (documentsOnly && Array.isArray(documents)) {
-    // Named before the shared check, which would not say that rerank() takes strings. An index loop: holes are the shared check's.
-    for (let i = 0; i < documents.length; i++) {
-      const doc: unknown = documents[i];
-      if (typeof doc === "string") throw new InvalidOptionError(`${OWNER}: document ${i} is a string; pass Documents (rerank() takes strings).`);
-      if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") break;
-    }
-  }
+function requestTexts(documents: ReadonlyArray<DocumentInterface | string | Record<string, string>>): string[] {
   // Records become their text first (map keeps holes, which the shared check then names).
-  const items = documentsOnly || !Array.isArray(documents) ? documents : documents.map((doc, i) => recordText(doc, i) ?? doc);
-  checkDocuments(OWNER, items, { strings: !documentsOnly });
+  const items = Array.isArray(documents) ? documents.map((doc, i) => recordText(doc, i) ?? doc) : documents;
+  checkDocuments(OWNER, items, { strings: true });
   // checkDocuments rejected holes, so map sees every entry.
   return items.map((doc) => (typeof doc === "string" ? doc : (doc.pageContent as string)));
+}
+
+/**
+ * compressDocuments takes Documents only (it returns Documents built from them, which a string cannot make): a
+ * string is named before the shared check, which would not say that rerank() takes them. An index loop: holes are
+ * the shared check's.
+ */
+function refuseStrings(documents: unknown): void {
+  if (!Array.isArray(documents)) return;
+  for (let i = 0; i < documents.length; i++) {
+    const doc: unknown = documents[i];
+    if (typeof doc === "string") throw new InvalidOptionError(`${OWNER}: document ${i} is a string; pass Documents (rerank() takes strings).`);
+    if (doc === null || typeof doc !== "object" || typeof (doc as { pageContent?: unknown }).pageContent !== "string") break;
+  }
 }
 
 /** The text of a `Record<string, string>` item (an object without `pageContent`); undefined for anything else. */

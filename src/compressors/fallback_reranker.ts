@@ -2,16 +2,17 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError } from "../errors.js";
-import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
+import { checkFields, checkFunction, checkPositiveInteger, checkSignal, checkString, checkTimerDelay } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
 import {
-  type CompressorCallOptions,
   callCompressor,
   callSignal,
   checkCompressor,
   checkCompressorOutput,
+  type CompressorCallOptions,
   keptRetrievalRank,
   loadDocumentClass,
+  readCompressorCall,
 } from "./compressor_plumbing.js";
 import { DEFAULT_RANK_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -72,9 +73,6 @@ interface Circuit {
   trialRunning: boolean;
 }
 
-/** The longest delay `setTimeout` honours; a longer one fires at once (after 1 ms), which would time out every reranker. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
 function isNamed(entry: unknown): entry is NamedReranker {
   return entry !== null && typeof entry === "object" && "reranker" in entry && !("compressDocuments" in entry);
 }
@@ -133,9 +131,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
 
   constructor(fields: FallbackRerankerArgs) {
     super();
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { rerankers: [remote, local], timeout: 800 }.`);
-    }
+    fields = checkFields(OWNER, fields, "{ rerankers: [remote, local], timeout: 800 }");
     if (!Array.isArray(fields.rerankers) || fields.rerankers.length === 0) {
       throw new InvalidOptionError(`${OWNER}: \`rerankers\` must be a non-empty array of document compressors (or { reranker, name }).`);
     }
@@ -156,12 +152,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
         throw new InvalidOptionError(`${OWNER}: "${FIRST_STAGE}" is reserved for the first stage's order; rename the reranker.`);
       return { reranker: e.reranker, name: repeated ? `${name}#${i + 1}` : name };
     });
-    this.timeout = checkPositiveInteger(OWNER, "timeout", fields.timeout) ?? 10_000;
-    if (this.timeout > MAX_TIMEOUT_MS) {
-      throw new InvalidOptionError(
-        `${OWNER}: \`timeout\` must be at most ${MAX_TIMEOUT_MS} (about 24.8 days, the longest timer JavaScript runs), got ${this.timeout}.`,
-      );
-    }
+    this.timeout = checkTimerDelay(OWNER, "timeout", checkPositiveInteger(OWNER, "timeout", fields.timeout)) ?? 10_000;
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
     this.failureThreshold = checkPositiveInteger(OWNER, "failureThreshold", fields.failureThreshold) ?? 3;
     this.cooldownMs = checkPositiveInteger(OWNER, "cooldownMs", fields.cooldownMs) ?? 30_000;
@@ -188,6 +179,11 @@ export class FallbackReranker extends BaseDocumentCompressor {
     return { state: this.#now() < openUntil ? "open" : "half-open", consecutiveFailures, openUntil };
   }
 
+  /**
+   * LangChain's compressor call; the optional fourth argument carries a per-call `signal`.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
+   */
   override async compressDocuments(
     documents: DocumentInterface[],
     query: string,
@@ -196,11 +192,12 @@ export class FallbackReranker extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // Checked here, before any reranker runs: the caller's bad input is not a reranker's failure and must not open a circuit.
     checkRerankInput(OWNER, documents, query);
-    const outer = callSignal(OWNER, this.#signal, options);
+    const call = readCompressorCall(OWNER, callbacks, options);
+    const outer = callSignal(OWNER, this.#signal, call.options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
-      callbacks,
+      call.trace,
       { query, documents: documents.length, topN: this.topN, rerankers: this.rerankers.map((r) => r.name) },
       async (runManager) => {
         const attempts: FallbackAttempt[] = [];

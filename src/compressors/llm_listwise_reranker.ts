@@ -7,9 +7,9 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable, anySignal } from "../cancellation.js";
-import { checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
+import { checkCallOptions, checkFields, checkFunction, checkPositiveInteger, checkSignal, checkString } from "../options.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { callSignal, documentTexts, keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
+import { callSignal, documentTexts, keptRetrievalRank, loadDocumentClass, readCompressorCall } from "./compressor_plumbing.js";
 import { type ListwisePromptFunction, RANK_DOCUMENTS_SCHEMA, checkPrompt, formatContext, loadDefaultPrompt } from "./listwise_prompt.js";
 import {
   IDS_KEY,
@@ -153,8 +153,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
 
   constructor(fields: LLMListwiseRerankerArgs) {
     super();
-    if (fields === null || typeof fields !== "object") throw new InvalidOptionError(`${OWNER}: pass an options object with \`llm\`, a chat model.`);
-    const { llm } = fields;
+    const { llm } = checkFields(OWNER, fields, "{ llm: chatModel, topN: 3 }");
     if (llm === null || typeof llm !== "object" || typeof (llm as { withStructuredOutput?: unknown }).withStructuredOutput !== "function") {
       throw new InvalidOptionError(
         `${OWNER}: \`llm\` must be a LangChain chat model with structured output (withStructuredOutput), e.g. ChatOpenAI or ChatAnthropic.`,
@@ -200,11 +199,11 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
    */
   async rank(documents: readonly DocumentInterface[], query: string, options: LLMListwiseRerankerCallOptions = {}): Promise<ListwiseRanking> {
     checkRerankInput(OWNER, documents, query);
-    if (options === null || typeof options !== "object") throw new InvalidOptionError(`${OWNER}.rank: options must be an object such as { signal }.`);
-    const signal = anySignal(this.#signal, checkSignal(OWNER, options.signal));
+    options = checkCallOptions(`${OWNER}.rank`, options, "{ signal, callbacks }");
+    const signal = anySignal(this.#signal, options.signal);
     return traceCompressorRun(
       OWNER,
-      options.callbacks,
+      { callbacks: options.callbacks },
       this.traceInputs(documents, query),
       (runManager) => this.rankWindows(documents, query, runManager, signal),
       (ranking) => ({ ...ranking }),
@@ -214,6 +213,8 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   /**
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal`, e.g. `FallbackReranker`'s timeout, which aborts the model calls together with the instance's.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],
@@ -222,11 +223,12 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     options: Pick<LLMListwiseRerankerCallOptions, "signal"> = {},
   ): Promise<DocumentInterface[]> {
     checkRerankInput(OWNER, documents, query);
-    const signal = callSignal(OWNER, this.#signal, options);
+    const call = readCompressorCall(OWNER, callbacks, options);
+    const signal = callSignal(OWNER, this.#signal, call.options);
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
-      callbacks,
+      call.trace,
       this.traceInputs(documents, query),
       async (runManager) => {
         const ranking = await this.rankWindows(documents, query, runManager, signal);

@@ -3,19 +3,20 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
+import { checkDistinctKeys, checkFields, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isCrossEncoder } from "../scorers/cross_encoder.js";
 import { type Normalization, normalizeValues, parseTimestamp, recencyFactor, weightedMean } from "./factors.js";
 import { checkRerankInput } from "../rerank_input.js";
 import {
-  type CompressorCallOptions,
   callCompressor,
   checkCompressor,
   checkCompressorOutput,
+  type CompressorCallOptions,
   documentTexts,
   isRetrievalRank,
   keptRetrievalRank,
   loadDocumentClass,
+  readCompressorCall,
 } from "./compressor_plumbing.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { type MissingPolicy, type RecencyOptions, checkFactorOptions } from "./multi_factor_options.js";
@@ -137,9 +138,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
 
   constructor(fields: MultiFactorRerankerArgs) {
     super();
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { weights: { relevance: 0.8, firstStageRank: 0.2 } }.`);
-    }
+    fields = checkFields(OWNER, fields, "{ reranker, weights: { relevance: 0.8, firstStageRank: 0.2 } }");
     const { reranker } = fields;
     // Anything with a compressDocuments is taken for a compressor (as at call time), so a broken one is refused here.
     const compressor = reranker !== null && typeof reranker === "object" && "compressDocuments" in reranker;
@@ -179,19 +178,25 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     this.documentText = checkFunction(OWNER, "documentText", fields.documentText) ?? ((document) => document.pageContent);
   }
 
+  /**
+   * LangChain's compressor call; the optional fourth argument carries a per-call `signal` and `topN`.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
+   */
   override async compressDocuments(
     documents: DocumentInterface[],
     query: string,
     callbacks?: Callbacks,
-    options: MultiFactorRerankerCallOptions = {},
+    callOptions: MultiFactorRerankerCallOptions = {},
   ): Promise<DocumentInterface[]> {
     // The query matters only when a reranker supplies relevance; without one it must at least be a string.
     checkRerankInput(OWNER, documents, query, { nonEmptyQuery: this.reranker !== undefined });
+    const { trace, options } = readCompressorCall(OWNER, callbacks, callOptions, "{ signal, topN: 5 }");
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
-      callbacks,
+      trace,
       { query, documents: documents.length, topN, weights: this.weights, normalize: this.normalize },
       async (runManager) => {
         options.signal?.throwIfAborted();

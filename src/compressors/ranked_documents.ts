@@ -1,6 +1,9 @@
 import type { Document, DocumentInterface } from "@langchain/core/documents";
-import { keptRetrievalRank, loadDocumentClass } from "./compressor_plumbing.js";
+import { type CompressorCallOptions, keptRetrievalRank, loadDocumentClass, readCompressorCall } from "./compressor_plumbing.js";
+import { traceCompressorRun } from "./tracing.js";
 import { RerankError } from "../errors.js";
+import { checkPositiveInteger } from "../options.js";
+import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, sortResults } from "../results.js";
 
 /** The metadata key `@langchain/cohere` uses for the reranker's score; ours by default too. */
@@ -81,4 +84,50 @@ export async function rankDocuments(
       ...(doc.id !== undefined ? { id: doc.id } : {}),
     });
   });
+}
+
+/** What a scoring compressor brings to `compressByRanking`: its scorer's step and how it writes the output. */
+export interface RankingStep {
+  /** Documents kept when the call gives no `topN`. */
+  topN: number;
+  scoreKey: string;
+  rankKey: string;
+  /** The stage's name in `metadata.stageScores`, read once the scorer has answered. */
+  stageName: () => string;
+  /** Traced beside the query, the number of documents and `topN` (never the documents' text). */
+  traceInputs?: Record<string, unknown>;
+  /** The scorer's results, best first, at most `topN`, indices into the documents. */
+  rank: (topN: number, signal: AbortSignal | undefined) => Promise<RankedResult[]>;
+}
+
+/**
+ * The steps of a compressor that orders by a scorer (Python LangChain's split of `BaseCrossEncoder` from the
+ * compressor): check the documents, the query and the call (readCompressorCall), trace the run, ask the scorer,
+ * and build the ranked Documents. CrossEncoderReranker (any CrossEncoder) and CohereRerank (Cohere's top-N
+ * results) run these steps; only the scorer differs.
+ */
+export async function compressByRanking(
+  owner: string,
+  documents: DocumentInterface[],
+  query: string,
+  callbacks: unknown,
+  callOptions: (CompressorCallOptions & { topN?: number }) | undefined,
+  step: RankingStep,
+): Promise<Document[]> {
+  checkRerankInput(owner, documents, query);
+  const { trace, options } = readCompressorCall(owner, callbacks, callOptions, "{ signal, topN: 5 }");
+  const topN = checkPositiveInteger(owner, "topN", options.topN) ?? step.topN;
+  if (documents.length === 0) return [];
+  const { ranked } = await traceCompressorRun(
+    owner,
+    trace,
+    { query, documents: documents.length, topN, ...step.traceInputs },
+    async () => {
+      const results = await step.rank(topN, options.signal);
+      const ranked = await rankDocuments(documents, results, { topN, scoreKey: step.scoreKey, rankKey: step.rankKey, reranker: step.stageName() });
+      return { ranked, results: results.map(({ index, relevanceScore }) => ({ index, relevanceScore })) };
+    },
+    ({ results }) => ({ results }),
+  );
+  return ranked;
 }

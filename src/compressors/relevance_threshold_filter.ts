@@ -2,8 +2,8 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { type CompressorCallOptions, callCompressor, checkCompressor, checkCompressorOutput } from "./compressor_plumbing.js";
-import { checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkSignal, checkString, describeValue } from "../options.js";
+import { callCompressor, checkCompressor, checkCompressorOutput, type CompressorCallOptions, readCompressorCall } from "./compressor_plumbing.js";
+import { checkFields, checkFiniteNumber, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString, describeValue } from "../options.js";
 import { checkDocuments, checkRerankInput } from "../rerank_input.js";
 import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -69,9 +69,7 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
 
   constructor(fields: RelevanceThresholdFilterArgs) {
     super();
-    if (typeof fields !== "object" || fields === null) {
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { threshold: 0.5 }.`);
-    }
+    fields = checkFields(OWNER, fields, "{ threshold: 0.5 }");
     this.threshold = checkFiniteNumber(OWNER, "threshold", fields.threshold);
     this.relativeThreshold = checkFiniteNumber(OWNER, "relativeThreshold", fields.relativeThreshold);
     if (this.relativeThreshold !== undefined && (this.relativeThreshold <= 0 || this.relativeThreshold > 1)) {
@@ -94,6 +92,8 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
    * LangChain's compressor call. The optional fourth argument (not part of `BaseDocumentCompressor`) carries a
    * per-call `signal`, e.g. `FallbackReranker`'s timeout: it is passed on to the `reranker`, and the call rejects with
    * its reason as soon as it aborts, even if the reranker ignores it.
+   * `callbacks` may also be one handler or a RunnableConfig-like `{ callbacks, signal, tags, metadata, runName }`
+   * (LCEL's `invoke(input, config)` form): its signal aborts the call, the rest traces it.
    */
   override async compressDocuments(
     documents: DocumentInterface[],
@@ -103,12 +103,13 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
   ): Promise<DocumentInterface[]> {
     // The query matters only to the reranker (which checks it is not empty); here it must at least be a string.
     checkRerankInput(OWNER, documents, query, { nonEmptyQuery: false });
-    const signal = checkSignal(OWNER, options?.signal);
+    const call = readCompressorCall(OWNER, callbacks, options);
+    const { signal } = call.options;
     signal?.throwIfAborted();
     if (documents.length === 0) return [];
     return traceCompressorRun(
       OWNER,
-      callbacks,
+      call.trace,
       { query, documents: documents.length, topN: this.topN },
       async (runManager) => {
         let candidates: DocumentInterface[] = documents;

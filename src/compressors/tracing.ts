@@ -11,26 +11,35 @@ function returnedDocuments(result: unknown): readonly DocumentInterface[] | unde
   return Array.isArray(found) ? found : undefined;
 }
 
+/** How a compressor's run is traced: LangChain's callbacks, and what a RunnableConfig adds to the run. */
+export interface RunTrace {
+  callbacks?: Callbacks | undefined;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  /** Replaces the run's name (the compressor's class name). */
+  runName?: string;
+}
+
 /**
  * Runs a compressor's work as its own run in LangChain tracing (a child of whatever run passed `callbacks`,
  * e.g. ContextualCompressionRetriever's "base_compressor"), recording its inputs, its outputs or its error.
  * The returned documents go to handlers as a custom event, not into the run's outputs: LangSmith's tracer ignores
- * custom events, so traces stay as small as before. Without handlers it adds nothing but a function call. The
+ * custom events, so traces stay small. Without handlers it adds nothing but a function call. The
  * callback manager is imported on the first call (it loads the tracers): a run that has callbacks has loaded it
  * already.
  */
 export async function traceCompressorRun<T>(
   runName: string,
-  callbacks: Callbacks | undefined,
+  trace: RunTrace,
   inputs: Record<string, unknown>,
   work: (runManager: CallbackManagerForChainRun | undefined) => Promise<T>,
   outputs: (result: T) => Record<string, unknown>,
 ): Promise<T> {
   const { CallbackManager } = await import("@langchain/core/callbacks/manager");
-  const manager = CallbackManager.configure(callbacks);
+  const manager = CallbackManager.configure(trace.callbacks, undefined, trace.tags, undefined, trace.metadata);
   if (manager === undefined) return work(undefined);
   const serialized: Serialized = { lc: 1, type: "not_implemented", id: ["langchain_rerank", "compressors", runName] };
-  const runManager = await manager.handleChainStart(serialized, inputs, undefined, undefined, undefined, undefined, runName);
+  const runManager = await manager.handleChainStart(serialized, inputs, undefined, undefined, undefined, undefined, trace.runName ?? runName);
   let result: T;
   try {
     result = await work(runManager);

@@ -1,5 +1,6 @@
 import { markdownTable, textTable } from "./tables.js";
 import type { CalibrationReport, CalibrationRow } from "./calibration/calibrate.js";
+import { checkMadeBy } from "../options.js";
 
 // How a calibration is reported: a sentence on the fit and the split, a before/after table on the held-out
 // queries, and the reliability diagram (a table in Markdown, a panel of the Vega-Lite chart).
@@ -42,6 +43,7 @@ function preamble(summary: CalibrationSummary): string[] {
 
 /** The calibration block of stdout. */
 export function formatCalibrationText(summary: CalibrationSummary): string {
+  checkMadeBy("formatCalibrationText", "summary", summary, ["configuration"], "rerank-eval --calibrate (its calibration summary)");
   return [
     "",
     ...preamble(summary),
@@ -54,6 +56,7 @@ export function formatCalibrationText(summary: CalibrationSummary): string {
 
 /** The calibration section of the Markdown report, with the reliability diagram as a table. */
 export function formatCalibrationMarkdown(summary: CalibrationSummary): string {
+  checkMadeBy("formatCalibrationMarkdown", "summary", summary, ["configuration"], "rerank-eval --calibrate (its calibration summary)");
   const chosen = summary.rows.find((r) => r.chosen);
   const before = summary.rows.find((r) => r.name === "before");
   const reliability = (row: CalibrationRow | undefined) =>
@@ -75,6 +78,7 @@ export function formatCalibrationMarkdown(summary: CalibrationSummary): string {
 
 /** The reliability diagram as a Vega-Lite panel: observed against predicted per bin, each row a line, the diagonal dashed. */
 export function reliabilityPanel(summary: CalibrationSummary): Record<string, unknown> {
+  checkMadeBy("reliabilityPanel", "summary", summary, ["configuration"], "rerank-eval --calibrate (its calibration summary)");
   const values = summary.rows
     .filter((r) => r.name !== "base rate")
     .flatMap((r) => r.measures.bins.map((b) => ({ fit: rowName(r), predicted: b.meanPredicted, observed: b.observed, candidates: b.count })));

@@ -3,6 +3,7 @@ import type { ComparisonSet } from "./comparison.js";
 import { reliabilityPanel } from "./calibration_report.js";
 import type { EvaluationSummary } from "./report.js";
 import { TIE_TOLERANCE } from "./stats/significance.js";
+import { checkMadeBy } from "../options.js";
 
 // The chart is a Vega-Lite spec rendered to SVG server-side by Vega (no browser, no canvas). Vega is imported
 // lazily so that importing the library does not load it.
@@ -13,6 +14,7 @@ import { TIE_TOLERANCE } from "./stats/significance.js";
  * holds a calibration, its reliability diagram on the held-out queries.
  */
 export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
+  checkMadeBy("chartSpec", "summary", summary, ["context", "metrics", "configurations"], "summarize()");
   const metricValues = summary.configurations.flatMap((c) =>
     summary.metrics.map((metric) => ({ configuration: c.name, metric, value: c.mean[metric] ?? 0 })),
   );
@@ -158,6 +160,7 @@ export async function assertChartRenderer(): Promise<void> {
  * installs that never draw a chart don't carry them. `chartSpec` needs neither.
  */
 export async function renderChartSvg(summary: EvaluationSummary): Promise<string> {
+  checkMadeBy("renderChartSvg", "summary", summary, ["context", "metrics", "configurations"], "summarize()");
   const [vega, vegaLite] = await chartRenderer();
   const compiled = vegaLite.compile(chartSpec(summary) as unknown as Parameters<typeof vegaLite.compile>[0]);
   const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });

@@ -1,8 +1,12 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
 import { type Qrels, type Run, type RunEntry, evaluateRun, parseMetrics, trecOrder } from "./stats/metrics.js";
+import { checkMadeBy, checkMap, checkFields } from "../options.js";
 import {
   DEFAULT_BOOTSTRAP_SAMPLES,
+  MAX_BOOTSTRAP_SAMPLES,
+  checkCount,
+  isSignificanceLevel,
   DEFAULT_MAX_EXACT_QUERIES,
   DEFAULT_PERMUTATIONS,
   DEFAULT_SEED,
@@ -100,22 +104,19 @@ interface Checked {
 
 function checkOptions(owner: string, options: CompareOptions): Checked {
   const alpha = options.alpha ?? 0.05;
-  if (typeof alpha !== "number" || !(alpha > 0 && alpha < 1)) {
-    throw new InvalidOptionError(`${owner}: \`alpha\` must lie strictly between 0 and 1 (0.05 is usual), got ${String(alpha)}.`);
+  if (!isSignificanceLevel(alpha)) {
+    throw new InvalidOptionError(
+      `${owner}: \`alpha\` must lie strictly between 0 and 1 (0.05 is usual) and be at least 1.2e-16 (its interval's level 1 − α must be below 1), got ${String(alpha)}.`,
+    );
   }
-  const count = (name: keyof CompareOptions, value: unknown, fallback: number, min: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-      throw new InvalidOptionError(`${owner}: \`${name}\` must be an integer ≥ ${min}, got ${String(value)}.`);
-    }
-    return value;
-  };
+  const count = (name: keyof CompareOptions, value: unknown, fallback: number, min: number, max?: number) =>
+    checkCount(owner, name, value, fallback, min, max);
   return {
     alpha,
     seed: count("seed", options.seed, DEFAULT_SEED, 0),
     permutations: count("permutations", options.permutations, DEFAULT_PERMUTATIONS, 1),
     maxExactQueries: count("maxExactQueries", options.maxExactQueries, DEFAULT_MAX_EXACT_QUERIES, 0),
-    bootstrapSamples: count("bootstrapSamples", options.bootstrapSamples, DEFAULT_BOOTSTRAP_SAMPLES, 2),
+    bootstrapSamples: count("bootstrapSamples", options.bootstrapSamples, DEFAULT_BOOTSTRAP_SAMPLES, 2, MAX_BOOTSTRAP_SAMPLES),
   };
 }
 
@@ -227,6 +228,13 @@ export function configurationValues(result: EvaluationResult, name: string): Per
 
 /** Every configuration of an evaluation against one of them (default: the first), on every metric. */
 export function compareConfigurations(result: EvaluationResult, options: CompareOptions & { baseline?: string } = {}): ComparisonSet {
+  checkMadeBy("compareConfigurations", "result", result, ["perQuery", "configurations"], "evaluate()");
+  options = checkFields(
+    "compareConfigurations",
+    options,
+    '{ baseline: "first-stage" }',
+    'compareConfigurations(result, { baseline: "first-stage" })',
+  );
   const baseline = options.baseline ?? (result.configurations[0]?.name as string);
   const base = { name: baseline, perQuery: configurationValues(result, baseline) };
   const others = result.configurations
@@ -279,6 +287,10 @@ export interface CompareRunsOptions extends CompareOptions {
  * ```
  */
 export function compareRuns(baseline: Run, run: Run, qrels: Qrels, options: CompareRunsOptions): ComparisonSet {
+  checkMap("compareRuns", "baseline", baseline, "query id → ranked entries, as loadTrecRun returns");
+  checkMap("compareRuns", "run", run, "query id → ranked entries, as loadTrecRun returns");
+  checkMap("compareRuns", "qrels", qrels, "query id → (document id → label), as loadQrels returns");
+  options = checkFields("compareRuns", options, '{ measures: ["ndcg@10"] }', 'compareRuns(baseline, run, qrels, { measures: ["ndcg@10"] })');
   const specs = parseMetrics(options.measures);
   const cut = (r: Run) => (options.depth === undefined ? r : cutRun(r, options.depth));
   const opts = { ...(options.relThreshold !== undefined ? { relThreshold: options.relThreshold } : {}), completeQueries: true };

@@ -1,6 +1,7 @@
 import type { Comparison, ComparisonSet, MeasureComparison } from "./comparison.js";
 import { queriesNeeded } from "./stats/significance.js";
 import { markdownTable, textTable } from "./tables.js";
+import { checkMadeBy } from "../options.js";
 
 // How a comparison reads: a marker after a mean, a table with every number, and one sentence per measure that a
 // reader who is not a statistician can act on.
@@ -88,6 +89,9 @@ export function comparisonNotes(set: ComparisonSet): string[] {
  * distinguishable from no change at α = 0.05 (…)". p is the Holm-adjusted randomisation test's.
  */
 export function comparisonSentence(set: ComparisonSet, c: Comparison, m: MeasureComparison): string {
+  checkMadeBy("comparisonSentence", "set", set, ["baseline", "comparisons"], "compareConfigurations() or compareRuns()");
+  checkMadeBy("comparisonSentence", "comparison", c, ["name", "measures"], "compareConfigurations() (one of its comparisons)");
+  checkMadeBy("comparisonSentence", "measure", m, ["measure", "holm"], "compareConfigurations() (one of a comparison's measures)");
   const p = m.holm.permutation;
   const pText = p < 0.0001 ? "p < 0.0001" : `p = ${formatP(p)}`;
   const head = `${signed(m.difference, 3)} ${measureName(m.measure)} [${signed(m.interval.lower, 3)}, ${signed(m.interval.upper, 3)}], ${pText} over ${m.queries} queries`;
@@ -112,6 +116,7 @@ export function comparisonSentence(set: ComparisonSet, c: Comparison, m: Measure
 
 /** The comparison as printed on stdout. */
 export function formatComparisonText(set: ComparisonSet): string {
+  checkMadeBy("formatComparisonText", "set", set, ["baseline", "comparisons"], "compareConfigurations() or compareRuns()");
   const notes = comparisonNotes(set).map((n) => `note: ${n}`);
   return [...comparisonLegend(set), ...notes, "", textTable(comparisonHeader(set), comparisonRows(set))].join("\n");
 }

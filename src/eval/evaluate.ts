@@ -1,7 +1,8 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
-import { checkPositiveInteger } from "../options.js";
+import { checkFields, checkFunction, checkMap, checkPositiveInteger, checkSignal, describeValue, isPlainObject } from "../options.js";
+import { mapWithConcurrency } from "../remote/batching.js";
 import { type LatencyStats, latencyStats } from "./stats/latency.js";
 import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./stats/metrics.js";
 
@@ -136,12 +137,41 @@ function numberOrUndefined(value: unknown): number | undefined {
 }
 
 /**
+ * The queries `evaluate` scores, in order: those with a relevant judgment (the others are skipped, as trec_eval
+ * skips them), the first `limit` of them. rerank-eval checks its inputs against these before any request.
+ */
+export function selectQueries(
+  queries: Iterable<[string, string]>,
+  qrels: Qrels,
+  limit?: number,
+): { selected: [string, string][]; skippedWithoutRelevant: string[] } {
+  const skippedWithoutRelevant: string[] = [];
+  const selected: [string, string][] = [];
+  for (const [queryId, text] of queries) {
+    if (hasRelevantJudgment(qrels.get(queryId))) selected.push([queryId, text]);
+    else skippedWithoutRelevant.push(queryId);
+  }
+  return { selected: limit === undefined ? selected : selected.slice(0, limit), skippedWithoutRelevant };
+}
+
+/**
  * Measures a first stage and any number of compressors on the same candidates: for each judged query, the
  * retriever runs once; each configuration gets its own copies of the candidates (some compressors write into
  * their input's metadata), and its output order is the ranking scored against the qrels. Returns mean metrics,
  * per-query values and per-stage latency percentiles. Stops at the first failure with an `EvaluationError`.
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  options = checkFields("evaluate", options, "{ queries, qrels, retriever, metrics }");
+  checkMap("evaluate", "queries", options.queries, 'query id → text, e.g. new Map([["q1", "what is BM25?"]])');
+  checkMap("evaluate", "qrels", options.qrels, "query id → (document id → label), as loadQrels returns");
+  if (typeof (options.retriever as { invoke?: unknown } | null | undefined)?.invoke !== "function") {
+    throw new InvalidOptionError("evaluate: `retriever` must be a retriever (an object with invoke(query)), e.g. OkapiBm25Retriever.");
+  }
+  if (options.configurations !== undefined && !Array.isArray(options.configurations)) {
+    throw new InvalidOptionError(
+      `evaluate: \`configurations\` must be an array such as [{ name: "reranked", compressor }], got ${describeValue(options.configurations)}.`,
+    );
+  }
   const metrics = parseMetrics(options.metrics);
   const relThreshold = options.relThreshold ?? 1;
   if (!Number.isFinite(relThreshold)) throw new InvalidOptionError(`evaluate: \`relThreshold\` must be a number, got ${relThreshold}.`);
@@ -151,6 +181,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   if (configurations.length === 0) throw new InvalidOptionError("evaluate: `configurations` is empty; give at least one.");
   const names = new Set<string>();
   for (const c of configurations) {
+    if (!isPlainObject(c))
+      throw new InvalidOptionError(`evaluate: each configuration must be an object such as { name, compressor }, got ${describeValue(c)}.`);
     if (typeof c.name !== "string" || c.name === "") throw new InvalidOptionError("evaluate: every configuration needs a non-empty `name`.");
     if (names.has(c.name)) throw new InvalidOptionError(`evaluate: configuration name ${JSON.stringify(c.name)} is used twice.`);
     names.add(c.name);
@@ -160,18 +192,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const retrievalScoreKey = options.retrievalScoreKey ?? "retrievalScore";
   const keepRankings = options.keepRankings ?? true;
 
-  const skippedWithoutRelevant: string[] = [];
-  let selected: [string, string][] = [];
-  for (const [queryId, text] of options.queries) {
-    if (hasRelevantJudgment(options.qrels.get(queryId))) selected.push([queryId, text]);
-    else skippedWithoutRelevant.push(queryId);
-  }
-  if (limit !== undefined) selected = selected.slice(0, limit);
+  checkSignal("evaluate", options.signal);
+  checkFunction("evaluate", "onProgress", options.onProgress);
+  const { selected, skippedWithoutRelevant } = selectQueries(options.queries, options.qrels, limit);
 
-  const results: QueryResult[] = new Array(selected.length);
-  let next = 0;
   let done = 0;
-  let failure: unknown;
 
   const runQuery = async (queryId: string, query: string): Promise<QueryResult> => {
     const judgments = options.qrels.get(queryId) ?? new Map<string, number>();
@@ -221,23 +246,18 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     return { queryId, query, candidates: candidates.length, retrieveMs, configurations: perConfiguration };
   };
 
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < selected.length) {
-      const position = next++;
-      const [queryId, query] = selected[position] as [string, string];
-      try {
-        options.signal?.throwIfAborted();
-        results[position] = await runQuery(queryId, query);
-      } catch (error) {
-        failure ??= error;
-        return;
-      }
+  const results = await mapWithConcurrency(
+    selected,
+    concurrency,
+    async ([queryId, query], signal) => {
+      signal.throwIfAborted();
+      const result = await runQuery(queryId, query);
       done += 1;
       options.onProgress?.(done, selected.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(selected.length, 1)) }, worker));
-  if (failure !== undefined) throw failure;
+      return result;
+    },
+    options.signal,
+  );
 
   const retrieveTimes = results.map((r) => r.retrieveMs);
   const configurationResults = configurations.map((configuration): ConfigurationResult => {

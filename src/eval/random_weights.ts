@@ -1,5 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { InvalidOptionError } from "../errors.js";
+import { describeValue } from "../options.js";
 
 // The project's test fixtures and benchmark proxies (scripts/make-fixture-models.py, ../shared/tools) have real
 // shapes and random weights, and say so in their ONNX header (the producer name). Anything that prints scores or
@@ -19,6 +21,8 @@ import { join } from "node:path";
  * ```
  */
 export function hasRandomWeights(model: string): boolean {
+  if (typeof model !== "string")
+    throw new InvalidOptionError(`hasRandomWeights: \`model\` must be a model folder path, got ${describeValue(model)}.`);
   const file = ["model_quantized.onnx", "model.onnx"].map((f) => join(model, "onnx", f)).find((f) => existsSync(f));
   if (file === undefined) return false;
   const head = Buffer.alloc(256);

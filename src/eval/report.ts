@@ -5,6 +5,7 @@ import type { LatencyStats } from "./stats/latency.js";
 import { markdownTable, textTable } from "./tables.js";
 import { InvalidOptionError } from "../errors.js";
 import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshold.js";
+import { checkMadeBy } from "../options.js";
 import { type CalibrationSummary, formatCalibrationMarkdown } from "./calibration_report.js";
 
 // Everything a report shows is computed once here (`summarize`), so the stdout table, the Markdown report and
@@ -83,6 +84,7 @@ export interface SummarizeOptions {
  * compressors and, with more than one configuration, paired tests against the baseline (`compareAll`).
  */
 export function summarize(result: EvaluationResult, context: ReportContext, options: SummarizeOptions = {}): EvaluationSummary {
+  checkMadeBy("summarize", "result", result, ["perQuery", "configurations", "metrics"], "evaluate()");
   const runs = options.runs ?? [];
   const queryIds = result.perQuery.map((q) => q.queryId);
   const values = new Map<string, PerQueryValues>([
@@ -210,6 +212,7 @@ const THRESHOLD_HEADER = ["configuration", "best-F1 threshold", "kept", "precisi
 
 /** The side-by-side tables printed on stdout. */
 export function formatTextReport(summary: EvaluationSummary): string {
+  checkMadeBy("formatTextReport", "summary", summary, ["context", "metrics", "configurations"], "summarize()");
   const parts = [
     ...(summary.context.title ? [summary.context.title] : []),
     `${summary.context.dataset}${summary.context.split ? ` (${summary.context.split})` : ""}, first stage ${summary.context.firstStage}: ` +
@@ -228,6 +231,7 @@ export function formatTextReport(summary: EvaluationSummary): string {
 
 /** A Markdown report: context, metrics with deltas from the first configuration, latency, thresholds, chart. */
 export function formatMarkdownReport(summary: EvaluationSummary): string {
+  checkMadeBy("formatMarkdownReport", "summary", summary, ["context", "metrics", "configurations"], "summarize()");
   const { context } = summary;
   const lines = [
     `# ${context.title ?? `Evaluation: ${context.dataset}${context.split ? ` (${context.split})` : ""}`}`,

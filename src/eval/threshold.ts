@@ -2,6 +2,7 @@ import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
 import type { LabelledScore } from "./calibration/fit.js";
 import { checkRelThreshold, isRelevantLabel } from "./stats/metrics.js";
+import { checkArray, checkFields, checkMadeBy } from "../options.js";
 
 export type { LabelledScore };
 
@@ -41,6 +42,8 @@ export interface ThresholdChoice {
  * the reranker's score mode (sigmoid 0–1 vs raw logits): choose with the mode you will deploy.
  */
 export function chooseThreshold(points: readonly LabelledScore[], options: ChooseThresholdOptions = {}): ThresholdChoice {
+  checkArray("chooseThreshold", "points", points, "{ score, relevant } (labelledScores(evaluation) makes them)");
+  options = checkFields("chooseThreshold", options, "{ targetPrecision: 0.9 }", "chooseThreshold(points, { targetPrecision: 0.9 })");
   const { targetPrecision } = options;
   if (targetPrecision !== undefined && !(targetPrecision >= 0 && targetPrecision <= 1)) {
     throw new InvalidOptionError(`chooseThreshold: \`targetPrecision\` must be between 0 and 1, got ${targetPrecision}.`);
@@ -85,11 +88,9 @@ export function chooseThreshold(points: readonly LabelledScore[], options: Choos
  * is relevant when its label ≥ `relThreshold` (default: the evaluation's); unjudged counts as not relevant.
  * Documents the stage gave no score are left out.
  */
-export function labelledScores(
-  result: EvaluationResult,
-  configuration: string,
-  relThreshold = result.relThreshold,
-): (LabelledScore & { queryId: string })[] {
+export function labelledScores(result: EvaluationResult, configuration: string, relThreshold?: number): (LabelledScore & { queryId: string })[] {
+  checkMadeBy("labelledScores", "result", result, ["perQuery", "configurations", "relThreshold"], "evaluate()");
+  relThreshold ??= result.relThreshold;
   checkRelThreshold(relThreshold, "labelledScores");
   if (!result.configurations.some((c) => c.name === configuration)) {
     const known = result.configurations.map((c) => JSON.stringify(c.name)).join(", ");

@@ -2,6 +2,7 @@ import { DEFAULT_NORMALIZATION, normalizeValues, weightedMean } from "../compres
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
 import { type Qrels, parseMetric, queryMetrics } from "./stats/metrics.js";
+import { checkMadeBy, checkMap, checkFields } from "../options.js";
 
 /** One candidate of a query: its id (for the judgments) and its factor values, normalised as MultiFactorReranker does. */
 export interface WeightCandidate {
@@ -197,6 +198,14 @@ export interface WeightQueriesOptions {
  * (the first stage's score, min-max per query; missing when the first stage gave none).
  */
 export function weightQueriesFromEvaluation(result: EvaluationResult, qrels: Qrels, options: WeightQueriesOptions): WeightQuery[] {
+  checkMadeBy("weightQueriesFromEvaluation", "result", result, ["perQuery", "configurations"], "evaluate()");
+  checkMap("weightQueriesFromEvaluation", "qrels", qrels, "query id → (document id → label)");
+  options = checkFields(
+    "weightQueriesFromEvaluation",
+    options,
+    "{ firstStage, rerankers }",
+    "weightQueriesFromEvaluation(result, qrels, { firstStage, rerankers })",
+  );
   for (const name of [options.firstStage, options.reranker]) {
     if (!result.configurations.some((c) => c.name === name)) {
       throw new InvalidOptionError(

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from "../errors.js";
+import { checkKnownFields, checkInRange, checkPositiveInteger } from "../options.js";
 import { RateCounter } from "./aggregates.js";
 import { type RankBucket, RankHistogram } from "./rank_histogram.js";
 
@@ -46,13 +48,25 @@ function ngrams(tokens: readonly string[], n: number): Set<string> {
   return grams;
 }
 
+/** Checks attribution options (an object of `ngram` and `overlapThreshold`) and fills in the defaults. */
+export function checkAttributionOptions(owner: string, options: unknown): Required<AttributionOptions> {
+  const fields = checkKnownFields(owner, options === undefined ? {} : options, ["ngram", "overlapThreshold"], "{ ngram: 3, overlapThreshold: 0.2 }");
+  return {
+    ngram: checkPositiveInteger(owner, "attribution.ngram", fields.ngram) ?? 3,
+    overlapThreshold: checkInRange(owner, "attribution.overlapThreshold", fields.overlapThreshold, 0, 1, true) ?? 0.2,
+  };
+}
+
 /**
  * Estimates which context documents an answer used: the documents it cites (`[2]`, 1-based) when it cites any,
  * otherwise those containing at least `overlapThreshold` of the answer's word n-grams (lower-cased letters and
  * digits). An answer shorter than `ngram` words, or one that matches nothing, is `none`.
  */
 export function attributeAnswer(answer: string, contexts: readonly string[], options: AttributionOptions = {}): Attribution {
-  const { ngram = 3, overlapThreshold = 0.2 } = options;
+  if (typeof answer !== "string" || !Array.isArray(contexts) || !contexts.every((text) => typeof text === "string")) {
+    throw new InvalidOptionError("attributeAnswer: give the answer as a string and the context as an array of strings (the documents' texts).");
+  }
+  const { ngram, overlapThreshold } = checkAttributionOptions("attributeAnswer", options);
   const byWeight = (weights: number[], keep: (w: number) => boolean) =>
     weights
       .map((weight, index) => ({ weight, index }))

@@ -14,7 +14,9 @@ export function formatSummary(summary: MonitorSummary): string {
   const { agreement, depth, thresholds, attribution } = summary;
   const lines = [
     `RerankMonitor: ${queries(summary.queries)} reranked` +
-      (summary.skipped + summary.failed > 0 ? ` (${count(summary.skipped)} not reranked, ${count(summary.failed)} failed)` : ""),
+      (summary.skipped + summary.failed + summary.unreadable > 0
+        ? ` (${count(summary.skipped)} not reranked, ${count(summary.failed)} failed${summary.unreadable > 0 ? `, ${count(summary.unreadable)} unreadable` : ""})`
+        : ""),
   ];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(12)}${text}`);
   if (summary.queries > 0) {

@@ -1,4 +1,6 @@
 import { InvalidOptionError } from "../errors.js";
+import { checkFields } from "../options.js";
+import { BucketStore } from "./bucket_store.js";
 
 export interface QuantileSketchArgs {
   /**
@@ -38,8 +40,8 @@ export class QuantileSketch {
   readonly relativeAccuracy: number;
   readonly maxBuckets: number;
   readonly #logGamma: number;
-  readonly #positive = new Map<number, number>();
-  readonly #negative = new Map<number, number>();
+  readonly #positive: BucketStore;
+  readonly #negative: BucketStore;
   #zeros = 0;
   #count = 0;
   #sum = 0;
@@ -47,6 +49,7 @@ export class QuantileSketch {
   #max = -Infinity;
 
   constructor(fields: QuantileSketchArgs = {}) {
+    fields = checkFields("QuantileSketch", fields, "{ relativeAccuracy: 0.01 }");
     const alpha = fields.relativeAccuracy ?? 0.01;
     if (typeof alpha !== "number" || !(alpha > 0 && alpha < 1)) {
       throw new InvalidOptionError(`QuantileSketch: \`relativeAccuracy\` must be a number in (0, 1), such as 0.01; got ${String(alpha)}.`);
@@ -58,6 +61,8 @@ export class QuantileSketch {
     this.relativeAccuracy = alpha;
     this.maxBuckets = maxBuckets;
     this.#logGamma = Math.log((1 + alpha) / (1 - alpha));
+    this.#positive = new BucketStore(maxBuckets);
+    this.#negative = new BucketStore(maxBuckets);
   }
 
   get count(): number {
@@ -90,9 +95,7 @@ export class QuantileSketch {
       return;
     }
     const store = value > 0 ? this.#positive : this.#negative;
-    const key = Math.ceil(Math.log(magnitude) / this.#logGamma);
-    store.set(key, (store.get(key) ?? 0) + 1);
-    if (store.size > this.maxBuckets) this.#collapseLowest(store);
+    store.add(Math.ceil(Math.log(magnitude) / this.#logGamma));
   }
 
   /** The value at rank ⌊q·(n−1)⌋ of those added (q in [0, 1]), within the stated error; NaN when empty. */
@@ -100,16 +103,14 @@ export class QuantileSketch {
     if (this.#count === 0) return NaN;
     const rank = Math.floor(Math.min(1, Math.max(0, q)) * (this.#count - 1));
     let seen = 0;
-    const negativeKeys = [...this.#negative.keys()].sort((a, b) => b - a);
-    for (const key of negativeKeys) {
-      seen += this.#negative.get(key)!;
+    for (const [key, count] of this.#negative.ascending().reverse()) {
+      seen += count;
       if (seen > rank) return this.#clamp(-this.#representative(key));
     }
     seen += this.#zeros;
     if (seen > rank) return this.#clamp(0);
-    const positiveKeys = [...this.#positive.keys()].sort((a, b) => a - b);
-    for (const key of positiveKeys) {
-      seen += this.#positive.get(key)!;
+    for (const [key, count] of this.#positive.ascending()) {
+      seen += count;
       if (seen > rank) return this.#clamp(this.#representative(key));
     }
     return this.#max;
@@ -136,11 +137,5 @@ export class QuantileSketch {
   // The exact extremes are known: an estimate never lies outside them.
   #clamp(value: number): number {
     return Math.min(this.#max, Math.max(this.#min, value));
-  }
-
-  #collapseLowest(store: Map<number, number>): void {
-    const [lowest, next] = [...store.keys()].sort((a, b) => a - b);
-    store.set(next!, store.get(next!)! + store.get(lowest!)!);
-    store.delete(lowest!);
   }
 }

@@ -53,16 +53,27 @@ export interface QueryRecord {
 const orNull = (value: number) => (Number.isNaN(value) ? null : value);
 
 /** Positions (1-based) and the compared ranks of the documents that have one. */
-function pairedRanks(ranks: readonly number[], lookup: (rank: number) => number | undefined): [number[], number[]] {
-  const own: number[] = [];
-  const other: number[] = [];
-  ranks.forEach((rank, i) => {
-    const value = Number.isFinite(rank) ? lookup(rank) : undefined;
-    if (value === undefined || !Number.isFinite(value)) return;
-    own.push(i + 1);
-    other.push(value);
-  });
-  return [own, other];
+function pairedRanks(ranks: readonly number[], lookup?: (rank: number) => number | undefined): [Float64Array, Float64Array] {
+  const own = new Float64Array(ranks.length);
+  const other = new Float64Array(ranks.length);
+  let n = 0;
+  for (let i = 0; i < ranks.length; i++) {
+    const rank = ranks[i]!;
+    if (!Number.isFinite(rank)) continue;
+    const value = lookup === undefined ? rank : lookup(rank);
+    if (value === undefined || !Number.isFinite(value)) continue;
+    own[n] = i + 1;
+    other[n++] = value;
+  }
+  return [own.subarray(0, n), other.subarray(0, n)];
+}
+
+// τ-b against the first stage, by ranks array: a query's final documents and its last stage's usually share theirs.
+const tauVsFirstStageCache = new WeakMap<readonly number[], number>();
+function tauBVsFirstStage(ranks: readonly number[]): number | null {
+  let tau = tauVsFirstStageCache.get(ranks);
+  if (tau === undefined) tauVsFirstStageCache.set(ranks, (tau = kendallTauB(...pairedRanks(ranks))));
+  return orNull(tau);
 }
 
 function stageRecord(stage: FinishedStage, name: string, previous: DocumentSummary | undefined): StageRecord {
@@ -76,7 +87,7 @@ function stageRecord(stage: FinishedStage, name: string, previous: DocumentSumma
     scoreKey: stage.documents?.scoreKey ?? null,
     scores: stage.documents?.scores ?? [],
     topSameAsFirstStage: top === undefined || !Number.isFinite(top) ? null : top === 1,
-    tauBVsFirstStage: orNull(kendallTauB(...pairedRanks(ranks, (rank) => rank))),
+    tauBVsFirstStage: tauBVsFirstStage(ranks),
     topSameAsPreviousStage: null,
     tauBVsPreviousStage: null,
   };
@@ -136,7 +147,7 @@ export function buildQueryRecord({ root, final, parts, totalMs, retrieverRoot, k
     candidates,
     ranks,
     topSame: ranks.length === 0 || !Number.isFinite(ranks[0]!) ? null : ranks[0] === 1,
-    tauB: orNull(kendallTauB(...pairedRanks(ranks, (rank) => rank))),
+    tauB: tauBVsFirstStage(ranks),
     overlap: Object.fromEntries(ks.map((k) => [String(k), orNull(overlapAtK(ranks, k, candidates ?? Infinity))])),
     totalMs,
     firstStageMs: retrieverRoot ? parts.firstStageMs : null,

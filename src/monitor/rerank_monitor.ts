@@ -1,60 +1,36 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { Serialized } from "@langchain/core/load/serializable";
-import { DEFAULT_RANK_KEY } from "../compressors/ranked_documents.js";
 import { RETURNED_DOCUMENTS_EVENT } from "../compressors/tracing.js";
 import { InvalidOptionError } from "../errors.js";
 import { adviseOn } from "./advice.js";
 import { QueryAggregates } from "./aggregates.js";
 import { type Attribution, AttributionAggregate, type AttributionOptions } from "./attribution.js";
 import { formatSummary } from "./format.js";
+import { type RerankMonitorArgs, resolveMonitorOptions } from "./monitor_options.js";
 import { type QueryRecord, buildQueryRecord } from "./query_record.js";
 import { type OpenRun, RunTree, type RunKind, fileFinishedRun, finishedStage, finishedThreshold, summarizeDocuments } from "./run_tree.js";
 import type { MonitorSummary } from "./summary.js";
 import { summarize } from "./summary.js";
 
-export interface RerankMonitorArgs {
-  /** Metadata key of the first-stage rank. @default "retrievalRank" */
-  rankKey?: string;
-  /** Where a stage's scores are read: the first of these keys its documents carry. @default ["finalScore", "relevanceScore"] */
-  scoreKeys?: string[];
-  /** The k of overlap@k. @default [3, 5, 10] */
-  overlapAt?: number[];
-  /** Relative error of every latency and score quantile (the sketches' α). @default 0.01 */
-  relativeAccuracy?: number;
-  /** Queries per score window (score quantiles over time). @default 1000 */
-  windowQueries?: number;
-  /** Score windows kept per stage; older ones are dropped. @default 24 */
-  windows?: number;
-  /** Query records kept for the JSON-lines export: a uniform random sample of all queries (reservoir sampling). @default 1000 */
-  sampleSize?: number;
-  /** Keep each sampled query's text in the export. Off by default: queries can hold personal data. @default false */
-  recordQueries?: boolean;
-  /** Output keys of a chain run that carry an answer and its context documents (those of `createRetrievalChain`). @default { answer: "answer", context: "context" } */
-  answerKeys?: { answer: string; context: string };
-  /** How answers are tied to documents: word n-gram length and the share of the answer's n-grams a used document holds. @default { ngram: 3, overlapThreshold: 0.2 } */
-  attribution?: AttributionOptions;
-  /** The random source of the sample. @default Math.random */
-  random?: () => number;
-}
+export type { RerankMonitorArgs };
 
 const OWNER = "RerankMonitor";
 
-const positiveIntegers = (name: string, value: unknown): number[] | undefined => {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || !value.every((k) => Number.isInteger(k) && k >= 1)) {
-    throw new InvalidOptionError(`${OWNER}: \`${name}\` must be a non-empty array of positive integers, such as [3, 5, 10].`);
-  }
-  return value as number[];
+const idOf = (serialized: Serialized | undefined): unknown[] => {
+  const id: unknown = serialized?.id;
+  return Array.isArray(id) ? id : [];
 };
-const positiveInteger = (name: string, value: unknown, fallback: number): number => {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 1)
-    throw new InvalidOptionError(`${OWNER}: \`${name}\` must be a positive integer; got ${String(value)}.`);
-  return value as number;
+const isCompressorRun = (serialized: Serialized | undefined) => {
+  const id = idOf(serialized);
+  return id[0] === "langchain_rerank" && id[1] === "compressors";
 };
-
-const isCompressorRun = (serialized: Serialized | undefined) => serialized?.id?.[0] === "langchain_rerank" && serialized.id[1] === "compressors";
+/** The run's name: the one LangChain passes, else the last part of its serialized id. */
+const nameOf = (serialized: Serialized | undefined, given: unknown, fallback: string): string => {
+  if (typeof given === "string" && given.length > 0) return given;
+  const last = idOf(serialized).at(-1);
+  return typeof last === "string" && last.length > 0 ? last : fallback;
+};
 const isDocumentList = (value: unknown): value is DocumentInterface[] =>
   Array.isArray(value) && value.every((d) => d !== null && typeof d === "object" && typeof (d as DocumentInterface).pageContent === "string");
 
@@ -106,31 +82,22 @@ export class RerankMonitor extends BaseCallbackHandler {
   #seen = 0;
   #skipped = 0;
   #failed = 0;
+  #unreadable = 0;
 
   constructor(fields: RerankMonitorArgs = {}) {
     super();
-    if (typeof fields !== "object" || fields === null)
-      throw new InvalidOptionError(`${OWNER}: fields must be an object such as { sampleSize: 1000 }.`);
-    this.rankKey = fields.rankKey ?? DEFAULT_RANK_KEY;
-    this.scoreKeys = fields.scoreKeys ?? ["finalScore", "relevanceScore"];
-    this.overlapAt = positiveIntegers("overlapAt", fields.overlapAt) ?? [3, 5, 10];
-    this.relativeAccuracy = fields.relativeAccuracy ?? 0.01;
-    if (!(this.relativeAccuracy > 0 && this.relativeAccuracy < 1)) {
-      throw new InvalidOptionError(`${OWNER}: \`relativeAccuracy\` must be in (0, 1), such as 0.01; got ${String(this.relativeAccuracy)}.`);
-    }
-    this.windowQueries = positiveInteger("windowQueries", fields.windowQueries, 1000);
-    this.windows = positiveInteger("windows", fields.windows, 24);
-    this.sampleSize = positiveInteger("sampleSize", fields.sampleSize, 1000);
-    this.recordQueries = fields.recordQueries ?? false;
-    this.answerKeys = fields.answerKeys ?? { answer: "answer", context: "context" };
-    const { ngram = 3, overlapThreshold = 0.2 } = fields.attribution ?? {};
-    if (!Number.isInteger(ngram) || ngram < 1)
-      throw new InvalidOptionError(`${OWNER}: \`attribution.ngram\` must be a positive integer; got ${String(ngram)}.`);
-    if (!(overlapThreshold > 0 && overlapThreshold <= 1)) {
-      throw new InvalidOptionError(`${OWNER}: \`attribution.overlapThreshold\` must be in (0, 1]; got ${String(overlapThreshold)}.`);
-    }
-    this.#attributionOptions = { ngram, overlapThreshold };
-    this.#random = fields.random ?? Math.random;
+    const options = resolveMonitorOptions(OWNER, fields);
+    this.rankKey = options.rankKey;
+    this.scoreKeys = options.scoreKeys;
+    this.overlapAt = options.overlapAt;
+    this.relativeAccuracy = options.relativeAccuracy;
+    this.windowQueries = options.windowQueries;
+    this.windows = options.windows;
+    this.sampleSize = options.sampleSize;
+    this.recordQueries = options.recordQueries;
+    this.answerKeys = options.answerKeys;
+    this.#attributionOptions = options.attribution;
+    this.#random = options.random;
     this.reset();
   }
 
@@ -153,9 +120,13 @@ export class RerankMonitor extends BaseCallbackHandler {
     });
     this.#attribution = new AttributionAggregate(this.#attributionOptions);
     this.#sample = [];
-    this.#seen = this.#skipped = this.#failed = 0;
+    this.#seen = this.#skipped = this.#failed = this.#unreadable = 0;
     this.#runs.clear();
   }
+
+  // Every handler reads values LangChain passes from user code (serialized ids, inputs, outputs, document metadata),
+  // and any of them can be malformed or throw from a getter. A handler that threw would lose the query (LangChain
+  // logs it and goes on), so each one is guarded: a run it cannot read is counted in `unreadable` instead.
 
   // The order CallbackManager calls it with (as BaseTracer reads it): parentRunId fourth, runType and runName last.
   // @langchain/core's declared order differs, but every position is an optional string, so the types agree.
@@ -169,27 +140,44 @@ export class RerankMonitor extends BaseCallbackHandler {
     _runType?: string,
     runName?: string,
   ): void {
-    const kind: RunKind = isCompressorRun(chain) ? "compressor" : "chain";
-    this.#runs.start(runId, kind, runName ?? String(chain?.id?.at(-1) ?? "chain"), parentRunId, kind === "compressor" ? inputs : undefined);
+    this.#guard(
+      () => {
+        const kind: RunKind = isCompressorRun(chain) ? "compressor" : "chain";
+        this.#runs.start(runId, kind, nameOf(chain, runName, "chain"), parentRunId, kind === "compressor" ? inputs : undefined);
+      },
+      // Kept in the tree all the same, so that its children find their query (which is then counted as unreadable).
+      () => this.#runs.start(runId, "chain", "chain", parentRunId),
+    );
   }
 
   override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
     if (eventName !== RETURNED_DOCUMENTS_EVENT) return;
     const run = this.#runs.get(runId);
-    const documents = (data as { documents?: unknown })?.documents;
-    if (run !== undefined && isDocumentList(documents)) run.documents = summarizeDocuments(documents, this.rankKey, this.scoreKeys);
+    this.#guard(
+      () => {
+        const documents = (data as { documents?: unknown })?.documents;
+        if (run !== undefined && isDocumentList(documents)) run.documents = summarizeDocuments(documents, this.rankKey, this.scoreKeys);
+      },
+      () => run,
+    );
   }
 
   override handleChainEnd(outputs: Record<string, unknown>, runId: string): void {
     const run = this.#runs.end(runId);
-    const answer = outputs?.[this.answerKeys.answer];
-    const context = outputs?.[this.answerKeys.context];
-    if (typeof answer === "string" && isDocumentList(context)) {
-      // A sequence ending in the step that produced the answer outputs it too: count it once, at the innermost run.
-      if (run?.answered !== answer) this.recordAnswer(answer, context);
-      if (run?.parent !== undefined) run.parent.answered = answer;
-    }
-    if (run !== undefined && run.kind === "compressor") this.#finish(run, outputs);
+    this.#guard(
+      () => {
+        const answer = outputs?.[this.answerKeys.answer];
+        const context = outputs?.[this.answerKeys.context];
+        if (typeof answer === "string" && isDocumentList(context)) {
+          // A sequence ending in the step that produced the answer outputs it too: count it once, at the innermost run.
+          if (run?.answered !== answer) this.recordAnswer(answer, context);
+          if (run?.parent !== undefined) run.parent.answered = answer;
+        }
+        if (run !== undefined && run.kind === "compressor") this.#finish(run, outputs);
+      },
+      () => run,
+      true,
+    );
   }
 
   override handleChainError(_error: unknown, runId: string): void {
@@ -205,14 +193,23 @@ export class RerankMonitor extends BaseCallbackHandler {
     _metadata?: Record<string, unknown>,
     name?: string,
   ): void {
-    this.#runs.start(runId, "retriever", name ?? String(retriever?.id?.at(-1) ?? "retriever"), parentRunId, { query });
+    this.#guard(
+      () => this.#runs.start(runId, "retriever", nameOf(retriever, name, "retriever"), parentRunId, { query }),
+      () => this.#runs.start(runId, "retriever", "retriever", parentRunId),
+    );
   }
 
   override handleRetrieverEnd(documents: DocumentInterface[], runId: string): void {
     const run = this.#runs.end(runId);
     if (run === undefined) return;
-    if (isDocumentList(documents)) run.documents = summarizeDocuments(documents, this.rankKey, this.scoreKeys);
-    this.#finish(run, undefined);
+    this.#guard(
+      () => {
+        if (isDocumentList(documents)) run.documents = summarizeDocuments(documents, this.rankKey, this.scoreKeys);
+        this.#finish(run, undefined);
+      },
+      () => run,
+      true,
+    );
   }
 
   override handleRetrieverError(_error: unknown, runId: string): void {
@@ -238,7 +235,11 @@ export class RerankMonitor extends BaseCallbackHandler {
 
   /** Everything measured so far, as an object (with the advice). */
   summary(): MonitorSummary {
-    const summary = summarize(this.#aggregates, { skipped: this.#skipped, failed: this.#failed }, this.#attribution.summary());
+    const summary = summarize(
+      this.#aggregates,
+      { skipped: this.#skipped, failed: this.#failed, unreadable: this.#unreadable },
+      this.#attribution.summary(),
+    );
     return { ...summary, advice: adviseOn(summary, this.#aggregates.depth) };
   }
 
@@ -266,10 +267,33 @@ export class RerankMonitor extends BaseCallbackHandler {
     if (run !== undefined && run.root === run) this.#failed += 1;
   }
 
+  /**
+   * Runs `read`; if it throws, the run `unreadable()` returns is counted as unreadable: an open query it belongs to
+   * is marked (and counted once, when it ends), anything else is counted at once. Never throws.
+   */
+  #guard(read: () => void, unreadable: () => OpenRun | undefined, ended = false): void {
+    try {
+      read();
+    } catch {
+      try {
+        const run = unreadable();
+        const root = run?.root;
+        if (root !== undefined && !(ended && root === run)) root.unreadable = true;
+        else this.#unreadable += 1;
+      } catch {
+        this.#unreadable += 1;
+      }
+    }
+  }
+
   #finish(run: OpenRun, outputs: Record<string, unknown> | undefined): void {
     const ms = performance.now() - run.started;
     if (run.root !== run) {
       fileFinishedRun(run, outputs, ms);
+      return;
+    }
+    if (run.unreadable === true) {
+      this.#unreadable += 1;
       return;
     }
     const parts = run.query!;
@@ -288,17 +312,19 @@ export class RerankMonitor extends BaseCallbackHandler {
     }
     const query = run.inputs?.query;
     if (this.recordQueries && typeof query === "string") record.query = query;
-    this.#aggregates.add(record);
+    // The sample first: a `random` that throws leaves nothing half counted.
     this.#keepSample(record);
+    this.#aggregates.add(record);
   }
 
   // Reservoir sampling (Vitter's algorithm R): every query seen has the same chance to be in the sample.
   #keepSample(record: QueryRecord): void {
-    this.#seen += 1;
     if (this.#sample.length < this.sampleSize) this.#sample.push(record);
     else {
-      const slot = Math.floor(this.#random() * this.#seen);
-      if (slot < this.sampleSize) this.#sample[slot] = record;
+      // A `random` outside [0, 1) (NaN, negative) replaces nothing rather than writing outside the sample.
+      const slot = Math.floor(this.#random() * (this.#seen + 1));
+      if (slot >= 0 && slot < this.sampleSize) this.#sample[slot] = record;
     }
+    this.#seen += 1;
   }
 }

@@ -29,6 +29,8 @@ export interface OpenRun {
   root: OpenRun | undefined;
   inputs: Record<string, unknown> | undefined;
   documents?: DocumentSummary;
+  /** On roots: a handler could not read one of the query's runs, so the query is counted as unreadable, not recorded. */
+  unreadable?: boolean;
   /** Only on roots: what the query's parts reported as they ended. */
   query?: QueryParts;
 }
@@ -64,18 +66,27 @@ export interface QueryParts {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object";
 
-/** Reads ranks and scores off documents without keeping them. */
+/** Reads ranks and scores off documents without keeping them (one pass over the metadata per key read). */
 export function summarizeDocuments(documents: readonly DocumentInterface[], rankKey: string, scoreKeys: readonly string[]): DocumentSummary {
-  const metadataOf = (d: DocumentInterface): Record<string, unknown> => (isRecord(d?.metadata) ? d.metadata : {});
-  const first = documents.length > 0 ? metadataOf(documents[0]!) : {};
-  const scoreKey = scoreKeys.find((key) => documents.some((d) => typeof metadataOf(d)[key] === "number"));
-  const number = (value: unknown) => (typeof value === "number" ? value : NaN);
-  return {
-    ranks: documents.map((d) => number(metadataOf(d)[rankKey])),
-    scores: scoreKey === undefined ? [] : documents.map((d) => number(metadataOf(d)[scoreKey])),
-    scoreKey,
-    servedBy: typeof first.rerankedBy === "string" ? first.rerankedBy : undefined,
-  };
+  const n = documents.length;
+  const metadata: Record<string, unknown>[] = new Array(n);
+  const ranks: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = documents[i]?.metadata;
+    metadata[i] = isRecord(m) ? m : {};
+    const rank = metadata[i]![rankKey];
+    ranks[i] = typeof rank === "number" ? rank : NaN;
+  }
+  const scoreKey = scoreKeys.find((key) => metadata.some((m) => typeof m[key] === "number"));
+  const scores: number[] = scoreKey === undefined ? [] : new Array(n);
+  if (scoreKey !== undefined) {
+    for (let i = 0; i < n; i++) {
+      const score = metadata[i]![scoreKey];
+      scores[i] = typeof score === "number" ? score : NaN;
+    }
+  }
+  const servedBy = n > 0 ? metadata[0]!.rerankedBy : undefined;
+  return { ranks, scores, scoreKey, servedBy: typeof servedBy === "string" ? servedBy : undefined };
 }
 
 /**

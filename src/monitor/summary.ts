@@ -30,6 +30,12 @@ export interface MonitorSummary {
   /** Outermost retrievals whose documents carried no first-stage rank (not reranked), and failed queries. */
   skipped: number;
   failed: number;
+  /**
+   * Queries (or runs outside any query) the monitor could not read: a value LangChain passed it threw when read or
+   * had a shape it cannot use (a serialized id that is not an array, document metadata whose getter throws). They
+   * are not in `queries`; the monitor never throws from a handler.
+   */
+  unreadable: number;
   agreement: {
     /** The final top document is the first stage's top document. */
     topSame: Rate;
@@ -89,7 +95,7 @@ function stageSummaries(aggregates: QueryAggregates): StageSummary[] {
 /** The summary without its advice (advice.ts reads this). */
 export function summarize(
   aggregates: QueryAggregates,
-  counts: { skipped: number; failed: number },
+  counts: { skipped: number; failed: number; unreadable: number },
   attribution: AttributionSummary,
 ): Omit<MonitorSummary, "advice"> {
   const { depth, candidates } = aggregates;
@@ -98,6 +104,7 @@ export function summarize(
     queries: aggregates.queries,
     skipped: counts.skipped,
     failed: counts.failed,
+    unreadable: counts.unreadable,
     agreement: {
       topSame: aggregates.topSame.get(),
       tauB: aggregates.tauB.get(),

@@ -48,24 +48,46 @@ const CLIENT_NAME = "langchain-rerank";
 
 type SdkRerank = (request: Record<string, unknown>, requestOptions: Record<string, unknown>) => Promise<unknown>;
 
+/** What a Cohere-dialect body may carry beside the request: the endpoint version's own fields, or a server's `raw_scores`. */
+export interface CohereBodyFields {
+  /** Cohere's endpoint: v1 adds `return_documents: false` and `max_chunks_per_doc`, v2 its truncation and priority. Absent for other servers. */
+  version?: "v1" | "v2";
+  maxTokensPerDoc?: number | undefined;
+  priority?: number | undefined;
+  /** Asks a server for logits (`raw_scores: true`, Infinity and vLLM); Cohere itself refuses the field. */
+  rawScores?: boolean;
+}
+
+/**
+ * The one writer of Cohere's rerank body over HTTP (snake_case): Cohere's v1 and v2 endpoints, and the servers that
+ * speak its dialect (vLLM, Infinity, Jina) through RerankServerCrossEncoder. `top_n` is always sent: vLLM rejects
+ * null and Infinity wants > 0. `model` is left out when there is none (a server serving one model).
+ */
+export function cohereHttpBody(
+  req: Omit<CohereRequest, "model" | "maxChunksPerDoc"> & Partial<Pick<CohereRequest, "model" | "maxChunksPerDoc">>,
+  fields: CohereBodyFields = {},
+): Record<string, unknown> {
+  const { version, maxTokensPerDoc, priority } = fields;
+  return {
+    ...(req.model !== undefined ? { model: req.model } : {}),
+    query: req.query,
+    documents: req.documents,
+    top_n: req.topN,
+    ...(version === "v1" ? { return_documents: false } : {}),
+    ...(version === "v1" && req.maxChunksPerDoc !== undefined ? { max_chunks_per_doc: req.maxChunksPerDoc } : {}),
+    ...(version === "v2" && maxTokensPerDoc !== undefined ? { max_tokens_per_doc: maxTokensPerDoc } : {}),
+    ...(version === "v2" && priority !== undefined ? { priority } : {}),
+    ...(fields.rawScores ? { raw_scores: true } : {}),
+  };
+}
+
 /** The sender for one call: HTTP v1/v2, or a prebuilt client's v2 (or v1 `CohereClient`'s) rerank. */
 export function cohereSender(owner: string, settings: CohereSenderSettings): CohereSender {
   const { version, client, maxTokensPerDoc, priority } = settings;
-  const v2Extras = {
-    ...(maxTokensPerDoc !== undefined ? { max_tokens_per_doc: maxTokensPerDoc } : {}),
-    ...(priority !== undefined ? { priority } : {}),
-  };
   if (client === undefined) {
     const url = `${settings.baseUrl}/${version}/rerank`;
     const headers = { authorization: `Bearer ${settings.apiKey ?? ""}`, "x-client-name": CLIENT_NAME };
-    return (req, signal) => {
-      const common = { model: req.model, query: req.query, documents: req.documents, top_n: req.topN };
-      const body =
-        version === "v2"
-          ? { ...common, ...v2Extras }
-          : { ...common, return_documents: false, ...(req.maxChunksPerDoc !== undefined ? { max_chunks_per_doc: req.maxChunksPerDoc } : {}) };
-      return postJson(url, body, headers, signal);
-    };
+    return (req, signal) => postJson(url, cohereHttpBody(req, { version, maxTokensPerDoc, priority }), headers, signal);
   }
   // v1 through a client: only the v1 `CohereClient` (which also has `v2`) has it.
   if (version === "v1" && typeof client.v2?.rerank !== "function") {
@@ -133,8 +155,22 @@ function kindOf(value: unknown): string {
   return value === null ? "null" : value === undefined ? "missing" : Array.isArray(value) ? "array" : typeof value;
 }
 
-/** Checks a Cohere-shaped body (snake_case over HTTP, camelCase from the SDK) and returns batch-local results. */
-export function readCohereResults(body: unknown, count: number, wanted: number): RerankResult[] {
+/** How readCohereResults treats scores outside 0–1. */
+export interface CohereScoreRange {
+  /** `false` for a server asked for logits (scoreMode "raw"). @default true */
+  zeroToOne?: boolean;
+  /** What a score outside 0–1 means and what to do, for the message. */
+  hint?: string;
+}
+
+const COHERE_RANGE_HINT =
+  'so the server does not send Cohere\'s scores (logits?); for such a server use RerankServerCrossEncoder with scoreMode "raw"';
+
+/**
+ * The one reader of Cohere's rerank answer (snake_case over HTTP, camelCase from the SDK), for CohereRerank and
+ * RerankServerCrossEncoder's cohere dialect: checks it and returns batch-local results, at least `wanted` of them.
+ */
+export function readCohereResults(body: unknown, count: number, wanted: number, range: CohereScoreRange = {}): RerankResult[] {
   const record = body as { ok?: unknown; error?: { reason?: unknown }; results?: unknown } | null | undefined;
   // The SDK hands a 200 whose body is not JSON over as `{ ok: false, error: { reason: "non-json" } }`.
   if (record?.ok === false && record.error?.reason === "non-json") {
@@ -155,9 +191,9 @@ export function readCohereResults(body: unknown, count: number, wanted: number):
       throw new AttemptFailure("invalid-response", { reason: `result ${i} has a ${kindOf(score)} relevance_score, not a number` });
     // Cohere's relevance_score is 0–1; a compatible server sending logits would make `relevanceScore` (and any
     // threshold on it) mean something else.
-    if (score < 0 || score > 1) {
+    if ((range.zeroToOne ?? true) && (score < 0 || score > 1)) {
       throw new AttemptFailure("invalid-response", {
-        reason: `relevance_score ${score} of result ${i} is outside 0–1, so the server does not send Cohere's scores (logits?); for such a server use RerankServerCrossEncoder with scoreMode "raw"`,
+        reason: `relevance_score ${score} of result ${i} is outside 0–1, ${range.hint ?? COHERE_RANGE_HINT}`,
       });
     }
     return { index, relevanceScore: score };

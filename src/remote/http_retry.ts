@@ -1,7 +1,7 @@
 import { redact } from "./secrets.js";
-import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
+import { keepErrorNames, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkNonNegativeInteger, checkPositiveInteger } from "../options.js";
+import { checkNonNegativeInteger, checkPositiveInteger, checkTimerDelay } from "../options.js";
 
 // One retry loop for every remote reranker (Cohere, a prebuilt cohere-ai client, rerank servers), so all report
 // failures the same way: HTTP status, the server's own message, how many attempts were made, never the key.
@@ -89,25 +89,15 @@ export function retryPolicyFrom(
   fields: { timeout?: number; maxRetries?: number; backoffBaseMs?: number; maxBackoffMs?: number },
 ): RetryPolicy {
   return {
-    timeout: checkDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeout,
+    timeout: checkTimerDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeout,
     maxRetries: checkNonNegativeInteger(owner, "maxRetries", fields.maxRetries) ?? DEFAULT_RETRY_POLICY.maxRetries,
     backoffBaseMs:
-      checkDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
+      checkTimerDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ??
+      DEFAULT_RETRY_POLICY.backoffBaseMs,
     maxBackoffMs:
-      checkDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+      checkTimerDelay(owner, "maxBackoffMs", checkNonNegativeInteger(owner, "maxBackoffMs", fields.maxBackoffMs)) ??
+      DEFAULT_RETRY_POLICY.maxBackoffMs,
   };
-}
-
-/** The longest delay setTimeout honours; a longer one fires after 1 ms (with a warning on stderr). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function checkDelay(owner: string, name: string, value: number | undefined): number | undefined {
-  if (value !== undefined && value > MAX_TIMER_MS) {
-    throw new InvalidOptionError(
-      `${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can set), got ${value}.`,
-    );
-  }
-  return value;
 }
 
 /** Longest server message or failure reason kept in an error, cut only after secrets are redacted (a cut key is still a leak). */

@@ -75,36 +75,85 @@ export function urlSecrets(url: URL): string[] {
 }
 
 /**
- * `text` with every secret replaced by `[redacted]`, in each form a server may echo it: as given, percent-decoded,
- * form-decoded (`+` for space), percent-encoded, form-encoded, double-encoded, with upper- or lower-case hex.
- * Longest first, so a short secret inside a longer one cannot leave the rest of it. A form under 4 characters (a
+ * `text` with every secret replaced by `[redacted]`, in each form a server may echo it. Each character of a secret
+ * is matched in every escaping of it, mixed freely: as is; JSON's `\uXXXX` (either hex case, after one or more
+ * backslashes, as JSON inside JSON has) and its short escapes (`\/`, PHP's `json_encode` default, `\"`, `\\`);
+ * percent-encoded UTF-8 (either hex case, once, twice or three times); `+` for a space. The secret is looked for as
+ * given, percent-decoded and form-decoded. Then a base64 or base64url token (also with escaped `/` or `=`) whose
+ * decoded text holds a secret is redacted whole: a Basic credential is base64 of `user:password`.
+ * Longest first, so a short secret inside a longer one cannot leave the rest of it. A secret under 4 characters (a
  * URL user or password such as `bob`) is replaced where it stands alone, not inside longer words or numbers.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  const forms = new Set<string>();
-  for (const secret of secrets) if (secret !== undefined && secret !== "") for (const form of secretForms(secret)) forms.add(form);
+  const patterns = secretPatterns(secrets);
+  if (patterns.length === 0) return text;
   let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-    if (form.length >= 4) out = out.split(form).join(REDACTED);
-    else out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "gu"), REDACTED);
-  }
-  return out;
+  for (const pattern of patterns) out = out.replace(pattern, REDACTED);
+  return out.replace(BASE64_TOKEN, (token) => (holdsSecret(decodeBase64(token), patterns) ? REDACTED : token));
 }
 
-/** The encodings of `secret` that `redact` looks for. */
-export function secretForms(secret: string): string[] {
-  const bases = new Set([secret, percentDecode(secret), formDecode(secret)]);
-  const forms = new Set<string>();
-  for (const base of bases) {
-    if (base === "") continue;
-    const encoded = encodeURIComponent(base);
-    const form = new URLSearchParams([["", base]]).toString().slice(1);
-    for (const variant of [base, encoded, form, encodeURIComponent(encoded), encodeURIComponent(form), encodeURI(base)]) {
-      forms.add(variant);
-      forms.add(variant.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-    }
+/** One global pattern per secret form (as given, percent-decoded, form-decoded), longest first. */
+function secretPatterns(secrets: readonly (string | undefined)[]): RegExp[] {
+  const bases = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret === "") continue;
+    for (const base of [secret, percentDecode(secret), formDecode(secret)]) if (base !== "") bases.add(base);
   }
-  return [...forms];
+  return [...bases]
+    .sort((a, b) => [...b].length - [...a].length)
+    .map((base) => {
+      const body = [...base].map(characterPattern).join("");
+      return new RegExp([...base].length >= 4 ? body : `(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, "gu");
+    });
+}
+
+const JSON_SHORT_ESCAPES: Record<string, string> = { "/": "/", '"': '"', "\\": "\\", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t" };
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+/** A hex number of `width` digits matching either case. */
+const hex = (value: number, width: number) =>
+  value
+    .toString(16)
+    .toUpperCase()
+    .padStart(width, "0")
+    .replace(/[A-F]/g, (digit) => `[${digit}${digit.toLowerCase()}]`);
+const UTF8 = new TextEncoder();
+
+/** Every escaping of one character: as is, JSON (`\uXXXX`, `\/`…), percent-encoded (up to three times), `+` for space. */
+function characterPattern(char: string): string {
+  const json = "\\\\{1,8}"; // one or more backslashes (bounded, so a run of them cannot make the match quadratic)
+  const units = Array.from({ length: char.length }, (_, i) => char.charCodeAt(i));
+  const alternatives = [escapeRegExp(char), units.map((unit) => `${json}u${hex(unit, 4)}`).join("")];
+  const short = JSON_SHORT_ESCAPES[char];
+  if (short !== undefined) alternatives.push(`${json}${escapeRegExp(short)}`);
+  alternatives.push([...UTF8.encode(char)].map((byte) => `%(?:25){0,2}${hex(byte, 2)}`).join(""));
+  if (char === " ") alternatives.push("\\+");
+  return `(?:${alternatives.join("|")})`;
+}
+
+// A run of base64 or base64url characters, `/` possibly JSON-escaped or percent-encoded, with its padding.
+const BASE64_TOKEN = /(?:[A-Za-z0-9+_-]|\\{0,8}\/|%2[BbFf]){4,}(?:=|\\{1,8}u003[Dd]|%3[Dd]){0,2}/g;
+
+/** The text a base64 or base64url token decodes to (UTF-8), or "" when it is not base64. */
+function decodeBase64(token: string): string {
+  const plain = token
+    .replace(/\\{1,8}u003[Dd]|%3[Dd]|=/g, "")
+    .replace(/\\{0,8}\/|%2[Ff]|_/g, "/")
+    .replace(/%2[Bb]|-/g, "+");
+  if (plain.length % 4 === 1) return "";
+  try {
+    const binary = atob(plain.padEnd(plain.length + ((4 - (plain.length % 4)) % 4), "="));
+    return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    return "";
+  }
+}
+
+function holdsSecret(text: string, patterns: readonly RegExp[]): boolean {
+  if (text === "") return false;
+  return patterns.some((pattern) => {
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  });
 }
 
 function percentDecode(text: string): string {

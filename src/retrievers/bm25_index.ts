@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
+import { checkFields, checkFunction, describeValue } from "../options.js";
 
 // A small Okapi BM25 over an inverted index, for corpora that come without a first-stage run.
 // Defaults follow pyserini's BEIR baselines (k1 = 0.9, b = 0.4) and Lucene's idf, log(1 + (N − df + 0.5)/(df + 0.5)),
@@ -16,6 +17,7 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
  * "glass", "virus", "shoes" alone. Light on purpose: it merges plurals without Porter's over-stemming.
  */
 export function minimalEnglishStem(word: string): string {
+  if (typeof word !== "string") throw new InvalidOptionError(`minimalEnglishStem: the word must be a string, got ${describeValue(word)}.`);
   const n = word.length;
   if (n < 3 || word[n - 1] !== "s") return word;
   const second = word[n - 2];
@@ -43,6 +45,7 @@ export interface TokenizerOptions {
 
 /** Lower-cases, splits on anything but Unicode letters and digits, drops stop words, stems. */
 export function createTokenizer(options: TokenizerOptions = {}): (text: string) => string[] {
+  options = checkFields("createTokenizer", options, "{ stem: false }", "createTokenizer({ stem: false })");
   const stopWords = options.stopWords ?? ENGLISH_STOP_WORDS;
   const stem = options.stem === undefined ? minimalEnglishStem : options.stem;
   return (text) => {
@@ -105,6 +108,16 @@ export class Bm25Index {
   private readonly averageLength: number;
 
   constructor(texts: readonly string[], options: Bm25Options = {}) {
+    if (!Array.isArray(texts)) throw new InvalidOptionError(`Bm25Index: texts must be an array of strings, got ${describeValue(texts)}.`);
+    for (let i = 0; i < texts.length; i++) {
+      if (typeof texts[i] !== "string") {
+        throw new InvalidOptionError(
+          `Bm25Index: text ${i} is ${i in texts ? describeValue(texts[i]) : "a hole (sparse array)"}, not a string (OkapiBm25Retriever takes Documents).`,
+        );
+      }
+    }
+    options = checkFields("Bm25Index", options, "{ k1: 0.9, b: 0.4 }");
+    checkFunction("Bm25Index", "tokenize", options.tokenize);
     this.k1 = options.k1 ?? 0.9;
     this.b = options.b ?? 0.4;
     if (!Number.isFinite(this.k1) || this.k1 < 0) throw new InvalidOptionError(`Bm25Index: \`k1\` must be a number ≥ 0, got ${this.k1}.`);

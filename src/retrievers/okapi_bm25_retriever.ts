@@ -1,7 +1,10 @@
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
-import { checkPositiveInteger } from "../options.js";
+import { checkFields, checkPositiveInteger } from "../options.js";
+import { checkDocuments } from "../rerank_input.js";
 import { Bm25Index, type Bm25Options } from "./bm25_index.js";
+
+const OWNER = "OkapiBm25Retriever";
 
 export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options {
   documents: readonly DocumentInterface[];
@@ -39,8 +42,10 @@ export class OkapiBm25Retriever extends BaseRetriever {
   private readonly index: Bm25Index;
 
   constructor(fields: OkapiBm25RetrieverInput) {
-    super(fields);
-    this.k = checkPositiveInteger("OkapiBm25Retriever", "k", fields.k) ?? 100;
+    super((fields = checkFields(OWNER, fields, "{ documents, k: 10 }")));
+    // Strings are named here (Bm25Index takes them), rather than failing inside the tokenizer.
+    checkDocuments(OWNER, fields.documents);
+    this.k = checkPositiveInteger(OWNER, "k", fields.k) ?? 100;
     this.documents = fields.documents;
     this.index = new Bm25Index(
       fields.documents.map((d) => d.pageContent),
@@ -49,7 +54,7 @@ export class OkapiBm25Retriever extends BaseRetriever {
   }
 
   static fromDocuments(documents: readonly DocumentInterface[], options: Omit<OkapiBm25RetrieverInput, "documents"> = {}): OkapiBm25Retriever {
-    return new this({ ...options, documents });
+    return new this({ ...checkFields(`${OWNER}.fromDocuments`, options, "{ k: 10 }"), documents });
   }
 
   override async _getRelevantDocuments(query: string): Promise<Document[]> {

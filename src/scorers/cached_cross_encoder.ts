@@ -1,6 +1,6 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkString } from "../options.js";
+import { checkCallOptions, checkFields, checkString } from "../options.js";
 import {
   type ChunkSpan,
   checkTextPairs,
@@ -85,9 +85,7 @@ export class CachedCrossEncoder implements CrossEncoder {
   readonly #cache: StoreBackedCache<DetailedScore, number>;
 
   constructor(fields: CachedCrossEncoderArgs) {
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { model: new HuggingFaceCrossEncoder() }.`);
-    }
+    fields = checkFields(OWNER, fields, "{ model: new HuggingFaceCrossEncoder() }");
     if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
     this.model = fields.model;
     this.namespace = checkString(OWNER, "namespace", fields.namespace);
@@ -134,6 +132,7 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   async #lookup(method: "score" | "scoreDetailed", pairs: readonly TextPair[], options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
     checkTextPairs(`${OWNER}.${method}`, pairs);
+    options = checkCallOptions(`${OWNER}.${method}`, options);
     options.signal?.throwIfAborted();
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the

@@ -1,5 +1,5 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
-import { describeValue } from "../options.js";
+import { checkFields, describeValue } from "../options.js";
 import { type Calibration, applyCalibrationMap, checkCalibration } from "./calibration.js";
 import {
   type CrossEncoder,
@@ -58,9 +58,7 @@ export class CalibratedCrossEncoder implements CrossEncoder {
   readonly calibration: Calibration;
 
   constructor(fields: CalibratedCrossEncoderArgs) {
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass { model, calibration }, the calibration as rerank-eval --calibrate wrote it.`);
-    }
+    fields = checkFields(OWNER, fields, "{ model, calibration }");
     if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
     this.model = fields.model;
     this.calibration = checkCalibration(OWNER, fields.calibration);

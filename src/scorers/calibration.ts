@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
-import { describeValue } from "../options.js";
+import { checkMadeBy, describeValue } from "../options.js";
 import type { ScoreMode } from "./cross_encoder.js";
 
 // A calibration: a monotone map from one scorer's scores to P(relevant), fitted on labelled data by
@@ -70,6 +70,7 @@ export function plattFeature(input: "score" | "logit", score: number): number {
 
 /** P(relevant) for one score. */
 export function applyCalibrationMap(map: CalibrationMap, score: number): number {
+  checkMadeBy("applyCalibrationMap", "map", map, ["method"], "calibrate() (its calibration's map)");
   if (map.method === "platt") {
     const z = map.slope * plattFeature(map.input, score) + map.intercept;
     // Two forms, so that neither e^z nor e^−z overflows.

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from "../errors.js";
-import { checkBoolean, checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
-import { validateRerankResults } from "../results.js";
+import { checkBoolean, checkCallOptions, checkFields, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../options.js";
+import { type RerankResult, validateRerankResults } from "../results.js";
+import { cohereHttpBody, readCohereResults } from "../remote/cohere_api.js";
 import { batchRanges, mapWithConcurrency } from "../remote/batching.js";
 import { checkApiKey } from "../remote/api_key.js";
 import { postJson } from "../remote/post_json.js";
@@ -137,11 +138,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   readonly #secrets: readonly string[];
 
   constructor(fields: RerankServerCrossEncoderArgs) {
-    if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(
-        `${OWNER}: pass an options object with at least \`url\`, e.g. { url: "http://localhost:8080/rerank", dialect: "tei" }.`,
-      );
-    }
+    fields = checkFields(OWNER, fields, '{ url: "http://localhost:8080/rerank", dialect: "tei" }');
     const url = checkString(OWNER, "url", fields.url);
     if (url === undefined) throw new InvalidOptionError(`${OWNER}: \`url\` is required, e.g. "http://localhost:8080/rerank".`);
     let parsed: URL;
@@ -203,16 +200,16 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
   }
 
-  /**
-   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
-   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
-   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
-   */
   /** The model (when one is sent) at the masked `url`: what `stageScores` names. */
   get modelName(): string {
     return this.model === undefined ? this.url : `${this.model} at ${this.url}`;
   }
 
+  /**
+   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
+   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
+   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
+   */
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
     const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
@@ -319,24 +316,12 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   /** One request: scores for `texts` in their order, or an AttemptFailure for the retry loop. */
   async #request(query: string, texts: string[], signal: AbortSignal): Promise<number[]> {
     const raw = this.scoreMode === "raw";
-    let body: Record<string, unknown>;
-    switch (this.dialect) {
-      case "tei":
-        body = { query, texts, raw_scores: raw, truncate: this.truncate };
-        break;
-      case "voyage":
-        body = { query, documents: texts, model: this.model, top_k: texts.length };
-        break;
-      default:
-        // `top_n` is always sent: vLLM rejects null, Infinity wants > 0, and all documents are needed.
-        body = {
-          ...(this.model !== undefined ? { model: this.model } : {}),
-          query,
-          documents: texts,
-          top_n: texts.length,
-          ...(raw ? { raw_scores: true } : {}),
-        };
-    }
+    const body =
+      this.dialect === "tei"
+        ? { query, texts, raw_scores: raw, truncate: this.truncate }
+        : this.dialect === "voyage"
+          ? { query, documents: texts, model: this.model, top_k: texts.length }
+          : cohereHttpBody({ model: this.model, query, documents: texts, topN: texts.length }, { rawScores: raw });
     const headers: Record<string, string> = this.#authorization !== undefined ? { authorization: this.#authorization } : {};
     const json = await postJson(this.#endpoint, body, headers, signal);
     return this.#readScores(json, texts.length);
@@ -344,33 +329,30 @@ export class RerankServerCrossEncoder implements CrossEncoder {
 
   #readScores(json: unknown, count: number): number[] {
     const invalid = (reason: string) => new AttemptFailure("invalid-response", { reason });
-    const items =
-      this.dialect === "tei"
-        ? json
-        : this.dialect === "voyage"
-          ? (json as { data?: unknown } | null)?.data
-          : (json as { results?: unknown } | null)?.results;
-    const where = this.dialect === "tei" ? "a bare array" : this.dialect === "voyage" ? "a `data` array" : "a `results` array";
-    if (!Array.isArray(items)) throw invalid(`expected ${where} of results`);
-    const scoreField = this.dialect === "tei" ? "score" : "relevance_score";
-    const results = items.map((item: unknown, i: number) => {
-      if (item === null || typeof item !== "object") throw invalid(`result ${i} is not an object`);
-      const record = item as Record<string, unknown>;
-      return { index: record.index as number, relevanceScore: record[scoreField] as number };
-    });
-    try {
-      validateRerankResults(results, count, "the server");
-    } catch (error) {
-      throw invalid((error as Error).message.replace(/\.$/, ""));
+    const sigmoid = this.scoreMode === "sigmoid";
+    const logitsHint = 'so the server sends logits; use scoreMode "raw" (and thresholds chosen for raw scores)';
+    let results: RerankResult[];
+    if (this.dialect === "cohere") {
+      results = readCohereResults(json, count, count, { zeroToOne: sigmoid, hint: logitsHint });
+    } else {
+      const items = this.dialect === "tei" ? json : (json as { data?: unknown } | null)?.data;
+      if (!Array.isArray(items)) throw invalid(`expected ${this.dialect === "tei" ? "a bare array" : "a `data` array"} of results`);
+      const scoreField = this.dialect === "tei" ? "score" : "relevance_score";
+      results = items.map((item: unknown, i: number) => {
+        if (item === null || typeof item !== "object") throw invalid(`result ${i} is not an object`);
+        const record = item as Record<string, unknown>;
+        return { index: record.index as number, relevanceScore: record[scoreField] as number };
+      });
+      try {
+        validateRerankResults(results, count, "the server");
+      } catch (error) {
+        throw invalid((error as Error).message.replace(/\.$/, ""));
+      }
     }
     if (results.length !== count) throw invalid(`${results.length} scores for the ${count} documents sent`);
     const scores = new Array<number>(count);
     for (const { index, relevanceScore } of results) {
-      if (this.scoreMode === "sigmoid" && (relevanceScore < 0 || relevanceScore > 1)) {
-        throw invalid(
-          `score ${relevanceScore} is outside 0–1, so the server sends logits; use scoreMode "raw" (and thresholds chosen for raw scores)`,
-        );
-      }
+      if (sigmoid && (relevanceScore < 0 || relevanceScore > 1)) throw invalid(`score ${relevanceScore} is outside 0–1, ${logitsHint}`);
       scores[index] = relevanceScore;
     }
     return scores;

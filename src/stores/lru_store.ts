@@ -1,5 +1,4 @@
-import { InvalidOptionError } from "../errors.js";
-import { checkPositiveInteger } from "../options.js";
+import { checkFields, checkPositiveInteger } from "../options.js";
 
 /**
  * The part of LangChain's `BaseStore<K, V>` a score cache uses: batched get, set, delete and key listing. Any
@@ -41,8 +40,7 @@ export class LruStore<V> implements KeyValueStore<V> {
   readonly #entries = new Map<string, V>();
 
   constructor(fields: LruStoreArgs = {}) {
-    if (fields === null || typeof fields !== "object")
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { maxSize: 10000 }.`);
+    fields = checkFields(OWNER, fields, "{ maxSize: 10000 }");
     this.maxSize = checkPositiveInteger(OWNER, "maxSize", fields.maxSize) ?? 10_000;
   }
 

@@ -43,6 +43,12 @@ describe("CohereRerank options Node cannot honour", () => {
     }
   });
 
+  it("scoreKey or rankKey naming the stage history is refused (stageScores would overwrite it), as in CrossEncoderReranker", async () => {
+    expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "stageScores" })).toThrow(InvalidOptionError);
+    expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "stageScores" })).toThrow(/`scoreKey` and the stage history are both "stageScores"/);
+    expect(() => new CohereRerank({ apiKey: KEY, rankKey: "stageScores" })).toThrow(/`rankKey` and the stage history are both "stageScores"/);
+  });
+
   it("scoreKey equal to rankKey is refused (the rank would overwrite the score)", () => {
     expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "k", rankKey: "k" })).toThrow(/`scoreKey` and `rankKey` are both "k"/);
     expect(() => new CohereRerank({ apiKey: KEY, scoreKey: "retrievalRank" })).toThrow(InvalidOptionError);

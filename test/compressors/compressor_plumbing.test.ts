@@ -289,3 +289,85 @@ describe("stageScores names the scorer (issue 21)", () => {
     ]);
   });
 });
+
+describe("readCompressorCall: compressDocuments' callbacks and call options, the same in all six compressors", async () => {
+  const { RunCollectorCallbackHandler } = await import("@langchain/core/tracers/run_collector");
+  const { FakeListChatModel } = await import("@langchain/core/utils/testing");
+  const { CohereRerank } = await import("../../src/cohere.js");
+  // A prebuilt cohere-ai client stand-in: ranks by text length, so every compressor runs offline.
+  const cohereClient = {
+    rerank: async ({ documents, topN }: { documents: string[]; topN: number }) => ({
+      results: documents
+        .map((text, index) => ({ index, relevanceScore: Math.min(1, text.length / 100) }))
+        .sort((a, b) => b.relevanceScore - a.relevanceScore)
+        .slice(0, topN),
+    }),
+  };
+  const compressors: [string, () => BaseDocumentCompressor][] = [
+    ["CrossEncoderReranker", () => new CrossEncoderReranker({ model: lengthScorer, topN: 2 })],
+    ["CohereRerank", () => new CohereRerank({ client: cohereClient as never, topN: 2 })],
+    ["RelevanceThresholdFilter", () => new RelevanceThresholdFilter({ threshold: 0.1 })],
+    ["MultiFactorReranker", () => new MultiFactorReranker({ reranker: lengthScorer, weights: { relevance: 1 }, topN: 2 })],
+    ["FallbackReranker", () => new FallbackReranker({ rerankers: [new CrossEncoderReranker({ model: lengthScorer })], topN: 2 })],
+    [
+      "LLMListwiseReranker",
+      () => new LLMListwiseReranker({ llm: new FakeListChatModel({ responses: ['{"ranked_document_ids": [0, 1]}'] }), topN: 2 }),
+    ],
+  ];
+  type Call = (d: Document[], q: string, c?: unknown, o?: unknown) => Promise<Document[]>;
+  const call = (compressor: BaseDocumentCompressor, ...args: [unknown?, unknown?]) =>
+    (compressor.compressDocuments as unknown as Call).call(compressor, DOCS, "apples", ...args);
+
+  describe.each(compressors)("%s", (name, make) => {
+    it("takes a RunnableConfig-like object where Callbacks belong: its callbacks, tags, metadata and runName trace the run", async () => {
+      const collector = new RunCollectorCallbackHandler();
+      const out = await call(make(), { callbacks: [collector], tags: ["t1"], metadata: { user: "u" }, runName: "mine" });
+      expect(out.length).toBeGreaterThan(0);
+      const run = collector.tracedRuns.find((r) => r.name === "mine");
+      expect(run).toMatchObject({ tags: ["t1"], extra: { metadata: { user: "u" } } });
+    });
+
+    it("takes a bare handler (not in an array) and a CallbackManager", async () => {
+      const collector = new RunCollectorCallbackHandler();
+      await call(make(), collector);
+      expect(collector.tracedRuns.map((r) => r.name)).toContain(name);
+      const { CallbackManager } = await import("@langchain/core/callbacks/manager");
+      const other = new RunCollectorCallbackHandler();
+      await call(make(), CallbackManager.configure([other]));
+      expect(other.tracedRuns.map((r) => r.name)).toContain(name);
+    });
+
+    it("honours a config's signal: an aborted one rejects with its reason", async () => {
+      const reason = new Error("stopped by the caller");
+      await expect(call(make(), { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    });
+
+    it.each([
+      [
+        "a string",
+        "fast",
+        /third argument must be callbacks .*got the string "fast".*compressDocuments\(documents, query, \{ callbacks: \[handler\], signal \}\)/,
+      ],
+      ["an unknown key", { topN: 2 }, /third argument .*got an object with "topN"/],
+      ["an AbortSignal", new AbortController().signal, /third argument must be callbacks/],
+      ["a non-handler in the array", [42], /callbacks\[0\] is the number 42, not a callback handler/],
+    ])("refuses %s as the third argument with the right call", async (_label, third, message) => {
+      await expect(call(make(), third)).rejects.toThrow(InvalidOptionError);
+      await expect(call(make(), third)).rejects.toThrow(message);
+    });
+
+    it.each([
+      ["a number", 5, /call options must be an object such as \{ signal.*got a number/],
+      ["a string", "fast", /call options must be an object .*got a string/],
+      ["an AbortSignal", new AbortController().signal, /pass the signal as \{ signal \}/],
+      [
+        "a controller as signal",
+        { signal: new AbortController() },
+        /`signal` must be an AbortSignal \(got an AbortController: pass controller.signal\)/,
+      ],
+    ])("refuses %s as call options instead of ignoring it", async (_label, options, message) => {
+      await expect(call(make(), undefined, options)).rejects.toThrow(InvalidOptionError);
+      await expect(call(make(), undefined, options)).rejects.toThrow(message);
+    });
+  });
+});

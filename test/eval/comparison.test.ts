@@ -90,6 +90,13 @@ describe("compareAll: per-query alignment and the family correction", () => {
     expect(() => compareAll({ name: "b", perQuery: v }, [{ name: "r", perQuery: v }], [])).toThrow(/no measures given/);
     expect(() => compareAll({ name: "b", perQuery: v }, [{ name: "r", perQuery: v }], ["ndcg@10"])).toThrow(/ndcg@10 is defined for no query/);
     expect(() => compareAll({ name: "b", perQuery: v }, [{ name: "r", perQuery: v }], ["m"], { seed: -1 })).toThrow(/`seed` must be an integer ≥ 0/);
+    // Refused with the options, not by the bootstrap after every other test ran: 1 − 1e-17 is 1 in floating point.
+    expect(() => compareAll({ name: "b", perQuery: v }, [{ name: "r", perQuery: v }], ["m"], { alpha: 1e-17 })).toThrow(
+      /`alpha` .* at least 1\.2e-16/,
+    );
+    expect(() => compareAll({ name: "b", perQuery: v }, [{ name: "r", perQuery: v }], ["m"], { bootstrapSamples: 1e11 })).toThrow(
+      /`bootstrapSamples` must be an integer from 2 to 10,000,000/,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
 import { type CompressorLike, EvaluationError, type RetrieverLike, evaluate } from "../../src/eval/evaluate.js";
 import { latencyStats, percentile } from "../../src/eval/stats/latency.js";
+import { InvalidOptionError } from "../../src/errors.js";
 
 const judged = (entries: Record<string, number>) => new Map(Object.entries(entries));
 const qrels = new Map([
@@ -157,6 +158,55 @@ describe("evaluate", () => {
     await expect(evaluate({ queries, qrels, retriever, metrics: ["rr@10"], concurrency: 0 })).rejects.toThrow(
       "`concurrency` must be a positive integer",
     );
+  });
+
+  it("refuses options of the wrong shape with InvalidOptionError, never a raw TypeError", async () => {
+    const wrong: [Record<string, unknown>, RegExp][] = [
+      [
+        { queries: { q1: "x" } },
+        /`queries` must be a Map \(query id → text, e.g. new Map.*got a plain object; wrap it: new Map\(Object\.entries\(obj\)\)/,
+      ],
+      [{ queries: [["q1", "x"]] }, /`queries` must be a Map.*got an array/],
+      [{ qrels: { q1: { d1: 1 } } }, /`qrels` must be a Map/],
+      [{ retriever: {} }, /`retriever` must be a retriever \(an object with invoke\(query\)\)/],
+      [{ configurations: { name: "a" } }, /`configurations` must be an array/],
+      [{ configurations: [null] }, /each configuration must be an object such as \{ name, compressor \}, got null/],
+      [{ signal: new AbortController() }, /`signal` must be an AbortSignal \(got an AbortController/],
+      [{ onProgress: "log" }, /`onProgress` must be a function/],
+    ];
+    for (const [override, message] of wrong) {
+      const error = await evaluate({ queries, qrels, retriever, metrics: ["rr@10"], ...override } as never).catch((e: unknown) => e);
+      expect(error, JSON.stringify(Object.keys(override))).toBeInstanceOf(InvalidOptionError);
+      expect((error as Error).message).toMatch(message);
+    }
+    await expect(evaluate("queries.jsonl" as never)).rejects.toThrow(
+      /evaluate: options must be an object such as \{ queries, qrels, retriever, metrics \}, got a string/,
+    );
+  });
+
+  it("runs its queries under the concurrency limit, reports progress per query, and stops at the first failure", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const gated: RetrieverLike = {
+      invoke: async (query) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await Promise.resolve();
+        inFlight -= 1;
+        return retriever.invoke(query);
+      },
+    };
+    const progress: number[] = [];
+    const result = await evaluate({
+      queries,
+      qrels,
+      retriever: gated,
+      metrics: ["rr@10"],
+      concurrency: 1,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(most).toBe(1);
+    expect(progress).toEqual(Array.from({ length: result.queriesEvaluated }, (_, i) => i + 1));
   });
 });
 

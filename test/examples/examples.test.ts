@@ -60,6 +60,31 @@ describe("examples/quick_start.ts", () => {
   });
 });
 
+describe("examples/ai_sdk.ts", () => {
+  const server = useFakeRerankServer();
+  const rankingAfter = (stdout: string, heading: string) =>
+    [
+      ...stdout
+        .split(heading)[1]!
+        .split("\n\n")[0]!
+        .matchAll(/^ {2}#(\d+) {2}score ([\d.]+) {2}/gm),
+    ].map((m) => [Number(m[1]), Number(m[2])]);
+
+  it("reranks with rerank() from ai: a local model by id, object documents, and a TEI server (word overlap puts #0 first)", async () => {
+    const { stdout } = await example("ai_sdk.ts", { RERANK_SERVER_URL: server.url });
+    expect(stdout).toContain("RANDOM weights");
+    const local = rankingAfter(stdout, "Local cross-encoder, top 3:");
+    expect(local).toHaveLength(3);
+    // The same model reading each object's body ranks the objects as it ranked the strings.
+    expect(rankingAfter(stdout, "Object documents, read by their body, top 2:")).toEqual(local.slice(0, 2));
+    const served = rankingAfter(stdout, `Rerank server (${server.url}/rerank), top 3:`);
+    expect(served).toHaveLength(3);
+    expect(served[0]![0]).toBe(0);
+    expect(served.map(([, s]) => s)).toEqual(served.map(([, s]) => s).sort((a, b) => b! - a!));
+    expect(server.requestsTo("/rerank")).toHaveLength(1);
+  });
+});
+
 describe("examples/three_stage.ts", () => {
   const server = useFakeRerankServer();
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionError } from "../../src/errors.js";
 import { MIN_INDEXABLE, QuantileSketch } from "../../src/monitor/quantile_sketch.js";
 
@@ -63,6 +63,61 @@ describe("QuantileSketch", () => {
     expect(sketch.buckets).toBeLessThanOrEqual(64);
     const sorted = [...values].sort((a, b) => a - b);
     for (const q of [0.99, 1]) expect(Math.abs(sketch.quantile(q) - exact(sorted, q))).toBeLessThanOrEqual(0.01 * exact(sorted, q));
+  });
+
+  // Scores spanning 1e-9 to 1e300 (and their negatives) reach ~35,000 keys at α = 0.01: far past maxBuckets.
+  const hostile = (r: () => number) => (r() < 0.5 ? -1 : 1) * 10 ** (309 * r() - 9);
+
+  it("past maxBuckets, keeps exactly the buckets of merging the lowest key into the next lowest, whatever the values", () => {
+    for (const maxBuckets of [2, 5, 64]) {
+      const r = random(3);
+      const alpha = 0.01;
+      const logGamma = Math.log((1 + alpha) / (1 - alpha));
+      const sketch = new QuantileSketch({ relativeAccuracy: alpha, maxBuckets });
+      // The definition: a count per key, the lowest merged into the next lowest when one too many.
+      const reference = { positive: new Map<number, number>(), negative: new Map<number, number>() };
+      for (let i = 0; i < 5000; i++) {
+        const value = hostile(r);
+        sketch.add(value);
+        const store = value > 0 ? reference.positive : reference.negative;
+        const key = Math.ceil(Math.log(Math.abs(value)) / logGamma);
+        store.set(key, (store.get(key) ?? 0) + 1);
+        if (store.size > maxBuckets) {
+          const [lowest, next] = [...store.keys()].sort((a, b) => a - b);
+          store.set(next!, store.get(next!)! + store.get(lowest!)!);
+          store.delete(lowest!);
+        }
+      }
+      expect(sketch.buckets).toBe(reference.positive.size + reference.negative.size);
+      const representative = (key: number) => (2 * Math.exp(key * logGamma)) / (1 + Math.exp(logGamma));
+      const buckets = [
+        ...[...reference.negative.entries()].sort((a, b) => b[0] - a[0]).map(([key, n]) => [-representative(key), n] as const),
+        ...[...reference.positive.entries()].sort((a, b) => a[0] - b[0]).map(([key, n]) => [representative(key), n] as const),
+      ];
+      for (const q of QS) {
+        const rank = Math.floor(q * (sketch.count - 1));
+        let seen = 0;
+        const bucket = buckets.find(([, n]) => (seen += n) > rank)!;
+        expect(sketch.quantile(q)).toBe(Math.min(sketch.max, Math.max(sketch.min, bucket[0])));
+      }
+    }
+  });
+
+  it("an add never sorts, however far apart the values (O(log maxBuckets) per add, not a sort of every bucket)", () => {
+    const sketch = new QuantileSketch({ relativeAccuracy: 0.01 });
+    const r = random(9);
+    const values = Array.from({ length: 20_000 }, () => hostile(r));
+    const sort = vi.spyOn(Array.prototype, "sort");
+    try {
+      for (const v of values) sketch.add(v);
+      expect(sort).not.toHaveBeenCalled();
+    } finally {
+      sort.mockRestore();
+    }
+    expect(sketch.buckets).toBeLessThanOrEqual(2 * 2048);
+    const sorted = [...values].sort((a, b) => a - b);
+    // The upper quantiles are in the kept buckets: within α of the exact ones.
+    for (const q of [0.99, 1]) expect(Math.abs(sketch.quantile(q) - exact(sorted, q))).toBeLessThanOrEqual(0.01 * Math.abs(exact(sorted, q)));
   });
 
   it("is empty (NaN) before values, ignores non-finite ones, and resets", () => {

@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { createPrng } from "../../src/eval/stats/prng.js";
 import { kendallTauB, overlapAtK } from "../../src/monitor/rank_agreement.js";
 import { RankHistogram } from "../../src/monitor/rank_histogram.js";
+import { pairwiseTauB } from "../support/kendall.js";
 
 describe("kendallTauB", () => {
   it("matches hand computations: same order 1, reversed −1, one swap in three 1/3", () => {
@@ -24,7 +26,34 @@ describe("kendallTauB", () => {
     expect(kendallTauB([1, 2, 3], [4, 4, 4])).toBeNaN();
   });
 
+  it("equals the pairwise count exactly on random vectors with and without ties, of every length up to 300", () => {
+    const r = createPrng(5);
+    for (let n = 0; n <= 300; n += n < 20 ? 1 : 17) {
+      for (const levels of [3, 10, n + 1]) {
+        const x = Array.from({ length: n }, () => Math.floor(r() * levels));
+        const y = Array.from({ length: n }, () => Math.floor(r() * levels));
+        const expected = pairwiseTauB(x, y);
+        if (Number.isNaN(expected)) expect(kendallTauB(x, y)).toBeNaN();
+        else expect(kendallTauB(x, y)).toBe(expected);
+      }
+    }
+  });
+
+  it("reads only the common length when the vectors differ in length, and never reorders the caller's arrays", () => {
+    const x = [3, 1, 2, 9];
+    const y = [1, 2, 3];
+    expect(kendallTauB(x, y)).toBe(pairwiseTauB([3, 1, 2], y));
+    expect(x).toEqual([3, 1, 2, 9]);
+    expect(y).toEqual([1, 2, 3]);
+  });
+
   const python = "/usr/bin/python3";
+  const scipyTauB = (cases: [number[], number[]][]): number[] => {
+    const script = `import json,sys\nfrom scipy.stats import kendalltau\nprint(json.dumps([kendalltau(x, y, variant="b").statistic for x, y in json.loads(sys.stdin.read())]))`;
+    const run = spawnSync(python, ["-c", script], { input: JSON.stringify(cases), encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(run.status, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as number[];
+  };
   const hasScipy = existsSync(python) && spawnSync(python, ["-c", "import scipy.stats"]).status === 0;
   // CI installs python3-scipy (.ci/run); elsewhere this check is skipped, and says so.
   it.runIf(hasScipy)("equals scipy.stats.kendalltau (variant b) on vectors with and without ties", () => {
@@ -46,10 +75,12 @@ describe("kendallTauB", () => {
         [2, 7, 1, 8, 2, 8, 1, 8, 2, 8],
       ],
     ];
-    const script = `import json,sys\nfrom scipy.stats import kendalltau\nprint(json.dumps([kendalltau(x, y, variant="b").statistic for x, y in json.loads(sys.stdin.read())]))`;
-    const run = spawnSync(python, ["-c", script], { input: JSON.stringify(cases), encoding: "utf8" });
-    expect(run.status, run.stderr).toBe(0);
-    const reference = JSON.parse(run.stdout) as number[];
+    // Large and heavily tied: a query of 40,000 documents, and 5,000 documents over 7 distinct ranks.
+    const r = createPrng(11);
+    const positions = Array.from({ length: 40_000 }, (_, i) => i + 1);
+    cases.push([positions, positions.map((p) => (r() < 0.3 ? p : Math.floor(r() * 40_000) + 1))]);
+    cases.push([Array.from({ length: 5000 }, () => Math.floor(r() * 7)), Array.from({ length: 5000 }, () => Math.floor(r() * 3))]);
+    const reference = scipyTauB(cases);
     cases.forEach(([x, y], i) => expect(kendallTauB(x, y)).toBeCloseTo(reference[i]!, 12));
   });
   if (!hasScipy) it("cross-check against scipy skipped: /usr/bin/python3 with scipy is absent (apt-get install python3-scipy)", () => {});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createPrng } from "../../src/eval/stats/prng.js";
 import {
   isSecretParam,
   maskedUrl,
@@ -7,7 +8,6 @@ import {
   REDACTED,
   SECRET_PARAM_FRAGMENTS,
   SECRET_PARAM_NAMES,
-  secretForms,
   URL_MASK,
   urlSecrets,
 } from "../../src/remote/secrets.js";
@@ -103,6 +103,75 @@ describe("redact", () => {
     const echoes = ["ab%2Bc%2Fd%3D e", "ab+c/d= e", "ab%2Bc%2Fd%3D%20e", "ab%2Bc%2Fd%3D+e", "ab%252Bc%252Fd%253D%2520e", "ab%2bc%2fd%3d%20e"];
     for (const echo of echoes) expect(redact(`server saw <${echo}>`, [raw])).toBe(`server saw <${REDACTED}>`);
     // A raw `+` in a query is a space to a form decoder and a plus to a percent decoder: both are secret.
-    expect(secretForms("q+w/e=")).toEqual(expect.arrayContaining(["q+w/e=", "q w/e=", "q%2Bw%2Fe%3D", "q%20w%2Fe%3D", "q+w%2Fe%3D"]));
+    for (const echo of ["q+w/e=", "q w/e=", "q%2Bw%2Fe%3D", "q%20w%2Fe%3D", "q+w%2Fe%3D"])
+      expect(redact(`<${echo}>`, ["q+w/e="])).toBe(`<${REDACTED}>`);
+  });
+
+  it("finds a secret JSON-escaped: PHP's json_encode `\\/`, `\\uXXXX` for any character in either hex case, doubled backslashes", () => {
+    const key = "Az+SEKRIT14/key==";
+    const u = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    const echoes = [
+      "Az+SEKRIT14\\/key==", // PHP json_encode
+      "Az+SEKRIT14\\\\/key==", // that, inside another JSON string
+      [...key].map(u).join(""), // every character escaped
+      [...key].map((c) => u(c).toUpperCase().replace("\\U", "\\u")).join(""), // upper-case hex
+      "Az\\u002bSEKRIT14\\u002Fkey\\u003d=", // some characters escaped, mixed case
+      "Az%2BSEKRIT14\\/key%3d%3D", // percent-encoding and JSON escapes mixed
+    ];
+    for (const echo of echoes)
+      expect(redact(`{"message":"bad auth: Bearer ${echo}"}`, [key]), echo).toBe(`{"message":"bad auth: Bearer ${REDACTED}"}`);
+    // Quotes, backslashes, control characters and characters beyond the BMP, in their JSON escapes.
+    const odd = 'p"w\\d\t😀-77';
+    expect(redact(JSON.stringify({ echo: odd }), [odd])).toBe(`{"echo":"${REDACTED}"}`);
+    expect(redact(JSON.stringify({ echo: odd }).replace("😀", "\\ud83d\\ude00"), [odd])).toBe(`{"echo":"${REDACTED}"}`);
+  });
+
+  it("finds a secret in base64 and base64url: a Basic credential of user:password, escaped or not", () => {
+    const basic = btoa("ops-user:pa+ss/w0rd?~~");
+    const url = basic.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    const echoes = [
+      `Basic ${basic}`,
+      `Basic ${basic.replaceAll("/", "\\/")}`,
+      `Basic ${encodeURIComponent(basic)}`,
+      `Basic ${url}`,
+      `Basic ${basic.replace("=", "\\u003d")}`,
+    ];
+    for (const echo of echoes) {
+      // The password alone is the secret (CohereRerank knows the URL's user and password, not the header).
+      expect(redact(`got "${echo}"`, ["pa+ss/w0rd?~~"]), echo).toBe(`got "Basic ${REDACTED}"`);
+      expect(redact(`got "${echo}"`, ["ops-user"]), echo).toBe(`got "Basic ${REDACTED}"`);
+    }
+    // A bearer key echoed base64-encoded.
+    expect(redact(`x-echo: ${btoa("sk-live-8812ab")}`, ["sk-live-8812ab"])).toBe(`x-echo: ${REDACTED}`);
+  });
+
+  it("leaves text that holds no secret as it is: words, base64 of other text, JSON escapes of other characters", () => {
+    const text = `bad request: field \\/documents missing (${btoa("unrelated:value")}) %2Fpath ndcg@10 a+b`;
+    expect(redact(text, ["sk-live-8812ab", "pw1"])).toBe(text);
+    expect(redact(text, [])).toBe(text);
+  });
+
+  it("redacts random secrets under random mixes of every escaping (seeded)", () => {
+    const random = createPrng(27);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const alphabet = [..."abcXYZ019+/=-_.~!*'() :@&?#%\"é€😀"];
+    const escape = (c: string): string => {
+      const bytes = [...new TextEncoder().encode(c)].map((b) => b.toString(16).padStart(2, "0"));
+      const options = [
+        c,
+        [...Array.from({ length: c.length }, (_, i) => c.charCodeAt(i))].map((unit) => `\\u${unit.toString(16).padStart(4, "0")}`).join(""),
+        bytes.map((b) => `%${b}`).join(""),
+        bytes.map((b) => `%${b.toUpperCase()}`).join(""),
+        bytes.map((b) => `%25${b}`).join(""),
+      ];
+      if (c === "/") options.push("\\/");
+      if (c === " ") options.push("+");
+      return pick(options);
+    };
+    for (let i = 0; i < 300; i++) {
+      const secret = `K${Array.from({ length: 6 + Math.floor(random() * 10) }, () => pick(alphabet)).join("")}9`;
+      const echoed = [...secret].map(escape).join("");
+      expect(redact(`echo [${echoed}] end`, [secret]), `${secret} as ${echoed}`).toBe(`echo [${REDACTED}] end`);
+    }
   });
 });

@@ -165,6 +165,51 @@ describe("RerankServerCrossEncoder: no secret in any output, for every URL shape
   });
 });
 
+/** A server that echoes the Authorization header as PHP's json_encode writes it (`/` as `\\/`), in JSON escapes and in base64. */
+describe("a server echoing the Authorization header escaped: no secret in the error", () => {
+  let php: Server;
+  let phpUrl: string;
+  beforeAll(async () => {
+    php = createServer((req, res) => {
+      const auth = req.headers.authorization ?? "";
+      const [, credential = ""] = auth.split(" ");
+      const decoded = auth.startsWith("Basic ") ? atob(credential) : credential;
+      const unicode = [...auth].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+      const base64url = btoa(decoded).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+      // The message itself holds JSON-escaped text (a body quoted in a log line): it survives JSON.parse as written.
+      const message = `bad auth: ${auth} | ${decoded} | ${unicode} | ${JSON.stringify(auth).replaceAll("/", "\\/")} | ${base64url}`;
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: message }).replaceAll("/", "\\/"));
+    });
+    await new Promise<void>((resolve) => php.listen(0, "127.0.0.1", resolve));
+    phpUrl = `http://127.0.0.1:${(php.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((resolve) => php.close(resolve)));
+
+  /** The texts in which a mark shows, as written or once JSON escapes (`\\uXXXX`, `\\/`) are undone. */
+  const unescape = (text: string) =>
+    text.replace(/\\+u([0-9a-fA-F]{4})/g, (_all, code: string) => String.fromCharCode(parseInt(code, 16))).replace(/\\+\//g, "/");
+  const shows = (texts: string[], marks: string[]) =>
+    texts.filter((text) => marks.some((mark) => text.includes(mark) || unescape(text).includes(mark)));
+
+  it("a Bearer key with / + = (RerankServerCrossEncoder and CohereRerank)", async () => {
+    const apiKey = "Az+SEKRIT14/key==";
+    const server = await new RerankServerCrossEncoder({ url: `${phpUrl}/rerank`, apiKey, maxRetries: 0 }).score([...PAIRS]).catch((e: unknown) => e);
+    const cohere = await new CohereRerank({ apiKey, baseUrl: phpUrl, maxRetries: 0 }).compressDocuments(DOCS, "red apples").catch((e: unknown) => e);
+    for (const error of [server, cohere]) {
+      expect(error).toMatchObject({ status: 401 });
+      expect(String((error as { serverMessage?: string }).serverMessage)).toContain("bad auth");
+      expect(shows(views(error), ["SEKRIT14", "U0VLUklU"])).toEqual([]);
+    }
+  });
+
+  it("Basic credentials from the URL (the header is base64 of user:password)", async () => {
+    const url = phpUrl.replace("://", "://ops-uZer9:pa55%2Fw0rd-SEKRIT@") + "/rerank";
+    const error = await new RerankServerCrossEncoder({ url, maxRetries: 0 }).score([...PAIRS]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401 });
+    expect(shows(views(error), ["SEKRIT", "uZer9", btoa("ops-uZer9:pa55/w0rd-SEKRIT").slice(0, 12)])).toEqual([]);
+  });
+});
+
 /** URLs that are refused at construction, each with its secrets. */
 const REFUSED: Shape[] = [
   { label: "no scheme", url: () => "admin:s3cr3tZq9@proxy.internal:8443/cohere", secrets: ["s3cr3tZq9"] },

@@ -100,3 +100,19 @@ describeWithShared("built-in BM25 on SciFact", () => {
     expect(mean["recall@100"]?.toFixed(4)).toBe("0.9026");
   });
 });
+
+describe("the wrong shape is an InvalidOptionError, never a raw TypeError", () => {
+  it("OkapiBm25Retriever.fromDocuments takes Documents: strings are named, with the class that takes them", () => {
+    expect(() => OkapiBm25Retriever.fromDocuments(["a", "b"] as never)).toThrow(/OkapiBm25Retriever: document 0 is the string "a", not a Document/);
+    expect(() => OkapiBm25Retriever.fromDocuments("a" as never)).toThrow(/documents must be an array of Documents/);
+    expect(() => OkapiBm25Retriever.fromDocuments([], 5 as never)).toThrow(/OkapiBm25Retriever\.fromDocuments: options must be an object/);
+  });
+
+  it("Bm25Index takes strings, and checks its options", () => {
+    expect(() => new Bm25Index([new Document({ pageContent: "a" })] as never)).toThrow(
+      /Bm25Index: text 0 is a value of type object, not a string \(OkapiBm25Retriever takes Documents\)/,
+    );
+    expect(() => new Bm25Index("abc" as never)).toThrow(/Bm25Index: texts must be an array of strings/);
+    expect(() => new Bm25Index(["a"], { tokenize: "words" } as never)).toThrow(/`tokenize` must be a function/);
+  });
+});

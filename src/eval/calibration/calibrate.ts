@@ -3,6 +3,7 @@ import { CALIBRATION_FORMAT, type Calibration, type CalibrationMap, type Calibra
 import { createPrng } from "../stats/prng.js";
 import { CalibrationError, type LabelledScore, checkLabelledScores, fitIsotonic, fitPlatt } from "./fit.js";
 import { type CalibrationMeasures, DEFAULT_CALIBRATION_BINS, brierScore, calibrationMeasures } from "./metrics.js";
+import { describeValue } from "../../options.js";
 
 // Calibration from judged candidates with an honest measure: queries split (seeded) into a dev part, on which both
 // fits are tried and one is chosen by cross-validation over queries, and a held-out part, on which the chosen map
@@ -70,6 +71,9 @@ export interface CalibrationReport {
 
 /** Splits query ids (sorted, then shuffled with the seed) into dev and held-out parts. */
 export function splitQueries(queryIds: Iterable<string>, seed: number, heldOutFraction: number): { dev: string[]; heldOut: string[] } {
+  if (typeof (queryIds as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== "function" || typeof queryIds === "string") {
+    throw new InvalidOptionError(`splitQueries: \`queryIds\` must be an array (or other iterable) of query ids, got ${describeValue(queryIds)}.`);
+  }
   const ids = [...new Set(queryIds)].sort();
   if (ids.length < 2) {
     throw new CalibrationError(

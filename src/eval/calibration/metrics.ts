@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
+import { checkArray } from "../../options.js";
 
 // How well probabilities match outcomes: expected calibration error over equal-mass bins (with the reliability
 // diagram it is read from), the Brier score and the log loss.
@@ -32,6 +33,8 @@ export interface CalibrationMeasures {
 }
 
 function check(where: string, probabilities: readonly number[], relevant: readonly boolean[]): void {
+  checkArray(where, "probabilities", probabilities, "numbers in 0–1");
+  checkArray(where, "relevant", relevant, "booleans, one per probability");
   if (probabilities.length !== relevant.length) {
     throw new InvalidOptionError(`${where}: ${probabilities.length} probabilities for ${relevant.length} labels; give one per candidate.`);
   }

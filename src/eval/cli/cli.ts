@@ -12,7 +12,8 @@ import { assertChartRenderer, renderChartSvg } from "../chart.js";
 import { CALIBRATION_OPTIONS, CALIBRATION_USAGE, parseCalibrationFlags, runCalibration } from "./cli_calibration.js";
 import { formatCalibrationText } from "../calibration_report.js";
 import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
-import { type EvalConfiguration, type RetrieverLike, evaluate } from "../evaluate.js";
+import { checkConfigurations, rerankerOptions } from "./cli_configurations.js";
+import { type EvalConfiguration, type RetrieverLike, evaluate, selectQueries } from "../evaluate.js";
 import { parseMetrics } from "../stats/metrics.js";
 import { type OutputFile, OutputPathError, checkOutputPaths, writeOutputFiles } from "./output_paths.js";
 import { type EvaluationSummary, formatMarkdownReport, formatTextReport, summarize } from "../report.js";
@@ -157,7 +158,7 @@ function parse(argv: string[]) {
   }
   let comparison, calibration;
   try {
-    comparison = parseComparisonFlags(values, rerankers);
+    comparison = parseComparisonFlags(values);
     calibration = parseCalibrationFlags(values, rerankers);
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -197,7 +198,7 @@ function parse(argv: string[]) {
   };
 }
 
-type Args = NonNullable<ReturnType<typeof parse>>;
+export type Args = NonNullable<ReturnType<typeof parse>>;
 
 interface FirstStage {
   retriever: RetrieverLike;
@@ -251,32 +252,28 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // Before the evaluation, which can take hours: a missing optional peer or a bad path would otherwise fail at the end.
+  // Every input is checked before the dataset is read and before the first request (the evaluation can take hours):
+  // a missing optional peer, a bad path, a --baseline naming nothing, a --compare-run of another dataset.
   const outputs = outputFiles(args);
   await checkOutputPaths(Object.values(outputs), inputFiles(args));
   if (args.chart) await assertChartRenderer();
-  const { retriever, description, split, dataset, notes } = await firstStage(args);
-  const comparisonRuns = await loadComparisonRuns(args.comparison);
   const rerankers: Reranker[] = [];
   let progress: { update(done: number): void; stop(): void } | undefined;
   try {
-    for (const spec of args.rerankers) {
-      const reranker = await createReranker(spec, {
-        depth: args.depth,
-        ...(args.model !== undefined ? { model: args.model } : {}),
-        ...(args.dtype !== undefined ? { dtype: args.dtype } : {}),
-        ...(args.device !== undefined ? { device: args.device } : {}),
-        ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
-        ...(args.sessionOptions !== undefined ? { sessionOptions: args.sessionOptions } : {}),
-        ...(args.scoreMode !== undefined ? { scoreMode: args.scoreMode } : {}),
-        ...(args.cohereModel !== undefined ? { cohereModel: args.cohereModel } : {}),
-        ...(args.cohereBaseUrl !== undefined ? { cohereBaseUrl: args.cohereBaseUrl } : {}),
-        ...(args.serverUrl !== undefined ? { serverUrl: args.serverUrl } : {}),
-        ...(args.serverDialect !== undefined ? { serverDialect: args.serverDialect } : {}),
-        ...(args.serverModel !== undefined ? { serverModel: args.serverModel } : {}),
-        ...(process.env.RERANK_SERVER_API_KEY ? { serverApiKey: process.env.RERANK_SERVER_API_KEY } : {}),
-      });
-      rerankers.push(reranker);
+    for (const spec of args.rerankers) rerankers.push(await createReranker(spec, rerankerOptions(args)));
+    let baseline;
+    try {
+      baseline = checkConfigurations(args, rerankers);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { retriever, description, split, dataset, notes } = await firstStage(args);
+    const queryIds = selectQueries(dataset.queries, dataset.qrels, args.limit).selected.map(([queryId]) => queryId);
+    if (args.chooseWeights && queryIds.length < 2) {
+      throw new UsageError(`--choose-weights needs at least 2 judged queries (dev and held-out alternate); ${queryIds.length} would be evaluated.`);
+    }
+    const comparisonRuns = await loadComparisonRuns(args.comparison, queryIds);
+    for (const reranker of rerankers) {
       await reranker.prepare();
       if (reranker.warning !== undefined) {
         process.stderr.write(`rerank-eval: warning: ${reranker.warning}\n`);
@@ -284,8 +281,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const configurations: EvalConfiguration[] = rerankers.map((r) => ({ name: r.name, compressor: r.compressor }));
-    const judged = [...dataset.queries.keys()].filter((q) => [...(dataset.qrels.get(q)?.values() ?? [])].some((l) => l > 0)).length;
-    progress = await progressBar(args.limit === undefined ? judged : Math.min(args.limit, judged), args.quiet);
+    progress = await progressBar(queryIds.length, args.quiet);
     const result = await evaluate({
       queries: dataset.queries,
       qrels: dataset.qrels,
@@ -304,7 +300,7 @@ export async function main(argv: string[]): Promise<number> {
       "rerank-eval",
       ...argv.map(withoutUrlSecrets).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)),
     ].join(" ");
-    const compared = comparisonSummaryOptions(comparisonRuns, result, dataset.qrels, args.depth);
+    const compared = comparisonSummaryOptions(comparisonRuns, baseline, result, dataset.qrels, args.depth);
     const summary: EvaluationSummary = summarize(
       result,
       {

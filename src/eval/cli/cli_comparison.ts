@@ -3,6 +3,7 @@ import { InvalidOptionError } from "../../errors.js";
 import { maskUrlSecrets } from "../../remote/secrets.js";
 import { cutRun } from "../comparison.js";
 import type { EvaluationResult } from "../evaluate.js";
+import { MAX_BOOTSTRAP_SAMPLES, isSignificanceLevel } from "../stats/significance.js";
 import { type Qrels, type Run, evaluateRun } from "../stats/metrics.js";
 import type { ScoredRun, SummarizeOptions } from "../report.js";
 import { loadTrecRun } from "../data/trec.js";
@@ -21,7 +22,8 @@ export const COMPARISON_OPTIONS = {
 
 export const COMPARISON_USAGE = `  --compare-run FILE     repeatable: also score this TREC run (top --depth per query) as configuration
                          run:FILE-NAME, e.g. to compare two first stages
-  --baseline NAME        what the others are compared with: a --reranker spec or run:FILE-NAME
+  --baseline NAME        what the others are compared with: a --reranker spec (or its name in the
+                         report) or run:FILE-NAME
                          (default: the first --reranker)
   --alpha A              significance level of the ▲/▼ markers; intervals are 1 − A (default: 0.05)
   --seed N               seed of the bootstrap and the sampled randomisation test (default: 42)
@@ -37,21 +39,26 @@ export interface ComparisonFlags {
 
 type Values = { [K in keyof typeof COMPARISON_OPTIONS]?: (typeof COMPARISON_OPTIONS)[K] extends { multiple: true } ? string[] : string };
 
-function integer(flag: string, text: string | undefined, min: number): number | undefined {
+function integer(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw new InvalidOptionError(`--${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}.`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max.toLocaleString("en-US")}`;
+    throw new InvalidOptionError(`--${flag} must be an integer ${range}, got ${JSON.stringify(text)}.`);
   }
   return n;
 }
 
-/** Reads the comparison flags; `rerankers` are the --reranker specs, which name the configurations. Throws usage mistakes. */
-export function parseComparisonFlags(values: Values, rerankers: readonly string[]): ComparisonFlags {
+/** Reads the comparison flags. Throws usage mistakes; `resolveBaseline` checks --baseline once the configurations are named. */
+export function parseComparisonFlags(values: Values): ComparisonFlags {
   const alphaText = values.alpha ?? "0.05";
   const alpha = Number(alphaText);
   if (!/^\s*(0?\.\d+|\d+(\.\d*)?(e-?\d+)?)\s*$/i.test(alphaText) || !(alpha > 0 && alpha < 1)) {
     throw new InvalidOptionError(`--alpha must be a number strictly between 0 and 1, such as 0.05, got ${JSON.stringify(alphaText)}.`);
+  }
+  // The same check as the comparison's own, so that no level it would refuse at the end is accepted here.
+  if (!isSignificanceLevel(alpha)) {
+    throw new InvalidOptionError(`--alpha ${alphaText.trim()} is too small: the intervals' level 1 − α would round to 1; use at least 1.2e-16.`);
   }
   const compareRuns = (values["compare-run"] ?? []).map((file) => ({ name: `run:${basename(file)}`, file }));
   const names = new Set<string>();
@@ -60,18 +67,11 @@ export function parseComparisonFlags(values: Values, rerankers: readonly string[
       throw new InvalidOptionError(`two --compare-run files are both named ${name.slice(4)}; rename one (configurations are named after the file).`);
     names.add(name);
   }
-  const configurations = [...rerankers.flatMap((r) => [r, maskUrlSecrets(r)]), ...names];
-  const baseline = values.baseline;
-  if (baseline !== undefined && !configurations.includes(baseline)) {
-    throw new InvalidOptionError(
-      `--baseline ${JSON.stringify(baseline)} names no configuration: expected one of ${[...new Set([...rerankers.map(maskUrlSecrets), ...names])].map((n) => JSON.stringify(n)).join(", ")}.`,
-    );
-  }
   const seed = integer("seed", values.seed, 0);
   const permutations = integer("permutations", values.permutations, 1);
-  const bootstrapSamples = integer("bootstrap-samples", values["bootstrap-samples"], 2);
+  const bootstrapSamples = integer("bootstrap-samples", values["bootstrap-samples"], 2, MAX_BOOTSTRAP_SAMPLES);
   return {
-    ...(baseline !== undefined ? { baseline: maskUrlSecrets(baseline) } : {}),
+    ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
     compareRuns,
     options: {
       alpha,
@@ -82,15 +82,48 @@ export function parseComparisonFlags(values: Values, rerankers: readonly string[
   };
 }
 
+/**
+ * The configuration --baseline names, by its name in the reports. A reranker may be named by its spec as typed, by
+ * that spec with URL secrets masked (as the command line is quoted), or by its configuration name (a server URL
+ * masked as the scorer shows it); a run by `run:FILE-NAME`. Checked before any request, so a typo costs nothing.
+ */
+export function resolveBaseline(flags: ComparisonFlags, rerankers: readonly { spec: string; name: string }[]): string | undefined {
+  const { baseline } = flags;
+  if (baseline === undefined) return undefined;
+  const names = new Map<string, string>();
+  for (const { spec, name } of rerankers)
+    for (const alias of [spec, spec.trim(), maskUrlSecrets(spec), maskUrlSecrets(spec.trim()), name]) names.set(alias, name);
+  for (const { name } of flags.compareRuns) names.set(name, name);
+  const found = names.get(baseline) ?? names.get(baseline.trim());
+  if (found === undefined) {
+    const expected = [...new Set([...rerankers.map((r) => r.name), ...flags.compareRuns.map((r) => r.name)])];
+    throw new InvalidOptionError(
+      `--baseline ${JSON.stringify(maskUrlSecrets(baseline))} names no configuration: expected one of ${expected.map((n) => JSON.stringify(n)).join(", ")}.`,
+    );
+  }
+  return found;
+}
+
 export interface LoadedRuns {
   flags: ComparisonFlags;
   runs: { name: string; file: string; run: Run }[];
 }
 
-/** Loads every --compare-run file (before the evaluation, so a malformed file fails at once). */
-export async function loadComparisonRuns(flags: ComparisonFlags): Promise<LoadedRuns> {
+/**
+ * Loads every --compare-run file and checks that each holds at least one of the queries the evaluation will score
+ * (`queryIds`): before the evaluation, so a malformed file or a run of another dataset fails before any request.
+ */
+export async function loadComparisonRuns(flags: ComparisonFlags, queryIds: readonly string[]): Promise<LoadedRuns> {
   const runs = [];
-  for (const { name, file } of flags.compareRuns) runs.push({ name, file, run: await loadTrecRun(file) });
+  for (const { name, file } of flags.compareRuns) {
+    const run = await loadTrecRun(file);
+    if (!queryIds.some((queryId) => run.has(queryId))) {
+      throw new InvalidOptionError(
+        `${file}: the run has none of the ${queryIds.length} queries to evaluate (e.g. ${queryIds.slice(0, 3).join(", ")}); is it a run of this dataset and split?`,
+      );
+    }
+    runs.push({ name, file, run });
+  }
   return { flags, runs };
 }
 
@@ -100,6 +133,7 @@ export async function loadComparisonRuns(flags: ComparisonFlags): Promise<Loaded
  */
 export function comparisonSummaryOptions(
   loaded: LoadedRuns,
+  baseline: string | undefined,
   result: EvaluationResult,
   qrels: Qrels,
   depth: number,
@@ -110,13 +144,11 @@ export function comparisonSummaryOptions(
   for (const { name, file, run } of loaded.runs) {
     // Without -c: the queries the run lacks stay absent here, and the comparison counts them as 0 and says so.
     const scored = evaluateRun(cutRun(run, depth), evaluated, result.metrics, { relThreshold: result.relThreshold });
-    if (scored.perQuery.size === 0)
-      throw new InvalidOptionError(`${file}: the run has none of the ${evaluated.size} evaluated queries; is it a run of this dataset and split?`);
     runs.push({ name, perQuery: scored.perQuery });
     notes.push(`${name}: run ${basename(file)} (top ${depth}) scored from the file as trec_eval does; no latency measured`);
   }
   return {
-    summarize: { ...(loaded.flags.baseline !== undefined ? { baseline: loaded.flags.baseline } : {}), runs, comparison: loaded.flags.options },
+    summarize: { ...(baseline !== undefined ? { baseline } : {}), runs, comparison: loaded.flags.options },
     notes,
   };
 }

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { DatasetError, forEachLine } from "./lines.js";
 import type { Qrels } from "../stats/metrics.js";
 import { loadQrels } from "./trec.js";
+import { InvalidOptionError } from "../../errors.js";
+import { describeValue } from "../../options.js";
 
 // A BEIR folder: corpus.jsonl ({"_id","title","text"}), queries.jsonl ({"_id","text"}), qrels/<split>.tsv.
 // The TREC DL collections prepared for this project use the same layout, with qrels also as qrels/<split>.trec.txt.
@@ -143,5 +145,8 @@ export async function loadBeirDataset(dir: string, options: LoadBeirOptions = {}
 
 /** The text a reranker or BM25 reads for a document: title and text joined by a space (as BEIR's reranking does). */
 export function documentText(doc: CorpusDocument): string {
+  if (doc === null || typeof doc !== "object" || typeof doc.text !== "string") {
+    throw new InvalidOptionError(`documentText: pass a corpus document { title, text }, got ${describeValue(doc)}.`);
+  }
   return doc.title === "" ? doc.text : `${doc.title} ${doc.text}`.trim();
 }

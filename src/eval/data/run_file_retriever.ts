@@ -1,6 +1,7 @@
 import { Document } from "@langchain/core/documents";
 import { BaseRetriever, type BaseRetrieverInput } from "@langchain/core/retrievers";
 import { InvalidOptionError } from "../../errors.js";
+import { checkFields } from "../../options.js";
 import { type Corpus, type CorpusDocument, documentText } from "./beir.js";
 import { DatasetError } from "./lines.js";
 import { type Run, trecOrder } from "../stats/metrics.js";
@@ -60,7 +61,7 @@ export class RunFileRetriever extends BaseRetriever {
   private readonly pageContent: (doc: CorpusDocument) => string;
 
   constructor(fields: RunFileRetrieverInput) {
-    super(fields);
+    super((fields = checkFields("RunFileRetriever", fields, "{ run, queries, corpus }")));
     const { run, queries, corpus, depth } = fields;
     if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
       throw new InvalidOptionError(`RunFileRetriever: \`depth\` must be a positive integer, got ${String(depth)}.`);

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from "../../errors.js";
 import { DatasetError, forEachLine } from "./lines.js";
 import type { Qrels, Run, RunEntry } from "../stats/metrics.js";
+import { checkMap } from "../../options.js";
 
 // TREC run files (`qid Q0 docid rank score tag`) and qrels in both layouts found in the wild:
 // TREC (`qid iter docid label`, whitespace-separated) and BEIR (`query-id<TAB>corpus-id<TAB>score`, header line).
@@ -96,6 +97,7 @@ export async function loadQrels(file: string): Promise<Qrels> {
 
 /** Writes a run in TREC format (ranks 1..n in the given order), e.g. to check a result with trec_eval. */
 export function formatTrecRun(rankings: ReadonlyMap<string, readonly RunEntry[]>, tag = "langchain-rerank"): string {
+  checkMap("formatTrecRun", "rankings", rankings, "query id → [{ docId, score }]");
   // Fields are whitespace-separated: an id or tag holding a space, or a NaN score, would write a line that neither
   // loadTrecRun nor trec_eval can read back.
   checkField("tag", tag);

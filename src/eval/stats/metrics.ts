@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
+import { checkMap, checkFields } from "../../options.js";
 
 // IR metrics with trec_eval semantics, so figures computed here match published tables:
 // - a run is ranked by score descending, ties broken by document id descending (byte order, as strcmp);
@@ -222,6 +223,9 @@ export interface RunEvaluation {
 
 /** Scores a whole TREC run against qrels, as `trec_eval -m ...` would (with `-c` when `completeQueries`). */
 export function evaluateRun(run: Run, qrels: Qrels, metrics: readonly (string | MetricSpec)[], options: EvaluateRunOptions = {}): RunEvaluation {
+  checkMap("evaluateRun", "run", run, "query id → ranked entries, as loadTrecRun returns");
+  checkMap("evaluateRun", "qrels", qrels, "query id → (document id → label), as loadQrels returns");
+  options = checkFields("evaluateRun", options, "{ relThreshold: 1 }", 'evaluateRun(run, qrels, ["ndcg@10"], { relThreshold: 1 })');
   const specs = parseMetrics(metrics);
   checkRelThreshold(options.relThreshold, "evaluateRun");
   const perQuery = new Map<string, Record<string, number>>();

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
-import { describeValue } from "../../options.js";
+import { checkArray, checkFields, describeValue } from "../../options.js";
 import { createPrng } from "./prng.js";
 import { studentTQuantile, studentTTwoSided } from "./student_t.js";
 
@@ -14,6 +14,16 @@ export const TIE_TOLERANCE = 1e-12;
 export const DEFAULT_PERMUTATIONS = 10_000;
 /** @default 10_000 */
 export const DEFAULT_BOOTSTRAP_SAMPLES = 10_000;
+/** The most bootstrap resamples: their means are held in memory (80 MB at this count). */
+export const MAX_BOOTSTRAP_SAMPLES = 10_000_000;
+
+/**
+ * Whether `alpha` can be a significance level: strictly between 0 and 1, and with the interval's level 1 − α below
+ * 1 in floating point (an α under about 1.1e-16, such as 1e-17, makes 1 − α exactly 1).
+ */
+export function isSignificanceLevel(alpha: unknown): alpha is number {
+  return typeof alpha === "number" && alpha > 0 && alpha < 1 && 1 - alpha < 1;
+}
 /** @default 20 */
 export const DEFAULT_MAX_EXACT_QUERIES = 20;
 /** @default 42 */
@@ -92,10 +102,12 @@ export interface PermutationTestResult {
   permutations: number;
 }
 
-function checkCount(owner: string, name: string, value: unknown, fallback: number, min = 1): number {
+/** A count option: undefined for its default, else a safe integer in [min, max]. */
+export function checkCount(owner: string, name: string, value: unknown, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(`${owner}: \`${name}\` must be an integer ≥ ${min}, got ${describeValue(value)}.`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max.toLocaleString("en-US")}`;
+    throw new InvalidOptionError(`${owner}: \`${name}\` must be an integer ${range}, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -165,7 +177,7 @@ export interface BootstrapInterval {
  */
 export function bootstrapInterval(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): BootstrapInterval {
   const owner = "bootstrapInterval";
-  const samples = checkCount(owner, "samples", options.samples, DEFAULT_BOOTSTRAP_SAMPLES, 2);
+  const samples = checkCount(owner, "samples", options.samples, DEFAULT_BOOTSTRAP_SAMPLES, 2, MAX_BOOTSTRAP_SAMPLES);
   const seed = checkCount(owner, "seed", options.seed, DEFAULT_SEED, 0);
   const level = options.level ?? 0.95;
   if (typeof level !== "number" || !(level > 0 && level < 1)) {
@@ -196,6 +208,7 @@ export function bootstrapInterval(a: readonly number[], b: readonly number[], op
  * max over j ≤ i of min(1, (m − j) · p_(j)). Rejecting where adjusted p < α controls the family-wise error at α.
  */
 export function holmBonferroni(pValues: readonly number[]): number[] {
+  checkArray("holmBonferroni", "pValues", pValues, "p-values");
   const m = pValues.length;
   for (const p of pValues) {
     if (typeof p !== "number" || !(p >= 0 && p <= 1))
@@ -237,6 +250,7 @@ export interface QueriesNeededOptions {
  * quantiles for small n).
  */
 export function queriesNeeded(options: QueriesNeededOptions): number {
+  options = checkFields("queriesNeeded", options, "{ sd: 0.2, difference: 0.02 }", "queriesNeeded({ sd: 0.2, difference: 0.02 })");
   const { sd, difference } = options;
   const alpha = options.alpha ?? 0.05;
   const power = options.power ?? 0.8;

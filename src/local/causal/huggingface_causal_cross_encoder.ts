@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
-import { checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { checkFields, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { type BatchLimits, planBatches } from "../runtime/batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
@@ -110,9 +110,7 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> im
 
   constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
     super();
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }.`);
-    }
+    fields = checkFields(OWNER, fields, '{ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }');
     const model = checkString(OWNER, "model", fields.model);
     if (model === undefined)
       throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);

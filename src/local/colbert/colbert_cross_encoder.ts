@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
-import { checkOneOf, checkString } from "../../options.js";
+import { checkFields, checkOneOf, checkString } from "../../options.js";
 import type { BatchLimits } from "../runtime/batch_planner.js";
 import { aggregateWindows, type ChunkAggregation, WINDOWING_VERSION } from "../../scorers/chunking.js";
 import { checkConventions, COLBERT_PRESETS, type ColBERTConventions, resolveConventions } from "./colbert_conventions.js";
@@ -124,9 +124,7 @@ export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements C
 
   constructor(fields: ColBERTCrossEncoderArgs) {
     super();
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "answerdotai/answerai-colbert-small-v1" }.`);
-    }
+    fields = checkFields(OWNER, fields, '{ model: "answerdotai/answerai-colbert-small-v1" }');
     const model = checkString(OWNER, "model", fields.model);
     if (model === undefined) throw new InvalidOptionError(`${OWNER}: \`model\` is required: a ColBERT model folder or hub id.`);
     this.model = model;

@@ -1,5 +1,5 @@
 import { InvalidOptionError, RerankError } from "../../errors.js";
-import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { checkFields, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { type BatchLimits, planBatches } from "../runtime/batch_planner.js";
 import { documentScores, type ChunkAggregation } from "../../scorers/chunking.js";
 import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
@@ -173,9 +173,7 @@ export class HuggingFaceCrossEncoder extends LocalModelScorer<Prepared> implemen
 
   constructor(fields: HuggingFaceCrossEncoderArgs = {}) {
     super();
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "Xenova/bge-reranker-base" }.`);
-    }
+    fields = checkFields(OWNER, fields, '{ model: "Xenova/bge-reranker-base" }');
     this.model = checkString(OWNER, "model", fields.model) ?? HuggingFaceCrossEncoder.DEFAULT_MODEL;
     const { spec, batchLimits } = localModelSettings(OWNER, this.model, fields);
     this.#spec = spec;
