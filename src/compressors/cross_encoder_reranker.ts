@@ -127,11 +127,11 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     checkRerankInput(OWNER, documents, query);
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
-    const results = await this.scoreAndSort(documents, query, topN, options.signal);
+    const results = await this.#scoreAndSort(documents, query, topN, options.signal);
     return results.map(({ index, relevanceScore }) => ({ index, relevanceScore }));
   }
 
-  private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
+  async #scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     signal?.throwIfAborted();
     const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
     const callOptions = signal ? { signal } : {};
@@ -200,7 +200,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       callbacks,
       { query, documents: documents.length, topN },
       async () => {
-        const results = await this.scoreAndSort(documents, query, topN, options?.signal);
+        const results = await this.#scoreAndSort(documents, query, topN, options?.signal);
         const ranked = await rankDocuments(documents, results, { scoreKey: this.scoreKey, rankKey: this.rankKey, reranker: this.stageName });
         return { ranked, results: results.map(({ index, relevanceScore }) => ({ index, relevanceScore })) };
       },

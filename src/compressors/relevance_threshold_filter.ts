@@ -139,14 +139,14 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     });
     if (scored.length === 0) return [];
     const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
-    const cutoff = this.cutoff(byScore[0]!.score, byScore.at(-1)!.score);
+    const cutoff = this.#cutoff(byScore[0]!.score, byScore.at(-1)!.score);
     let keep = byScore.filter((entry) => entry.score >= cutoff);
     if (keep.length < this.minDocuments) keep = byScore.slice(0, this.minDocuments);
     if (this.topN !== undefined) keep = keep.slice(0, this.topN);
     return keep.sort((a, b) => a.index - b.index).map((entry) => documents[entry.index]!);
   }
 
-  private cutoff(best: number, lowest: number): number {
+  #cutoff(best: number, lowest: number): number {
     let cutoff = this.threshold ?? -Infinity;
     if (this.relativeThreshold !== undefined) {
       // Any negative score, not only a negative best: "half of the best" of logits such as [2, -1] means nothing.

@@ -15,7 +15,7 @@ function returnedDocuments(result: unknown): readonly DocumentInterface[] | unde
  * Runs a compressor's work as its own run in LangChain tracing (a child of whatever run passed `callbacks`,
  * e.g. ContextualCompressionRetriever's "base_compressor"), recording its inputs, its outputs or its error.
  * The returned documents go to handlers as a custom event, not into the run's outputs: LangSmith's tracer ignores
- * custom events, so traces stay as small as before. Without handlers it adds nothing but a function call. The
+ * custom events, so traces stay small. Without handlers it adds nothing but a function call. The
  * callback manager is imported on the first call (it loads the tracers): a run that has callbacks has loaded it
  * already.
  */

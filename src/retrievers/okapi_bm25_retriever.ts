@@ -35,14 +35,14 @@ export class OkapiBm25Retriever extends BaseRetriever {
   lc_namespace = ["langchain_rerank", "eval", "bm25_retriever"];
 
   k: number;
-  private readonly documents: readonly DocumentInterface[];
-  private readonly index: Bm25Index;
+  readonly #documents: readonly DocumentInterface[];
+  readonly #index: Bm25Index;
 
   constructor(fields: OkapiBm25RetrieverInput) {
     super(fields);
     this.k = checkPositiveInteger("OkapiBm25Retriever", "k", fields.k) ?? 100;
-    this.documents = fields.documents;
-    this.index = new Bm25Index(
+    this.#documents = fields.documents;
+    this.#index = new Bm25Index(
       fields.documents.map((d) => d.pageContent),
       fields,
     );
@@ -53,8 +53,8 @@ export class OkapiBm25Retriever extends BaseRetriever {
   }
 
   override async _getRelevantDocuments(query: string): Promise<Document[]> {
-    return this.index.search(query, this.k).map(({ index, score }, i) => {
-      const doc = this.documents[index] as DocumentInterface;
+    return this.#index.search(query, this.k).map(({ index, score }, i) => {
+      const doc = this.#documents[index] as DocumentInterface;
       return new Document({
         pageContent: doc.pageContent,
         metadata: { ...doc.metadata, retrievalScore: score, retrievalRank: i + 1 },

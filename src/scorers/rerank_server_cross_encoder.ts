@@ -203,16 +203,16 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.#service = `Rerank server (${this.dialect}, POST ${parsed.protocol}//${parsed.host}${parsed.pathname})`;
   }
 
-  /**
-   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
-   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
-   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
-   */
   /** The model (when one is sent) at the masked `url`: what `stageScores` names. */
   get modelName(): string {
     return this.model === undefined ? this.url : `${this.model} at ${this.url}`;
   }
 
+  /**
+   * Everything that changes a score: the endpoint as `url` shows it (query kept, since `?api-version=` or `?model=`
+   * can change scores; credentials and secret values masked, since a key changes none), dialect, model, score mode
+   * and truncation. Batching, concurrency, retries and the API key are left out: they do not change the answer.
+   */
   get cacheKey(): string {
     const { dialect, scoreMode, truncate } = this;
     const { maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
