@@ -7,13 +7,5 @@ export { COLBERT_PRESETS, type ColBERTConventions } from "./local/colbert/colber
 export type { VectorPrecision } from "./local/colbert/token_vectors.js";
 export type { VectorStoreStats } from "./local/colbert/document_vector_store.js";
 export { CAUSAL_PRESETS, CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate } from "./local/causal/causal_prompts.js";
-export { DTYPE_FILES, type LoadProgressCallback, type RerankerDevice, type RerankerDtype, type WasmPaths } from "./local/loading/load_spec.js";
-export {
-  CorruptModelFileError,
-  DeviceUnavailableError,
-  MissingDependencyError,
-  MissingOnnxFileError,
-  ModelNotFoundError,
-  UnsupportedModelError,
-  OverloadedError,
-} from "./errors.js";
+export type { LocalModelArgs } from "./local/runtime/local_model_options.js";
+export type { LoadProgressCallback, RerankerDevice, RerankerDtype, WasmPaths } from "./local/loading/load_spec.js";

@@ -10,6 +10,10 @@ import { checkSignal, describeValue } from "../options.js";
 
 /** Compressors that accept per-call options as a fourth argument (this package's do), e.g. to be aborted. */
 export interface CompressorCallOptions {
+  /**
+   * Aborts this call; the promise rejects with the signal's reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 

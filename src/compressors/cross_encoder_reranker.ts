@@ -41,8 +41,15 @@ export interface CrossEncoderRerankerArgs {
 }
 
 export interface CrossEncoderRerankerCallOptions {
-  /** Overrides the instance's `topN` for this call. */
+  /**
+   * Overrides the instance's `topN` for this call.
+   * @default the instance's `topN`
+   */
   topN?: number;
+  /**
+   * Aborts this call; the promise rejects with the signal's reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 

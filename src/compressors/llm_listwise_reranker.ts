@@ -78,13 +78,23 @@ export interface LLMListwiseRerankerArgs {
    * @default doc.pageContent
    */
   documentText?: (document: DocumentInterface) => string;
-  /** Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own). */
+  /**
+   * Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own).
+   * @default none
+   */
   signal?: AbortSignal;
 }
 
 export interface LLMListwiseRerankerCallOptions {
-  /** Aborts this call (together with the instance's `signal`, if any). */
+  /**
+   * Aborts this call (together with the instance's `signal`, if any).
+   * @default none
+   */
   signal?: AbortSignal;
+  /**
+   * LangChain callbacks for this call's chat-model runs (tracing), beside the compressor's own.
+   * @default none
+   */
   callbacks?: Callbacks;
 }
 

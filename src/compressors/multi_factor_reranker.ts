@@ -68,7 +68,10 @@ export interface MultiFactorRerankerArgs {
 }
 
 export interface MultiFactorRerankerCallOptions extends CompressorCallOptions {
-  /** Overrides the instance's `topN` for this call. */
+  /**
+   * Overrides the instance's `topN` for this call.
+   * @default the instance's `topN`
+   */
   topN?: number;
 }
 

@@ -4,6 +4,7 @@ import { checkPositiveInteger } from "../options.js";
 import { Bm25Index, type Bm25Options } from "./bm25_index.js";
 
 export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options {
+  /** The documents to index and search. */
   documents: readonly DocumentInterface[];
   /**
    * How many documents to return.

@@ -15,7 +15,7 @@ const program = (load: string) => `
   const reranker = new m.CrossEncoderReranker({ model: ${JSON.stringify(FIXTURE_RERANKER)}, topN: 2 });
   const monitor = new mon.RerankMonitor();
   const out = await reranker.compressDocuments(["a", "b", "c"].map((t) => new Document({ pageContent: t })), "query", [monitor]);
-  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof cohere.CohereRerank + typeof hf.HuggingFaceCrossEncoder + typeof ev.evaluate, sameErrors: hf.ModelNotFoundError === m.ModelNotFoundError, monitored: monitor.summary().queries }));
+  console.log(JSON.stringify({ n: out.length, keys: Object.keys(out[0].metadata), classes: typeof cohere.CohereRerank + typeof hf.HuggingFaceCrossEncoder + typeof ev.evaluate, sameErrors: (() => { try { new hf.HuggingFaceCrossEncoder({ device: "nope" }); } catch (error) { return error instanceof m.InvalidOptionError; } })(), monitored: monitor.summary().queries }));
 `;
 
 describe("package entry points", () => {

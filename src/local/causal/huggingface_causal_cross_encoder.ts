@@ -22,7 +22,10 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelArgs {
    * @default the preset of `model` (see CAUSAL_PRESETS)
    */
   family?: CausalRerankerFamily;
-  /** Prompt and answer tokens of any other causal-LM reranker (instead of `family`). */
+  /**
+   * Prompt and answer tokens of any other causal-LM reranker (instead of `family`).
+   * @default the family's template
+   */
   template?: CausalRerankerTemplate;
   /**
    * The task instruction (Qwen3-Reranker's `<Instruct>`, mxbai's `instruction:`).
