@@ -20,21 +20,21 @@ import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { CrossEncoderReranker } from "langchain-rerank";
 import { HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { describeRerankModel, RERANK_MODEL } from "./support.js";
+import { CAUSAL, describeRerankModel, loadRerankModel, RERANK_MODEL } from "./support.js";
 
-const CAUSAL_MODEL = process.env.CAUSAL_RERANK_MODEL ?? "onnx-community/Qwen3-Reranker-0.6B-ONNX";
+const CAUSAL_MODEL = process.env.CAUSAL_RERANK_MODEL ?? CAUSAL.hubId;
 const query = "how do rerankers improve retrieval?";
 
 // --- The causal reranker -------------------------------------------------------------------------------------
 // A preset id needs nothing else; a local folder or another export of a known model names its `family`. The
 // instruction is Qwen3-Reranker's `<Instruct>`: say what relevance means for your task.
-console.log(describeRerankModel(CAUSAL_MODEL));
+console.log(describeRerankModel(CAUSAL_MODEL, CAUSAL));
 const qwen = new HuggingFaceCausalCrossEncoder({
   model: CAUSAL_MODEL,
   family: "qwen3-reranker",
   instruction: "Given a question, retrieve passages that answer it",
 });
-await qwen.load();
+await loadRerankModel(qwen, "examples/causal_reranker.ts", CAUSAL);
 
 // --- In a ContextualCompressionRetriever -----------------------------------------------------------------------
 // BM25 returns 8 candidates; the causal reranker keeps the best 3, with `metadata.relevanceScore` = P(yes).

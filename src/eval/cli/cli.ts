@@ -371,7 +371,7 @@ export function oneLine(error: unknown): string {
 
 // Run only as a program (bin or `tsx src/eval/cli/cli.ts`), not when imported by a test.
 const entry = process.argv[1] ? resolve(process.argv[1]) : "";
-if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli\.ts$/.test(entry)) {
+if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli[\\/]cli\.ts$/.test(entry)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -6,8 +6,20 @@ import { type PairTemplate, type PairTokenizer, pairTemplate } from "../runtime/
 // The cross-encoder's load: a sequence-classification model (never the text-classification pipeline: it has no
 // text_pair and softmaxes one logit to 1.0), its pair template and its length limit.
 
+/** The causal-LM reranker preset a model type most likely is, for the error that sends it to its class. */
+const CAUSAL_FAMILY_OF: Record<string, string> = { qwen3: "qwen3-reranker", qwen2: "mxbai-rerank-v2", gemma: "bge-reranker-v2-gemma" };
+
 function checkClassifierConfig(model: string, config: ModelConfig): void {
   const architectures = config.architectures ?? [];
+  if (architectures.some((a) => a.endsWith("ForCausalLM"))) {
+    const family = CAUSAL_FAMILY_OF[config.model_type ?? ""];
+    throw new UnsupportedModelError(
+      `"${model}" is a ${architectures.join("/")} (config.json "architectures"), a causal language model, not a sequence classifier. ` +
+        "A causal-LM reranker (Qwen3-Reranker, mxbai-rerank-v2, bge-reranker-v2-gemma) runs in HuggingFaceCausalCrossEncoder " +
+        `from langchain-rerank/huggingface: new HuggingFaceCausalCrossEncoder({ model: ${JSON.stringify(model)}, family: ` +
+        `${JSON.stringify(family ?? "qwen3-reranker")} }), in CrossEncoderReranker as { model: thatScorer }.`,
+    );
+  }
   if (architectures.length > 0 && !architectures.some((a) => a.endsWith("ForSequenceClassification"))) {
     throw new UnsupportedModelError(
       `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +

@@ -1,8 +1,18 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import { beforeAll, describe, expect, it } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../../scripts/causal_models.js";
-import { CAUSAL_TEMPLATES, HuggingFaceCausalCrossEncoder } from "../../../src/huggingface.js";
-import { CrossEncoderReranker, DeviceUnavailableError, InvalidOptionError, OverloadedError, UnsupportedModelError } from "../../../src/index.js";
+import { CAUSAL_TEMPLATES, HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../../../src/huggingface.js";
+import {
+  CorruptModelFileError,
+  CrossEncoderReranker,
+  DeviceUnavailableError,
+  InvalidOptionError,
+  OverloadedError,
+  UnsupportedModelError,
+} from "../../../src/index.js";
 import { FIXTURE_RERANKER } from "../../support/fixtures.js";
 
 // HuggingFaceCausalCrossEncoder on a tiny Qwen3-shaped causal LM with the real Qwen3 tokenizer (random weights, built on
@@ -74,6 +84,28 @@ describe.runIf(unavailable === undefined)(
       expect(q8.dtype).toBe("q8");
       expect((await q8.score(pairs)).every((x) => x > 0 && x < 1)).toBe(true);
       await Promise.all([raw.dispose(), sigmoid.dispose(), q8.dispose()]);
+    });
+
+    it("a causal-LM reranker given to HuggingFaceCrossEncoder or CrossEncoderReranker is sent to HuggingFaceCausalCrossEncoder", async () => {
+      const expected = /a causal language model.*new HuggingFaceCausalCrossEncoder\(\{ model: ".*", family: "qwen3-reranker" \}\)/s;
+      await expect(new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32" }).load()).rejects.toThrow(expected);
+      const reranker = new CrossEncoderReranker({ model: folder });
+      await expect(reranker.compressDocuments([new Document({ pageContent: "x" })], QUERY)).rejects.toThrow(UnsupportedModelError);
+    });
+
+    it("a damaged generation_config.json is named with the fix, not a raw SyntaxError", async () => {
+      const copy = mkdtempSync(join(tmpdir(), "rerank-causal-"));
+      try {
+        cpSync(folder, copy, { recursive: true });
+        writeFileSync(join(copy, "generation_config.json"), '<!DOCTYPE html><html lang="en">');
+        const error = await new HuggingFaceCausalCrossEncoder({ model: copy, family: "qwen3-reranker", dtype: "fp32" })
+          .load()
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CorruptModelFileError);
+        expect((error as Error).message).toMatch(/generation_config\.json is not valid JSON .*Restore it/);
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
     });
 
     it("left padding: equal scores alone and in a mixed-length batch", async () => {
