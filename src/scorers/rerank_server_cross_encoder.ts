@@ -43,20 +43,11 @@ export interface RerankServerCrossEncoderArgs {
    * as an `Authorization: Basic …` header and masked wherever the URL is shown.
    */
   url: string;
-  /**
-   * The server's request and response shapes (see `RerankServerDialect`).
-   * @default "cohere"
-   */
+  /** The server's request and response shapes (see `RerankServerDialect`). @default "cohere" */
   dialect?: RerankServerDialect;
-  /**
-   * Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none).
-   * @default none (not sent)
-   */
+  /** Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none). @default none (not sent) */
   model?: string;
-  /**
-   * Sent as `Authorization: Bearer …` when given (not together with credentials in `url`).
-   * @default none
-   */
+  /** Sent as `Authorization: Bearer …` when given (not together with credentials in `url`). @default none */
   apiKey?: string;
   /** Documents per request; more are split and merged. @default 32 for TEI (its default client batch limit), else 1000 */
   batchSize?: number;

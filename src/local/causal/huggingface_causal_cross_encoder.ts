@@ -5,7 +5,7 @@ import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
 import { documentScores } from "../../scorers/chunking.js";
-import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
+import { type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
 import type { LocalModelArgs } from "../runtime/local_model_options.js";
 import { LocalModelScorer } from "../runtime/local_scoring.js";
 import { batchFeeds } from "../runtime/tensor_feeds.js";
@@ -120,10 +120,8 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
   }
 
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */
-  async encode(pairs: readonly TextPair[]): Promise<number[][]> {
-    checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.lifecycle.acquire();
-    return encoder.encodePairs(pairs);
+  encode(pairs: readonly TextPair[]): Promise<number[][]> {
+    return this.withLoaded(pairs, ({ encoder }) => encoder.encodePairs(pairs));
   }
 
   protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {

@@ -2,7 +2,7 @@ import { InvalidOptionError, RerankError } from "../../errors.js";
 import { checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { planBatches } from "../runtime/batch_planner.js";
 import { documentScores } from "../../scorers/chunking.js";
-import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
+import { type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
 import { type LoadedReranker, loadReranker, modelKey } from "./huggingface_loader.js";
 import { DEFAULT_RERANKER_MODEL } from "../loading/load_spec.js";
 import type { LocalModelArgs } from "../runtime/local_model_options.js";
@@ -104,10 +104,8 @@ export class HuggingFaceCrossEncoder extends LocalModelScorer<LoadedReranker, Pr
    * Token ids of each pair after truncation, exactly as `score` sees them without windows (for inspection and
    * tests); with `maxChunksPerDoc` above 1, a long document is scored in windows instead.
    */
-  async encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
-    checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.lifecycle.acquire();
-    return encoder.encodePairs(pairs);
+  encode(pairs: readonly TextPair[]): Promise<EncodedPair[]> {
+    return this.withLoaded(pairs, ({ encoder }) => encoder.encodePairs(pairs));
   }
 
   protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {

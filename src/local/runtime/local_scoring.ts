@@ -144,6 +144,12 @@ export abstract class LocalModelScorer<Loaded extends { dispose(): Promise<void>
     return this.withModel(pairs, options, (prepared, signal) => this.scoreWindows(prepared, pairs, signal));
   }
 
+  /** Checks the pairs and runs `inspect` on the loaded model, outside load shedding (for `encode`, inspection and tests). */
+  protected async withLoaded<Result>(pairs: readonly TextPair[], inspect: (prepared: Prepared) => Result): Promise<Result> {
+    checkTextPairs(`${this.owner}.score`, pairs);
+    return inspect(await this.lifecycle.acquire());
+  }
+
   /**
    * One call on the model: checks the pairs and the call options, honours a signal already aborted, answers `[]`
    * for no pairs without loading, and otherwise runs `work` on the loaded model once the pairs are admitted by the
