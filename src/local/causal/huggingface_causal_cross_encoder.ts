@@ -1,23 +1,20 @@
 import { InvalidOptionError } from "../../errors.js";
-import { checkFields, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
-import { type BatchLimits, planBatches } from "../runtime/batch_planner.js";
+import { checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { planBatches } from "../runtime/batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
 import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
-import { documentScores, type ChunkAggregation } from "../../scorers/chunking.js";
-import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
-import type { RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
-import { checkMaxQueuedPairs, PairQueue } from "../runtime/load_shedding.js";
-import { type LocalModelOptions, localModelSettings } from "../runtime/local_model_options.js";
-import { LocalModelScorer, localCacheKey, windowOptions } from "../runtime/local_scoring.js";
+import { documentScores } from "../../scorers/chunking.js";
+import { type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
+import type { LocalModelArgs } from "../runtime/local_model_options.js";
+import { LocalModelScorer } from "../runtime/local_scoring.js";
 import { batchFeeds } from "../runtime/tensor_feeds.js";
 
-// The causal-LM reranker composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
-// defaults, the shared model lifecycle, load shedding, length-sorted batches), padding on the left so that every
-// row's last position is its prompt's last token. What is its own: the prompt (causal_prompts.ts,
-// causal_encoder.ts) and the score read from the last position's next-token logits.
+// The causal-LM family over the shared local runtime (local_scoring.ts), padding on the left so that every row's
+// last position is its prompt's last token. What is its own: the prompt (causal_prompts.ts, causal_encoder.ts)
+// and the score read from the last position's next-token logits.
 
-export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
+export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelArgs {
   /** Hub id (transformers.js ONNX layout, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX") or a local model folder. */
   model: string;
   /**
@@ -25,7 +22,10 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
    * @default the preset of `model` (see CAUSAL_PRESETS)
    */
   family?: CausalRerankerFamily;
-  /** Prompt and answer tokens of any other causal-LM reranker (instead of `family`). */
+  /**
+   * Prompt and answer tokens of any other causal-LM reranker (instead of `family`).
+   * @default the family's template
+   */
   template?: CausalRerankerTemplate;
   /**
    * The task instruction (Qwen3-Reranker's `<Instruct>`, mxbai's `instruction:`).
@@ -48,20 +48,10 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
    * @default ¾ of maxLength (as mxbai and FlagEmbedding)
    */
   maxQueryLength?: number;
-  /**
-   * Load shedding: most pairs this instance holds at once; see HuggingFaceCrossEncoder's option of the same name.
-   * @default 10000
-   */
-  maxQueuedPairs?: number;
-  /** Long documents: most windows per document (see HuggingFaceCrossEncoder). @default 1 */
-  maxChunksPerDoc?: number;
-  /** Tokens shared by consecutive windows. @default 32 */
-  chunkOverlap?: number;
-  /** How window scores become the document's score. @default "max" */
-  chunkAggregation?: ChunkAggregation;
 }
 
 const OWNER = "HuggingFaceCausalCrossEncoder";
+const EXAMPLE_MODEL = "onnx-community/Qwen3-Reranker-0.6B-ONNX";
 const DEFAULT_MAX_LENGTH = 1024;
 
 interface Prepared {
@@ -91,80 +81,47 @@ interface Prepared {
  * ]); // P(yes) per pair, in input order
  * ```
  */
-export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
-  readonly model: string;
+export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausalLm, Prepared> implements CrossEncoder {
   /** The prompt and the answer tokens scored. */
   readonly template: CausalRerankerTemplate;
   readonly instruction: string | undefined;
   readonly scoreMode: ScoreMode;
-  readonly dtype: RerankerDtype;
-  readonly device: RerankerDevice;
-  readonly batchLimits: BatchLimits;
-  readonly maxQueuedPairs: number;
-  readonly maxChunksPerDoc: number;
-  readonly chunkOverlap: number;
-  readonly chunkAggregation: ChunkAggregation;
-  readonly #revision: string | undefined;
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
 
   constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
-    super();
-    fields = checkFields(OWNER, fields, '{ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }');
-    const model = checkString(OWNER, "model", fields.model);
-    if (model === undefined)
-      throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
-    this.model = model;
+    super(
+      {
+        owner: OWNER,
+        exampleModel: EXAMPLE_MODEL,
+        requiredModelHint: `, e.g. "${EXAMPLE_MODEL}" or a local folder.`,
+        key: causalModelKey,
+        load: loadCausalLm,
+      },
+      fields,
+    );
     const family = checkOneOf(OWNER, "family", fields.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
-    this.template = resolveTemplate(OWNER, model, family, fields.template);
+    this.template = resolveTemplate(OWNER, this.model, family, fields.template);
     this.instruction = checkString(OWNER, "instruction", fields.instruction);
-    const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
-    this.device = spec.device;
-    this.dtype = spec.dtype;
-    this.#revision = spec.revision;
-    this.batchLimits = batchLimits;
     this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
-    ({
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-    } = windowOptions(OWNER, fields));
     this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
     this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
-    const queue = new PairQueue(OWNER, model, this.maxQueuedPairs);
-    this.attachModel(
-      OWNER,
-      {
-        key: () => causalModelKey(spec),
-        load: () => loadCausalLm(spec),
-        prepare: (loaded) => this.#prepare(loaded),
-      },
-      queue,
-    );
   }
 
-  /** Everything that changes a score: model, weights, device, the prompt and answer tokens, instruction, truncation, windows. */
-  get cacheKey(): string {
-    return localCacheKey(
-      OWNER,
-      { model: this.model, revision: this.#revision, dtype: this.dtype, device: this.device },
-      {
-        scoreMode: this.scoreMode,
-        template: this.template,
-        instruction: this.instruction ?? null,
-        maxLength: this.#maxLength ?? null,
-        maxQueryLength: this.#maxQueryLength ?? null,
-      },
-      this,
-    );
+  /** Beside the load and windows: the prompt and answer tokens, instruction, score mode and truncation. */
+  protected scoreSettings(): Record<string, unknown> {
+    return {
+      scoreMode: this.scoreMode,
+      template: this.template,
+      instruction: this.instruction ?? null,
+      maxLength: this.#maxLength ?? null,
+      maxQueryLength: this.#maxQueryLength ?? null,
+    };
   }
 
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */
-  async encode(pairs: readonly TextPair[]): Promise<number[][]> {
-    checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.lifecycle.acquire();
-    return encoder.encodePairs(pairs);
+  encode(pairs: readonly TextPair[]): Promise<number[][]> {
+    return this.withLoaded(pairs, ({ encoder }) => encoder.encodePairs(pairs));
   }
 
   protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
@@ -203,7 +160,7 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> im
     return scores;
   }
 
-  #prepare(loaded: LoadedCausalLm): Prepared {
+  protected prepare(loaded: LoadedCausalLm): Prepared {
     const maxLength = this.#maxLength ?? Math.min(DEFAULT_MAX_LENGTH, loaded.maxPositions);
     if (maxLength > loaded.maxPositions) {
       throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s ${loaded.maxPositions} positions.`);
