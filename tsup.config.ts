@@ -5,7 +5,9 @@ import { defineConfig, type Options } from "tsup";
 const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "browser-variants",
   setup(build) {
-    build.onResolve({ filter: /^\.\/model_files\.js$/ }, (args) => ({ path: join(args.resolveDir, "model_files.browser.ts") }));
+    build.onResolve({ filter: /^\.\/(model_files|answer_head_files)\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/^\.\/(.*)\.js$/, "$1.browser.ts")),
+    }));
   },
 };
 
