@@ -26,6 +26,7 @@ export default defineConfig([
       monitor: "src/monitor.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
       "cli/rerank-eval": "src/eval/cli.ts",
+      "cli/rerank-convert-causal": "src/scorers/convert_causal_cli.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

@@ -13,3 +13,5 @@ export function convertModelFolder(): Promise<string> {
 export function prepareAnswerHead(): Promise<string | undefined> {
   return Promise.reject(new RerankError(NODE_ONLY));
 }
+
+export function discardAnswerHead(): void {}

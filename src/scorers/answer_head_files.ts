@@ -126,6 +126,11 @@ export async function prepareAnswerHead(spec: LoadSpec, location: ModelLocation,
   return cachedAnswerHead(folder, graphFile, request.tokensOf(tokenizer), root);
 }
 
+/** Removes a cached converted copy that failed to load, so the next load converts the source again. */
+export function discardAnswerHead(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
+}
+
 /** Where transformers.js keeps a hub model's files (`<cacheDir>/<id>/`, `<cacheDir>/<id>/<revision>/` off main). */
 function hubFolder(cacheDir: string, spec: LoadSpec): string {
   const revision = spec.revision ?? "main";

@@ -64,9 +64,9 @@ export async function loadCausalLm(spec: LoadSpec, options: CausalLoadOptions): 
   let reason = "convertGraph is false";
   if (options.convertGraph) {
     let folder: string | undefined;
+    const files = await import("./answer_head_files.js");
     try {
-      const { prepareAnswerHead } = await import("./answer_head_files.js");
-      folder = await prepareAnswerHead(spec, location, {
+      folder = await files.prepareAnswerHead(spec, location, {
         owner: OWNER,
         cacheRoot: options.convertedGraphDir,
         tokensOf: (tokenizer) => answerTokens(targetTokenIds(spec.model, tokenizer as PromptTokenizer, options.template)),
@@ -78,7 +78,8 @@ export async function loadCausalLm(spec: LoadSpec, options: CausalLoadOptions): 
       try {
         return finish(await loadModel({ ...spec, model: folder, localFilesOnly: true }, CAUSAL_LM, OWNER), folder);
       } catch (error) {
-        reason = `the converted graph in ${folder} failed to load: ${(error as Error)?.message ?? String(error)}`;
+        reason = `the converted graph in ${folder} failed to load (removed, so the next load converts again): ${(error as Error)?.message ?? String(error)}`;
+        files.discardAnswerHead(folder);
       }
     } else if (!reason.startsWith("conversion failed")) {
       reason = ""; // the folder itself is converted: its config says so
