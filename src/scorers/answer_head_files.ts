@@ -14,7 +14,7 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { CorruptModelFileError, InvalidOptionError } from "../errors.js";
 import type { ExternalCopy } from "./answer_head_graph.js";
 import { ANSWER_HEAD_KEY, ANSWER_HEAD_VERSION } from "./answer_head_keys.js";
@@ -74,29 +74,39 @@ export async function convertModelFolder(source: string, graphFile: string, toke
 }
 
 /**
- * The converted copy of `folder`'s graph in `cacheRoot`, made on the first call: the key hashes the source graph's
- * path, size and modification time (and its external data's), the answer tokens and the conversion's version, so a
- * changed file is converted again without reading gigabytes on every load.
+ * The converted copy of `folder`'s graph in `cacheRoot`, made on the first call. The key hashes the path, size and
+ * modification time of the source graph, its external data and the tokenizer files, the answer tokens as text and
+ * the conversion's version: a changed file is converted again, and a cached copy is found without reading the
+ * gigabytes of the source or loading the tokenizer (`tokensOf` runs only to convert).
  */
-export async function cachedAnswerHead(folder: string, graphFile: string, tokens: readonly number[], cacheRoot: string): Promise<string> {
-  const graphPath = join(folder, "onnx", graphFile);
-  const identity = [graphPath, ...readdirSync(join(folder, "onnx")).filter((f) => f.startsWith(`${graphFile}_data`))].map((path) => {
-    const full = resolve(folder, "onnx", basename(path));
-    const { size, mtimeMs } = statSync(full);
-    return `${full}:${size}:${mtimeMs}`;
+export async function cachedAnswerHead(
+  folder: string,
+  graphFile: string,
+  answer: readonly (string | undefined)[],
+  tokensOf: () => Promise<number[]>,
+  cacheRoot: string,
+): Promise<string> {
+  const onnx = readdirSync(join(folder, "onnx"))
+    .filter((f) => f === graphFile || f.startsWith(`${graphFile}_data`))
+    .map((f) => join(folder, "onnx", f));
+  const tokenizer = ["tokenizer.json", "tokenizer_config.json"].map((f) => join(folder, f)).filter((f) => existsSync(f));
+  const identity = [...onnx, ...tokenizer].map((path) => {
+    const { size, mtimeMs } = statSync(path);
+    return `${resolve(path)}:${size}:${mtimeMs}`;
   });
   const key = createHash("sha256")
-    .update(JSON.stringify({ identity, tokens, version: ANSWER_HEAD_VERSION }))
+    .update(JSON.stringify({ identity, answer, version: ANSWER_HEAD_VERSION }))
     .digest("hex")
     .slice(0, 32);
   const out = join(cacheRoot, key);
   if (existsSync(join(out, "onnx", graphFile)) && existsSync(join(out, "config.json"))) return out;
-  return convertModelFolder(folder, graphFile, tokens, out);
+  return convertModelFolder(folder, graphFile, await tokensOf(), out);
 }
 
 /** How the causal loader reaches a converted graph: the answer tokens from the model's tokenizer, and where to cache. */
 export interface AnswerHeadRequest {
-  /** The answer tokens' ids, read from the model's tokenizer (transformers.js's, loaded from the folder). */
+  /** The answer tokens as text (the cache key) and their ids read from the model's tokenizer (transformers.js's). */
+  answer: readonly (string | undefined)[];
   tokensOf(tokenizer: unknown): number[];
   /** Folder of converted graphs; default `<cacheDir>/langchain-rerank-answer-head`. */
   cacheRoot: string | undefined;
@@ -122,8 +132,8 @@ export async function prepareAnswerHead(spec: LoadSpec, location: ModelLocation,
   if (config[ANSWER_HEAD_KEY] !== undefined) return undefined;
   const root = request.cacheRoot ?? (typeof cacheDir === "string" ? join(cacheDir, "langchain-rerank-answer-head") : undefined);
   if (root === undefined) throw new Error("transformers.js has no file cache (env.cacheDir) to keep converted graphs in: pass convertedGraphDir");
-  const tokenizer = await transformers.AutoTokenizer.from_pretrained(folder, { local_files_only: true });
-  return cachedAnswerHead(folder, graphFile, request.tokensOf(tokenizer), root);
+  const tokensOf = async () => request.tokensOf(await transformers.AutoTokenizer.from_pretrained(folder, { local_files_only: true }));
+  return cachedAnswerHead(folder, graphFile, request.answer, tokensOf, root);
 }
 
 /** Removes a cached converted copy that failed to load, so the next load converts the source again. */

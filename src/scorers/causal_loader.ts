@@ -69,6 +69,7 @@ export async function loadCausalLm(spec: LoadSpec, options: CausalLoadOptions): 
       folder = await files.prepareAnswerHead(spec, location, {
         owner: OWNER,
         cacheRoot: options.convertedGraphDir,
+        answer: [options.template.positiveToken, options.template.negativeToken],
         tokensOf: (tokenizer) => answerTokens(targetTokenIds(spec.model, tokenizer as PromptTokenizer, options.template)),
       });
     } catch (error) {
