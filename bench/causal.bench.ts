@@ -40,6 +40,7 @@ const { values } = parseArgs({
     keep: { type: "string", default: "10" },
     cascade: { type: "string", default: "true" },
     "rss-runs": { type: "string", default: "2" },
+    batches: { type: "string" },
     child: { type: "string" },
     out: { type: "string" },
   },
@@ -59,8 +60,15 @@ const config = { layers: 28, kvHeads: 8, headDim: 128 };
 const YES = 9693;
 const NO = 2152;
 
-/** The batches both sides run: longest first, at most 16 prompts and 512 padded tokens (the scorer's CPU defaults). */
+/**
+ * The batches every side runs: longest first, at most 16 prompts and 512 padded tokens (the scorer's CPU defaults);
+ * `--batches N` keeps a query's first N (its longest prompts), for a machine too busy for whole queries.
+ */
 function batchesOf(prompts: readonly number[][]): number[][] {
+  return allBatchesOf(prompts).slice(0, values.batches === undefined ? undefined : Number(values.batches));
+}
+
+function allBatchesOf(prompts: readonly number[][]): number[][] {
   const order = prompts.map((_, i) => i).sort((a, b) => prompts[b]!.length - prompts[a]!.length || a - b);
   const batches: number[][] = [];
   for (let start = 0; start < order.length;) {
@@ -118,9 +126,10 @@ if (values.child !== undefined) {
   const loadMs = performance.now() - loadStart;
   const encoder = scorer ?? scorerFor("full");
   const prompts = await encoder.encode(pairsOf(query!));
+  const kept = batchesOf(prompts);
   const scoreMs = await time(async () => {
-    if (scorer) await scorer.score(pairsOf(query!));
-    else for (const batch of batchesOf(prompts)) await floor(batch.map((i) => prompts[i]!));
+    if (scorer) await scorer.score(kept.flat().map((i) => pairsOf(query!)[i]!));
+    else for (const batch of kept) await floor(batch.map((i) => prompts[i]!));
   });
   const graph = scorer?.answerHead?.converted ? join(scorer.answerHead.folder, "onnx") : join(folder, "onnx");
   const diskBytes = readdirSync(graph)
@@ -241,7 +250,8 @@ if (values.cascade === "true") {
   await Promise.all([mini.dispose(), ours.dispose()]);
 }
 const report = [
-  `Qwen3-Reranker-0.6B-shaped proxy (random weights, q8), TREC DL 2019 BM25 candidates, first ${QUERIES} queries.`,
+  `Qwen3-Reranker-0.6B-shaped proxy (random weights, q8), TREC DL 2019 BM25 candidates, first ${QUERIES} queries` +
+    (values.batches === undefined ? "." : `, each query's first ${values.batches} batch(es) only (its longest prompts).`),
   `Node ${process.version}, ${cpus().length} CPU cores, onnxruntime's default threads; load average ${startLoad} at the start, ${load()} at the end.`,
   "Per query every condition runs once, in rotated order; median [interquartile range] over queries.",
   "",
