@@ -5,8 +5,8 @@ import { defineConfig, type Options } from "tsup";
 const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "browser-variants",
   setup(build) {
-    build.onResolve({ filter: /^\.\/(model_files|answer_head_files)\.js$/ }, (args) => ({
-      path: join(args.resolveDir, args.path.replace(/^\.\/(.*)\.js$/, "$1.browser.ts")),
+    build.onResolve({ filter: /(?:^|\/)(model_files|answer_head_files)\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/\.js$/, ".browser.ts")),
     }));
   },
 };
@@ -25,8 +25,8 @@ export default defineConfig([
       eval: "src/eval/index.ts",
       monitor: "src/monitor.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
-      "cli/rerank-eval": "src/eval/cli.ts",
-      "cli/rerank-convert-causal": "src/scorers/convert_causal_cli.ts",
+      "cli/rerank-eval": "src/eval/cli/cli.ts",
+      "cli/rerank-convert-causal": "src/local/causal/convert_causal_cli.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

@@ -24,7 +24,7 @@ import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/docume
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { HuggingFaceCrossEncoder } from "../src/huggingface.js";
-import { threadSessionOptions } from "../src/eval/session_threads.js";
+import { threadSessionOptions } from "../src/eval/cli/session_threads.js";
 import { CrossEncoderReranker } from "../src/index.js";
 import { ensureBgeBaseProxy, ensureMiniLmProxy } from "../scripts/proxy_models.js";
 import { formatSpread, loadCandidates, median, pairsOf, spread, time } from "./common.js";

@@ -3,7 +3,7 @@
  * key-value heads, vocabulary 151,669, q8; random weights: speed only, never quality), over TREC DL 2019 BM25
  * candidates:
  *
- *   converted  HuggingFaceCausalReranker with its defaults (q8, length-sorted 512-token batches, left padding, the
+ *   converted  HuggingFaceCausalCrossEncoder with its defaults (q8, length-sorted 512-token batches, left padding, the
  *              answer-head graph converted on first load: [batch, 2] logits)
  *   full       the same with convertGraph: false (the full graph's [batch, sequence, vocabulary] logits; the default
  *              before the conversion)
@@ -29,7 +29,7 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { ensureQwen3Proxy } from "../scripts/causal_models.js";
 import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
-import { HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "../src/huggingface.js";
+import { HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../src/huggingface.js";
 import { CrossEncoderReranker } from "../src/index.js";
 import { formatSpread, loadCandidates, median, pairsOf, spread, time } from "./common.js";
 
@@ -54,7 +54,7 @@ const GRAPH = join(folder, "onnx", "model_quantized.onnx");
 type Side = "converted" | "full" | "floor";
 const SIDES: Side[] = ["converted", "full", "floor"];
 const scorerFor = (side: "converted" | "full") =>
-  new HuggingFaceCausalReranker({ model: folder, family: "qwen3-reranker", ...(side === "full" ? { convertGraph: false } : {}) });
+  new HuggingFaceCausalCrossEncoder({ model: folder, family: "qwen3-reranker", ...(side === "full" ? { convertGraph: false } : {}) });
 let session: InferenceSession;
 const config = { layers: 28, kvHeads: 8, headDim: 128 };
 const YES = 9693;

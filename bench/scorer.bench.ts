@@ -26,11 +26,11 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { threadSessionOptions } from "../src/eval/session_threads.js";
+import { threadSessionOptions } from "../src/eval/cli/session_threads.js";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
-import { planBatches } from "../src/scorers/batch_planner.js";
-import type { EncodedPair } from "../src/scorers/pair_encoder.js";
+import { planBatches } from "../src/local/runtime/batch_planner.js";
+import type { EncodedPair } from "../src/local/runtime/pair_encoder.js";
 import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
 import { formatSpread, loadCandidates, median, pairsOf, type Spread, spread, time } from "./common.js";
 

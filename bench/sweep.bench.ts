@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { HuggingFaceCrossEncoder, type RerankerDtype } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
-import type { EncodedPair } from "../src/scorers/pair_encoder.js";
+import type { EncodedPair } from "../src/local/runtime/pair_encoder.js";
 import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
 import { loadCandidates, median, pairsOf } from "./common.js";
 

@@ -20,7 +20,7 @@ export {
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
-  NotASequenceClassifierError,
+  UnsupportedModelError,
   OverloadedError,
   RerankError,
 } from "./errors.js";
@@ -51,7 +51,7 @@ export {
   type RerankServerDialect,
 } from "./scorers/rerank_server_cross_encoder.js";
 export { CachedCrossEncoder, type CachedCrossEncoderArgs, type CacheStats } from "./scorers/cached_cross_encoder.js";
-export { type KeyValueStore, LruStore, type LruStoreArgs } from "./scorers/lru_store.js";
+export { type KeyValueStore, LruStore, type LruStoreArgs } from "./stores/lru_store.js";
 export type { CompressorCallOptions } from "./compressors/compressor_plumbing.js";
 export {
   type MissingPolicy,

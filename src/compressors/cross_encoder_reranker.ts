@@ -5,7 +5,7 @@ import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
 import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
-import { LazyHuggingFaceCrossEncoder } from "../scorers/lazy_huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
 import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";

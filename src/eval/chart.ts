@@ -1,7 +1,7 @@
 import { MissingDependencyError } from "../errors.js";
 import type { ComparisonSet } from "./comparison.js";
 import type { EvaluationSummary } from "./report.js";
-import { TIE_TOLERANCE } from "./significance.js";
+import { TIE_TOLERANCE } from "./stats/significance.js";
 
 // The chart is a Vega-Lite spec rendered to SVG server-side by Vega (no browser, no canvas). Vega is imported
 // lazily so that importing the library does not load it.

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
-import { type Qrels, type Run, type RunEntry, evaluateRun, parseMetrics, trecOrder } from "./metrics.js";
+import { type Qrels, type Run, type RunEntry, evaluateRun, parseMetrics, trecOrder } from "./stats/metrics.js";
 import {
   DEFAULT_BOOTSTRAP_SAMPLES,
   DEFAULT_MAX_EXACT_QUERIES,
@@ -15,7 +15,7 @@ import {
   permutationTest,
   sampleStandardDeviation,
   winsTiesLosses,
-} from "./significance.js";
+} from "./stats/significance.js";
 
 // Per-query comparison of systems against a baseline: queries aligned by id, every measure tested, the whole
 // family of (system, measure) comparisons corrected together with Holm–Bonferroni.

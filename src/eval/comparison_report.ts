@@ -1,5 +1,5 @@
 import type { Comparison, ComparisonSet, MeasureComparison } from "./comparison.js";
-import { queriesNeeded } from "./significance.js";
+import { queriesNeeded } from "./stats/significance.js";
 import { markdownTable, textTable } from "./tables.js";
 
 // How a comparison reads: a marker after a mean, a table with every number, and one sentence per measure that a

@@ -2,8 +2,8 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { InvalidOptionError, keepErrorNames, RerankError } from "../errors.js";
 import { checkPositiveInteger } from "../options.js";
-import { type LatencyStats, latencyStats } from "./latency.js";
-import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./metrics.js";
+import { type LatencyStats, latencyStats } from "./stats/latency.js";
+import { type MetricSpec, type Qrels, hasRelevantJudgment, meanMetrics, parseMetrics, queryMetrics } from "./stats/metrics.js";
 
 /** What `evaluate` needs from a first stage: any LangChain retriever (or runnable from text to documents). */
 export interface RetrieverLike {

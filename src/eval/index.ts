@@ -12,9 +12,9 @@ export {
   type RunEntry,
   type RunEvaluation,
   evaluateRun,
-} from "./metrics.js";
-export { DatasetError } from "./lines.js";
-export { formatTrecRun, loadQrels, loadTrecRun } from "./trec.js";
+} from "./stats/metrics.js";
+export { DatasetError } from "./data/lines.js";
+export { formatTrecRun, loadQrels, loadTrecRun } from "./data/trec.js";
 export {
   type BeirDataset,
   type Corpus,
@@ -25,12 +25,12 @@ export {
   loadBeirDataset,
   loadCorpus,
   loadQueries,
-} from "./beir.js";
-export { RunFileRetriever, type RunFileRetrieverInput } from "./run_file_retriever.js";
+} from "./data/beir.js";
+export { RunFileRetriever, type RunFileRetrieverInput } from "./data/run_file_retriever.js";
 // The built-in first stage (its home is langchain-rerank/bm25), here beside the loaders that feed it.
 export { type TokenizerOptions, createTokenizer } from "../retrievers/bm25_index.js";
 export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "../retrievers/okapi_bm25_retriever.js";
-export type { LatencyStats } from "./latency.js";
+export type { LatencyStats } from "./stats/latency.js";
 export {
   type CompressorLike,
   type ConfigurationResult,
@@ -74,7 +74,7 @@ export {
   pairedTTest,
   permutationTest,
   queriesNeeded,
-} from "./significance.js";
+} from "./stats/significance.js";
 export {
   type CompareOptions,
   type CompareRunsOptions,

@@ -1,7 +1,7 @@
 import { type CompareOptions, type ComparisonSet, type PerQueryValues, compareAll } from "./comparison.js";
 import { formatComparisonMarkdown, formatComparisonText, significanceMarker } from "./comparison_report.js";
 import type { ConfigurationResult, EvaluationResult } from "./evaluate.js";
-import type { LatencyStats } from "./latency.js";
+import type { LatencyStats } from "./stats/latency.js";
 import { markdownTable, textTable } from "./tables.js";
 import { InvalidOptionError } from "../errors.js";
 import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshold.js";

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
-import { checkRelThreshold, isRelevantLabel } from "./metrics.js";
+import { checkRelThreshold, isRelevantLabel } from "./stats/metrics.js";
 
 /** A scored candidate with its judgment, e.g. from `labelledScores`. */
 export interface LabelledScore {

@@ -1,7 +1,7 @@
 import { DEFAULT_NORMALIZATION, normalizeValues, weightedMean } from "../compressors/factors.js";
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
-import { type Qrels, parseMetric, queryMetrics } from "./metrics.js";
+import { type Qrels, parseMetric, queryMetrics } from "./stats/metrics.js";
 
 /** One candidate of a query: its id (for the judgments) and its factor values, normalised as MultiFactorReranker does. */
 export interface WeightCandidate {

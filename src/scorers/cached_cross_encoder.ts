@@ -11,12 +11,12 @@ import {
   isChunkSpan,
   isCrossEncoder,
 } from "./cross_encoder.js";
-import { type KeyValueStore, LruStore } from "./lru_store.js";
-import { sha256Hex } from "./sha256.js";
+import { type KeyValueStore, LruStore } from "../stores/lru_store.js";
+import { sha256Hex } from "../stores/sha256.js";
 
 export interface CachedCrossEncoderArgs {
-  /** The scorer whose scores are cached: local or remote, any `CrossEncoder`. */
-  scorer: CrossEncoder;
+  /** The scorer whose scores are cached: local or remote, any `CrossEncoder` (`model`, as in `CrossEncoderReranker`). */
+  model: CrossEncoder;
   /**
    * Where scores live: any LangChain `BaseStore<string, number>` (or an object with its `mget`/`mset`).
    * @default a new `LruStore` holding `maxSize` entries
@@ -75,12 +75,12 @@ function decodeChunk(value: unknown): ChunkSpan | undefined {
  * import { CachedCrossEncoder, CrossEncoderReranker } from "langchain-rerank";
  * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
  *
- * const scorer = new CachedCrossEncoder({ scorer: new HuggingFaceCrossEncoder(), maxSize: 50_000 });
+ * const scorer = new CachedCrossEncoder({ model: new HuggingFaceCrossEncoder(), maxSize: 50_000 });
  * const reranker = new CrossEncoderReranker({ model: scorer, topN: 5 });
  * ```
  */
 export class CachedCrossEncoder implements CrossEncoder {
-  readonly scorer: CrossEncoder;
+  readonly model: CrossEncoder;
   readonly store: KeyValueStore<number>;
   readonly namespace: string | undefined;
   readonly stats: CacheStats = { hits: 0, misses: 0 };
@@ -90,15 +90,15 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   constructor(fields: CachedCrossEncoderArgs) {
     if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { scorer: new HuggingFaceCrossEncoder() }.`);
+      throw new InvalidOptionError(`${OWNER}: pass an options object such as { model: new HuggingFaceCrossEncoder() }.`);
     }
-    if (!isCrossEncoder(fields.scorer)) throw new InvalidOptionError(`${OWNER}: \`scorer\` must be a CrossEncoder (an object with score(pairs)).`);
-    this.scorer = fields.scorer;
+    if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
+    this.model = fields.model;
     this.namespace = checkString(OWNER, "namespace", fields.namespace);
-    const scorerKey = checkString(OWNER, "scorer.cacheKey", fields.scorer.cacheKey);
+    const scorerKey = checkString(OWNER, "model.cacheKey", fields.model.cacheKey);
     if (scorerKey === undefined && this.namespace === undefined) {
       throw new InvalidOptionError(
-        `${OWNER}: the scorer (${fields.scorer.constructor?.name ?? "object"}) has no \`cacheKey\`, so its scores cannot be told apart from another ` +
+        `${OWNER}: the scorer (${fields.model.constructor?.name ?? "object"}) has no \`cacheKey\`, so its scores cannot be told apart from another ` +
           'model\'s; pass `namespace` naming what changes its scores (model, score mode, truncation), e.g. namespace: "my-model@v3:sigmoid".',
       );
     }
@@ -116,7 +116,7 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   /** The wrapped scorer's `modelName`: a cache does not change who scores. */
   get modelName(): string | undefined {
-    const name = this.scorer.modelName;
+    const name = this.model.modelName;
     return typeof name === "string" ? name : undefined;
   }
 
@@ -149,7 +149,7 @@ export class CachedCrossEncoder implements CrossEncoder {
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
     // store, a later scoreDetailed() hit has the window.
-    const withChunks = typeof this.scorer.scoreDetailed === "function";
+    const withChunks = typeof this.model.scoreDetailed === "function";
     const readChunks = withChunks && method === "scoreDetailed";
     const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
     const wanted = readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys;
@@ -237,7 +237,7 @@ export class CachedCrossEncoder implements CrossEncoder {
     try {
       const toScore = entries.map(([, position]) => pairs[position] as TextPair);
       this.stats.misses += toScore.length;
-      const fresh: unknown[] = withChunks ? await this.scorer.scoreDetailed!(toScore, options) : await this.scorer.score(toScore, options);
+      const fresh: unknown[] = withChunks ? await this.model.scoreDetailed!(toScore, options) : await this.model.score(toScore, options);
       if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
         throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
       }

@@ -3,7 +3,7 @@ import { RunCollectorCallbackHandler } from "@langchain/core/tracers/run_collect
 import { describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../src/index.js";
-import { LazyHuggingFaceCrossEncoder } from "../../src/scorers/lazy_huggingface_cross_encoder.js";
+import { LazyHuggingFaceCrossEncoder } from "../../src/local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { samplePairs } from "../support/pairs.js";
 

@@ -2,8 +2,8 @@ import { Document } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
 import { compareAll, compareConfigurations, compareRuns, cutRun } from "../../src/eval/comparison.js";
 import { evaluate } from "../../src/eval/evaluate.js";
-import type { Run } from "../../src/eval/metrics.js";
-import { pairedTTest, permutationTest } from "../../src/eval/significance.js";
+import type { Run } from "../../src/eval/stats/metrics.js";
+import { pairedTTest, permutationTest } from "../../src/eval/stats/significance.js";
 
 const values = (rows: Record<string, Record<string, number | undefined>>) => new Map(Object.entries(rows));
 

@@ -1,7 +1,7 @@
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
 import { type CompressorLike, EvaluationError, type RetrieverLike, evaluate } from "../../src/eval/evaluate.js";
-import { latencyStats, percentile } from "../../src/eval/latency.js";
+import { latencyStats, percentile } from "../../src/eval/stats/latency.js";
 
 const judged = (entries: Record<string, number>) => new Map(Object.entries(entries));
 const qrels = new Map([

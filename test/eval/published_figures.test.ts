@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { loadBeirDataset } from "../../src/eval/beir.js";
+import { loadBeirDataset } from "../../src/eval/data/beir.js";
 import { evaluate } from "../../src/eval/evaluate.js";
-import { evaluateRun } from "../../src/eval/metrics.js";
-import { RunFileRetriever } from "../../src/eval/run_file_retriever.js";
-import { loadQrels, loadTrecRun } from "../../src/eval/trec.js";
+import { evaluateRun } from "../../src/eval/stats/metrics.js";
+import { RunFileRetriever } from "../../src/eval/data/run_file_retriever.js";
+import { loadQrels, loadTrecRun } from "../../src/eval/data/trec.js";
 import { SHARED_DIR, describeWithShared } from "../support/shared.js";
 
 // REFERENCE §6: pyserini's BM25 on TREC DL 2019 and the unstemmed BM25 run on SciFact, to four decimals.

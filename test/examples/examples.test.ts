@@ -172,6 +172,21 @@ describe("examples offline without their model", () => {
   });
 });
 
+describe("examples/causal_reranker.ts offline without its model", () => {
+  it("exits 1 and says what to run, with CAUSAL_RERANK_MODEL and the command that builds the tiny model", async () => {
+    const missing = join(tmpdir(), "langchain-rerank-no-such-causal-model");
+    const error = (await example("causal_reranker.ts", { CAUSAL_RERANK_MODEL: missing }).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`Model folder not found: ${missing}.`);
+    expect(error.stderr).toContain("CAUSAL_RERANK_MODEL=/path/to/Qwen3-Reranker-0.6B-ONNX npx tsx examples/causal_reranker.ts");
+    expect(error.stderr).toContain("scripts/make-causal-model.py .models/qwen3-tiny");
+    expect(error.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
 describe.runIf(causalModelsUnavailable() === undefined)("examples/causal_reranker.ts", () => {
   it("reranks BM25 candidates with the Qwen3-shaped model in a ContextualCompressionRetriever, alone and in a cascade", async () => {
     const { stdout } = await example("causal_reranker.ts", { CAUSAL_RERANK_MODEL: ensureQwen3Fixture(true) });

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadCorpus, loadQueries } from "../../src/eval/beir.js";
+import { loadCorpus, loadQueries } from "../../src/eval/data/beir.js";
 import { DatasetError } from "../../src/eval/index.js";
-import type { RunEntry } from "../../src/eval/metrics.js";
-import { formatTrecRun, loadQrels, loadTrecRun } from "../../src/eval/trec.js";
+import type { RunEntry } from "../../src/eval/stats/metrics.js";
+import { formatTrecRun, loadQrels, loadTrecRun } from "../../src/eval/data/trec.js";
 
 // The TREC/BEIR loaders either parse a file or fail with a DatasetError that names the file and the line (or the
 // file alone for a whole-file problem, such as no entries): never a raw TypeError or a stack from deep inside.

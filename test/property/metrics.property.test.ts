@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluateRun, parseMetric, type Qrels, queryMetrics, type Run, trecOrder } from "../../src/eval/metrics.js";
+import { evaluateRun, parseMetric, type Qrels, queryMetrics, type Run, trecOrder } from "../../src/eval/stats/metrics.js";
 
 // The metrics agree with a plain reference written from the trec_eval definitions, on random runs and qrels
 // (scores drawn from a small set so ties, broken by document id descending, are common).

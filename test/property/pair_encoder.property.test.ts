@@ -1,7 +1,7 @@
 import { AutoTokenizer } from "@huggingface/transformers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PairEncoder, type PairTokenizer, pairTemplate } from "../../src/scorers/pair_encoder.js";
+import { PairEncoder, type PairTokenizer, pairTemplate } from "../../src/local/runtime/pair_encoder.js";
 import { FIXTURE_RERANKER, FIXTURE_XLMR } from "../support/fixtures.js";
 
 // Truncated pairs stay within maxLength with every special token kept, on the committed fixture tokenizers (a

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
-import { documentText, loadBeirDataset } from "../../src/eval/beir.js";
+import { documentText, loadBeirDataset } from "../../src/eval/data/beir.js";
 import { Bm25Index, createTokenizer, minimalEnglishStem } from "../../src/retrievers/bm25_index.js";
 import { OkapiBm25Retriever } from "../../src/retrievers/okapi_bm25_retriever.js";
 import { evaluate } from "../../src/eval/evaluate.js";

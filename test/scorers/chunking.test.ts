@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AutoTokenizer, type PreTrainedTokenizer } from "@huggingface/transformers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { aggregateWindows, pieceWords, planWindows, splitPieces, windowSpan } from "../../src/scorers/chunking.js";
-import { PairEncoder, type PairTokenizer } from "../../src/scorers/pair_encoder.js";
+import { PairEncoder, type PairTokenizer } from "../../src/local/runtime/pair_encoder.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { describeWithShared, SHARED_DIR } from "../support/shared.js";
 

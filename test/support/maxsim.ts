@@ -1,5 +1,5 @@
 import { matmul, Tensor } from "@huggingface/transformers";
-import type { MatMul, TokenVectors } from "../../src/scorers/token_vectors.js";
+import type { MatMul, TokenVectors } from "../../src/local/colbert/token_vectors.js";
 
 /** onnxruntime's MatMul through transformers.js, as the loader hands it to the scorer. */
 export const ortMatMul: MatMul = async (a, rows, inner, b, cols) =>

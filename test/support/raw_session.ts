@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import type { EncodedPair } from "../../src/scorers/pair_encoder.js";
+import type { EncodedPair } from "../../src/local/runtime/pair_encoder.js";
 
 /**
  * Logits of a plain onnxruntime-node session fed exactly these token ids, one pair per run: the reference the scorer's

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { PROJECT_DIR } from "./shared.js";
 
-/** rerank-eval from its source, as `npx tsx src/eval/cli.ts` runs it. */
-const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
+/** rerank-eval from its source, as `npx tsx src/eval/cli/cli.ts` runs it. */
+const CLI = join(PROJECT_DIR, "src", "eval", "cli", "cli.ts");
 
 export interface CliRun {
   code: number | null;
