@@ -24,6 +24,7 @@ export default defineConfig([
       bm25: "src/bm25.ts",
       eval: "src/eval/index.ts",
       monitor: "src/monitor.ts",
+      ai_sdk: "src/ai_sdk.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
       "cli/rerank-eval": "src/eval/cli/cli.ts",
       "cli/rerank-convert-causal": "src/local/causal/convert_causal_cli.ts",
@@ -41,7 +42,13 @@ export default defineConfig([
   },
   {
     // The entries meant for browsers, for the package.json "browser" condition: ESM only, no Node built-in.
-    entry: { index: "src/index.ts", huggingface: "src/huggingface.ts", bm25: "src/bm25.ts", monitor: "src/monitor.ts" },
+    entry: {
+      index: "src/index.ts",
+      huggingface: "src/huggingface.ts",
+      bm25: "src/bm25.ts",
+      monitor: "src/monitor.ts",
+      ai_sdk: "src/ai_sdk.ts",
+    },
     outDir: "dist/browser",
     format: ["esm"],
     dts: false,

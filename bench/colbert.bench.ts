@@ -118,7 +118,7 @@ async function measure(collection: string, models: { l6: string; l12: string; co
     const ms = await time(async () => (result = await warm.index(q.texts)));
     if (result.stored > 0) indexMsPer1000.push((ms / result.stored) * 1000);
   }
-  process.stderr.write(`${collection}: indexed ${warm.storeStats.misses} documents\n`);
+  process.stderr.write(`${collection}: indexed ${warm.indexStats.misses} documents\n`);
 
   // Warm-up: a few pairs through every model, so first-call costs (graph optimisation, allocation) stay out.
   const few = pairsOf(queries[0]!).slice(0, 4);

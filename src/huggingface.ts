@@ -5,7 +5,6 @@ export { HuggingFaceCausalCrossEncoder, type HuggingFaceCausalCrossEncoderArgs }
 export { ColBERTCrossEncoder, type ColBERTCrossEncoderArgs, type IndexResult } from "./local/colbert/colbert_cross_encoder.js";
 export { COLBERT_PRESETS, type ColBERTConventions } from "./local/colbert/colbert_conventions.js";
 export type { VectorPrecision } from "./local/colbert/token_vectors.js";
-export type { VectorStoreStats } from "./local/colbert/document_vector_store.js";
 export { CAUSAL_PRESETS, CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate } from "./local/causal/causal_prompts.js";
 export { DTYPE_FILES, type LoadProgressCallback, type RerankerDevice, type RerankerDtype, type WasmPaths } from "./local/loading/load_spec.js";
 export {

@@ -1,13 +1,13 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidOptionError, RerankError } from "../errors.js";
-import { abortable } from "../cancellation.js";
+import { InvalidOptionError } from "../errors.js";
 import { checkDistinctKeys, checkFunction, checkPositiveInteger, checkString } from "../options.js";
-import { type CrossEncoder, isChunkSpan, isCrossEncoder } from "../scorers/cross_encoder.js";
+import { type CrossEncoder, isCrossEncoder, scorerName } from "../scorers/cross_encoder.js";
+import { rankTexts } from "../scorers/rank_texts.js";
 import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
 import { checkRerankInput } from "../rerank_input.js";
-import { type RerankResult, resultsFromScores, sortResults, validateRerankResults } from "../results.js";
+import type { RerankResult } from "../results.js";
 import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, type RankedResult, STAGE_SCORES_KEY, rankDocuments } from "./ranked_documents.js";
 import { documentTexts } from "./compressor_plumbing.js";
 import { traceCompressorRun } from "./tracing.js";
@@ -47,16 +47,6 @@ export interface CrossEncoderRerankerCallOptions {
 }
 
 const OWNER = "CrossEncoderReranker";
-
-function describeSpan(chunk: unknown): string {
-  if (chunk === null || typeof chunk !== "object") return `got ${String(chunk)}`;
-  const { start, end } = chunk as { start?: unknown; end?: unknown };
-  return `start ${String(start)}, end ${String(end)}`;
-}
-
-function checkCount(count: number | undefined, expected: number): void {
-  if (count !== expected) throw new RerankError(`${OWNER}: the cross-encoder returned ${count ?? "no"} scores for ${expected} documents.`);
-}
 
 /** The metadata key of the best window of a long document scored in windows: `{ start, end, text }`. */
 export const BEST_CHUNK_KEY = "bestChunk";
@@ -133,36 +123,14 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     signal?.throwIfAborted();
-    const pairs = documentTexts(OWNER, documents, this.documentText).map((text) => [query, text] as const);
-    const callOptions = signal ? { signal } : {};
-    let results: RankedResult[];
-    if (typeof this.model.scoreDetailed === "function") {
-      // abortable: a scorer that ignores the signal must not turn an aborted call into a result.
-      const detailed = await abortable(this.model.scoreDetailed(pairs, callOptions), signal);
-      checkCount(Array.isArray(detailed) ? detailed.length : undefined, documents.length);
-      results = detailed.map((item, index) => {
-        if (item === null || typeof item !== "object")
-          throw new RerankError(`${OWNER}: the cross-encoder returned ${String(item)} for document ${index}.`);
-        const { score, chunk } = item;
-        const text = pairs[index]![1];
-        // A window must lie in the scored text, or bestChunk would point at nothing (a custom scorer, a corrupt cache).
-        if (chunk !== undefined && !isChunkSpan(chunk, text.length)) {
-          throw new RerankError(
-            `${OWNER}: the cross-encoder returned an invalid best window for document ${index} (${describeSpan(chunk)}; the text has ${text.length} characters).`,
-          );
-        }
-        const result: RankedResult = { index, relevanceScore: score };
-        if (chunk !== undefined)
-          result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: pairs[index]![1].slice(chunk.start, chunk.end) } };
-        return result;
-      });
-    } else {
-      const scores = await abortable(this.model.score(pairs, callOptions), signal);
-      checkCount(Array.isArray(scores) ? scores.length : undefined, documents.length);
-      results = resultsFromScores(scores);
-    }
-    validateRerankResults(results, documents.length, "The cross-encoder");
-    return sortResults(results).slice(0, topN);
+    const texts = documentTexts(OWNER, documents, this.documentText);
+    const ranked = await rankTexts(OWNER, this.model, query, texts, signal ? { signal } : {});
+    return ranked.slice(0, topN).map(({ index, relevanceScore, chunk }) => {
+      const result: RankedResult = { index, relevanceScore };
+      if (chunk !== undefined)
+        result.metadata = { [BEST_CHUNK_KEY]: { start: chunk.start, end: chunk.end, text: texts[index]!.slice(chunk.start, chunk.end) } };
+      return result;
+    });
   }
 
   /**
@@ -170,16 +138,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
    * model id, a server's masked URL), else a string `model` property, else the scorer's class name.
    */
   get stageName(): string {
-    const scorer = this.model as { modelName?: unknown; model?: unknown };
-    let name: unknown;
-    try {
-      name = scorer.modelName ?? scorer.model;
-    } catch {
-      name = undefined; // a getter that throws must not fail a rerank that already scored
-    }
-    if (typeof name === "string" && name.length > 0) return `${OWNER}(${name})`;
-    const className = (this.model as object).constructor?.name;
-    return className && className !== "Object" ? `${OWNER}(${className})` : OWNER;
+    const name = scorerName(this.model);
+    return name === undefined ? OWNER : `${OWNER}(${name})`;
   }
 
   /**

@@ -73,6 +73,24 @@ export function isCrossEncoder(value: unknown): value is CrossEncoder {
 }
 
 /**
+ * Who scores, for names in stage histories and results: the scorer's `modelName` (a model id, a server's masked
+ * URL), else a string `model` property, else its class name; undefined for a plain object. A getter that throws
+ * counts as absent: naming must not fail a call that already scored.
+ */
+export function scorerName(scorer: CrossEncoder): string | undefined {
+  const named = scorer as { modelName?: unknown; model?: unknown };
+  let name: unknown;
+  try {
+    name = named.modelName ?? named.model;
+  } catch {
+    name = undefined;
+  }
+  if (typeof name === "string" && name.length > 0) return name;
+  const className = (scorer as object).constructor?.name;
+  return className && className !== "Object" ? className : undefined;
+}
+
+/**
  * The one check of a scorer's `pairs` argument: an array of `[query, text]` pairs of strings. `where` names the call
  * (`HuggingFaceCrossEncoder.score`). An index loop, not forEach: forEach skips a sparse array's holes, which then got
  * no score, or put later pairs' windows under the wrong pair. `nonEmptyQuery` also refuses a blank query (rerank

@@ -60,6 +60,31 @@ describe("examples/quick_start.ts", () => {
   });
 });
 
+describe("examples/ai_sdk.ts", () => {
+  const server = useFakeRerankServer();
+  const rankingAfter = (stdout: string, heading: string) =>
+    [
+      ...stdout
+        .split(heading)[1]!
+        .split("\n\n")[0]!
+        .matchAll(/^ {2}#(\d+) {2}score ([\d.]+) {2}/gm),
+    ].map((m) => [Number(m[1]), Number(m[2])]);
+
+  it("reranks with rerank() from ai: a local model by id, object documents, and a TEI server (word overlap puts #0 first)", async () => {
+    const { stdout } = await example("ai_sdk.ts", { RERANK_SERVER_URL: server.url });
+    expect(stdout).toContain("RANDOM weights");
+    const local = rankingAfter(stdout, "Local cross-encoder, top 3:");
+    expect(local).toHaveLength(3);
+    // The same model reading each object's body ranks the objects as it ranked the strings.
+    expect(rankingAfter(stdout, "Object documents, read by their body, top 2:")).toEqual(local.slice(0, 2));
+    const served = rankingAfter(stdout, `Rerank server (${server.url}/rerank), top 3:`);
+    expect(served).toHaveLength(3);
+    expect(served[0]![0]).toBe(0);
+    expect(served.map(([, s]) => s)).toEqual(served.map(([, s]) => s).sort((a, b) => b! - a!));
+    expect(server.requestsTo("/rerank")).toHaveLength(1);
+  });
+});
+
 describe("examples/three_stage.ts", () => {
   const server = useFakeRerankServer();
 
@@ -104,8 +129,8 @@ describe("examples/late_interaction.ts", () => {
     const { stdout } = await example("late_interaction.ts", { COLBERT_MODEL: FIXTURE_COLBERT });
     expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
     expect(stdout).toContain("Unset COLBERT_MODEL to use answerdotai/answerai-colbert-small-v1.");
-    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0 \}$/m);
-    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32 }");
+    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0, notStored: 0 \}$/m);
+    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32, notStored: 0 }");
     const ranked = [...stdout.split("Reranked by ColBERT")[1]!.matchAll(/^ {2}(p\d\d) {2}MaxSim ([\d.]+) {2}\(first stage #(\d)\)/gm)];
     expect(ranked).toHaveLength(3);
     const scores = ranked.map((m) => Number(m[2]));
@@ -117,7 +142,7 @@ describe("examples/late_interaction.ts", () => {
     expect(stdout).toMatch(/warm \(documents indexed ahead\): +median [\d.]+ ms/);
     expect(stdout).toContain("Speed only");
     // The second process is another process, and finds every BM25 candidate in the folder the first one wrote.
-    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0 \}/.exec(stdout)![1]);
+    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0, notStored: 0 \}/.exec(stdout)![1]);
     const child = /process (\d+): 8 document vectors read from \S+, 0 encoded/.exec(stdout);
     expect(child).not.toBeNull();
     expect(Number(child![1])).not.toBe(parent);

@@ -18,15 +18,16 @@ function sourceFiles(folder: string): string[] {
 }
 
 /** One file per subpath export (package.json "exports") and the CLI's: they re-export, they hold no code. */
-const ENTRY_FILES = ["index.ts", "huggingface.ts", "cohere.ts", "bm25.ts", "monitor.ts", "eval/index.ts"];
+const ENTRY_FILES = ["index.ts", "huggingface.ts", "cohere.ts", "bm25.ts", "monitor.ts", "ai_sdk.ts", "eval/index.ts"];
 
 /**
  * The layers, bottom first. A file may import its own folder and any folder of a lower rank, never one of its own
  * rank or above: remote/, retrievers/ and stores/ use only the bottom; scorers/ (the CrossEncoder interface, the
  * server and cached scorers) may use them; the local-model runtime is local/loading/ (finding and loading a model)
  * under local/runtime/ (scoring with it), and each family folder (local/cross_encoder/, local/causal/,
- * local/colbert/) uses both but never another family; compressors/ use scorers; eval/ and monitor/ sit on top,
- * independent of each other, eval/'s data loaders and statistics under its harness, and its CLI above that.
+ * local/colbert/) uses both but never another family; compressors/ use scorers, and ai_sdk/ (the AI SDK adapter)
+ * sits beside them; eval/ and monitor/ sit on top, independent of each other, eval/'s data loaders, statistics and
+ * calibration fits under its harness, and its CLI above that.
  */
 const LAYER_RANK: Record<string, number> = {
   "": 0, // src/ itself: errors, options, cancellation, rerank_input, results (entry files are checked apart)
@@ -40,8 +41,10 @@ const LAYER_RANK: Record<string, number> = {
   "local/causal": 5,
   "local/colbert": 5,
   compressors: 6,
+  ai_sdk: 6,
   "eval/data": 7.5,
   "eval/stats": 7,
+  "eval/calibration": 7.6,
   eval: 8,
   "eval/cli": 9,
   monitor: 8,

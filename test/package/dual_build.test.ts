@@ -14,6 +14,9 @@ describe("errors across the CJS and ESM builds in one process", () => {
       const cjs = createRequire(process.cwd() + "/")("langchain-rerank");
       const esm = await import("langchain-rerank");
       const cohere = await import("langchain-rerank/cohere");
+      const aiSdkCjs = createRequire(process.cwd() + "/")("langchain-rerank/ai-sdk");
+      let fromAiSdk;
+      try { new aiSdkCjs.CrossEncoderRerankingModel({}); } catch (error) { fromAiSdk = error; }
       const fromCjs = new cjs.InvalidOptionError("x");
       const fromEsm = new esm.ModelNotFoundError("y");
       console.log(JSON.stringify({
@@ -22,6 +25,7 @@ describe("errors across the CJS and ESM builds in one process", () => {
         esmInCjs: [fromEsm instanceof cjs.ModelNotFoundError, fromEsm instanceof cjs.RerankError],
         wrongClass: [fromCjs instanceof esm.ModelNotFoundError, fromEsm instanceof cjs.InvalidOptionError, new Error("z") instanceof esm.RerankError],
         remote: new cohere.RemoteRerankError("r", { service: "s", kind: "timeout", attempts: 1 }) instanceof cjs.RerankError,
+        aiSdk: [fromAiSdk instanceof esm.InvalidOptionError, fromAiSdk instanceof esm.RerankError, fromAiSdk instanceof esm.ModelNotFoundError],
       }));
     `;
     const { stdout } = await node(process.execPath, ["--input-type=module", "-e", program], { cwd: PROJECT_DIR });
@@ -31,6 +35,7 @@ describe("errors across the CJS and ESM builds in one process", () => {
       esmInCjs: [true, true],
       wrongClass: [false, false, false],
       remote: true,
+      aiSdk: [true, true, false],
     });
   });
 });

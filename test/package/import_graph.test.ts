@@ -33,6 +33,20 @@ function staticGraph(entry: string): string[] {
   return [...seen];
 }
 
+// Static imports of a package (a bare specifier), in either build.
+const ESM_PACKAGE = /^(?:import|export)\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^./"'][^"']*)["']/gm;
+const CJS_PACKAGE = /^(?:var [\w$]+ = )?require\(["']([^./"'][^"']*)["']\);?$/gm;
+
+/** The packages (and Node built-ins) that `entry`'s static graph imports. */
+function packageImports(entry: string): string[] {
+  const found = new Set<string>();
+  for (const file of staticGraph(entry)) {
+    const text = readFileSync(file, "utf8");
+    for (const pattern of [ESM_PACKAGE, CJS_PACKAGE]) for (const match of text.matchAll(pattern)) found.add(match[1]!);
+  }
+  return [...found].sort();
+}
+
 function localModelFiles(entry: string): string[] {
   return staticGraph(entry)
     .filter((file) => LOCAL_MODEL_CODE.some((marker) => marker.test(readFileSync(file, "utf8"))))
@@ -45,6 +59,20 @@ describe("the root entry's static import graph in dist/ (`npm test` builds it; r
     const graph = staticGraph(join(DIST, entry));
     expect(graph.length).toBeGreaterThan(1); // the walk follows the chunks the entry imports
     expect(localModelFiles(join(DIST, entry))).toEqual([]);
+  });
+
+  // The AI SDK adapter serves apps that may have no LangChain and rerank with a server only: its static graph holds
+  // no local-model code (localReranking imports it on first use), and only @ai-sdk/provider's types, so neither
+  // `ai` nor `@ai-sdk/*` is loaded by the entry, nor is @langchain/core.
+  it.each(["ai_sdk.js", "ai_sdk.cjs", "browser/ai_sdk.js"])("dist/%s carries no local-model code and loads no package at all", (entry) => {
+    expect(existsSync(join(DIST, entry)), `dist/${entry} is missing: run npm run build`).toBe(true);
+    expect(localModelFiles(join(DIST, entry))).toEqual([]);
+    expect(packageImports(join(DIST, entry))).toEqual([]);
+  });
+
+  it("packageImports finds the packages a graph loads (the root entry's @langchain/core)", () => {
+    expect(packageImports(join(DIST, "index.js"))).toContain("@langchain/core/retrievers/document_compressors");
+    expect(packageImports(join(DIST, "index.cjs"))).toContain("@langchain/core/retrievers/document_compressors");
   });
 
   it("the /huggingface entry does carry it, so the markers are the right ones", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeRerankServer } from "../support/fake_rerank_server.js";
 import { FIXTURE_RERANKER } from "../support/fixtures.js";
 import { PROJECT_DIR } from "../support/shared.js";
 
@@ -17,6 +18,11 @@ const version = (name: string) =>
   (JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 const HEAVY = /node_modules\/(cohere-ai|@aws-sdk|vega[^/]*|d3[^/]*|cli-progress|@huggingface|onnxruntime[^/]*)(\/|$)/;
 
+/** What a local model's first use says without transformers.js (src/local/loading/transformers_import.ts). */
+const MISSING_TRANSFORMERS =
+  "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers " +
+  "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)";
+
 let project: string;
 const npm = (args: string[]) =>
   exec(NPM, [...args, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
@@ -26,6 +32,26 @@ const npm = (args: string[]) =>
     maxBuffer: 64 * 1024 * 1024,
   });
 const node = (args: string[]) => exec(process.execPath, args, { cwd: project, maxBuffer: 16 * 1024 * 1024 });
+
+/** Every module `import(specifier)` resolves, as "parent -> url" lines, recorded by a resolve hook. */
+async function resolvedBy(specifier: string): Promise<string[]> {
+  const name = specifier.replace(/\W+/g, "-");
+  writeFileSync(
+    join(project, `record-${name}.mjs`),
+    `import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(\`
+  import { appendFileSync } from "node:fs";
+  export async function resolve(specifier, context, next) {
+    const result = await next(specifier, context);
+    appendFileSync(${JSON.stringify(join(project, `resolved-${name}.txt`))}, (context.parentURL ?? "") + " -> " + result.url + "\\\\n");
+    return result;
+  }\`));`,
+  );
+  await node(["--import", `./record-${name}.mjs`, "--input-type=module", "-e", `await import(${JSON.stringify(specifier)});`]);
+  return readFileSync(join(project, `resolved-${name}.txt`), "utf8")
+    .trim()
+    .split("\n");
+}
 
 beforeAll(async () => {
   if (!existsSync(join(PROJECT_DIR, "dist", "index.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does) before this suite.");
@@ -57,20 +83,7 @@ describe("npm install langchain-rerank @langchain/core, in a fresh project", () 
   });
 
   it("the root import loads no SDK, chart, progress bar, transformers.js, onnxruntime nor Node built-in", async () => {
-    // A resolve hook records every module the import resolves, and which module asked for it.
-    writeFileSync(
-      join(project, "record.mjs"),
-      `import { register } from "node:module";
-register("data:text/javascript," + encodeURIComponent(\`
-  import { appendFileSync } from "node:fs";
-  export async function resolve(specifier, context, next) {
-    const result = await next(specifier, context);
-    appendFileSync(${JSON.stringify(join(project, "resolved.txt"))}, (context.parentURL ?? "") + " -> " + result.url + "\\\\n");
-    return result;
-  }\`));`,
-    );
-    await node(["--import", "./record.mjs", "--input-type=module", "-e", 'await import("langchain-rerank");']);
-    const lines = readFileSync(join(project, "resolved.txt"), "utf8").trim().split("\n");
+    const lines = await resolvedBy("langchain-rerank");
     expect(lines.some((l) => l.includes("/node_modules/langchain-rerank/dist/index.js"))).toBe(true);
     expect(lines.filter((l) => HEAVY.test(l.split(" -> ")[1]!))).toEqual([]);
     const ours = lines.filter((l) => l.split(" -> ")[0]!.includes("/node_modules/langchain-rerank/"));
@@ -106,9 +119,28 @@ register("data:text/javascript," + encodeURIComponent(\`
       const { stdout } = await node(["--input-type=module", "-e", program(load)]);
       expect(JSON.parse(stdout)).toEqual({
         name: "MissingDependencyError",
-        message:
-          "HuggingFaceCrossEncoder needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers " +
-          "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)",
+        message: MISSING_TRANSFORMERS,
+      });
+    }
+  });
+
+  it("the /ai-sdk entry loads no package (not ai, @ai-sdk/provider, LangChain nor transformers.js); localReranking names the missing peer", async () => {
+    const lines = await resolvedBy("langchain-rerank/ai-sdk");
+    expect(lines.some((l) => l.includes("/node_modules/langchain-rerank/dist/ai_sdk.js"))).toBe(true);
+    expect(lines.filter((l) => !l.split(" -> ")[1]!.includes("/node_modules/langchain-rerank/dist/"))).toEqual([]);
+    const program = (load: string) => `
+      const { localReranking } = ${load};
+      const model = localReranking("Xenova/bge-reranker-base");
+      const error = await model.doRerank({ documents: { type: "text", values: ["red apples"] }, query: "apples" }).catch((e) => e);
+      console.log(JSON.stringify({ name: error?.name, message: error?.message }));`;
+    for (const load of [
+      'await import("langchain-rerank/ai-sdk")',
+      '(await import("node:module")).createRequire(process.cwd() + "/")("langchain-rerank/ai-sdk")',
+    ]) {
+      const { stdout } = await node(["--input-type=module", "-e", program(load)]);
+      expect(JSON.parse(stdout)).toEqual({
+        name: "MissingDependencyError",
+        message: MISSING_TRANSFORMERS,
       });
     }
   });
@@ -135,4 +167,39 @@ register("data:text/javascript," + encodeURIComponent(\`
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/^0\.\d{3} \d+ \S/);
   });
+
+  it("with ai installed, rerank() on a local folder and on a rerank server gives CrossEncoderReranker's ranking (ESM and CJS)", async () => {
+    // transformers.js too (the Quick start installed it already when the whole file runs), for the local model.
+    await npm(["install", `ai@${version("ai")}`, `@huggingface/transformers@${version("@huggingface/transformers")}`]);
+    const server = await FakeRerankServer.start();
+    try {
+      const program = (load: string) => `
+        const [{ rerank }, aiSdk, root] = ${load};
+        const { Document } = await import("@langchain/core/documents");
+        const texts = ["red apples and green pears", "apples", "a bicycle", "pears, apples and plums"];
+        const scorers = [new root.RerankServerCrossEncoder({ url: ${JSON.stringify(server.url)} + "/rerank", dialect: "tei" })];
+        const local = aiSdk.localReranking(${JSON.stringify(FIXTURE_RERANKER)}, { dtype: "fp32" });
+        const out = [];
+        for (const [model, scorer] of [[local, local.model], [aiSdk.crossEncoderReranking(scorers[0]), scorers[0]]]) {
+          const { ranking } = await rerank({ model, documents: texts, query: "apples", topN: 2 });
+          const expected = await new root.CrossEncoderReranker({ model: scorer, topN: 2 }).rerank(texts.map((t) => new Document({ pageContent: t })), "apples");
+          out.push({ ranking: ranking.map((r) => [r.originalIndex, r.score]), expected: expected.map((r) => [r.index, r.relevanceScore]) });
+        }
+        console.log(JSON.stringify(out));`;
+      const esm = 'await Promise.all([import("ai"), import("langchain-rerank/ai-sdk"), import("langchain-rerank")])';
+      const cjs =
+        '((r) => [r("ai"), r("langchain-rerank/ai-sdk"), r("langchain-rerank")])((await import("node:module")).createRequire(process.cwd() + "/"))';
+      for (const load of [esm, cjs]) {
+        const { stdout } = await node(["--input-type=module", "-e", program(load)]);
+        const [local, served] = JSON.parse(stdout) as { ranking: [number, number][]; expected: [number, number][] }[];
+        expect(local!.ranking).toHaveLength(2);
+        expect(local!.ranking).toEqual(local!.expected);
+        expect(served!.ranking).toEqual(served!.expected);
+        // Word overlap: every text holding "apples" covers the one-word query, and ties keep input order.
+        expect(served!.ranking.map(([index]) => index)).toEqual([0, 1]);
+      }
+    } finally {
+      await server.close();
+    }
+  }, 600_000);
 });

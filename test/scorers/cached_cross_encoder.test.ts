@@ -49,7 +49,7 @@ describe("CachedCrossEncoder", () => {
     const second = await cached.score(pairs(["dddd", "bb", "a", "eeeee"]));
     expect(second).toEqual([4.13, 2.13, 1.13, 5.13]);
     expect(inner.calls[1]).toEqual(pairs(["dddd", "eeeee"]));
-    expect(cached.stats).toEqual({ hits: 2, misses: 5 });
+    expect(cached.stats).toEqual({ hits: 2, misses: 5, failedWrites: 0 });
 
     await cached.score(pairs(["a", "bb", "ccc", "dddd", "eeeee"]));
     expect(inner.calls).toHaveLength(2); // all hits: the scorer is not called at all
@@ -182,35 +182,28 @@ describe("CachedCrossEncoder under concurrent calls", () => {
       [2, 3],
     ]);
     expect(inner.calls).toEqual([pairs(["a", "bb"]), pairs(["ccc"])]);
-    expect(cached.stats).toEqual({ hits: 3, misses: 3 });
+    expect(cached.stats).toEqual({ hits: 3, misses: 3, failedWrites: 0 });
   });
 
   it("a waiting call whose leader is aborted scores the pairs itself; its own result is not lost", async () => {
     const inner = new GatedScorer();
-    // The follower's store lookup answers when told to, so the leader is aborted only after the follower joined it.
-    const lru = new LruStore<number>();
-    const lookups: (() => void)[] = [];
-    const store = {
-      mget: async (keys: string[]) => {
-        if (lookups.push(() => {}) > 1) await new Promise<void>((resolve) => (lookups[1] = resolve));
-        return lru.mget(keys);
-      },
-      mset: (entries: [string, number][]) => lru.mset(entries),
-    };
-    const cached = new CachedCrossEncoder({ model: inner, store });
+    const cached = new CachedCrossEncoder({ model: inner });
     const controller = new AbortController();
     const leader = cached.score(pairs(["a"]), { signal: controller.signal });
     await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
-    const follower = cached.score(pairs(["a"]));
-    await vi.waitFor(() => expect(lookups).toHaveLength(2), PATIENT);
-    lookups[1]!();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(inner.calls).toHaveLength(1); // joined, not scoring
+    // The follower joins the leader's "a" (no read, no scoring) and scores its own "extra": its scorer call shows
+    // it is past the join.
+    const follower = cached.score(pairs(["a", "extra"]));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    expect(inner.calls[1]).toEqual(pairs(["extra"]));
     controller.abort(new Error("leader left"));
     await expect(leader).rejects.toThrow("leader left");
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    inner.release(); // "extra"; then the follower scores "a" itself, in one more call
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(3), PATIENT);
+    expect(inner.calls[2]).toEqual(pairs(["a"]));
     inner.release();
-    expect(await follower).toEqual([1]);
+    expect(await follower).toEqual([1, 5]);
+    expect(cached.stats).toEqual({ hits: 0, misses: 3, failedWrites: 0 });
   });
 
   it("an abort rejects at once even when the scorer ignores the signal; the late scores are still cached", async () => {
@@ -265,7 +258,7 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
     const reranker = new CrossEncoderReranker({ model: cached, topN: 2 });
     const miss = await reranker.compressDocuments(docs(), Q);
     const hit = await reranker.compressDocuments(docs(), Q);
-    expect(cached.stats).toEqual({ hits: 2, misses: 2 });
+    expect(cached.stats).toEqual({ hits: 2, misses: 2, failedWrites: 0 });
     const view = (out: DocumentInterface[]) => out.map((d) => [d.pageContent, d.metadata.relevanceScore, d.metadata[BEST_CHUNK_KEY]]);
     expect(view(hit)).toEqual(view(miss));
     const windowed = miss.find((d) => d.pageContent === longDoc)!;
@@ -284,7 +277,7 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
     const cached = new CachedCrossEncoder({ model: scorer });
     const [plain] = await cached.score([[Q, longDoc]]);
     const [detailed] = await cached.scoreDetailed([[Q, longDoc]]);
-    expect(cached.stats).toEqual({ hits: 1, misses: 1 });
+    expect(cached.stats).toEqual({ hits: 1, misses: 1, failedWrites: 0 });
     expect(detailed).toEqual((await scorer.scoreDetailed([[Q, longDoc]]))[0]);
     expect(detailed!.score).toBe(plain);
     expect(detailed!.chunk).toBeDefined();
@@ -307,7 +300,7 @@ describe("CachedCrossEncoder with a corrupt window entry", () => {
       [`${key}#chunk`, 3 * 2 ** 26 + 400], // start 3, end 400: not a window of a 5-character text
     ]);
     expect(await cached.scoreDetailed(pairs(["short"]))).toEqual([{ score: 0.5, chunk: { start: 0, end: 5 } }]);
-    expect(cached.stats).toEqual({ hits: 0, misses: 1 });
+    expect(cached.stats).toEqual({ hits: 0, misses: 1, failedWrites: 0 });
   });
 });
 

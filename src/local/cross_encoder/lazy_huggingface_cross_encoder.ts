@@ -1,16 +1,13 @@
 import { checkString } from "../../options.js";
 import type { CrossEncoder, CrossEncoderCallOptions, DetailedScore, TextPair } from "../../scorers/cross_encoder.js";
-import type { HuggingFaceCrossEncoder } from "./huggingface_cross_encoder.js";
+import type { HuggingFaceCrossEncoder, HuggingFaceCrossEncoderArgs } from "./huggingface_cross_encoder.js";
 import { DEFAULT_RERANKER_MODEL } from "../loading/load_spec.js";
 
-/** Options of {@link LazyHuggingFaceCrossEncoder}. */
-export interface LazyHuggingFaceCrossEncoderArgs {
-  /**
-   * Hugging Face hub id or local model folder.
-   * @default "Xenova/bge-reranker-base"
-   */
-  model?: string;
-}
+/**
+ * Options of {@link LazyHuggingFaceCrossEncoder}: a `HuggingFaceCrossEncoder`'s, handed to it when it is built (so
+ * all but `model` are checked then, on the first call).
+ */
+export type LazyHuggingFaceCrossEncoderArgs = HuggingFaceCrossEncoderArgs;
 
 /**
  * A `HuggingFaceCrossEncoder` named by its model, whose code is imported on the first call (a dynamic `import()`).
@@ -29,18 +26,18 @@ export interface LazyHuggingFaceCrossEncoderArgs {
 export class LazyHuggingFaceCrossEncoder implements CrossEncoder {
   /** The hub id or local folder the scorer loads. */
   readonly model: string;
+  readonly #fields: HuggingFaceCrossEncoderArgs;
   #scorer: Promise<HuggingFaceCrossEncoder> | undefined;
 
   constructor(fields: LazyHuggingFaceCrossEncoderArgs = {}) {
     // Checked now, with HuggingFaceCrossEncoder's own message, so a bad id fails at construction as it did.
     this.model = checkString("HuggingFaceCrossEncoder", "model", fields.model) ?? DEFAULT_RERANKER_MODEL;
+    this.#fields = { ...fields, model: this.model };
   }
 
   /** The `HuggingFaceCrossEncoder` behind this one, imported and built on first use (its model loads on its first call). */
   scorer(): Promise<HuggingFaceCrossEncoder> {
-    this.#scorer ??= import("./huggingface_cross_encoder.js").then(
-      ({ HuggingFaceCrossEncoder }) => new HuggingFaceCrossEncoder({ model: this.model }),
-    );
+    this.#scorer ??= import("./huggingface_cross_encoder.js").then(({ HuggingFaceCrossEncoder }) => new HuggingFaceCrossEncoder(this.#fields));
     return this.#scorer;
   }
 
