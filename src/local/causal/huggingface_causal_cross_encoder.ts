@@ -1,8 +1,16 @@
-import { InvalidOptionError } from "../../errors.js";
-import { checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { CorruptModelFileError, InvalidOptionError } from "../../errors.js";
+import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { planBatches } from "../runtime/batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
-import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
+import {
+  type AnswerHeadStatus,
+  answerTokens,
+  type CausalLoadOptions,
+  causalModelKey,
+  type LoadedCausalLm,
+  loadCausalLm,
+  targetTokenIds,
+} from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
 import { documentScores } from "../../scorers/chunking.js";
 import { type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
@@ -48,6 +56,19 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelArgs {
    * @default ¾ of maxLength (as mxbai and FlagEmbedding)
    */
   maxQueryLength?: number;
+  /**
+   * Score with the graph's answer head: on the first load in Node, the ONNX graph is converted to one that computes
+   * only the answer tokens' logits at the last position (same scores, far less time and memory; see
+   * docs/local-reranker.md) and cached; later loads use the cached copy. If the conversion fails the full graph
+   * scores and `answerHead.reason` says why. `false` always loads the full graph.
+   * @default true
+   */
+  convertGraph?: boolean;
+  /**
+   * Folder of converted graphs (one subfolder per source graph and answer tokens).
+   * @default `<cacheDir>/langchain-rerank-answer-head` (transformers.js's cache unless `cacheDir` is given)
+   */
+  convertedGraphDir?: string;
 }
 
 const OWNER = "HuggingFaceCausalCrossEncoder";
@@ -88,15 +109,20 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
   readonly scoreMode: ScoreMode;
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
+  readonly #load: CausalLoadOptions;
+  #answerHead: AnswerHeadStatus | undefined;
 
   constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
+    // The load depends on the template (its answer tokens), known once the base has checked the model: the key and
+    // load run lazily, on the first call, reading this object.
+    const load = {} as CausalLoadOptions;
     super(
       {
         owner: OWNER,
         exampleModel: EXAMPLE_MODEL,
         requiredModelHint: `, e.g. "${EXAMPLE_MODEL}" or a local folder.`,
-        key: causalModelKey,
-        load: loadCausalLm,
+        key: (spec) => causalModelKey(spec, load),
+        load: (spec) => loadCausalLm(spec, load),
       },
       fields,
     );
@@ -106,6 +132,19 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
     this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
     this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
+    this.#load = Object.assign(load, {
+      template: this.template,
+      convertGraph: checkBoolean(OWNER, "convertGraph", fields.convertGraph) ?? true,
+      convertedGraphDir: checkString(OWNER, "convertedGraphDir", fields.convertedGraphDir),
+    });
+  }
+
+  /**
+   * Which graph scores, once loaded (undefined before): `{ converted: true, tokens, folder }` for the answer-head
+   * conversion, or `{ converted: false, reason }` for the full graph, with why (conversion off or failed).
+   */
+  get answerHead(): AnswerHeadStatus | undefined {
+    return this.#answerHead;
   }
 
   /** Beside the load and windows: the prompt and answer tokens, instruction, score mode and truncation. */
@@ -149,8 +188,8 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
     )) {
       signal?.throwIfAborted();
       const logits = await loaded.forward(batchFeeds(rows, batch, feedOptions), signal);
-      const [, width = 1, vocab = 1] = logits.dims;
       const data = logits.data as Float32Array;
+      const [width, vocab] = lastPositionLayout(this.model, loaded, logits.dims, batch.length);
       batch.forEach((index, row) => {
         const last = (row * width + width - 1) * vocab;
         const logit = data[last + positive]! - (negative === undefined ? 0 : data[last + negative]!);
@@ -167,9 +206,38 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
     }
     const maxQueryLength = this.#maxQueryLength ?? Math.floor((maxLength * 3) / 4);
     const encoder = new PromptEncoder(loaded.tokenizer, this.template, { maxLength, maxQueryLength, instruction: this.instruction });
-    const { positive, negative } = targetTokenIds(this.model, loaded.tokenizer, this.template);
+    const ids = targetTokenIds(this.model, loaded.tokenizer, this.template);
+    let { positive, negative } = ids;
+    this.#answerHead = loaded.answerHead;
+    if (loaded.answerHead.converted) {
+      const wanted = answerTokens(ids);
+      if (JSON.stringify(loaded.answerHead.tokens) !== JSON.stringify(wanted)) {
+        throw new InvalidOptionError(
+          `${OWNER}: "${this.model}" is an answer-head graph converted for the tokens ${JSON.stringify(loaded.answerHead.tokens)}, and this ` +
+            `template's answer tokens are ${JSON.stringify(wanted)}: convert the original folder for this template (rerank-convert-causal), or load the original.`,
+        );
+      }
+      [positive, negative] = [0, negative === undefined ? undefined : 1];
+    }
     // Pads are masked and sit left of every real token, so their id never reaches a score; any id in the vocabulary does.
     const padTokenId = loaded.tokenizer.pad_token_id ?? loaded.tokenizer.eos_token_id ?? 0;
     return { loaded, encoder, positive, negative, padTokenId };
   }
+}
+
+/**
+ * [positions per row, values per position] of a batch's logits: the full graph's [batch, sequence, vocabulary], or
+ * the answer head's [batch, answer tokens] (one position). Any other shape is refused, never read.
+ */
+function lastPositionLayout(model: string, loaded: LoadedCausalLm, dims: readonly number[], rows: number): [number, number] {
+  if (!loaded.answerHead.converted) return [dims[1] ?? 1, dims[2] ?? 1];
+  const columns = loaded.answerHead.tokens.length;
+  if (dims.length !== 2 || dims[0] !== rows || dims[1] !== columns) {
+    throw new CorruptModelFileError(
+      model,
+      `"${model}": its config says the graph is an answer head of ${columns} tokens, and its logits are [${dims.join(", ")}] for ${rows} prompts: ` +
+        "the converted folder is damaged or mixed with another graph. Convert the original folder again (rerank-convert-causal).",
+    );
+  }
+  return [1, columns];
 }
