@@ -1,12 +1,12 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { defineConfig, type Options } from "tsup";
 
 // The browser build swaps each `x.js` that has an `x.browser.ts` beside it (model files are URLs there, not paths).
 const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
   name: "browser-variants",
   setup(build) {
-    build.onResolve({ filter: /(?:^|\/)model_files\.js$/ }, (args) => ({
-      path: join(args.resolveDir, dirname(args.path), "model_files.browser.ts"),
+    build.onResolve({ filter: /(?:^|\/)(model_files|answer_head_files)\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/\.js$/, ".browser.ts")),
     }));
   },
 };
@@ -27,6 +27,7 @@ export default defineConfig([
       ai_sdk: "src/ai_sdk.ts",
       // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
       "cli/rerank-eval": "src/eval/cli/cli.ts",
+      "cli/rerank-convert-causal": "src/local/causal/convert_causal_cli.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

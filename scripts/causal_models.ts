@@ -28,10 +28,21 @@ function build(out: string, files: readonly string[], script: string, args: read
   return out;
 }
 
-/** A tiny Qwen3-shaped causal LM (hidden 16, 2 layers) over the real Qwen3 tokenizer, with or without a KV cache. */
-export function ensureQwen3Fixture(cache = true): string {
-  const out = join(PROXY_DIR, cache ? "qwen3-tiny" : "qwen3-tiny-nocache");
-  const args = [out, "--tokenizer", QWEN3_TOKENIZER, ...(cache ? [] : ["--no-cache"])];
+/**
+ * A tiny Qwen3-shaped causal LM (hidden 16, 2 layers) over the real Qwen3 tokenizer, with or without a KV cache;
+ * `external`: weights in onnx/*.onnx_data; `tiedGraph`: the fp32 head is the embedding, transposed in the graph.
+ */
+export function ensureQwen3Fixture(cache = true, variant: { external?: boolean; tiedGraph?: boolean } = {}): string {
+  const name = `qwen3-tiny${cache ? "" : "-nocache"}${variant.external ? "-external" : ""}${variant.tiedGraph ? "-tied" : ""}`;
+  const out = join(PROXY_DIR, name);
+  const args = [
+    out,
+    "--tokenizer",
+    QWEN3_TOKENIZER,
+    ...(cache ? [] : ["--no-cache"]),
+    ...(variant.external ? ["--external-data"] : []),
+    ...(variant.tiedGraph ? ["--tied-graph"] : []),
+  ];
   return build(out, ["onnx/model.onnx", "onnx/model_quantized.onnx"], "make-causal-model.py", args);
 }
 

@@ -2,7 +2,7 @@
 """Builds a Qwen3-shaped causal language model folder for transformers.js, with RANDOM weights.
 
   /usr/bin/python3 scripts/make-causal-model.py OUT --tokenizer DIR [--size tiny|qwen3-0.6b] [--no-cache]
-                                                 [--dtypes fp32,q8] [--seed N] [--scale S]
+                                                 [--dtypes fp32,q8] [--seed N] [--scale S] [--tied-graph] [--external-data]
 
 The graph is Qwen3's decoder written as plain ONNX ops: token embedding, per layer RMSNorm, q/k/v projections
 without bias, per-head RMSNorm of q and k, rotary position embedding (rope_theta 1e6) from `position_ids`, grouped
@@ -44,8 +44,8 @@ ROPE_THETA, EPS = 1_000_000.0, 1e-6
 
 
 class CausalGraph:
-    def __init__(self, size, vocab, seed, q8, scale):
-        self.s, self.vocab, self.q8, self.scale = size, vocab, q8, scale
+    def __init__(self, size, vocab, seed, q8, scale, tied_graph=False):
+        self.s, self.vocab, self.q8, self.scale, self.tied_graph = size, vocab, q8, scale, tied_graph
         self.rng = np.random.default_rng(seed)
         self.inits, self.nodes, self.count, self.names = [], [], 0, set()
 
@@ -161,7 +161,11 @@ class CausalGraph:
             x = self.op("Add", [x, self.linear(act, p + "down", s["intermediate"], H)])
         x = self.rms_norm(x, "final_norm", H)
         head = embed.T if s["tied"] else self.random([H, self.vocab], 1.0)
-        logits = self.matmul(x, "lm_head", np.ascontiguousarray(head))
+        if self.tied_graph and not self.q8:
+            # The head reads the embedding itself, transposed, as exports that keep tied weights once do.
+            logits = self.op("MatMul", [x, self.op("Transpose", ["embed_tokens"], perm=[1, 0])])
+        else:
+            logits = self.matmul(x, "lm_head", np.ascontiguousarray(head))
         self.nodes.append(helper.make_node("Identity", [logits], ["logits"], name="logits"))
         outputs.insert(0, helper.make_tensor_value_info("logits", T.FLOAT, ["batch_size", "sequence_length", self.vocab]))
         seq_dims = ["batch_size", "sequence_length"]
@@ -198,6 +202,8 @@ def main():
     parser.add_argument("--dtypes", default="fp32,q8")
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--scale", type=float, default=4.0)
+    parser.add_argument("--tied-graph", action="store_true", help="fp32 head = MatMul(x, Transpose(embed_tokens)), one copy of the weights")
+    parser.add_argument("--external-data", action="store_true", help="weights in onnx/<file>_data beside each graph (as exports over 2 GB)")
     args = parser.parse_args()
     with open(os.path.join(args.tokenizer, "tokenizer.json"), encoding="utf-8") as f:
         tok = json.load(f)
@@ -208,13 +214,19 @@ def main():
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copyfile(os.path.join(args.tokenizer, name), os.path.join(args.out, name))
+    cfg = config(args.size, vocab, eos, pad)
+    if args.external_data:
+        cfg["transformers.js_config"] = {"use_external_data_format": True}
     with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(config(args.size, vocab, eos, pad), f, indent=1)
+        json.dump(cfg, f, indent=1)
     files = {"fp32": "model.onnx", "q8": "model_quantized.onnx"}
     for dtype in args.dtypes.split(","):
-        model = CausalGraph(SIZES[args.size], vocab, args.seed, dtype == "q8", args.scale).build(cache=not args.no_cache)
+        model = CausalGraph(SIZES[args.size], vocab, args.seed, dtype == "q8", args.scale, args.tied_graph).build(cache=not args.no_cache)
         path = os.path.join(args.out, "onnx", files[dtype])
-        onnx.save(model, path)
+        if args.external_data:
+            onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=files[dtype] + "_data", size_threshold=1024)
+        else:
+            onnx.save(model, path)
         print(path)
     return 0
 

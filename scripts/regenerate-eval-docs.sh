@@ -51,7 +51,8 @@ run scifact-builtin rerank-eval --dataset $SHARED/data/scifact --depth 100 --met
 # Two facts the CLI does not print: the built-in BM25 without its stemmer, and the run file's adjacent score ties.
 cat >"$out/unstemmed.mjs" <<'EOF'
 import { Document } from "@langchain/core/documents";
-import { OkapiBm25Retriever, createTokenizer, documentText, evaluate, loadBeirDataset } from "langchain-rerank/eval";
+import { OkapiBm25Retriever, createTokenizer } from "langchain-rerank/bm25";
+import { documentText, evaluate, loadBeirDataset } from "langchain-rerank/eval";
 const data = await loadBeirDataset(process.argv.at(-1), { split: "test" });
 const documents = [...data.corpus].map(([id, doc]) => new Document({ id, pageContent: documentText(doc), metadata: { id } }));
 const retriever = new OkapiBm25Retriever({ documents, k: 100, tokenize: createTokenizer({ stem: null }) });

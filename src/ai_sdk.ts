@@ -3,5 +3,4 @@
 export { AI_SDK_PROVIDER, CrossEncoderRerankingModel, type CrossEncoderRerankingModelArgs } from "./ai_sdk/reranking_model.js";
 export { crossEncoderReranking, localReranking, type LocalRerankingModel, type LocalRerankingSettings } from "./ai_sdk/providers.js";
 export type { LangchainRerankProviderOptions } from "./ai_sdk/provider_options.js";
-export { InvalidOptionError, MissingDependencyError, RerankError } from "./errors.js";
-export { type RemoteFailureKind, RemoteRerankError } from "./remote/http_retry.js";
+// Errors are the root entry's classes (langchain-rerank): import them from there.

@@ -1,5 +1,4 @@
-// langchain-rerank/bm25: the BM25 first stage on its own, with no Node built-in, so browser apps can use it
-// (langchain-rerank/eval exports OkapiBm25Retriever and createTokenizer too, beside its file loaders).
+// langchain-rerank/bm25: the BM25 first stage on its own, with no Node built-in, so browser apps can use it.
 export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "./retrievers/okapi_bm25_retriever.js";
 export {
   type Bm25Hit,

@@ -6,13 +6,5 @@ export { ColBERTCrossEncoder, type ColBERTCrossEncoderArgs, type IndexResult } f
 export { COLBERT_PRESETS, type ColBERTConventions } from "./local/colbert/colbert_conventions.js";
 export type { VectorPrecision } from "./local/colbert/token_vectors.js";
 export { CAUSAL_PRESETS, CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate } from "./local/causal/causal_prompts.js";
-export { DTYPE_FILES, type LoadProgressCallback, type RerankerDevice, type RerankerDtype, type WasmPaths } from "./local/loading/load_spec.js";
-export {
-  CorruptModelFileError,
-  DeviceUnavailableError,
-  MissingDependencyError,
-  MissingOnnxFileError,
-  ModelNotFoundError,
-  UnsupportedModelError,
-  OverloadedError,
-} from "./errors.js";
+export type { LocalModelArgs } from "./local/runtime/local_model_options.js";
+export type { LoadProgressCallback, RerankerDevice, RerankerDtype, WasmPaths } from "./local/loading/load_spec.js";

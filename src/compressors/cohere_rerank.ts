@@ -28,22 +28,16 @@ import { DEFAULT_RANK_KEY, DEFAULT_SCORE_KEY, STAGE_SCORES_KEY, compressByRankin
 // called through its own `rerank`.
 
 export interface CohereRerankArgs {
-  /**
-   * Rerank model.
-   * @default "rerank-v3.5"
-   */
+  /** Rerank model. @default "rerank-v3.5" */
   model?: string;
-  /**
-   * How many documents to keep.
-   * @default 3
-   */
+  /** How many documents to keep. @default 3 */
   topN?: number;
   /**
    * Cohere API key. Not needed with `client` (pass it too only so that messages can redact it).
    * @default process.env.COHERE_API_KEY, else process.env.CO_API_KEY
    */
   apiKey?: string;
-  /** A prebuilt cohere-ai client (e.g. `BedrockClientV2`, or one with its own fetch/headers). Supersedes apiKey; excludes baseUrl. */
+  /** A prebuilt cohere-ai client (e.g. `BedrockClientV2`, or one with its own fetch/headers). Supersedes apiKey; excludes baseUrl. @default none (requests are sent with `fetch`) */
   client?: CohereRerankClient;
   /**
    * Where Cohere's API lives: Azure deployments, proxies, Cohere-compatible servers. A path prefix is kept
@@ -57,7 +51,7 @@ export interface CohereRerankArgs {
    * configurations meaning what they meant), else "v2"
    */
   apiVersion?: "v1" | "v2";
-  /** v1 only: Cohere splits each document into at most this many chunks and scores the best one. */
+  /** v1 only: Cohere splits each document into at most this many chunks and scores the best one. @default Cohere's (10) */
   maxChunksPerDoc?: number;
   /** v2 only: longer documents are truncated to this many tokens. @default Cohere's own, 4096 */
   maxTokensPerDoc?: number;
@@ -93,7 +87,7 @@ export interface CohereRerankArgs {
    * @default 60000
    */
   maxBackoffMs?: number;
-  /** Aborts every call of this instance (ContextualCompressionRetriever passes no signal of its own). */
+  /** Aborts every call of this instance (ContextualCompressionRetriever passes no signal of its own). @default none */
   signal?: AbortSignal;
   /**
    * Metadata key of the score.
@@ -108,9 +102,13 @@ export interface CohereRerankArgs {
 }
 
 export interface CohereRerankCallOptions {
+  /** Overrides the instance's `model` for this call. @default the instance's `model` */
   model?: string;
+  /** Overrides the instance's `topN` for this call. @default the instance's `topN` */
   topN?: number;
+  /** Overrides the instance's `maxChunksPerDoc` for this call (v1 only: given, it selects v1 unless `apiVersion` was set). @default the instance's `maxChunksPerDoc` */
   maxChunksPerDoc?: number;
+  /** Aborts this call (together with the instance's `signal`, if any). @default none */
   signal?: AbortSignal;
 }
 

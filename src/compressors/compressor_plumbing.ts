@@ -15,7 +15,10 @@ import type { RunTrace } from "./tracing.js";
  * metadata, runName }` (see readCompressorCall).
  */
 export interface CompressorCallOptions {
-  /** Aborts this call (together with the instance's `signal`, if any); the call rejects with its reason. */
+  /**
+   * Aborts this call (together with the instance's `signal`, if any); the call rejects with its reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 

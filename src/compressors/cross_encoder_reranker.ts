@@ -40,8 +40,15 @@ export interface CrossEncoderRerankerArgs {
 }
 
 export interface CrossEncoderRerankerCallOptions {
-  /** Overrides the instance's `topN` for this call. */
+  /**
+   * Overrides the instance's `topN` for this call.
+   * @default the instance's `topN`
+   */
   topN?: number;
+  /**
+   * Aborts this call; the promise rejects with the signal's reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 
@@ -118,11 +125,11 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     options = checkCallOptions(`${OWNER}.rerank`, options, "{ signal, topN: 5 }");
     const topN = checkPositiveInteger(OWNER, "topN", options.topN) ?? this.topN;
     if (documents.length === 0) return [];
-    const results = await this.scoreAndSort(documents, query, topN, options.signal);
+    const results = await this.#scoreAndSort(documents, query, topN, options.signal);
     return results.map(({ index, relevanceScore }) => ({ index, relevanceScore }));
   }
 
-  private async scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
+  async #scoreAndSort(documents: readonly DocumentInterface[], query: string, topN: number, signal?: AbortSignal): Promise<RankedResult[]> {
     signal?.throwIfAborted();
     const texts = documentTexts(OWNER, documents, this.documentText);
     const ranked = await rankTexts(OWNER, this.model, query, texts, signal ? { signal } : {});
@@ -160,7 +167,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       scoreKey: this.scoreKey,
       rankKey: this.rankKey,
       stageName: () => this.stageName,
-      rank: (topN, signal) => this.scoreAndSort(documents, query, topN, signal),
+      rank: (topN, signal) => this.#scoreAndSort(documents, query, topN, signal),
     });
   }
 }

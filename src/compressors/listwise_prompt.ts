@@ -7,6 +7,7 @@ import { IDS_KEY } from "./listwise_windows.js";
 
 /** What a prompt receives for one window: the query, the window's documents with the ids the model must answer with, and the context block the default prompt uses. */
 export interface ListwisePromptInput {
+  /** The query the documents are ranked for. */
   query: string;
   /** The window's documents, in their current order; `id` is what the model answers with (0-based within the window). */
   documents: { id: number; text: string }[];

@@ -78,13 +78,23 @@ export interface LLMListwiseRerankerArgs {
    * @default doc.pageContent
    */
   documentText?: (document: DocumentInterface) => string;
-  /** Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own). */
+  /**
+   * Aborts every call of this instance (`ContextualCompressionRetriever` passes no signal of its own).
+   * @default none
+   */
   signal?: AbortSignal;
 }
 
 export interface LLMListwiseRerankerCallOptions {
-  /** Aborts this call (together with the instance's `signal`, if any). */
+  /**
+   * Aborts this call (together with the instance's `signal`, if any).
+   * @default none
+   */
   signal?: AbortSignal;
+  /**
+   * LangChain callbacks for this call's chat-model runs (tracing), beside the compressor's own.
+   * @default none
+   */
   callbacks?: Callbacks;
 }
 
@@ -144,7 +154,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   readonly listwiseRankKey: string;
   readonly documentText: (document: DocumentInterface) => string;
   readonly #signal: AbortSignal | undefined;
-  private readonly structured: { invoke(input: BaseLanguageModelInput, config?: RunnableConfig): Promise<unknown> };
+  readonly #structured: { invoke(input: BaseLanguageModelInput, config?: RunnableConfig): Promise<unknown> };
 
   /** Python LangChain's constructor: `LLMListwiseRerank.from_llm(llm, top_n=3)`. */
   static fromLLM(llm: ListwiseChatModel, fields: Omit<LLMListwiseRerankerArgs, "llm"> = {}): LLMListwiseReranker {
@@ -182,7 +192,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     this.#signal = checkSignal(OWNER, fields.signal);
     try {
       // includeRaw: a parse failure then comes back as `parsed: null` instead of an error indistinguishable from a network failure.
-      this.structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
+      this.#structured = llm.withStructuredOutput(RANK_DOCUMENTS_SCHEMA, { name: SCHEMA_NAME, includeRaw: true });
     } catch (error) {
       throw new InvalidOptionError(
         `${OWNER}: \`llm\` cannot produce structured output (${describeError(error)}); use a chat model with tool calling or JSON output.`,
@@ -204,8 +214,8 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     return traceCompressorRun(
       OWNER,
       { callbacks: options.callbacks },
-      this.traceInputs(documents, query),
-      (runManager) => this.rankWindows(documents, query, runManager, signal),
+      this.#traceInputs(documents, query),
+      (runManager) => this.#rankWindows(documents, query, runManager, signal),
       (ranking) => ({ ...ranking }),
     );
   }
@@ -229,10 +239,10 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     return traceCompressorRun(
       OWNER,
       call.trace,
-      this.traceInputs(documents, query),
+      this.#traceInputs(documents, query),
       async (runManager) => {
-        const ranking = await this.rankWindows(documents, query, runManager, signal);
-        return { ranking, documents: await this.toDocuments(documents, ranking.order.slice(0, this.topN)) };
+        const ranking = await this.#rankWindows(documents, query, runManager, signal);
+        return { ranking, documents: await this.#toDocuments(documents, ranking.order.slice(0, this.topN)) };
       },
       ({ ranking, documents: kept }) => ({
         results: kept.map((document) => ({
@@ -244,11 +254,11 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     ).then(({ documents: kept }) => kept);
   }
 
-  private traceInputs(documents: readonly DocumentInterface[], query: string): Record<string, unknown> {
+  #traceInputs(documents: readonly DocumentInterface[], query: string): Record<string, unknown> {
     return { query, documents: documents.length, topN: this.topN, windowSize: this.windowSize, stepSize: this.stepSize };
   }
 
-  private async rankWindows(
+  async #rankWindows(
     documents: readonly DocumentInterface[],
     query: string,
     runManager: CallbackManagerForChainRun | undefined,
@@ -263,7 +273,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     }
     for (const [start, end] of slidingWindows(documents.length, this.windowSize, this.stepSize)) {
       const members = order.slice(start, end);
-      const report = await this.rankWindow(
+      const report = await this.#rankWindow(
         query,
         members.map((index) => texts[index]!),
         { start, end },
@@ -277,18 +287,18 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     return { order, windows };
   }
 
-  private async rankWindow(
+  async #rankWindow(
     query: string,
     texts: readonly string[],
     { start, end }: { start: number; end: number },
     runManager: CallbackManagerForChainRun | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ListwiseWindowReport & { permutation: number[] }> {
-    const input = await this.formatPrompt(query, texts, runManager, signal);
+    const input = await this.#formatPrompt(query, texts, runManager, signal);
     const errors: string[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) {
       signal?.throwIfAborted();
-      const ids = await this.ask(input, runManager, signal, errors);
+      const ids = await this.#ask(input, runManager, signal, errors);
       if (ids === undefined) continue;
       const repaired = repairRanking(ids, texts.length);
       if (repaired.omittedIds.length === texts.length) {
@@ -302,7 +312,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   }
 
   /** One model call: the answer's id list, or undefined (with the reason pushed to `errors`) when it cannot be read. */
-  private async ask(
+  async #ask(
     input: BaseLanguageModelInput,
     runManager: CallbackManagerForChainRun | undefined,
     signal: AbortSignal | undefined,
@@ -310,7 +320,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
   ): Promise<unknown[] | undefined> {
     let answer: unknown;
     try {
-      answer = await abortable(this.structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }), signal);
+      answer = await abortable(this.#structured.invoke(input, { callbacks: runManager?.getChild(), ...(signal ? { signal } : {}) }), signal);
     } catch (error) {
       // A model that ignores includeRaw throws its parser's error instead.
       if (!isParseError(error) || signal?.aborted) throw error;
@@ -347,7 +357,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     return ids;
   }
 
-  private async formatPrompt(
+  async #formatPrompt(
     query: string,
     texts: readonly string[],
     runManager: CallbackManagerForChainRun | undefined,
@@ -363,7 +373,7 @@ export class LLMListwiseReranker extends BaseDocumentCompressor {
     ) as Promise<BaseLanguageModelInput>;
   }
 
-  private async toDocuments(documents: readonly DocumentInterface[], indices: readonly number[]): Promise<Document[]> {
+  async #toDocuments(documents: readonly DocumentInterface[], indices: readonly number[]): Promise<Document[]> {
     const Document = await loadDocumentClass();
     return indices.map((index, position) => {
       const doc = documents[index];

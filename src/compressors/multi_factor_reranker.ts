@@ -69,7 +69,10 @@ export interface MultiFactorRerankerArgs {
 }
 
 export interface MultiFactorRerankerCallOptions extends CompressorCallOptions {
-  /** Overrides the instance's `topN` for this call. */
+  /**
+   * Overrides the instance's `topN` for this call.
+   * @default the instance's `topN`
+   */
   topN?: number;
 }
 
@@ -200,8 +203,8 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
       { query, documents: documents.length, topN, weights: this.weights, normalize: this.normalize },
       async (runManager) => {
         options.signal?.throwIfAborted();
-        const candidates = await this.candidates(documents, query, runManager?.getChild("reranker"), options.signal);
-        return this.rank(candidates, topN);
+        const candidates = await this.#candidates(documents, query, runManager?.getChild("reranker"), options.signal);
+        return this.#rank(candidates, topN);
       },
       (ranked) => ({
         results: ranked.map((document) => ({
@@ -214,12 +217,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
   }
 
   /** The documents to rank with their relevance: the reranker's output (its cut respected) or every input. */
-  private async candidates(
-    documents: DocumentInterface[],
-    query: string,
-    callbacks: Callbacks | undefined,
-    signal?: AbortSignal,
-  ): Promise<Candidate[]> {
+  async #candidates(documents: DocumentInterface[], query: string, callbacks: Callbacks | undefined, signal?: AbortSignal): Promise<Candidate[]> {
     const reranker = this.reranker;
     const own = (document: DocumentInterface, index: number, metadata = document.metadata ?? {}): Candidate => ({
       index,
@@ -264,7 +262,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
   }
 
   /** Raw value of a factor for a candidate: a number, or undefined when missing. Bad values throw. */
-  private rawFactor(name: string, candidate: Candidate, nowMs: number): number | undefined {
+  #rawFactor(name: string, candidate: Candidate, nowMs: number): number | undefined {
     const { document, index, metadata } = candidate;
     const where = describeDocument(document, index);
     const numeric = (value: unknown, what: string): number | undefined => {
@@ -305,12 +303,12 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     }
   }
 
-  private async rank(candidates: Candidate[], topN: number): Promise<DocumentInterface[]> {
+  async #rank(candidates: Candidate[], topN: number): Promise<DocumentInterface[]> {
     const Document = await loadDocumentClass();
     const nowMs = this.recency ? parseTimestamp((this.recency.now as () => Date | number)(), `${OWNER}: recency.now()`, "now") : 0;
     const factors: Record<string, number>[] = candidates.map(() => ({}));
     for (const name of this.factorNames) {
-      const raw = candidates.map((c) => this.rawFactor(name, c, nowMs));
+      const raw = candidates.map((c) => this.#rawFactor(name, c, nowMs));
       const normalized = normalizeValues(raw, this.normalize[name] as Normalization);
       const policy = this.missing[name] ?? "error";
       normalized.forEach((value, i) => {
@@ -319,7 +317,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
         else if (typeof policy === "number") (factors[i] as Record<string, number>)[name] = policy;
         else if (policy === "error") {
           throw new RerankError(
-            `${describeDocument(candidate.document, candidate.index)} has no ${this.describeFactor(name)}; ` +
+            `${describeDocument(candidate.document, candidate.index)} has no ${this.#describeFactor(name)}; ` +
               `set \`missing.${name}\` to "skip" (rank it by its other factors) or a fill value if that is expected.`,
           );
         }
@@ -348,7 +346,7 @@ export class MultiFactorReranker extends BaseDocumentCompressor {
     });
   }
 
-  private describeFactor(name: string): string {
+  #describeFactor(name: string): string {
     switch (name) {
       case "relevance":
         return `relevance score (metadata.${this.scoreKey}${this.reranker ? ", from the reranker" : ""})`;

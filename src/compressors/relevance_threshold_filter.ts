@@ -9,11 +9,20 @@ import { DEFAULT_SCORE_KEY } from "./ranked_documents.js";
 import { traceCompressorRun } from "./tracing.js";
 
 export interface RelevanceThresholdFilterArgs {
-  /** Keep documents whose score is ≥ this. Scores are per model and per score mode: choose it from labelled data. */
+  /**
+   * Keep documents whose score is ≥ this. Scores are per model and per score mode: choose it from labelled data.
+   * @default none (no absolute cut)
+   */
   threshold?: number;
-  /** Keep documents whose score is ≥ this fraction (0–1] of the best score (needs non-negative scores, e.g. sigmoid). */
+  /**
+   * Keep documents whose score is ≥ this fraction (0–1] of the best score (needs non-negative scores, e.g. sigmoid).
+   * @default none (no relative cut)
+   */
   relativeThreshold?: number;
-  /** Keep at most this many (the highest-scoring). */
+  /**
+   * Keep at most this many (the highest-scoring).
+   * @default no limit
+   */
   topN?: number;
   /**
    * Never return fewer than this many while documents exist: the best ones below the threshold fill up.
@@ -25,7 +34,10 @@ export interface RelevanceThresholdFilterArgs {
    * @default "relevanceScore"
    */
   scoreKey?: string;
-  /** Reranks first (e.g. a `CrossEncoderReranker` or `CohereRerank`), then filters its output. */
+  /**
+   * Reranks first (e.g. a `CrossEncoderReranker` or `CohereRerank`), then filters its output.
+   * @default none (filters the scores the documents already carry)
+   */
   reranker?: BaseDocumentCompressor;
   /**
    * A document without a numeric score: `error` names the key; `drop` leaves it out.
@@ -140,14 +152,14 @@ export class RelevanceThresholdFilter extends BaseDocumentCompressor {
     });
     if (scored.length === 0) return [];
     const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
-    const cutoff = this.cutoff(byScore[0]!.score, byScore.at(-1)!.score);
+    const cutoff = this.#cutoff(byScore[0]!.score, byScore.at(-1)!.score);
     let keep = byScore.filter((entry) => entry.score >= cutoff);
     if (keep.length < this.minDocuments) keep = byScore.slice(0, this.minDocuments);
     if (this.topN !== undefined) keep = keep.slice(0, this.topN);
     return keep.sort((a, b) => a.index - b.index).map((entry) => documents[entry.index]!);
   }
 
-  private cutoff(best: number, lowest: number): number {
+  #cutoff(best: number, lowest: number): number {
     let cutoff = this.threshold ?? -Infinity;
     if (this.relativeThreshold !== undefined) {
       // Any negative score, not only a negative best: "half of the best" of logits such as [2, -1] means nothing.

@@ -25,10 +25,12 @@ export interface EvalConfiguration {
 export interface EvaluateOptions {
   /** Query id → text. The queries evaluated are those with a relevant judgment in `qrels`, in this order. */
   queries: ReadonlyMap<string, string>;
+  /** Relevance judgments: query id → document id → grade. */
   qrels: Qrels;
   /** The first stage. Its candidates are computed once per query and given to every configuration. */
   retriever: RetrieverLike;
   /**
+   * What to evaluate: named first stages, each with or without a compressor.
    * @default one configuration, "first-stage", without a compressor
    */
   configurations?: readonly EvalConfiguration[];
@@ -44,7 +46,10 @@ export interface EvaluateOptions {
    * @default 4
    */
   concurrency?: number;
-  /** Evaluate only the first N eligible queries. */
+  /**
+   * Evaluate only the first N eligible queries.
+   * @default every eligible query
+   */
   limit?: number;
   /**
    * A document's id, to match it with the qrels.
@@ -66,8 +71,15 @@ export interface EvaluateOptions {
    * @default true
    */
   keepRankings?: boolean;
-  /** Called after each query with the number done and the total. */
+  /**
+   * Called after each query with the number done and the total.
+   * @default none
+   */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Aborts the evaluation; the promise rejects with the signal's reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 

@@ -27,9 +27,6 @@ export {
   loadQueries,
 } from "./data/beir.js";
 export { RunFileRetriever, type RunFileRetrieverInput } from "./data/run_file_retriever.js";
-// The built-in first stage (its home is langchain-rerank/bm25), here beside the loaders that feed it.
-export { type TokenizerOptions, createTokenizer } from "../retrievers/bm25_index.js";
-export { OkapiBm25Retriever, type OkapiBm25RetrieverInput } from "../retrievers/okapi_bm25_retriever.js";
 export type { LatencyStats } from "./stats/latency.js";
 export {
   type CompressorLike,

@@ -73,9 +73,15 @@ export interface ScoredRun {
 export interface SummarizeOptions {
   /** The configuration or run compared against. @default the first configuration */
   baseline?: string;
-  /** Runs shown after the configurations, without latency. */
+  /**
+   * Runs shown after the configurations, without latency.
+   * @default none
+   */
   runs?: readonly ScoredRun[];
-  /** Options of the paired tests (alpha, seed, permutations, bootstrapSamples); false: no comparison. */
+  /**
+   * Options of the paired tests (alpha, seed, permutations, bootstrapSamples); false: no comparison.
+   * @default compareConfigurations' defaults
+   */
   comparison?: CompareOptions | false;
 }
 

@@ -16,7 +16,10 @@ export interface ThresholdPoint {
 }
 
 export interface ChooseThresholdOptions {
-  /** Also find the lowest threshold whose precision reaches this (0–1), i.e. the most recall at that precision. */
+  /**
+   * Also find the lowest threshold whose precision reaches this (0–1), i.e. the most recall at that precision.
+   * @default none (not searched)
+   */
   targetPrecision?: number;
   /**
    * Denominator of recall. Pass the qrels' count to include relevant documents the first stage never retrieved.

@@ -81,7 +81,10 @@ export class StageAggregate {
   readonly servedBy = new Map<string, number>();
   readonly #windows: { index: number; sketch: QuantileSketch }[] = [];
 
-  constructor(private readonly settings: SketchSettings) {
+  readonly #settings: SketchSettings;
+
+  constructor(settings: SketchSettings) {
+    this.#settings = settings;
     this.latency = new QuantileSketch({ relativeAccuracy: settings.relativeAccuracy });
     this.scores = new QuantileSketch({ relativeAccuracy: settings.relativeAccuracy });
   }
@@ -90,7 +93,7 @@ export class StageAggregate {
     this.runs += 1;
     this.latency.add(stage.ms);
     if (stage.scoreKey !== null) this.scoreKey = stage.scoreKey;
-    const window = this.#window(Math.floor(queryIndex / this.settings.windowQueries));
+    const window = this.#window(Math.floor(queryIndex / this.#settings.windowQueries));
     for (const score of stage.scores) {
       this.scores.add(score);
       window.add(score);
@@ -107,7 +110,7 @@ export class StageAggregate {
 
   windows(): ScoreWindow[] {
     return this.#windows.map(({ index, sketch }) => ({
-      fromQuery: index * this.settings.windowQueries + 1,
+      fromQuery: index * this.#settings.windowQueries + 1,
       values: sketch.count,
       p10: nullIfNaN(sketch.quantile(0.1)),
       p50: nullIfNaN(sketch.quantile(0.5)),
@@ -118,9 +121,9 @@ export class StageAggregate {
   #window(index: number): QuantileSketch {
     const last = this.#windows.at(-1);
     if (last?.index === index) return last.sketch;
-    const sketch = new QuantileSketch({ relativeAccuracy: this.settings.relativeAccuracy });
+    const sketch = new QuantileSketch({ relativeAccuracy: this.#settings.relativeAccuracy });
     this.#windows.push({ index, sketch });
-    if (this.#windows.length > this.settings.windows) this.#windows.shift();
+    if (this.#windows.length > this.#settings.windows) this.#windows.shift();
     return sketch;
   }
 }

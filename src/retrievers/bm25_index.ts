@@ -102,10 +102,10 @@ export class Bm25Index {
   readonly k1: number;
   readonly b: number;
   readonly size: number;
-  private readonly tokenize: (text: string) => string[];
-  private readonly postings = new Map<string, Postings>();
-  private readonly lengths: Float64Array;
-  private readonly averageLength: number;
+  readonly #tokenize: (text: string) => string[];
+  readonly #postings = new Map<string, Postings>();
+  readonly #lengths: Float64Array;
+  readonly #averageLength: number;
 
   constructor(texts: readonly string[], options: Bm25Options = {}) {
     if (!Array.isArray(texts)) throw new InvalidOptionError(`Bm25Index: texts must be an array of strings, got ${describeValue(texts)}.`);
@@ -123,47 +123,47 @@ export class Bm25Index {
     if (!Number.isFinite(this.k1) || this.k1 < 0) throw new InvalidOptionError(`Bm25Index: \`k1\` must be a number ≥ 0, got ${this.k1}.`);
     if (!Number.isFinite(this.b) || this.b < 0 || this.b > 1)
       throw new InvalidOptionError(`Bm25Index: \`b\` must be between 0 and 1, got ${this.b}.`);
-    this.tokenize = options.tokenize ?? createTokenizer();
+    this.#tokenize = options.tokenize ?? createTokenizer();
     this.size = texts.length;
-    this.lengths = new Float64Array(texts.length);
+    this.#lengths = new Float64Array(texts.length);
     let total = 0;
     texts.forEach((text, doc) => {
       const counts = new Map<string, number>();
-      const tokens = this.tokenize(text);
+      const tokens = this.#tokenize(text);
       for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
       for (const [term, tf] of counts) {
-        let p = this.postings.get(term);
-        if (p === undefined) this.postings.set(term, (p = { docs: [], tfs: [] }));
+        let p = this.#postings.get(term);
+        if (p === undefined) this.#postings.set(term, (p = { docs: [], tfs: [] }));
         p.docs.push(doc);
         p.tfs.push(tf);
       }
-      this.lengths[doc] = tokens.length;
+      this.#lengths[doc] = tokens.length;
       total += tokens.length;
     });
-    this.averageLength = texts.length > 0 ? total / texts.length : 0;
+    this.#averageLength = texts.length > 0 ? total / texts.length : 0;
   }
 
   /** Lucene's idf of a term (0 for an unknown term). */
   idf(term: string): number {
-    const df = this.postings.get(term)?.docs.length ?? 0;
+    const df = this.#postings.get(term)?.docs.length ?? 0;
     return df === 0 ? 0 : Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
   }
 
   /** The `k` best documents for the query (score > 0 only), best first; equal scores keep index order. */
   search(query: string, k: number): Bm25Hit[] {
     const weights = new Map<string, number>();
-    for (const t of this.tokenize(query)) weights.set(t, (weights.get(t) ?? 0) + 1);
+    for (const t of this.#tokenize(query)) weights.set(t, (weights.get(t) ?? 0) + 1);
     const scores = new Float64Array(this.size);
     const touched: number[] = [];
-    const avg = this.averageLength || 1;
+    const avg = this.#averageLength || 1;
     for (const [term, count] of weights) {
-      const p = this.postings.get(term);
+      const p = this.#postings.get(term);
       if (p === undefined) continue;
       const idf = this.idf(term) * count;
       for (let i = 0; i < p.docs.length; i++) {
         const doc = p.docs[i] as number;
         const tf = p.tfs[i] as number;
-        const norm = this.k1 * (1 - this.b + (this.b * (this.lengths[doc] as number)) / avg);
+        const norm = this.k1 * (1 - this.b + (this.b * (this.#lengths[doc] as number)) / avg);
         if (scores[doc] === 0) touched.push(doc);
         scores[doc] = (scores[doc] as number) + (idf * tf * (this.k1 + 1)) / (tf + norm);
       }

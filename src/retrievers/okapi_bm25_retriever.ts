@@ -7,6 +7,7 @@ import { Bm25Index, type Bm25Options } from "./bm25_index.js";
 const OWNER = "OkapiBm25Retriever";
 
 export interface OkapiBm25RetrieverInput extends BaseRetrieverInput, Bm25Options {
+  /** The documents to index and search. */
   documents: readonly DocumentInterface[];
   /**
    * How many documents to return.
@@ -38,16 +39,16 @@ export class OkapiBm25Retriever extends BaseRetriever {
   lc_namespace = ["langchain_rerank", "eval", "bm25_retriever"];
 
   k: number;
-  private readonly documents: readonly DocumentInterface[];
-  private readonly index: Bm25Index;
+  readonly #documents: readonly DocumentInterface[];
+  readonly #index: Bm25Index;
 
   constructor(fields: OkapiBm25RetrieverInput) {
     super((fields = checkFields(OWNER, fields, "{ documents, k: 10 }")));
     // Strings are named here (Bm25Index takes them), rather than failing inside the tokenizer.
     checkDocuments(OWNER, fields.documents);
     this.k = checkPositiveInteger(OWNER, "k", fields.k) ?? 100;
-    this.documents = fields.documents;
-    this.index = new Bm25Index(
+    this.#documents = fields.documents;
+    this.#index = new Bm25Index(
       fields.documents.map((d) => d.pageContent),
       fields,
     );
@@ -58,8 +59,8 @@ export class OkapiBm25Retriever extends BaseRetriever {
   }
 
   override async _getRelevantDocuments(query: string): Promise<Document[]> {
-    return this.index.search(query, this.k).map(({ index, score }, i) => {
-      const doc = this.documents[index] as DocumentInterface;
+    return this.#index.search(query, this.k).map(({ index, score }, i) => {
+      const doc = this.#documents[index] as DocumentInterface;
       return new Document({
         pageContent: doc.pageContent,
         metadata: { ...doc.metadata, retrievalScore: score, retrievalRank: i + 1 },

@@ -7,7 +7,10 @@ import { InvalidOptionError } from "../errors.js";
 export type TextPair = readonly [query: string, text: string];
 
 export interface CrossEncoderCallOptions {
-  /** Stops the work between batches (local) or requests (remote); the promise rejects with the signal's reason. */
+  /**
+   * Stops the work between batches (local) or requests (remote); the promise rejects with the signal's reason.
+   * @default none
+   */
   signal?: AbortSignal;
 }
 

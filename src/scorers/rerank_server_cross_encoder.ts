@@ -44,11 +44,11 @@ export interface RerankServerCrossEncoderArgs {
    * as an `Authorization: Basic …` header and masked wherever the URL is shown.
    */
   url: string;
-  /** @default "cohere" */
+  /** The server's request and response shapes (see `RerankServerDialect`). @default "cohere" */
   dialect?: RerankServerDialect;
-  /** Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none). */
+  /** Sent as `model` (required by Cohere and Voyage, checked by vLLM; TEI serves one model and takes none). @default none (not sent) */
   model?: string;
-  /** Sent as `Authorization: Bearer …` when given (not together with credentials in `url`). */
+  /** Sent as `Authorization: Bearer …` when given (not together with credentials in `url`). @default none */
   apiKey?: string;
   /** Documents per request; more are split and merged. @default 32 for TEI (its default client batch limit), else 1000 */
   batchSize?: number;
@@ -58,6 +58,7 @@ export interface RerankServerCrossEncoderArgs {
    * `sigmoid` (default): 0–1 scores, as servers return by default; a score outside 0–1 is an error, since it means
    * the server sends logits. `raw`: the logit, asked for with `raw_scores: true` (TEI and Infinity only).
    * The same two modes as the local scorer, so thresholds carry over between local and remote.
+   * @default "sigmoid"
    */
   scoreMode?: ScoreMode;
   /** TEI only: let the server truncate long inputs (instead of answering 413/422). @default true */

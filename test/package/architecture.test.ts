@@ -177,8 +177,7 @@ describe.runIf(duplicatesAvailable)("src/ repeats no code (the `duplicates` comm
   });
 });
 
-describe.runIf(!duplicatesAvailable)("src/ repeats no code", () => {
-  it("is checked where the `duplicates` command is on PATH (it is not here)", () => {
-    expect(duplicatesAvailable).toBe(false);
-  });
+// Without the command the check is skipped, and says so, rather than passing.
+describe.skipIf(duplicatesAvailable)("src/ repeats no code", () => {
+  it.skip("is checked where the `duplicates` command is on PATH (it is not here)", () => {});
 });

@@ -15,7 +15,6 @@ describe("errors across the CJS and ESM builds in one process", () => {
       const { createRequire } = await import("node:module");
       const cjs = createRequire(process.cwd() + "/")("langchain-rerank");
       const esm = await import("langchain-rerank");
-      const cohere = await import("langchain-rerank/cohere");
       const aiSdkCjs = createRequire(process.cwd() + "/")("langchain-rerank/ai-sdk");
       let fromAiSdk;
       try { new aiSdkCjs.CrossEncoderRerankingModel({}); } catch (error) { fromAiSdk = error; }
@@ -26,7 +25,7 @@ describe("errors across the CJS and ESM builds in one process", () => {
         cjsInEsm: [fromCjs instanceof esm.InvalidOptionError, fromCjs instanceof esm.RerankError, fromCjs instanceof Error],
         esmInCjs: [fromEsm instanceof cjs.ModelNotFoundError, fromEsm instanceof cjs.RerankError],
         wrongClass: [fromCjs instanceof esm.ModelNotFoundError, fromEsm instanceof cjs.InvalidOptionError, new Error("z") instanceof esm.RerankError],
-        remote: new cohere.RemoteRerankError("r", { service: "s", kind: "timeout", attempts: 1 }) instanceof cjs.RerankError,
+        remote: new esm.RemoteRerankError("r", { service: "s", kind: "timeout", attempts: 1 }) instanceof cjs.RerankError,
         aiSdk: [fromAiSdk instanceof esm.InvalidOptionError, fromAiSdk instanceof esm.RerankError, fromAiSdk instanceof esm.ModelNotFoundError],
       }));
     `;

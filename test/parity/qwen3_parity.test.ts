@@ -10,7 +10,8 @@ import { flagLlmRerankerScore, lastLogits, loadReference, mxbaiRerankV2Score, qw
 import { runPairs } from "./texts.js";
 
 // The causal-LM reranker against the Qwen3-Reranker model card's formula and mxbai-rerank-v2's, written anew in
-// reference.ts, on a Qwen3-shaped model over the real Qwen3 tokenizer (random weights, built on demand).
+// reference.ts, on a Qwen3-shaped model over the real Qwen3 tokenizer (random weights, built on demand). The scorer
+// runs its default, the answer-head graph converted on first load; the reference runs the full graph.
 
 const TOLERANCE = 1e-4;
 const unavailable = causalModelsUnavailable();
@@ -36,13 +37,14 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
   });
 
   it.runIf(!unavailable)(
-    `token ids equal the card's, and raw log-odds and P(yes) are within ${TOLERANCE}, with and without a KV cache`,
+    `token ids equal the card's, and raw log-odds and P(yes) are within ${TOLERANCE}, with and without a KV cache, with external data, on the answer-head graph`,
     { timeout: 600_000 },
     async () => {
       expect(Math.max(...expected.map((e) => e.logOdds)) - Math.min(...expected.map((e) => e.logOdds))).toBeGreaterThan(1);
-      for (const dir of [folder, ensureQwen3Fixture(false)]) {
+      for (const dir of [folder, ensureQwen3Fixture(false), ensureQwen3Fixture(false, { external: true })]) {
         const raw = new HuggingFaceCausalCrossEncoder({ model: dir, family: "qwen3-reranker", dtype: "fp32", scoreMode: "raw" });
         expect(await raw.encode(pairs)).toEqual(expected.map((e) => e.inputIds));
+        expect(raw.answerHead).toMatchObject({ converted: true }); // the default: scores come from the converted graph
         expect(
           maxDiff(
             await raw.score(pairs),
@@ -83,6 +85,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
     const ref = [];
     for (const [q, d] of pairs) ref.push(await mxbaiRerankV2Score(reference, q, d));
     expect(maxDiff(await scorer.score(pairs), ref)).toBeLessThan(TOLERANCE);
+    expect(scorer.answerHead).toMatchObject({ converted: true, tokens: [16, 15] });
     await scorer.dispose();
   });
 
@@ -103,6 +106,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
       const ref = [];
       for (const [q, d] of pairs) ref.push(await flagLlmRerankerScore(reference, 151643, q, d));
       expect(maxDiff(await scorer.score(pairs), ref)).toBeLessThan(TOLERANCE);
+      expect(scorer.answerHead).toMatchObject({ converted: true }); // one answer token: a [batch, 1] head
       await scorer.dispose();
     },
   );

@@ -65,7 +65,10 @@ function stringField(record: Record<string, unknown>, key: string, file: string,
 }
 
 export interface LoadCorpusOptions {
-  /** Keep only these document ids (e.g. the candidates of a run), to save memory on a large corpus. */
+  /**
+   * Keep only these document ids (e.g. the candidates of a run), to save memory on a large corpus.
+   * @default every document
+   */
   ids?: ReadonlySet<string>;
 }
 
@@ -115,9 +118,15 @@ export interface LoadBeirOptions {
    * @default "test"
    */
   split?: string;
-  /** A qrels file to use instead of qrels/<split>.* (either layout). */
+  /**
+   * A qrels file to use instead of qrels/<split>.* (either layout).
+   * @default qrels/<split>.tsv or .txt in the dataset folder
+   */
   qrelsFile?: string;
-  /** Keep only these corpus documents (see `LoadCorpusOptions.ids`). */
+  /**
+   * Keep only these corpus documents (see `LoadCorpusOptions.ids`).
+   * @default every document
+   */
   corpusIds?: ReadonlySet<string>;
 }
 

@@ -55,10 +55,10 @@ export class RunFileRetriever extends BaseRetriever {
 
   lc_namespace = ["langchain_rerank", "eval", "run_file_retriever"];
 
-  private readonly rankings = new Map<string, { docId: string; score: number }[]>();
-  private readonly idsByText = new Map<string, string[]>();
-  private readonly corpus: Corpus;
-  private readonly pageContent: (doc: CorpusDocument) => string;
+  readonly #rankings = new Map<string, { docId: string; score: number }[]>();
+  readonly #idsByText = new Map<string, string[]>();
+  readonly #corpus: Corpus;
+  readonly #pageContent: (doc: CorpusDocument) => string;
 
   constructor(fields: RunFileRetrieverInput) {
     super((fields = checkFields("RunFileRetriever", fields, "{ run, queries, corpus }")));
@@ -66,8 +66,8 @@ export class RunFileRetriever extends BaseRetriever {
     if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
       throw new InvalidOptionError(`RunFileRetriever: \`depth\` must be a positive integer, got ${String(depth)}.`);
     }
-    this.corpus = corpus;
-    this.pageContent = fields.pageContent ?? documentText;
+    this.#corpus = corpus;
+    this.#pageContent = fields.pageContent ?? documentText;
     for (const [queryId, entries] of run) {
       const text = queries.get(queryId);
       if (text === undefined) continue; // a run may hold queries of other splits
@@ -82,40 +82,40 @@ export class RunFileRetriever extends BaseRetriever {
           `the run lists document${absent.length > 1 ? "s" : ""} ${shown} for query ${queryId}, but the corpus has no such document; pass the corpus the run was made from.`,
         );
       }
-      this.rankings.set(
+      this.#rankings.set(
         queryId,
         kept.map((docId) => ({ docId, score: scores.get(docId) as number })),
       );
-      const ids = this.idsByText.get(text);
-      if (ids === undefined) this.idsByText.set(text, [queryId]);
+      const ids = this.#idsByText.get(text);
+      if (ids === undefined) this.#idsByText.set(text, [queryId]);
       else ids.push(queryId);
     }
   }
 
   /** The query ids this retriever can replay. */
   get queryIds(): string[] {
-    return [...this.rankings.keys()];
+    return [...this.#rankings.keys()];
   }
 
   /** The candidates of one query id, as the retriever returns them. */
   documentsFor(queryId: string): Document[] {
-    const ranking = this.rankings.get(queryId);
+    const ranking = this.#rankings.get(queryId);
     if (ranking === undefined) throw new DatasetError(`query id ${queryId} is not in the run (or not among the given queries).`);
     return ranking.map(({ docId, score }, i) => {
-      const doc = this.corpus.get(docId) as CorpusDocument; // every kept id was found in the constructor
-      return new Document({ id: docId, pageContent: this.pageContent(doc), metadata: { id: docId, retrievalScore: score, retrievalRank: i + 1 } });
+      const doc = this.#corpus.get(docId) as CorpusDocument; // every kept id was found in the constructor
+      return new Document({ id: docId, pageContent: this.#pageContent(doc), metadata: { id: docId, retrievalScore: score, retrievalRank: i + 1 } });
     });
   }
 
   override async _getRelevantDocuments(query: string): Promise<Document[]> {
-    const ids = this.idsByText.get(query);
+    const ids = this.#idsByText.get(query);
     if (ids === undefined) {
       throw new DatasetError(
         `no query in the run has the text ${JSON.stringify(query.slice(0, 80))}; a run file retriever replays known queries only.`,
       );
     }
     if (ids.length > 1) {
-      const [first, ...rest] = ids.map((id) => JSON.stringify(this.rankings.get(id)));
+      const [first, ...rest] = ids.map((id) => JSON.stringify(this.#rankings.get(id)));
       if (rest.some((r) => r !== first)) {
         throw new DatasetError(
           `queries ${ids.join(", ")} share the text ${JSON.stringify(query.slice(0, 80))} but have different runs; restrict the queries to one split.`,

@@ -159,7 +159,10 @@ export interface BootstrapOptions {
   samples?: number;
   /** Coverage of the interval. @default 0.95 */
   level?: number;
-  /** @default 42 */
+  /**
+   * Seed of the resampling, so the interval is reproducible.
+   * @default 42
+   */
   seed?: number;
 }
 

@@ -32,12 +32,14 @@ export class PromptEncoder {
   readonly #document: [before: string, after: string];
   /** Tokens of the document's own part with an empty document ("<Document>: "), the windows' fixed cost. */
   readonly #documentFrame: number;
+  readonly #tokenizer: PromptTokenizer;
 
   constructor(
-    private readonly tokenizer: PromptTokenizer,
+    tokenizer: PromptTokenizer,
     template: CausalRerankerTemplate,
     readonly options: PromptEncoderOptions,
   ) {
+    this.#tokenizer = tokenizer;
     const instruction = options.instruction ?? template.defaultInstruction ?? "";
     const encode = (text: string) => (text === "" ? [] : tokenizer.encode(text, { add_special_tokens: false }));
     const queryAt = template.parts.findIndex((p) => p.includes("{query}"));
@@ -119,14 +121,14 @@ export class PromptEncoder {
 
   /** The ids of `before + text + after`, at most `limit` (a long text is not tokenized whole to keep its start). */
   #part([before, after]: [string, string], text: string, limit: number): number[] {
-    return encodeCapped(this.tokenizer as PairTokenizer, before + text + after, limit);
+    return encodeCapped(this.#tokenizer as PairTokenizer, before + text + after, limit);
   }
 
   #windows(text: string, budget: number, maxChunks: number, overlap: number): { ids: number[]; span: ChunkSpan | undefined }[] {
     const whole = this.#part(this.#document, text, budget + 1);
     if (whole.length <= budget || maxChunks <= 1) return [{ ids: whole.slice(0, budget), span: undefined }];
     const pieces = splitPieces(text);
-    const encode = (piece: string) => this.tokenizer.encode(piece, { add_special_tokens: false });
+    const encode = (piece: string) => this.#tokenizer.encode(piece, { add_special_tokens: false });
     const sizes = pieces.map(({ start, end }) => encode(text.slice(start, end)).length);
     const room = budget - this.#documentFrame;
     const shared = Math.min(overlap, Math.floor(room / 2));

@@ -1,23 +1,28 @@
-import { InvalidOptionError } from "../../errors.js";
-import { checkFields, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
-import { type BatchLimits, planBatches } from "../runtime/batch_planner.js";
+import { CorruptModelFileError, InvalidOptionError } from "../../errors.js";
+import { checkBoolean, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { planBatches } from "../runtime/batch_planner.js";
 import { PromptEncoder } from "./causal_encoder.js";
-import { causalModelKey, type LoadedCausalLm, loadCausalLm, targetTokenIds } from "./causal_loader.js";
+import {
+  type AnswerHeadStatus,
+  answerTokens,
+  type CausalLoadOptions,
+  causalModelKey,
+  type LoadedCausalLm,
+  loadCausalLm,
+  targetTokenIds,
+} from "./causal_loader.js";
 import { CAUSAL_TEMPLATES, type CausalRerankerFamily, type CausalRerankerTemplate, resolveTemplate } from "./causal_prompts.js";
-import { documentScores, type ChunkAggregation } from "../../scorers/chunking.js";
-import { checkTextPairs, type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
-import type { RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
-import { checkMaxQueuedPairs, PairQueue } from "../runtime/load_shedding.js";
-import { type LocalModelOptions, localModelSettings } from "../runtime/local_model_options.js";
-import { LocalModelScorer, localCacheKey, windowOptions } from "../runtime/local_scoring.js";
+import { documentScores } from "../../scorers/chunking.js";
+import { type CrossEncoder, type DetailedScore, type ScoreMode, type TextPair } from "../../scorers/cross_encoder.js";
+import type { LocalModelArgs } from "../runtime/local_model_options.js";
+import { LocalModelScorer } from "../runtime/local_scoring.js";
 import { batchFeeds } from "../runtime/tensor_feeds.js";
 
-// The causal-LM reranker composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
-// defaults, the shared model lifecycle, load shedding, length-sorted batches), padding on the left so that every
-// row's last position is its prompt's last token. What is its own: the prompt (causal_prompts.ts,
-// causal_encoder.ts) and the score read from the last position's next-token logits.
+// The causal-LM family over the shared local runtime (local_scoring.ts), padding on the left so that every row's
+// last position is its prompt's last token. What is its own: the prompt (causal_prompts.ts, causal_encoder.ts)
+// and the score read from the last position's next-token logits.
 
-export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
+export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelArgs {
   /** Hub id (transformers.js ONNX layout, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX") or a local model folder. */
   model: string;
   /**
@@ -25,7 +30,10 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
    * @default the preset of `model` (see CAUSAL_PRESETS)
    */
   family?: CausalRerankerFamily;
-  /** Prompt and answer tokens of any other causal-LM reranker (instead of `family`). */
+  /**
+   * Prompt and answer tokens of any other causal-LM reranker (instead of `family`).
+   * @default the family's template
+   */
   template?: CausalRerankerTemplate;
   /**
    * The task instruction (Qwen3-Reranker's `<Instruct>`, mxbai's `instruction:`).
@@ -49,19 +57,22 @@ export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
    */
   maxQueryLength?: number;
   /**
-   * Load shedding: most pairs this instance holds at once; see HuggingFaceCrossEncoder's option of the same name.
-   * @default 10000
+   * Score with the graph's answer head: on the first load in Node, the ONNX graph is converted to one that computes
+   * only the answer tokens' logits at the last position (same scores, far less time and memory; see
+   * docs/local-reranker.md) and cached; later loads use the cached copy. If the conversion fails the full graph
+   * scores and `answerHead.reason` says why. `false` always loads the full graph.
+   * @default true
    */
-  maxQueuedPairs?: number;
-  /** Long documents: most windows per document (see HuggingFaceCrossEncoder). @default 1 */
-  maxChunksPerDoc?: number;
-  /** Tokens shared by consecutive windows. @default 32 */
-  chunkOverlap?: number;
-  /** How window scores become the document's score. @default "max" */
-  chunkAggregation?: ChunkAggregation;
+  convertGraph?: boolean;
+  /**
+   * Folder of converted graphs (one subfolder per source graph and answer tokens).
+   * @default `<cacheDir>/langchain-rerank-answer-head` (transformers.js's cache unless `cacheDir` is given)
+   */
+  convertedGraphDir?: string;
 }
 
 const OWNER = "HuggingFaceCausalCrossEncoder";
+const EXAMPLE_MODEL = "onnx-community/Qwen3-Reranker-0.6B-ONNX";
 const DEFAULT_MAX_LENGTH = 1024;
 
 interface Prepared {
@@ -91,80 +102,65 @@ interface Prepared {
  * ]); // P(yes) per pair, in input order
  * ```
  */
-export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
-  readonly model: string;
+export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausalLm, Prepared> implements CrossEncoder {
   /** The prompt and the answer tokens scored. */
   readonly template: CausalRerankerTemplate;
   readonly instruction: string | undefined;
   readonly scoreMode: ScoreMode;
-  readonly dtype: RerankerDtype;
-  readonly device: RerankerDevice;
-  readonly batchLimits: BatchLimits;
-  readonly maxQueuedPairs: number;
-  readonly maxChunksPerDoc: number;
-  readonly chunkOverlap: number;
-  readonly chunkAggregation: ChunkAggregation;
-  readonly #revision: string | undefined;
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
+  readonly #load: CausalLoadOptions;
+  #answerHead: AnswerHeadStatus | undefined;
 
   constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
-    super();
-    fields = checkFields(OWNER, fields, '{ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }');
-    const model = checkString(OWNER, "model", fields.model);
-    if (model === undefined)
-      throw new InvalidOptionError(`${OWNER}: \`model\` is required, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX" or a local folder.`);
-    this.model = model;
+    // The load depends on the template (its answer tokens), known once the base has checked the model: the key and
+    // load run lazily, on the first call, reading this object.
+    const load = {} as CausalLoadOptions;
+    super(
+      {
+        owner: OWNER,
+        exampleModel: EXAMPLE_MODEL,
+        requiredModelHint: `, e.g. "${EXAMPLE_MODEL}" or a local folder.`,
+        key: (spec) => causalModelKey(spec, load),
+        load: (spec) => loadCausalLm(spec, load),
+      },
+      fields,
+    );
     const family = checkOneOf(OWNER, "family", fields.family, Object.keys(CAUSAL_TEMPLATES) as CausalRerankerFamily[]);
-    this.template = resolveTemplate(OWNER, model, family, fields.template);
+    this.template = resolveTemplate(OWNER, this.model, family, fields.template);
     this.instruction = checkString(OWNER, "instruction", fields.instruction);
-    const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
-    this.device = spec.device;
-    this.dtype = spec.dtype;
-    this.#revision = spec.revision;
-    this.batchLimits = batchLimits;
     this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
-    ({
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-    } = windowOptions(OWNER, fields));
     this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
     this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
-    const queue = new PairQueue(OWNER, model, this.maxQueuedPairs);
-    this.attachModel(
-      OWNER,
-      {
-        key: () => causalModelKey(spec),
-        load: () => loadCausalLm(spec),
-        prepare: (loaded) => this.#prepare(loaded),
-      },
-      queue,
-    );
+    this.#load = Object.assign(load, {
+      template: this.template,
+      convertGraph: checkBoolean(OWNER, "convertGraph", fields.convertGraph) ?? true,
+      convertedGraphDir: checkString(OWNER, "convertedGraphDir", fields.convertedGraphDir),
+    });
   }
 
-  /** Everything that changes a score: model, weights, device, the prompt and answer tokens, instruction, truncation, windows. */
-  get cacheKey(): string {
-    return localCacheKey(
-      OWNER,
-      { model: this.model, revision: this.#revision, dtype: this.dtype, device: this.device },
-      {
-        scoreMode: this.scoreMode,
-        template: this.template,
-        instruction: this.instruction ?? null,
-        maxLength: this.#maxLength ?? null,
-        maxQueryLength: this.#maxQueryLength ?? null,
-      },
-      this,
-    );
+  /**
+   * Which graph scores, once loaded (undefined before): `{ converted: true, tokens, folder }` for the answer-head
+   * conversion, or `{ converted: false, reason }` for the full graph, with why (conversion off or failed).
+   */
+  get answerHead(): AnswerHeadStatus | undefined {
+    return this.#answerHead;
+  }
+
+  /** Beside the load and windows: the prompt and answer tokens, instruction, score mode and truncation. */
+  protected scoreSettings(): Record<string, unknown> {
+    return {
+      scoreMode: this.scoreMode,
+      template: this.template,
+      instruction: this.instruction ?? null,
+      maxLength: this.#maxLength ?? null,
+      maxQueryLength: this.#maxQueryLength ?? null,
+    };
   }
 
   /** The prompt's token ids per pair after truncation, exactly as `score` feeds them without windows. */
-  async encode(pairs: readonly TextPair[]): Promise<number[][]> {
-    checkTextPairs(`${OWNER}.score`, pairs);
-    const { encoder } = await this.lifecycle.acquire();
-    return encoder.encodePairs(pairs);
+  encode(pairs: readonly TextPair[]): Promise<number[][]> {
+    return this.withLoaded(pairs, ({ encoder }) => encoder.encodePairs(pairs));
   }
 
   protected scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
@@ -192,8 +188,8 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> im
     )) {
       signal?.throwIfAborted();
       const logits = await loaded.forward(batchFeeds(rows, batch, feedOptions), signal);
-      const [, width = 1, vocab = 1] = logits.dims;
       const data = logits.data as Float32Array;
+      const [width, vocab] = lastPositionLayout(this.model, loaded, logits.dims, batch.length);
       batch.forEach((index, row) => {
         const last = (row * width + width - 1) * vocab;
         const logit = data[last + positive]! - (negative === undefined ? 0 : data[last + negative]!);
@@ -203,16 +199,45 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> im
     return scores;
   }
 
-  #prepare(loaded: LoadedCausalLm): Prepared {
+  protected prepare(loaded: LoadedCausalLm): Prepared {
     const maxLength = this.#maxLength ?? Math.min(DEFAULT_MAX_LENGTH, loaded.maxPositions);
     if (maxLength > loaded.maxPositions) {
       throw new InvalidOptionError(`${OWNER}: maxLength ${maxLength} exceeds "${this.model}"'s ${loaded.maxPositions} positions.`);
     }
     const maxQueryLength = this.#maxQueryLength ?? Math.floor((maxLength * 3) / 4);
     const encoder = new PromptEncoder(loaded.tokenizer, this.template, { maxLength, maxQueryLength, instruction: this.instruction });
-    const { positive, negative } = targetTokenIds(this.model, loaded.tokenizer, this.template);
+    const ids = targetTokenIds(this.model, loaded.tokenizer, this.template);
+    let { positive, negative } = ids;
+    this.#answerHead = loaded.answerHead;
+    if (loaded.answerHead.converted) {
+      const wanted = answerTokens(ids);
+      if (JSON.stringify(loaded.answerHead.tokens) !== JSON.stringify(wanted)) {
+        throw new InvalidOptionError(
+          `${OWNER}: "${this.model}" is an answer-head graph converted for the tokens ${JSON.stringify(loaded.answerHead.tokens)}, and this ` +
+            `template's answer tokens are ${JSON.stringify(wanted)}: convert the original folder for this template (rerank-convert-causal), or load the original.`,
+        );
+      }
+      [positive, negative] = [0, negative === undefined ? undefined : 1];
+    }
     // Pads are masked and sit left of every real token, so their id never reaches a score; any id in the vocabulary does.
     const padTokenId = loaded.tokenizer.pad_token_id ?? loaded.tokenizer.eos_token_id ?? 0;
     return { loaded, encoder, positive, negative, padTokenId };
   }
+}
+
+/**
+ * [positions per row, values per position] of a batch's logits: the full graph's [batch, sequence, vocabulary], or
+ * the answer head's [batch, answer tokens] (one position). Any other shape is refused, never read.
+ */
+function lastPositionLayout(model: string, loaded: LoadedCausalLm, dims: readonly number[], rows: number): [number, number] {
+  if (!loaded.answerHead.converted) return [dims[1] ?? 1, dims[2] ?? 1];
+  const columns = loaded.answerHead.tokens.length;
+  if (dims.length !== 2 || dims[0] !== rows || dims[1] !== columns) {
+    throw new CorruptModelFileError(
+      model,
+      `"${model}": its config says the graph is an answer head of ${columns} tokens, and its logits are [${dims.join(", ")}] for ${rows} prompts: ` +
+        "the converted folder is damaged or mixed with another graph. Convert the original folder again (rerank-convert-causal).",
+    );
+  }
+  return [1, columns];
 }

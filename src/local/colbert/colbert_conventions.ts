@@ -7,19 +7,40 @@ import { InvalidOptionError, RerankError } from "../../errors.js";
  * are left out of a document's vectors (PyLate's `skiplist_words`, `string.punctuation` by default).
  */
 export interface ColBERTConventions {
-  /** Query marker token (`[unused0]` in Stanford checkpoints, `"[Q] "` in PyLate-trained ones). */
+  /**
+   * Query marker token (`[unused0]` in Stanford checkpoints, `"[Q] "` in PyLate-trained ones).
+   * @default the model folder's config, else its preset, else "[Q] " (PyLate's)
+   */
   queryPrefix: string;
-  /** Document marker token (`[unused1]`, `"[D] "`). */
+  /**
+   * Document marker token (`[unused1]`, `"[D] "`).
+   * @default the model folder's config, else its preset, else "[D] " (PyLate's)
+   */
   documentPrefix: string;
-  /** Tokens per query, special tokens and marker included; shorter queries are padded with the mask token. */
+  /**
+   * Tokens per query, special tokens and marker included; shorter queries are padded with the mask token.
+   * @default the model folder's config, else its preset, else 32 (PyLate's)
+   */
   queryLength: number;
-  /** Most tokens per document (or window), special tokens and marker included. */
+  /**
+   * Most tokens per document (or window), special tokens and marker included.
+   * @default the model folder's config, else its preset, else 180 (PyLate's)
+   */
   documentLength: number;
-  /** Pad queries to `queryLength` with the mask token (ColBERT's query augmentation). */
+  /**
+   * Pad queries to `queryLength` with the mask token (ColBERT's query augmentation).
+   * @default the model folder's config, else its preset, else true (PyLate's)
+   */
   doQueryExpansion: boolean;
-  /** Let the encoder attend to the padding mask tokens (jina-colbert-v2); off in the original ColBERT. */
+  /**
+   * Let the encoder attend to the padding mask tokens (jina-colbert-v2); off in the original ColBERT.
+   * @default the model folder's config, else its preset, else false (PyLate's)
+   */
   attendToExpansionTokens: boolean;
-  /** Words whose tokens are dropped from document vectors (they are still encoded, as context). */
+  /**
+   * Words whose tokens are dropped from document vectors (they are still encoded, as context).
+   * @default the model folder's config, else its preset, else Python's string.punctuation (PyLate's)
+   */
   skiplistWords: readonly string[];
 }
 

@@ -1,26 +1,22 @@
 import { InvalidOptionError } from "../../errors.js";
-import { checkFields, checkOneOf, checkString } from "../../options.js";
-import type { BatchLimits } from "../runtime/batch_planner.js";
-import { aggregateWindows, type ChunkAggregation, WINDOWING_VERSION } from "../../scorers/chunking.js";
+import { checkOneOf } from "../../options.js";
+import { aggregateWindows, WINDOWING_VERSION } from "../../scorers/chunking.js";
 import { checkConventions, COLBERT_PRESETS, type ColBERTConventions, resolveConventions } from "./colbert_conventions.js";
 import { ColBERTEncoder } from "./colbert_encoder.js";
 import { colbertModelKey, type LoadedColBERT, loadColBERT } from "./colbert_loader.js";
 import { type CrossEncoder, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "../../scorers/cross_encoder.js";
 import { DocumentVectorStore } from "./document_vector_store.js";
-import type { LoadSpec, RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
-import { checkMaxQueuedPairs, PairQueue } from "../runtime/load_shedding.js";
-import { type LocalModelOptions, localModelSettings } from "../runtime/local_model_options.js";
-import { LocalModelScorer, localCacheKey, scoreLocally, windowOptions } from "../runtime/local_scoring.js";
+import type { LocalModelArgs } from "../runtime/local_model_options.js";
+import { LocalModelScorer } from "../runtime/local_scoring.js";
 import type { KeyValueStore } from "../../stores/lru_store.js";
 import { addStoreStats, emptyStoreStats, storeFromFields, type StoreStats } from "../../stores/store_backed_cache.js";
 import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
-// The late-interaction scorer composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
-// defaults, the shared model lifecycle, load shedding, length-sorted batches). What is its own: documents are
+// The late-interaction family over the shared local runtime (local_scoring.ts). What is its own: documents are
 // encoded once into token vectors kept in a store (document_vector_store.ts, token_vectors.ts), a query is encoded
 // once per call, and each pair's score is MaxSim over the stored vectors.
 
-export interface ColBERTCrossEncoderArgs extends LocalModelOptions, Partial<ColBERTConventions> {
+export interface ColBERTCrossEncoderArgs extends LocalModelArgs, Partial<ColBERTConventions> {
   /**
    * A ColBERT model folder (PyLate layout with `1_Dense/`, or an ONNX export whose graph ends with the projection)
    * or a hub id whose ONNX export ends with the projection.
@@ -41,14 +37,6 @@ export interface ColBERTCrossEncoderArgs extends LocalModelOptions, Partial<ColB
    * @default "float16"
    */
   precision?: VectorPrecision;
-  /** Load shedding: most pairs this instance holds at once; see HuggingFaceCrossEncoder. @default 10000 */
-  maxQueuedPairs?: number;
-  /** Long documents: most windows per document (1: cut at the document length). @default 1 */
-  maxChunksPerDoc?: number;
-  /** Tokens shared by consecutive windows. @default 32 */
-  chunkOverlap?: number;
-  /** How window scores become the document's score. @default "max" */
-  chunkAggregation?: ChunkAggregation;
 }
 
 /** What `index` did, in distinct texts. */
@@ -103,67 +91,39 @@ interface Prepared {
  * const reranker = new CrossEncoderReranker({ model: scorer, topN: 1 });
  * ```
  */
-export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
-  readonly model: string;
-  readonly dtype: RerankerDtype;
-  readonly device: RerankerDevice;
+export class ColBERTCrossEncoder extends LocalModelScorer<LoadedColBERT, Prepared> implements CrossEncoder {
   readonly precision: VectorPrecision;
-  readonly batchLimits: BatchLimits;
-  readonly maxQueuedPairs: number;
-  readonly maxChunksPerDoc: number;
-  readonly chunkOverlap: number;
-  readonly chunkAggregation: ChunkAggregation;
   /** The store of document vectors (the default LruStore unless one was given). */
   readonly store: KeyValueStore<Uint8Array>;
   readonly #vectors: DocumentVectorStore;
   readonly #scoringStats = emptyStoreStats();
   readonly #indexingStats = emptyStoreStats();
   readonly #overrides: Partial<ColBERTConventions>;
-  readonly #spec: LoadSpec;
   #identity?: { loaded: LoadedColBERT; key: Promise<string> };
 
   constructor(fields: ColBERTCrossEncoderArgs) {
-    super();
-    fields = checkFields(OWNER, fields, '{ model: "answerdotai/answerai-colbert-small-v1" }');
-    const model = checkString(OWNER, "model", fields.model);
-    if (model === undefined) throw new InvalidOptionError(`${OWNER}: \`model\` is required: a ColBERT model folder or hub id.`);
-    this.model = model;
-    const { spec, batchLimits } = localModelSettings(OWNER, model, fields);
-    this.dtype = spec.dtype;
-    this.device = spec.device;
-    this.#spec = spec;
-    this.batchLimits = batchLimits;
+    super(
+      {
+        owner: OWNER,
+        exampleModel: "answerdotai/answerai-colbert-small-v1",
+        requiredModelHint: ": a ColBERT model folder or hub id.",
+        key: colbertModelKey,
+        load: loadColBERT,
+      },
+      fields,
+    );
     this.precision = checkOneOf(OWNER, "precision", fields.precision, VECTOR_PRECISIONS) ?? "float16";
-    ({
-      maxChunksPerDoc: this.maxChunksPerDoc,
-      chunkOverlap: this.chunkOverlap,
-      chunkAggregation: this.chunkAggregation,
-    } = windowOptions(OWNER, fields));
     const overrides: Partial<ColBERTConventions> = {};
     for (const key of CONVENTION_KEYS) if (fields[key] !== undefined) (overrides as Record<string, unknown>)[key] = fields[key];
     checkConventions(OWNER, overrides);
     this.#overrides = overrides;
     this.store = storeFromFields(OWNER, fields);
     this.#vectors = new DocumentVectorStore(this.store, OWNER);
-    this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
-    this.attachModel(
-      OWNER,
-      { key: () => colbertModelKey(spec), load: () => loadColBERT(spec), prepare: (loaded) => this.#prepare(loaded) },
-      new PairQueue(OWNER, model, this.maxQueuedPairs),
-    );
   }
 
-  /** Everything that changes a score: model, weights, device, conventions given as options, precision, windows. */
-  get cacheKey(): string {
-    return localCacheKey(
-      OWNER,
-      this.#spec,
-      {
-        conventions: this.#overrides,
-        precision: this.precision,
-      },
-      this,
-    );
+  /** Beside the load and windows: conventions given as options, and the precision of stored vectors. */
+  protected scoreSettings(): Record<string, unknown> {
+    return { conventions: this.#overrides, precision: this.precision };
   }
 
   /**
@@ -199,10 +159,7 @@ export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements C
     const unique = [...new Set(texts)];
     const stats = emptyStoreStats();
     // Admitted like scoring, one "pair" per text, so indexing a corpus beside live traffic is shed the same way.
-    await scoreLocally(
-      OWNER,
-      this.lifecycle,
-      this.queue,
+    await this.withModel(
       unique.map((t) => ["", t] as const),
       options,
       async (prepared, signal) => {
@@ -311,7 +268,7 @@ export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements C
    */
   #storeIdentity({ loaded, conventions }: Prepared): Promise<string> {
     if (this.#identity?.loaded !== loaded) {
-      const key = colbertModelKey(this.#spec).then((model) =>
+      const key = colbertModelKey(this.loadSpec).then((model) =>
         JSON.stringify({
           scorer: OWNER,
           model,
@@ -328,7 +285,7 @@ export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements C
     return this.#identity.key;
   }
 
-  #prepare(loaded: LoadedColBERT): Prepared {
+  protected prepare(loaded: LoadedColBERT): Prepared {
     const conventions = resolveConventions(COLBERT_PRESETS[this.model] ?? {}, loaded.folderConventions, this.#overrides);
     return { loaded, encoder: new ColBERTEncoder(this.model, loaded, conventions), conventions };
   }

@@ -62,7 +62,7 @@ function modelLimit(tokenizer: { model_max_length?: number }, config: ModelConfi
 
 /** Loads a reranker's tokenizer and model, and reads its pair template and length limit. */
 export async function loadReranker(spec: LoadSpec): Promise<LoadedReranker> {
-  const loaded = await loadModel(spec, SEQUENCE_CLASSIFIER);
+  const loaded = await loadModel(spec, SEQUENCE_CLASSIFIER, "HuggingFaceCrossEncoder");
   const tokenizer = loaded.tokenizer as unknown as PairTokenizer;
   return {
     ...loaded,

@@ -30,7 +30,7 @@ export class LazyHuggingFaceCrossEncoder implements CrossEncoder {
   #scorer: Promise<HuggingFaceCrossEncoder> | undefined;
 
   constructor(fields: LazyHuggingFaceCrossEncoderArgs = {}) {
-    // Checked now, with HuggingFaceCrossEncoder's own message, so a bad id fails at construction as it did.
+    // Checked now, with HuggingFaceCrossEncoder's own message, so a bad id fails at construction, not at the first rerank.
     this.model = checkString("HuggingFaceCrossEncoder", "model", fields.model) ?? DEFAULT_RERANKER_MODEL;
     this.#fields = { ...fields, model: this.model };
   }

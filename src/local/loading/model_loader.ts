@@ -7,9 +7,9 @@ import type { FileOrigin } from "./model_json.js";
 import { importTransformers } from "./transformers_import.js";
 
 // Loads a tokenizer, config and ONNX model of any transformers.js model class, with the checks and error
-// translation every local scorer shares. A scorer says what it loads with a `ModelKind`: the cross-encoder's is
-// `SEQUENCE_CLASSIFIER` (huggingface_loader.ts); a causal-LM reranker would pass AutoModelForCausalLM and "logits",
-// a ColBERT scorer AutoModel and "last_hidden_state".
+// translation every local scorer shares. A family says what it loads with a `ModelKind`: `SEQUENCE_CLASSIFIER`
+// (huggingface_loader.ts), `CAUSAL_LM` (causal_loader.ts: AutoModelForCausalLM, "logits"), `COLBERT_ENCODER`
+// (colbert_loader.ts: AutoModel, "last_hidden_state").
 
 /** The config.json fields the loaders read (others are kept, untyped). */
 export interface ModelConfig {
@@ -74,7 +74,7 @@ export interface LoadedModel {
 }
 
 /** Loads `kind` as `spec` says; `owner` is the scorer class a missing transformers.js is reported for. */
-export async function loadModel(spec: LoadSpec, kind: ModelKind, owner = "HuggingFaceCrossEncoder"): Promise<LoadedModel> {
+export async function loadModel(spec: LoadSpec, kind: ModelKind, owner: string): Promise<LoadedModel> {
   const transformers = await importTransformers(owner);
   const location = await locateModel(spec);
   const { id } = location;

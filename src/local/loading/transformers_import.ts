@@ -5,7 +5,7 @@ import type { Transformers } from "./load_spec.js";
  * Imports the optional peer `@huggingface/transformers` when a model first loads (never with this package), and
  * tells "not installed" from "installed but broken". `owner` names the class that needs it.
  */
-export async function importTransformers(owner = "HuggingFaceCrossEncoder"): Promise<Transformers> {
+export async function importTransformers(owner: string): Promise<Transformers> {
   try {
     return await import("@huggingface/transformers");
   } catch (error) {

@@ -19,12 +19,17 @@ export function checkMaxQueuedPairs(owner: string, value: unknown): number {
  */
 export class PairQueue {
   #queued = 0;
+  readonly #owner: string;
+  readonly #model: string;
 
   constructor(
-    private readonly owner: string,
-    private readonly model: string,
+    owner: string,
+    model: string,
     readonly maxQueuedPairs: number,
-  ) {}
+  ) {
+    this.#owner = owner;
+    this.#model = model;
+  }
 
   /** Pairs accepted and not yet scored (or given back by an abort). */
   get queuedPairs(): number {
@@ -36,7 +41,7 @@ export class PairQueue {
     const queued = this.#queued;
     if (queued > 0 && queued + count > this.maxQueuedPairs) {
       throw new OverloadedError(
-        `${this.owner} is overloaded: ${queued} pairs are waiting for "${this.model}" and this call adds ${count}, over maxQueuedPairs (${this.maxQueuedPairs}). ` +
+        `${this.#owner} is overloaded: ${queued} pairs are waiting for "${this.#model}" and this call adds ${count}, over maxQueuedPairs (${this.maxQueuedPairs}). ` +
           "Retry later with backoff, spread the load over more processes, or raise maxQueuedPairs.",
         { queuedPairs: queued, requestedPairs: count, maxQueuedPairs: this.maxQueuedPairs },
       );

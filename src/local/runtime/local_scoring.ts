@@ -1,75 +1,113 @@
-import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger } from "../../options.js";
+import { InvalidOptionError } from "../../errors.js";
+import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "../../scorers/chunking.js";
 import { checkTextPairs, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "../../scorers/cross_encoder.js";
-import type { LoadSpec } from "../loading/load_spec.js";
-import type { PairQueue } from "./load_shedding.js";
-import { ModelLifecycle, type ModelLifecycleArgs } from "./model_lifecycle.js";
+import type { LoadSpec, RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
+import type { BatchLimits } from "./batch_planner.js";
+import { checkMaxQueuedPairs, PairQueue } from "./load_shedding.js";
+import { type LocalModelArgs, localModelSettings } from "./local_model_options.js";
+import { ModelLifecycle } from "./model_lifecycle.js";
 
-/**
- * One scoring call of a local scorer (the cross-encoder and the causal-LM reranker alike): checks the pairs and
- * the call options, honours a signal already aborted, answers `[]` for no pairs without loading, and otherwise runs
- * `work` on the loaded model once the pairs are admitted by the load-shedding queue (admitted by documents, since
- * windows are only known once the model's tokenizer has read them).
- */
-export async function scoreLocally<Prepared, Result>(
-  owner: string,
-  lifecycle: ModelLifecycle<unknown, Prepared>,
-  queue: PairQueue,
-  pairs: readonly TextPair[],
-  options: CrossEncoderCallOptions,
-  work: (prepared: Prepared, signal: AbortSignal | undefined) => Promise<Result[]>,
-): Promise<Result[]> {
-  checkTextPairs(`${owner}.score`, pairs);
-  checkCallOptions(owner, options);
-  const signal = options.signal;
-  signal?.throwIfAborted();
-  if (pairs.length === 0) return [];
-  return lifecycle.use(
-    signal,
-    (prepared) => work(prepared, signal),
-    () => queue.admit(pairs.length),
-  );
+/** What a model family tells the base class: its name in errors, how to ask for a model, and how to load one. */
+export interface LocalModelFamily<Loaded> {
+  /** The class name, as errors and cache keys name it. */
+  owner: string;
+  /** A model id for the "options must be an object" message. */
+  exampleModel: string;
+  /** The model when none is given; without one, `model` is required. */
+  defaultModel?: string;
+  /** What the "`model` is required" error adds, e.g. `, e.g. "…" or a local folder.` */
+  requiredModelHint?: string;
+  /** The process-wide key of a load: instances with equal keys share one. */
+  key(spec: LoadSpec): Promise<string>;
+  /** Loads the model (once per key per process). */
+  load(spec: LoadSpec): Promise<Loaded>;
 }
 
 /**
- * What the local scorers share around their model: the held load (`load`, `dispose`) and the load-shedding queue
- * (`queuedPairs`). A subclass attaches both in its constructor and scores through `scoreLocally`.
+ * The base of the local scorers: checks the shared options (`LocalModelArgs`) and keeps them as fields with their
+ * defaults, holds the model (loaded once per process, freed by the last `dispose`) and sheds load. A family
+ * implements only what differs: what it derives from a load (`prepare`), how it scores, and what else changes a
+ * score (`scoreSettings`).
  */
-export abstract class LocalModelScorer<Prepared> {
-  #lifecycle?: ModelLifecycle<unknown, Prepared>;
-  #queue?: PairQueue;
-  #owner = "";
+export abstract class LocalModelScorer<Loaded extends { dispose(): Promise<void> }, Prepared> {
   /** The model id or folder, as given. */
-  abstract readonly model: string;
+  readonly model: string;
+  readonly dtype: RerankerDtype;
+  readonly device: RerankerDevice;
+  /** Pairs and padded tokens per forward pass, with the device's defaults filled in. */
+  readonly batchLimits: BatchLimits;
+  readonly maxQueuedPairs: number;
   /** Windows per document: above 1, long documents are scored in windows (`scoreDetailed` reports the best). */
-  abstract readonly maxChunksPerDoc: number;
+  readonly maxChunksPerDoc: number;
+  readonly chunkOverlap: number;
+  readonly chunkAggregation: ChunkAggregation;
+  /** What loads: model, revision, weights, device and the load options. */
+  protected readonly loadSpec: LoadSpec;
+  protected readonly lifecycle: ModelLifecycle<Loaded, Prepared>;
+  protected readonly queue: PairQueue;
+  protected readonly owner: string;
+
+  protected constructor(family: LocalModelFamily<Loaded>, fields: LocalModelArgs & { model?: string }) {
+    const owner = family.owner;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+      throw new InvalidOptionError(`${owner}: options must be an object such as { model: "${family.exampleModel}" }.`);
+    }
+    const model = checkString(owner, "model", fields.model) ?? family.defaultModel;
+    if (model === undefined) throw new InvalidOptionError(`${owner}: \`model\` is required${family.requiredModelHint ?? "."}`);
+    this.owner = owner;
+    this.model = model;
+    const { spec, batchLimits } = localModelSettings(owner, model, fields);
+    this.loadSpec = spec;
+    this.dtype = spec.dtype;
+    this.device = spec.device;
+    this.batchLimits = batchLimits;
+    this.maxQueuedPairs = checkMaxQueuedPairs(owner, fields.maxQueuedPairs);
+    this.maxChunksPerDoc = checkPositiveInteger(owner, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1;
+    this.chunkOverlap = checkNonNegativeInteger(owner, "chunkOverlap", fields.chunkOverlap) ?? 32;
+    this.chunkAggregation = checkOneOf(owner, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max";
+    this.queue = new PairQueue(owner, model, this.maxQueuedPairs);
+    this.lifecycle = new ModelLifecycle({
+      key: () => family.key(spec),
+      load: () => family.load(spec),
+      free: (loaded) => loaded.dispose(),
+      prepare: (loaded) => this.prepare(loaded),
+    });
+  }
+
+  /** What this instance derives from the shared load (an encoder, a label index); a throw fails the call. */
+  protected abstract prepare(loaded: Loaded): Prepared;
+  /** This family's settings that change a score, beside the load and the windows (for `cacheKey`). */
+  protected abstract scoreSettings(): Record<string, unknown>;
   /** Scores each pair whole (truncated to the model's window). */
   protected abstract scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]>;
   /** Scores each pair's windows and reports each document's aggregate and best window. */
   protected abstract scoreWindows(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]>;
 
-  /** Holds the model through a lifecycle that frees a load with its own `dispose()`, and sheds load with `queue`. */
-  protected attachModel<Loaded extends { dispose(): Promise<void> }>(
-    owner: string,
-    model: Omit<ModelLifecycleArgs<Loaded, Prepared>, "free">,
-    queue: PairQueue,
-  ): void {
-    this.#owner = owner;
-    this.#lifecycle = new ModelLifecycle({ ...model, free: (loaded) => loaded.dispose() }) as ModelLifecycle<unknown, Prepared>;
-    this.#queue = queue;
-  }
-
-  protected get lifecycle(): ModelLifecycle<unknown, Prepared> {
-    return this.#lifecycle!;
-  }
-
-  protected get queue(): PairQueue {
-    return this.#queue!;
-  }
-
   /** The model id or folder, as given: what `stageScores` names. */
   get modelName(): string {
     return this.model;
+  }
+
+  /**
+   * Everything that changes a score: what loads on which device (kernels differ in the last digits), the family's
+   * own settings, and the windows (long-document scoring changes the score of every document that does not fit).
+   * Batching and the cache folder are left out: they change speed only.
+   */
+  get cacheKey(): string {
+    const spec = this.loadSpec;
+    return JSON.stringify({
+      scorer: this.owner,
+      model: spec.model,
+      revision: spec.revision ?? "main",
+      dtype: spec.dtype,
+      device: spec.device,
+      ...this.scoreSettings(),
+      maxChunksPerDoc: this.maxChunksPerDoc,
+      chunkOverlap: this.chunkOverlap,
+      chunkAggregation: this.chunkAggregation,
+      ...(this.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
+    });
   }
 
   /** Loads the model now (it otherwise loads on the first `score`), e.g. to warm up before serving. */
@@ -78,8 +116,8 @@ export abstract class LocalModelScorer<Prepared> {
   }
 
   /**
-   * Releases this instance's hold on the model once its calls in flight have finished (they complete; freeing the
-   * session under them made them fail); the last holder frees it. A later `score` loads it again.
+   * Releases this instance's hold on the model once its calls in flight have finished (freeing the session under
+   * them would fail them); the last holder frees it. A later `score` loads it again.
    */
   dispose(): Promise<void> {
     return this.lifecycle.dispose();
@@ -93,7 +131,7 @@ export abstract class LocalModelScorer<Prepared> {
   /** One score per pair, in input order; with windows on, each document's aggregate over its windows. */
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
     if (this.maxChunksPerDoc > 1) return (await this.scoreDetailed(pairs, options)).map(({ score }) => score);
-    return scoreLocally(this.#owner, this.lifecycle, this.queue, pairs, options, (prepared, signal) => this.scoreWhole(prepared, pairs, signal));
+    return this.withModel(pairs, options, (prepared, signal) => this.scoreWhole(prepared, pairs, signal));
   }
 
   /**
@@ -103,42 +141,34 @@ export abstract class LocalModelScorer<Prepared> {
    */
   async scoreDetailed(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<DetailedScore[]> {
     if (this.maxChunksPerDoc <= 1) return (await this.score(pairs, options)).map((score) => ({ score }));
-    return scoreLocally(this.#owner, this.lifecycle, this.queue, pairs, options, (prepared, signal) => this.scoreWindows(prepared, pairs, signal));
+    return this.withModel(pairs, options, (prepared, signal) => this.scoreWindows(prepared, pairs, signal));
   }
-}
 
-/** The long-document options both local scorers take, checked, with their defaults (one window, 32 tokens, max). */
-export function windowOptions(
-  owner: string,
-  fields: { maxChunksPerDoc?: number; chunkOverlap?: number; chunkAggregation?: ChunkAggregation },
-): { maxChunksPerDoc: number; chunkOverlap: number; chunkAggregation: ChunkAggregation } {
-  return {
-    maxChunksPerDoc: checkPositiveInteger(owner, "maxChunksPerDoc", fields.maxChunksPerDoc) ?? 1,
-    chunkOverlap: checkNonNegativeInteger(owner, "chunkOverlap", fields.chunkOverlap) ?? 32,
-    chunkAggregation: checkOneOf(owner, "chunkAggregation", fields.chunkAggregation, CHUNK_AGGREGATIONS) ?? "max",
-  };
-}
+  /** Checks the pairs and runs `inspect` on the loaded model, outside load shedding (for `encode`, inspection and tests). */
+  protected async withLoaded<Result>(pairs: readonly TextPair[], inspect: (prepared: Prepared) => Result): Promise<Result> {
+    checkTextPairs(`${this.owner}.score`, pairs);
+    return inspect(await this.lifecycle.acquire());
+  }
 
-/**
- * A local scorer's `cacheKey`: what loads on which device, then the scorer's own settings (everything else that
- * changes a score), then its windows (long-document scoring changes the score of every document that does not fit).
- */
-export function localCacheKey(
-  owner: string,
-  spec: Pick<LoadSpec, "model" | "revision" | "dtype" | "device">,
-  own: Record<string, unknown>,
-  windows: { maxChunksPerDoc: number; chunkOverlap: number; chunkAggregation: ChunkAggregation },
-): string {
-  return JSON.stringify({
-    scorer: owner,
-    model: spec.model,
-    revision: spec.revision ?? "main",
-    dtype: spec.dtype,
-    device: spec.device,
-    ...own,
-    maxChunksPerDoc: windows.maxChunksPerDoc,
-    chunkOverlap: windows.chunkOverlap,
-    chunkAggregation: windows.chunkAggregation,
-    ...(windows.maxChunksPerDoc > 1 ? { windowing: WINDOWING_VERSION } : {}),
-  });
+  /**
+   * One call on the model: checks the pairs and the call options, honours a signal already aborted, answers `[]`
+   * for no pairs without loading, and otherwise runs `work` on the loaded model once the pairs are admitted by the
+   * load-shedding queue (admitted by documents, since windows are only known once the tokenizer has read them).
+   */
+  protected async withModel<Result>(
+    pairs: readonly TextPair[],
+    options: CrossEncoderCallOptions,
+    work: (prepared: Prepared, signal: AbortSignal | undefined) => Promise<Result[]>,
+  ): Promise<Result[]> {
+    checkTextPairs(`${this.owner}.score`, pairs);
+    checkCallOptions(this.owner, options);
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    if (pairs.length === 0) return [];
+    return this.lifecycle.use(
+      signal,
+      (prepared) => work(prepared, signal),
+      () => this.queue.admit(pairs.length),
+    );
+  }
 }

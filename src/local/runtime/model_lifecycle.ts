@@ -74,8 +74,8 @@ export class ModelLifecycle<Loaded, Prepared> {
   }
 
   /**
-   * Releases this instance's hold once its calls in flight have finished (they complete; freeing the session under
-   * them made them fail); the last holder frees the model. A later call loads it again.
+   * Releases this instance's hold once its calls in flight have finished (they complete: freeing the session under
+   * them would fail them); the last holder frees the model. A later call loads it again.
    */
   async dispose(): Promise<void> {
     const prepared = this.#prepared;

@@ -146,12 +146,14 @@ export interface PairEncoderOptions {
  */
 export class PairEncoder {
   readonly template: PairTemplate;
+  readonly #tokenizer: PairTokenizer;
 
   constructor(
-    private readonly tokenizer: PairTokenizer,
+    tokenizer: PairTokenizer,
     readonly options: PairEncoderOptions,
     template?: PairTemplate,
   ) {
+    this.#tokenizer = tokenizer;
     this.template = template ?? pairTemplate(tokenizer);
     const { maxLength, maxQueryLength } = options;
     if (maxLength < this.template.specialCount + 2) {
@@ -163,7 +165,7 @@ export class PairEncoder {
   }
 
   get padTokenId(): number {
-    return this.tokenizer.pad_token_id ?? 0;
+    return this.#tokenizer.pad_token_id ?? 0;
   }
 
   encodePairs(pairs: readonly TextPair[]): EncodedPair[] {
@@ -176,7 +178,7 @@ export class PairEncoder {
     const cached = (cache: Map<string, number[]>, text: string, limit: number): number[] => {
       let ids = cache.get(text);
       if (ids === undefined) {
-        ids = encodeCapped(this.tokenizer, text, limit);
+        ids = encodeCapped(this.#tokenizer, text, limit);
         cache.set(text, ids);
       }
       return ids;
@@ -184,7 +186,7 @@ export class PairEncoder {
     return pairs.map(([query, document]) => {
       const q = cached(queries, query, queryBudget);
       const d = cached(documents, document, contentBudget);
-      return this.assemble(q, d.length > contentBudget - q.length ? d.slice(0, contentBudget - q.length) : d);
+      return this.#assemble(q, d.length > contentBudget - q.length ? d.slice(0, contentBudget - q.length) : d);
     });
   }
 
@@ -200,17 +202,17 @@ export class PairEncoder {
     const wholes = new Map<string, number[]>();
     const windowed = new Map<string, { ids: number[]; span: ChunkSpan }[]>();
     const pieceIds = new Map<string, number[]>();
-    const encode = (text: string) => this.tokenizer.encode(text, { add_special_tokens: false });
+    const encode = (text: string) => this.#tokenizer.encode(text, { add_special_tokens: false });
     const result: EncodedWindows = { encoded: [], pairOf: [], spans: [] };
     pairs.forEach(([query, document], pairIndex) => {
       let q = queries.get(query);
-      if (q === undefined) queries.set(query, (q = encodeCapped(this.tokenizer, query, queryBudget)));
+      if (q === undefined) queries.set(query, (q = encodeCapped(this.#tokenizer, query, queryBudget)));
       const budget = contentBudget - q.length;
       let whole = wholes.get(document);
       // One token over the content budget tells "fits" from "was cut" for every query length.
-      if (whole === undefined) wholes.set(document, (whole = encodeCapped(this.tokenizer, document, contentBudget + 1)));
+      if (whole === undefined) wholes.set(document, (whole = encodeCapped(this.#tokenizer, document, contentBudget + 1)));
       if (whole.length <= budget || maxChunks <= 1) {
-        result.encoded.push(this.assemble(q, whole.length > budget ? whole.slice(0, budget) : whole));
+        result.encoded.push(this.#assemble(q, whole.length > budget ? whole.slice(0, budget) : whole));
         result.pairOf.push(pairIndex);
         result.spans.push(undefined);
         return;
@@ -219,7 +221,7 @@ export class PairEncoder {
       let windows = windowed.get(key);
       if (windows === undefined) windowed.set(key, (windows = tokenWindows(document, { budget, maxChunks, overlap }, encode, pieceIds)));
       for (const { ids, span } of windows) {
-        result.encoded.push(this.assemble(q, ids));
+        result.encoded.push(this.#assemble(q, ids));
         result.pairOf.push(pairIndex);
         result.spans.push(span);
       }
@@ -227,7 +229,7 @@ export class PairEncoder {
     return result;
   }
 
-  private assemble(query: number[], document: number[]): EncodedPair {
+  #assemble(query: number[], document: number[]): EncodedPair {
     const { prefix, middle, suffix, typeA, typeB } = this.template;
     const inputIds = [...prefix.ids, ...query, ...middle.ids, ...document, ...suffix.ids];
     const tokenTypeIds = [

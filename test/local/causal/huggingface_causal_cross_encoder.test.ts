@@ -4,8 +4,15 @@ import { join } from "node:path";
 import { Document } from "@langchain/core/documents";
 import { beforeAll, describe, expect, it } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../../scripts/causal_models.js";
-import { CAUSAL_TEMPLATES, HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder, UnsupportedModelError } from "../../../src/huggingface.js";
-import { CorruptModelFileError, CrossEncoderReranker, DeviceUnavailableError, InvalidOptionError, OverloadedError } from "../../../src/index.js";
+import { CAUSAL_TEMPLATES, HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../../../src/huggingface.js";
+import {
+  CorruptModelFileError,
+  CrossEncoderReranker,
+  DeviceUnavailableError,
+  InvalidOptionError,
+  OverloadedError,
+  UnsupportedModelError,
+} from "../../../src/index.js";
 import { FIXTURE_RERANKER } from "../../support/fixtures.js";
 
 // HuggingFaceCausalCrossEncoder on a tiny Qwen3-shaped causal LM with the real Qwen3 tokenizer (random weights, built on

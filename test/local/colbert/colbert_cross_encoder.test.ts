@@ -7,8 +7,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ColBERTCrossEncoder, UnsupportedModelError } from "../../../src/huggingface.js";
-import { CrossEncoderReranker, InvalidOptionError, RerankError } from "../../../src/index.js";
+import { ColBERTCrossEncoder } from "../../../src/huggingface.js";
+import { CrossEncoderReranker, InvalidOptionError, RerankError, UnsupportedModelError } from "../../../src/index.js";
 import { FIXTURE_COLBERT, FIXTURE_COLBERT_STANFORD, FIXTURE_ENCODER, FIXTURE_RERANKER } from "../../support/fixtures.js";
 
 // The late-interaction scorer on random-weight ColBERT-shaped fixtures: the assertions check what the scorer does

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HuggingFaceCrossEncoder, OverloadedError } from "../../../src/huggingface.js";
-import { InvalidOptionError, OverloadedError as RootOverloadedError, RerankError } from "../../../src/index.js";
-import { DEFAULT_MAX_QUEUED_PAIRS } from "../../../src/local/runtime/load_shedding.js";
+import { HuggingFaceCrossEncoder } from "../../../src/huggingface.js";
+import { InvalidOptionError, OverloadedError, RerankError, type TextPair } from "../../../src/index.js";
 import { FIXTURE_RERANKER } from "../../support/fixtures.js";
 import { samplePairs } from "../../support/pairs.js";
 
@@ -31,7 +30,6 @@ describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
 
     const error = await scorer.score(few).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OverloadedError);
-    expect(error).toBeInstanceOf(RootOverloadedError);
     expect(error).toBeInstanceOf(RerankError);
     expect(error).toMatchObject({ queuedPairs: 300, requestedPairs: 8, maxQueuedPairs: 305 });
     expect(String(error)).toMatch(
@@ -78,9 +76,23 @@ describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
     expect([scorer.queuedPairs, broken.queuedPairs]).toEqual([0, 0]);
   });
 
-  it("defaults to 10,000 pairs; takes a positive integer or Infinity", () => {
-    expect(new HuggingFaceCrossEncoder().maxQueuedPairs).toBe(DEFAULT_MAX_QUEUED_PAIRS);
-    expect(DEFAULT_MAX_QUEUED_PAIRS).toBe(10_000);
+  it("by default holds 10,000 pairs and refuses the next one", async () => {
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32" });
+    const pairsOf = (n: number): TextPair[] => Array.from({ length: n }, (_, i) => ["q", `d${i}`]);
+    const controller = new AbortController();
+    // Admitted at once (before the model loads), then aborted while they wait for it: nothing is scored.
+    const held = [9_999, 1].map((n) => scorer.score(pairsOf(n), { signal: controller.signal }).catch((e: unknown) => e));
+    expect(scorer.queuedPairs).toBe(10_000);
+    const error = await scorer.score(pairsOf(1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OverloadedError);
+    expect(error).toMatchObject({ queuedPairs: 10_000, requestedPairs: 1, maxQueuedPairs: 10_000 });
+    controller.abort();
+    await Promise.all(held);
+    expect(scorer.queuedPairs).toBe(0);
+    await scorer.dispose();
+  });
+
+  it("takes a positive integer or Infinity", () => {
     expect(new HuggingFaceCrossEncoder({ maxQueuedPairs: Infinity }).maxQueuedPairs).toBe(Infinity);
     for (const bad of [0, -1, 2.5, Number.NaN, "100"]) {
       expect(() => new HuggingFaceCrossEncoder({ maxQueuedPairs: bad as never })).toThrow(InvalidOptionError);
