@@ -1,7 +1,7 @@
 import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger } from "../../options.js";
 import { CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "../../scorers/chunking.js";
 import { checkTextPairs, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "../../scorers/cross_encoder.js";
-import type { LoadSpec } from "../loading/load_spec.js";
+import type { LoadSpec, RerankerDevice } from "../loading/load_spec.js";
 import type { PairQueue } from "./load_shedding.js";
 import { ModelLifecycle, type ModelLifecycleArgs } from "./model_lifecycle.js";
 
@@ -39,6 +39,8 @@ export abstract class LocalModelScorer<Prepared> {
   #lifecycle?: ModelLifecycle<unknown, Prepared>;
   #queue?: PairQueue;
   #owner = "";
+  #loadedDevice: RerankerDevice | undefined;
+  #deviceFallbackReason: string | undefined;
   /** The model id or folder, as given. */
   abstract readonly model: string;
   /** Windows per document: above 1, long documents are scored in windows (`scoreDetailed` reports the best). */
@@ -49,13 +51,19 @@ export abstract class LocalModelScorer<Prepared> {
   protected abstract scoreWindows(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]>;
 
   /** Holds the model through a lifecycle that frees a load with its own `dispose()`, and sheds load with `queue`. */
-  protected attachModel<Loaded extends { dispose(): Promise<void> }>(
+  protected attachModel<Loaded extends { dispose(): Promise<void>; device: RerankerDevice; deviceFallbackReason?: string }>(
     owner: string,
     model: Omit<ModelLifecycleArgs<Loaded, Prepared>, "free">,
     queue: PairQueue,
   ): void {
     this.#owner = owner;
-    this.#lifecycle = new ModelLifecycle({ ...model, free: (loaded) => loaded.dispose() }) as ModelLifecycle<unknown, Prepared>;
+    const prepare = (loaded: Loaded): Prepared => {
+      const prepared = model.prepare(loaded);
+      this.#loadedDevice = loaded.device;
+      this.#deviceFallbackReason = loaded.deviceFallbackReason;
+      return prepared;
+    };
+    this.#lifecycle = new ModelLifecycle({ ...model, prepare, free: (loaded) => loaded.dispose() }) as ModelLifecycle<unknown, Prepared>;
     this.#queue = queue;
   }
 
@@ -65,6 +73,23 @@ export abstract class LocalModelScorer<Prepared> {
 
   protected get queue(): PairQueue {
     return this.#queue!;
+  }
+
+  /**
+   * The device the loaded model runs on: `device` itself, or for `"auto"` the one chosen (in browsers "webgpu",
+   * else "wasm"; in Node the first GPU device that works, else "cpu"). Undefined until the model loads.
+   */
+  get loadedDevice(): RerankerDevice | undefined {
+    return this.#loadedDevice;
+  }
+
+  /**
+   * With `device: "auto"`, why the model fell back to a CPU device ("wasm" in browsers, "cpu" in Node) instead of
+   * a GPU, e.g. "navigator.gpu.requestAdapter() found no GPU adapter …", for a page to show. Undefined when a GPU
+   * device was used, when a device was named, or until the model loads.
+   */
+  get deviceFallbackReason(): string | undefined {
+    return this.#deviceFallbackReason;
   }
 
   /** The model id or folder, as given: what `stageScores` names. */
