@@ -9,7 +9,7 @@ import {
   type Transformers,
 } from "./load_spec.js";
 import { MODEL_JSON_FILES } from "./model_json.js";
-import { webGpuError, webGpuUnavailable, whenDeviceLost } from "./webgpu.js";
+import { guardPass, pageLostError, webGpuError, webGpuUnavailable } from "./webgpu.js";
 
 // Browser variant of model_files.ts (the browser build swaps it in; same exports, no Node built-in). A model folder
 // is a URL the app serves (`/models/x/`, `./models/x`, or a full same-origin URL); anything else is a hub id.
@@ -131,6 +131,8 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       `device "${spec.device}" is onnxruntime-node's and does not exist in browsers: use device "wasm" (the default there) or "webgpu".`,
     );
   }
+  const lost = pageLostError();
+  if (lost !== undefined) throw lost;
   const device = await browserDevice(spec);
   const wasm = wasmEnv(transformers);
   if (wasm !== undefined) {
@@ -142,7 +144,7 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
   return {
     device: device.device,
     ...(device.reason !== undefined ? { deviceFallbackReason: device.reason } : {}),
-    ...(device.device === "webgpu" ? { guardPass: <T>(pass: Promise<T>) => Promise.race([pass, whenDeviceLost(transformers)]) } : {}),
+    guardPass: <T>(pass: Promise<T>) => guardPass(transformers, device.device === "webgpu", pass),
   };
 }
 

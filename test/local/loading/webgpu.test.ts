@@ -58,26 +58,31 @@ describe("webGpuError", () => {
       'device "webgpu" was asked for, but navigator.gpu.requestAdapter() found no GPU adapter. Use device "wasm", or "auto" to fall back ' +
         "to WASM by itself (the scorer's deviceFallbackReason then says why).",
     );
-    expect(webgpu.webGpuError("no shader-f16", "fp16").message).toContain('Use device "wasm" or weights WebGPU runs everywhere (dtype "fp32" or "q8")');
+    expect(webgpu.webGpuError("no shader-f16", "fp16").message).toContain(
+      'Use device "wasm" or weights WebGPU runs everywhere (dtype "fp32" or "q8")',
+    );
   });
 });
 
-describe("whenDeviceLost", () => {
-  it("never settles while the device lives; rejects with DeviceUnavailableError once it is lost, and later checks say so", async () => {
+describe("whenDeviceLost, guardPass, pageLostError", () => {
+  it("a pass finishes while the device lives; once it is lost, passes on WebGPU and WASM and every load fail at once", async () => {
     withGpu(async () => adapter([]));
     const { transformers, lose } = fakeTransformers();
-    const lost = webgpu.whenDeviceLost(transformers);
-    const pass = Promise.race([lost, Promise.resolve("pass done")]);
-    expect(await pass).toBe("pass done"); // a pass that finishes is not held up
+    const never = new Promise<string>(() => {});
+    expect(await webgpu.guardPass(transformers, false, Promise.resolve("wasm pass"))).toBe("wasm pass"); // WebGPU not used yet
+    expect(await webgpu.guardPass(transformers, true, Promise.resolve("gpu pass"))).toBe("gpu pass");
+    expect(webgpu.pageLostError()).toBeUndefined();
+    const inFlight = webgpu.guardPass(transformers, true, never); // onnxruntime-web's pass, which never settles after a loss
     lose({ reason: "destroyed", message: "Device was destroyed." });
-    const error = await lost.catch((e: unknown) => e);
+    const error = await inFlight.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceUnavailableError);
-    expect((error as Error).message).toMatch(/^The WebGPU device was lost during scoring \(destroyed: Device was destroyed\.\).*Reload the page/);
-    // One device per page: every later check reports the loss, and the error says to reload.
-    const reason = await webgpu.webGpuUnavailable("fp32");
-    expect(reason).toBe("this page's WebGPU device was lost (destroyed: Device was destroyed.), and onnxruntime-web does not make another");
-    expect(webgpu.webGpuError(reason!, "fp32").message).toContain('Reload the page to get a new GPU device, or use device "wasm"');
-    expect(webgpu.whenDeviceLost(transformers)).toBe(lost);
+    expect((error as Error).message).toBe(
+      "This page's WebGPU device was lost (destroyed: Device was destroyed.). onnxruntime-web makes no new device, and its WASM runs " +
+        "wait on the lost one too, so no local model can run in this page any more: reload the page.",
+    );
+    await expect(webgpu.guardPass(transformers, false, never)).rejects.toThrow(DeviceUnavailableError);
+    expect(webgpu.pageLostError()?.message).toContain("reload the page");
+    expect(webgpu.whenDeviceLost(transformers)).toBe(webgpu.whenDeviceLost(transformers));
   });
 
   it("never settles where onnxruntime-web has no WebGPU device", async () => {
