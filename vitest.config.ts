@@ -12,12 +12,35 @@ const v4Aliases = {
   "onnxruntime-node": v4("onnxruntime-node/dist/index.js"),
 };
 
+// Slow and rarely broken: packing and installing the tarball, the ESM/CJS/browser builds, type-checking every
+// @example, running every example script, property runs, parity on real-size proxies. `npm test` runs the "fast"
+// project (under 10 minutes on 2 cores); `npm run test:slow` runs these; CI (.ci/run) runs both. A file named on
+// the command line (`npx vitest run test/package/packed_install.test.ts`) runs whichever project holds it.
+const SLOW = [
+  "test/package/packed_install.test.ts",
+  "test/package/dual_build.test.ts",
+  "test/package/browser_bundle.test.ts",
+  "test/package/jsdoc_examples.test.ts",
+  "test/examples/demo.test.ts",
+  "test/examples/examples.test.ts",
+  "test/examples/recipes.test.ts",
+  "test/examples/three_stage_pipeline.test.ts",
+  "test/property/**",
+  "test/parity/colbert.test.ts",
+  "test/remote/secrets_everywhere.test.ts",
+  "test/local/cross_encoder/huggingface_cross_encoder_proxy.test.ts",
+  "test/local/loading/transformers_majors.test.ts",
+];
+// Real-browser tests run with `npm run test:browser` (vitest.browser.config.ts).
+const EXCLUDE = ["test/browser/**", "**/node_modules/**"];
+
 export default defineConfig({
   resolve: transformersV4 ? { alias: v4Aliases } : {},
   test: {
-    include: ["test/**/*.test.ts"],
-    // Real-browser tests run with `npm run test:browser` (vitest.browser.config.ts).
-    exclude: ["test/browser/**", "**/node_modules/**"],
+    projects: [
+      { extends: true, test: { name: "fast", include: ["test/**/*.test.ts"], exclude: [...EXCLUDE, ...SLOW] } },
+      { extends: true, test: { name: "slow", include: SLOW, exclude: EXCLUDE } },
+    ],
     // Model loads and onnxruntime sessions are slow on a 2-core CI machine; these are not wall-clock bounds.
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -35,9 +35,9 @@ const MODEL_URL = "/models/minilm-proxy/";
 /** Browser conditions: the WASM defaults (one pair per pass), the CPU defaults, larger batches and token budgets. */
 const BROWSER: Record<string, Record<string, number>> = {
   "defaults (1 pair)": {},
-  "512 tokens, ≤16 pairs (CPU defaults)": { maxBatchSize: 16, maxBatchTokens: 512 },
-  "4 pairs": { maxBatchSize: 4 },
-  "16 pairs": { maxBatchSize: 16 },
+  "512 tokens, ≤16 pairs (CPU defaults)": { batchSize: 16, maxBatchTokens: 512 },
+  "4 pairs": { batchSize: 4 },
+  "16 pairs": { batchSize: 16 },
   "2,048 tokens": { maxBatchTokens: 2048 },
 };
 const NODE = "Node defaults";

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     const pairs = queries[r]!;
     const counting = new Counting(scorer);
-    const cached = new CachedCrossEncoder({ scorer: counting });
+    const cached = new CachedCrossEncoder({ model: counting });
     let t = performance.now();
     const first = await cached.score(pairs);
     cold.push(performance.now() - t);

@@ -2,7 +2,7 @@
  * Causal-LM reranker speed on a Qwen3-Reranker-0.6B-shaped proxy (hidden 1024, 28 layers, 16 query / 8 key-value
  * heads, vocabulary 151,669, q8; random weights: speed only, never quality), over TREC DL 2019 BM25 candidates:
  *
- *   ours     HuggingFaceCausalReranker with its defaults (q8, length-sorted 512-token batches, left padding)
+ *   ours     HuggingFaceCausalCrossEncoder with its defaults (q8, length-sorted 512-token batches, left padding)
  *   floor    a plain onnxruntime-node session on the same token ids, in the same length-sorted batches, reading the
  *            last position's two logits: what any JavaScript caller of this ONNX file pays at least. The two sides
  *            alternate batch by batch (ours scores exactly that batch's pairs), so both see the same machine load
@@ -23,7 +23,7 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { ensureQwen3Proxy } from "../scripts/causal_models.js";
 import { ensureMiniLmProxy } from "../scripts/proxy_models.js";
-import { HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "../src/huggingface.js";
+import { HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../src/huggingface.js";
 import { CrossEncoderReranker } from "../src/index.js";
 import { formatSpread, loadCandidates, median, pairsOf, spread, time } from "./common.js";
 
@@ -41,7 +41,7 @@ const DEPTHS = values.depths.split(",").map(Number);
 const KEEP = Number(values.keep);
 
 const folder = ensureQwen3Proxy();
-const ours = new HuggingFaceCausalReranker({ model: folder, family: "qwen3-reranker" });
+const ours = new HuggingFaceCausalCrossEncoder({ model: folder, family: "qwen3-reranker" });
 await ours.load();
 const session = await InferenceSession.create(join(folder, "onnx", "model_quantized.onnx"));
 const config = { layers: 28, kvHeads: 8, headDim: 128 };

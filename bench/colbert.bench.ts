@@ -5,7 +5,7 @@
  *   ce-L6    HuggingFaceCrossEncoder on the ms-marco-MiniLM-L-6-v2-shaped proxy (6 layers, hidden 384)
  *   ce-L12   HuggingFaceCrossEncoder on an ms-marco-MiniLM-L-12-v2-shaped proxy (12 layers, hidden 384: the same
  *            encoder shape as answerai-colbert-small-v1)
- *   cold     ColBERTScorer on the answerai-colbert-small-v1-shaped proxy (12 layers, hidden 384, projection to 96,
+ *   cold     ColBERTCrossEncoder on the answerai-colbert-small-v1-shaped proxy (12 layers, hidden 384, projection to 96,
  *            query length 32, document length 180), with a fresh store: the 100 documents are encoded in the call
  *   warm     the same model, documents stored ahead by `scorer.index(...)`: only the query is encoded (median of
  *            --warm-repeats calls per query)
@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { InMemoryStore } from "@langchain/core/stores";
 import * as ort from "onnxruntime-node";
 import { threadSessionOptions } from "../src/eval/cli/session_threads.js";
-import { ColBERTScorer, HuggingFaceCrossEncoder, type RerankerDtype, type VectorPrecision } from "../src/huggingface.js";
+import { ColBERTCrossEncoder, HuggingFaceCrossEncoder, type RerankerDtype, type VectorPrecision } from "../src/huggingface.js";
 import type { TextPair } from "../src/index.js";
 import { sha256Hex } from "../src/stores/sha256.js";
 import { bytesPerToken, maxSimScores, unpackWindows } from "../src/local/colbert/token_vectors.js";
@@ -47,7 +47,7 @@ const DEPTH = Number(values.depth);
 const DTYPE = values.dtype as RerankerDtype;
 const WARM_REPEATS = Number(values["warm-repeats"]);
 const BAR = 20;
-/** The main figures' precision: ColBERTScorer's default. */
+/** The main figures' precision: ColBERTCrossEncoder's default. */
 const PRECISION: VectorPrecision = "float16";
 const SESSION = values.threads === undefined ? {} : { sessionOptions: threadSessionOptions(Number(values.threads)) };
 
@@ -102,7 +102,7 @@ function memoryOf(stored: readonly Uint8Array[], precision: VectorPrecision): Me
 }
 
 const colbert = (model: string, precision: VectorPrecision) =>
-  new ColBERTScorer({ model, dtype: DTYPE, precision, store: new InMemoryStore<Uint8Array>(), ...SESSION });
+  new ColBERTCrossEncoder({ model, dtype: DTYPE, precision, store: new InMemoryStore<Uint8Array>(), ...SESSION });
 
 async function measure(collection: string, models: { l6: string; l12: string; colbert: string }): Promise<Row> {
   const queries = loadCandidates(collection, QUERIES, DEPTH);
@@ -118,7 +118,7 @@ async function measure(collection: string, models: { l6: string; l12: string; co
     const ms = await time(async () => (result = await warm.index(q.texts)));
     if (result.stored > 0) indexMsPer1000.push((ms / result.stored) * 1000);
   }
-  process.stderr.write(`${collection}: indexed ${warm.storeStats.misses} documents\n`);
+  process.stderr.write(`${collection}: indexed ${warm.indexStats.misses} documents\n`);
 
   // Warm-up: a few pairs through every model, so first-call costs (graph optimisation, allocation) stay out.
   const few = pairsOf(queries[0]!).slice(0, 4);
@@ -202,7 +202,7 @@ async function measure(collection: string, models: { l6: string; l12: string; co
  * of an identity and the text, as the store hashes them); decoding the stored bytes; MaxSim over the decoded
  * vectors (with unit query vectors of the query's shape: the cost does not depend on their values).
  */
-async function profileWarm(warm: ColBERTScorer, candidates: QueryCandidates, stored: readonly Uint8Array[]): Promise<Row["profile"]> {
+async function profileWarm(warm: ColBERTCrossEncoder, candidates: QueryCandidates, stored: readonly Uint8Array[]): Promise<Row["profile"]> {
   const docs = stored.map((v) => unpackWindows(v).windows[0]!.vectors);
   const { queryLength } = await warm.conventions();
   const dim = docs[0]!.dim;
@@ -224,7 +224,7 @@ async function profileWarm(warm: ColBERTScorer, candidates: QueryCandidates, sto
 
 function report(rows: Row[], minutes: number, startLoad: string): string {
   const lines = [
-    `Random-weight proxies (speed only, never quality), dtype ${DTYPE} for every model, stored vectors ${PRECISION} (ColBERTScorer's default).`,
+    `Random-weight proxies (speed only, never quality), dtype ${DTYPE} for every model, stored vectors ${PRECISION} (ColBERTCrossEncoder's default).`,
     `BM25 top-${DEPTH}, the first ${QUERIES} queries per collection; warm: median of ${WARM_REPEATS} calls per query.`,
     `Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, ${cpus().length} CPU cores, ` +
       `${values.threads === undefined ? "onnxruntime's default threads" : `${values.threads} intra-op thread(s) without spinning`}; ` +

@@ -3,7 +3,7 @@
  *
  * Qwen3-Reranker, mxbai-rerank-v2 and bge-reranker-v2-gemma are causal language models read as judges: each
  * (query, passage) goes into the family's prompt, and the score is the model's answer at the last position
- * (Qwen3: P("yes") over "no"/"yes"). `HuggingFaceCausalReranker` runs them in-process; it is a `CrossEncoder`, so
+ * (Qwen3: P("yes") over "no"/"yes"). `HuggingFaceCausalCrossEncoder` runs them in-process; it is a `CrossEncoder`, so
  * `CrossEncoderReranker` (and the cascade, cache and threshold filter) take it as they take a classifier.
  *
  * Run it as a script, `npx tsx examples/causal_reranker.ts`, or as the notebook `examples/causal_reranker.ipynb`
@@ -18,23 +18,23 @@ import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/co
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { BM25Retriever } from "@langchain/community/retrievers/bm25";
 import { CrossEncoderReranker } from "langchain-rerank";
-import { HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
+import { HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
-import { describeRerankModel, RERANK_MODEL } from "./support.js";
+import { CAUSAL, describeRerankModel, loadRerankModel, RERANK_MODEL } from "./support.js";
 
-const CAUSAL_MODEL = process.env.CAUSAL_RERANK_MODEL ?? "onnx-community/Qwen3-Reranker-0.6B-ONNX";
+const CAUSAL_MODEL = process.env.CAUSAL_RERANK_MODEL ?? CAUSAL.hubId;
 const query = "how do rerankers improve retrieval?";
 
 // --- The causal reranker -------------------------------------------------------------------------------------
 // A preset id needs nothing else; a local folder or another export of a known model names its `family`. The
 // instruction is Qwen3-Reranker's `<Instruct>`: say what relevance means for your task.
-console.log(describeRerankModel(CAUSAL_MODEL));
-const qwen = new HuggingFaceCausalReranker({
+console.log(describeRerankModel(CAUSAL_MODEL, CAUSAL));
+const qwen = new HuggingFaceCausalCrossEncoder({
   model: CAUSAL_MODEL,
   family: "qwen3-reranker",
   instruction: "Given a question, retrieve passages that answer it",
 });
-await qwen.load();
+await loadRerankModel(qwen, "examples/causal_reranker.ts", CAUSAL);
 
 // --- In a ContextualCompressionRetriever -----------------------------------------------------------------------
 // BM25 returns 8 candidates; the causal reranker keeps the best 3, with `metadata.relevanceScore` = P(yes).

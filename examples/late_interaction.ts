@@ -3,7 +3,7 @@
  *
  * A ColBERT model reads a document once, alone, into one vector per token. At query time it encodes only the query
  * and scores each document by MaxSim: for each query vector, the best dot product with the document's vectors,
- * summed. `ColBERTScorer` keeps the document vectors in a LangChain `BaseStore`, so documents indexed when they are
+ * summed. `ColBERTCrossEncoder` keeps the document vectors in a LangChain `BaseStore`, so documents indexed when they are
  * added to the vector store cost nothing when a query reranks them. It is a `CrossEncoder`: `CrossEncoderReranker`
  * in a `ContextualCompressionRetriever` takes it as it takes any other scorer. See docs/late-interaction.md.
  *
@@ -25,7 +25,7 @@ import { LocalFileStore } from "@langchain/classic/storage/file_system";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import type { DocumentInterface } from "@langchain/core/documents";
 import { CrossEncoderReranker } from "langchain-rerank";
-import { ColBERTScorer } from "langchain-rerank/huggingface";
+import { ColBERTCrossEncoder } from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS } from "./demo_corpus.js";
 import { COLBERT, COLBERT_MODEL, HashingEmbeddings, describeRerankModel, loadRerankModel, projectDir } from "./support.js";
 
@@ -52,7 +52,7 @@ function summary(ms: number[]): string {
 // id. The conventions (marker tokens, query length and `[MASK]` expansion, document length, skip-list) are read from
 // the folder, else from the preset of a known hub id.
 console.log(describeRerankModel(COLBERT_MODEL, COLBERT));
-const scorer = new ColBERTScorer({ model: COLBERT_MODEL });
+const scorer = new ColBERTCrossEncoder({ model: COLBERT_MODEL });
 await loadRerankModel(scorer, "examples/late_interaction.ts", COLBERT); // offline without the model: says what to run instead
 const conventions = await scorer.conventions();
 console.log(
@@ -97,7 +97,7 @@ const candidates = await vectorStore.similaritySearch(query, 8);
 const warmReranker = new CrossEncoderReranker({ model: scorer, topN: 3 });
 const [cold, warm]: [number[], number[]] = [[], []];
 for (let run = 0; run < 5; run++) {
-  const empty = new ColBERTScorer({ model: COLBERT_MODEL }); // shares the loaded model, not the store
+  const empty = new ColBERTCrossEncoder({ model: COLBERT_MODEL }); // shares the loaded model, not the store
   await empty.load();
   let start = performance.now();
   await new CrossEncoderReranker({ model: empty, topN: 3 }).compressDocuments(candidates, query);
@@ -118,7 +118,7 @@ console.log("  Speed only: the weights may be random, and these are one machine'
 // model, reranks BM25's candidates, and finds every one of them stored. Keys are SHA-256 hashes: the files hold
 // vectors, no text.
 const folder = mkdtempSync(join(tmpdir(), "colbert-vectors-"));
-const persistent = new ColBERTScorer({ model: COLBERT_MODEL, store: await LocalFileStore.fromPath(folder) });
+const persistent = new ColBERTCrossEncoder({ model: COLBERT_MODEL, store: await LocalFileStore.fromPath(folder) });
 console.log(`This process (${process.pid}) indexed into ${folder}:`, await persistent.index(DEMO_DOCUMENTS));
 await persistent.dispose();
 const root = projectDir();

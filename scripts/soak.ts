@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const remote = new RerankServerCrossEncoder({
     url: `${url}/rerank`,
     dialect: "tei",
-    maxBatchSize: 8,
+    batchSize: 8,
     maxConcurrency: 2,
     timeout: REMOTE_TIMEOUT_MS,
     maxRetries: 2,

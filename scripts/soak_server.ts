@@ -10,14 +10,14 @@ import { type Fault, FakeRerankServer } from "./fake_rerank_server.js";
 
 const { values } = parseArgs({ options: { "fault-rate": { type: "string", default: "0.15" }, "timeout-ms": { type: "string", default: "1000" } } });
 const faultRate = Number(values["fault-rate"]);
-const timeoutMs = Number(values["timeout-ms"]);
+const timeout = Number(values["timeout-ms"]);
 
 /** Every kind of fault, with what the client should turn it into. */
 const FAULTS: Array<{ name: string; fault: Fault }> = [
   { name: "429 Retry-After: 0", fault: { status: 429, retryAfter: "0" } },
   { name: "500", fault: { status: 500 } },
   { name: "503", fault: { status: 503 } },
-  { name: "slow (past the timeout)", fault: { kind: "slow", delayMs: timeoutMs + 500 } },
+  { name: "slow (past the timeout)", fault: { kind: "slow", delayMs: timeout + 500 } },
   { name: "connection reset", fault: { kind: "reset" } },
   { name: "malformed JSON", fault: { kind: "malformed-json" } },
   { name: "index out of range", fault: { kind: "index-out-of-range" } },

@@ -46,8 +46,8 @@ export class MissingOnnxFileError extends RerankError {
   override name = "MissingOnnxFileError";
 }
 /** The model has no relevance head (e.g. an embedding model) or transformers.js cannot load it as a classifier. */
-export class NotASequenceClassifierError extends RerankError {
-  override name = "NotASequenceClassifierError";
+export class UnsupportedModelError extends RerankError {
+  override name = "UnsupportedModelError";
 }
 /**
  * A model file exists but cannot be read: empty, cut short, not valid JSON, or an ONNX file onnxruntime rejects.
@@ -103,7 +103,7 @@ keepErrorNames({
   InvalidOptionError,
   ModelNotFoundError,
   MissingOnnxFileError,
-  NotASequenceClassifierError,
+  UnsupportedModelError,
   CorruptModelFileError,
   MissingDependencyError,
   DeviceUnavailableError,

@@ -20,7 +20,7 @@ export {
   MissingDependencyError,
   MissingOnnxFileError,
   ModelNotFoundError,
-  NotASequenceClassifierError,
+  UnsupportedModelError,
   OverloadedError,
   RerankError,
 } from "./errors.js";
@@ -50,8 +50,19 @@ export {
   type RerankServerCrossEncoderArgs,
   type RerankServerDialect,
 } from "./scorers/rerank_server_cross_encoder.js";
-export { CachedCrossEncoder, type CachedCrossEncoderArgs, type CacheStats } from "./scorers/cached_cross_encoder.js";
+export { CachedCrossEncoder, type CachedCrossEncoderArgs } from "./scorers/cached_cross_encoder.js";
+export { CalibratedCrossEncoder, type CalibratedCrossEncoderArgs } from "./scorers/calibrated_cross_encoder.js";
+export {
+  CALIBRATION_FORMAT,
+  type Calibration,
+  type CalibrationMap,
+  type CalibrationModel,
+  type IsotonicMap,
+  type PlattMap,
+  applyCalibrationMap,
+} from "./scorers/calibration.js";
 export { type KeyValueStore, LruStore, type LruStoreArgs } from "./stores/lru_store.js";
+export type { StoreStats } from "./stores/store_backed_cache.js";
 export type { CompressorCallOptions } from "./compressors/compressor_plumbing.js";
 export {
   type MissingPolicy,

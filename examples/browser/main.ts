@@ -11,8 +11,8 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import { type CrossEncoder, CrossEncoderReranker } from "langchain-rerank";
 import { OkapiBm25Retriever } from "langchain-rerank/bm25";
 import {
-  ColBERTScorer,
-  HuggingFaceCausalReranker,
+  ColBERTCrossEncoder,
+  HuggingFaceCausalCrossEncoder,
   HuggingFaceCrossEncoder,
   type RerankerDevice,
   type RerankerDtype,
@@ -47,7 +47,7 @@ const state = {
   error: undefined as { name: string; message: string } | undefined,
 };
 // The scorer classes too, so the automated test can run each local family in this page (test/browser/).
-Object.assign(globalThis, { rerankDemo: { state, HuggingFaceCrossEncoder, HuggingFaceCausalReranker, ColBERTScorer } });
+Object.assign(globalThis, { rerankDemo: { state, HuggingFaceCrossEncoder, HuggingFaceCausalCrossEncoder, ColBERTCrossEncoder } });
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -72,8 +72,8 @@ type ScorerFields = {
 /** The three local families; the causal one is given the Qwen3-Reranker prompt, as a folder's name does not say it. */
 const SCORERS: Record<Family, (fields: ScorerFields) => LocalScorer> = {
   "cross-encoder": (fields) => new HuggingFaceCrossEncoder(fields),
-  causal: (fields) => new HuggingFaceCausalReranker({ ...fields, family: "qwen3-reranker" }),
-  colbert: ({ scoreMode: _, ...fields }) => new ColBERTScorer(fields), // MaxSim sums: no score mode
+  causal: (fields) => new HuggingFaceCausalCrossEncoder({ ...fields, family: "qwen3-reranker" }),
+  colbert: ({ scoreMode: _, ...fields }) => new ColBERTCrossEncoder(fields), // MaxSim sums: no score mode
 };
 let scorer: LocalScorer | undefined;
 let loadedFrom = "";

@@ -314,7 +314,7 @@ export class CohereRerank extends BaseDocumentCompressor {
       apiKey: this.#apiKey,
       maxTokensPerDoc: this.maxTokensPerDoc,
       priority: this.priority,
-      timeoutMs: this.retryPolicy.timeoutMs,
+      timeout: this.retryPolicy.timeout,
     });
     const service = `Cohere rerank ${version} (${this.#client !== undefined ? "prebuilt client" : `${this.baseUrl ?? DEFAULT_COHERE_BASE_URL}`})`;
     const secrets = [this.#apiKey, ...this.#urlSecrets()];

@@ -26,7 +26,7 @@ export interface FallbackRerankerArgs {
   /** Tried in this order. A bare compressor is named by its class (`CohereRerank`), with `#2`… when classes repeat. */
   rerankers: Array<BaseDocumentCompressor | NamedReranker>;
   /** Time allowed to each reranker per call, in milliseconds; then its signal is aborted and the next one runs. @default 10000 */
-  timeoutMs?: number;
+  timeout?: number;
   /** Documents to keep, best first (also the cut of the first-stage order when every reranker fails). @default 3 */
   topN?: number;
   /** Consecutive failures after which a reranker is skipped for `cooldownMs`. @default 3 */
@@ -86,7 +86,7 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * Reranks with the first reranker that answers: each is tried in turn, and a failure or a timeout (`timeoutMs`,
+ * Reranks with the first reranker that answers: each is tried in turn, and a failure or a timeout (`timeout`,
  * enforced by aborting the signal handed to the reranker) moves to the next. When all fail, the first stage's order
  * is returned, cut to `topN`: a reranker's failure never fails the retrieval. Errors in this compressor's own
  * arguments (not an array, an empty query) and the caller's own abort still throw.
@@ -110,7 +110,7 @@ function reasonOf(error: unknown): string {
  * const local = { score: async (pairs: readonly TextPair[]) => pairs.map(([, text]) => text.length) };
  * const reranker = new FallbackReranker({
  *   rerankers: [{ reranker: new CrossEncoderReranker({ model: down }), name: "server" }, { reranker: new CrossEncoderReranker({ model: local }), name: "local" }],
- *   timeoutMs: 800,
+ *   timeout: 800,
  *   topN: 2,
  * });
  * const docs = ["a", "a longer one", "the longest document"].map((text) => new Document({ pageContent: text }));
@@ -121,7 +121,7 @@ function reasonOf(error: unknown): string {
  */
 export class FallbackReranker extends BaseDocumentCompressor {
   readonly rerankers: readonly NamedReranker[];
-  readonly timeoutMs: number;
+  readonly timeout: number;
   readonly topN: number;
   readonly failureThreshold: number;
   readonly cooldownMs: number;
@@ -134,7 +134,7 @@ export class FallbackReranker extends BaseDocumentCompressor {
   constructor(fields: FallbackRerankerArgs) {
     super();
     if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { rerankers: [remote, local], timeoutMs: 800 }.`);
+      throw new InvalidOptionError(`${OWNER}: pass an options object such as { rerankers: [remote, local], timeout: 800 }.`);
     }
     if (!Array.isArray(fields.rerankers) || fields.rerankers.length === 0) {
       throw new InvalidOptionError(`${OWNER}: \`rerankers\` must be a non-empty array of document compressors (or { reranker, name }).`);
@@ -156,10 +156,10 @@ export class FallbackReranker extends BaseDocumentCompressor {
         throw new InvalidOptionError(`${OWNER}: "${FIRST_STAGE}" is reserved for the first stage's order; rename the reranker.`);
       return { reranker: e.reranker, name: repeated ? `${name}#${i + 1}` : name };
     });
-    this.timeoutMs = checkPositiveInteger(OWNER, "timeoutMs", fields.timeoutMs) ?? 10_000;
-    if (this.timeoutMs > MAX_TIMEOUT_MS) {
+    this.timeout = checkPositiveInteger(OWNER, "timeout", fields.timeout) ?? 10_000;
+    if (this.timeout > MAX_TIMEOUT_MS) {
       throw new InvalidOptionError(
-        `${OWNER}: \`timeoutMs\` must be at most ${MAX_TIMEOUT_MS} (about 24.8 days, the longest timer JavaScript runs), got ${this.timeoutMs}.`,
+        `${OWNER}: \`timeout\` must be at most ${MAX_TIMEOUT_MS} (about 24.8 days, the longest timer JavaScript runs), got ${this.timeout}.`,
       );
     }
     this.topN = checkPositiveInteger(OWNER, "topN", fields.topN) ?? 3;
@@ -285,8 +285,8 @@ export class FallbackReranker extends BaseDocumentCompressor {
     const onOuterAbort = () => controller.abort(outer?.reason);
     outer?.addEventListener("abort", onOuterAbort, { once: true });
     const timer = setTimeout(
-      () => controller.abort(new DOMException(`${name} did not answer within ${this.timeoutMs} ms`, "TimeoutError")),
-      this.timeoutMs,
+      () => controller.abort(new DOMException(`${name} did not answer within ${this.timeout} ms`, "TimeoutError")),
+      this.timeout,
     );
     try {
       const output = await callCompressor(reranker, documents, query, callbacks, controller.signal);

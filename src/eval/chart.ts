@@ -1,5 +1,6 @@
 import { MissingDependencyError } from "../errors.js";
 import type { ComparisonSet } from "./comparison.js";
+import { reliabilityPanel } from "./calibration_report.js";
 import type { EvaluationSummary } from "./report.js";
 import { TIE_TOLERANCE } from "./stats/significance.js";
 
@@ -7,8 +8,9 @@ import { TIE_TOLERANCE } from "./stats/significance.js";
 // lazily so that importing the library does not load it.
 
 /**
- * A Vega-Lite spec: mean of each metric per configuration, p50 (bar) / p95 (tick) latency per stage and, when the
- * summary holds a comparison, each configuration's per-query differences from the baseline, sorted.
+ * A Vega-Lite spec: mean of each metric per configuration, p50 (bar) / p95 (tick) latency per stage, when the
+ * summary holds a comparison, each configuration's per-query differences from the baseline, sorted, and when it
+ * holds a calibration, its reliability diagram on the held-out queries.
  */
 export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
   const metricValues = summary.configurations.flatMap((c) =>
@@ -69,6 +71,7 @@ export function chartSpec(summary: EvaluationSummary): Record<string, unknown> {
         ],
       },
       ...(summary.comparison ? [differencesPanel(summary.comparison)] : []),
+      ...(summary.calibration ? [reliabilityPanel(summary.calibration)] : []),
     ],
   };
 }

@@ -1,5 +1,5 @@
 // langchain-rerank/eval: what docs/evaluation.md teaches — the evaluate() harness and trec_eval metrics, the
-// dataset loaders, the first stages, thresholds and weights from labelled data, paired tests, reports and charts,
+// dataset loaders, the first stages, thresholds, weights and calibrations from labelled data, paired tests, reports and charts,
 // with the types of their arguments and results. Helpers they are built from (metric parsing, trec_eval ordering,
 // percentiles, the t distribution, the seeded PRNG) stay internal; tests import their modules directly.
 export {
@@ -98,3 +98,23 @@ export {
   weightQueriesFromEvaluation,
 } from "./weights.js";
 export { hasRandomWeights } from "./random_weights.js";
+export {
+  type CalibrateOptions,
+  type CalibrationMethod,
+  type CalibrationPoint,
+  type CalibrationReport,
+  type CalibrationRow,
+  calibrate,
+  splitQueries,
+} from "./calibration/calibrate.js";
+export { CalibrationError, fitIsotonic, fitPlatt } from "./calibration/fit.js";
+export {
+  type CalibrationMeasures,
+  type ReliabilityBin,
+  brierScore,
+  calibrationMeasures,
+  expectedCalibrationError,
+  logLoss,
+  reliabilityBins,
+} from "./calibration/metrics.js";
+export { type CalibrationSummary, formatCalibrationMarkdown, formatCalibrationText, reliabilityPanel } from "./calibration_report.js";

@@ -5,6 +5,7 @@ import type { LatencyStats } from "./stats/latency.js";
 import { markdownTable, textTable } from "./tables.js";
 import { InvalidOptionError } from "../errors.js";
 import { type ThresholdPoint, chooseThreshold, labelledScores } from "./threshold.js";
+import { type CalibrationSummary, formatCalibrationMarkdown } from "./calibration_report.js";
 
 // Everything a report shows is computed once here (`summarize`), so the stdout table, the Markdown report and
 // the JSON file cannot disagree: the JSON holds every number printed.
@@ -50,6 +51,8 @@ export interface EvaluationSummary {
   configurations: ConfigurationSummary[];
   /** Paired tests of every other configuration against the baseline (absent with a single configuration). */
   comparison?: ComparisonSet;
+  /** A calibration fitted on this evaluation's scores (`rerank-eval --calibrate`), measured on held-out queries. */
+  calibration?: CalibrationSummary;
   /** Per query and configuration, every metric value. */
   perQuery: {
     queryId: string;
@@ -258,6 +261,7 @@ export function formatMarkdownReport(summary: EvaluationSummary): string {
       markdownTable(THRESHOLD_HEADER, thresholds),
     );
   }
+  if (summary.calibration) lines.push("", formatCalibrationMarkdown(summary.calibration));
   if (context.chart) lines.push("", "## Chart", "", `![metrics and latency per configuration](${context.chart})`);
   return `${lines.join("\n")}\n`;
 }

@@ -1,12 +1,9 @@
 import { InvalidOptionError } from "../errors.js";
 import type { EvaluationResult } from "./evaluate.js";
+import type { LabelledScore } from "./calibration/fit.js";
 import { checkRelThreshold, isRelevantLabel } from "./stats/metrics.js";
 
-/** A scored candidate with its judgment, e.g. from `labelledScores`. */
-export interface LabelledScore {
-  score: number;
-  relevant: boolean;
-}
+export type { LabelledScore };
 
 /** Keeping every document with score ≥ `threshold` gives this precision, recall and F1. */
 export interface ThresholdPoint {
@@ -88,17 +85,22 @@ export function chooseThreshold(points: readonly LabelledScore[], options: Choos
  * is relevant when its label ≥ `relThreshold` (default: the evaluation's); unjudged counts as not relevant.
  * Documents the stage gave no score are left out.
  */
-export function labelledScores(result: EvaluationResult, configuration: string, relThreshold = result.relThreshold): LabelledScore[] {
+export function labelledScores(
+  result: EvaluationResult,
+  configuration: string,
+  relThreshold = result.relThreshold,
+): (LabelledScore & { queryId: string })[] {
   checkRelThreshold(relThreshold, "labelledScores");
   if (!result.configurations.some((c) => c.name === configuration)) {
     const known = result.configurations.map((c) => JSON.stringify(c.name)).join(", ");
     throw new InvalidOptionError(`labelledScores: no configuration ${JSON.stringify(configuration)}; the evaluation has ${known}.`);
   }
-  const points: LabelledScore[] = [];
+  const points: (LabelledScore & { queryId: string })[] = [];
   for (const query of result.perQuery) {
     const ranking = query.configurations[configuration]?.ranking;
     if (ranking === undefined) throw new InvalidOptionError("labelledScores: the evaluation kept no rankings; run evaluate with keepRankings: true.");
-    for (const doc of ranking) if (doc.score !== undefined) points.push({ score: doc.score, relevant: isRelevantLabel(doc.label, relThreshold) });
+    for (const doc of ranking)
+      if (doc.score !== undefined) points.push({ queryId: query.queryId, score: doc.score, relevant: isRelevantLabel(doc.label, relThreshold) });
   }
   return points;
 }

@@ -228,3 +228,26 @@ export function weightQueriesFromEvaluation(result: EvaluationResult, qrels: Qre
     };
   });
 }
+
+/** The chosen weights and, per split, the metric with them and with each factor alone. */
+export function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
+  const fmt = (x: number) => x.toFixed(4);
+  const weights = (w: Record<string, number>) =>
+    Object.entries(w)
+      .map(([f, v]) => `${f} ${v.toFixed(2)}`)
+      .join(", ");
+  const rows = [
+    ["chosen", weights(choice.weights), fmt(choice.dev), fmt(choice.heldOut)],
+    ...choice.baselines.map((b) => [`${b.factor} alone`, weights(b.weights), fmt(b.dev), fmt(b.heldOut)]),
+  ];
+  const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) => `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}  ${r[3]}`;
+  return [
+    "",
+    `MultiFactorReranker weights for ${reranker} (${choice.method} search on ${choice.metric}; ${choice.devQueries} dev / ${choice.heldOutQueries} held-out queries, alternating):`,
+    line(["", "weights", "dev".padEnd(6), "held-out"]),
+    ...rows.map(line),
+    `Report the held-out column. Factors as MultiFactorReranker computes them: relevance and firstStageScore min-max per query, firstStageRank = 1/rank.`,
+    "",
+  ].join("\n");
+}

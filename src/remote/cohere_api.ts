@@ -40,7 +40,7 @@ export interface CohereSenderSettings {
   apiKey: string | undefined;
   maxTokensPerDoc: number | undefined;
   priority: number | undefined;
-  timeoutMs: number;
+  timeout: number;
 }
 
 export const DEFAULT_COHERE_BASE_URL = "https://api.cohere.com";
@@ -83,7 +83,7 @@ export function cohereSender(owner: string, settings: CohereSenderSettings): Coh
       ? { ...(maxTokensPerDoc !== undefined ? { maxTokensPerDoc } : {}), ...(priority !== undefined ? { priority } : {}) }
       : { returnDocuments: false, ...(req.maxChunksPerDoc !== undefined ? { maxChunksPerDoc: req.maxChunksPerDoc } : {}) };
   // Our loop owns retries and the timeout; the SDK's are disabled (its timeout is a backstop just past ours).
-  const requestOptions = (signal: AbortSignal) => ({ abortSignal: signal, maxRetries: 0, timeoutInSeconds: settings.timeoutMs / 1000 + 1 });
+  const requestOptions = (signal: AbortSignal) => ({ abortSignal: signal, maxRetries: 0, timeoutInSeconds: settings.timeout / 1000 + 1 });
   return (req, signal) =>
     sdkCall(
       () => rerank({ model: req.model, query: req.query, documents: req.documents, topN: req.topN, ...extras(req) }, requestOptions(signal)),

@@ -74,14 +74,14 @@ export interface RetryPolicy {
   /** Retries after the first attempt (so at most maxRetries + 1 requests). */
   maxRetries: number;
   /** Per attempt, in milliseconds. */
-  timeoutMs: number;
+  timeout: number;
   /** First backoff delay; doubles each retry, with jitter. */
   backoffBaseMs: number;
   /** Cap on any wait, the backoff's or a server's `Retry-After`; a longer `Retry-After` ends the retries. */
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, timeoutMs: 60_000, backoffBaseMs: 1_000, maxBackoffMs: 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, timeout: 60_000, backoffBaseMs: 1_000, maxBackoffMs: 60_000 };
 
 /** Timeout, retry and backoff options as both remote rerankers take them, checked, over the defaults. */
 export function retryPolicyFrom(
@@ -89,7 +89,7 @@ export function retryPolicyFrom(
   fields: { timeout?: number; maxRetries?: number; backoffBaseMs?: number; maxBackoffMs?: number },
 ): RetryPolicy {
   return {
-    timeoutMs: checkDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeoutMs,
+    timeout: checkDelay(owner, "timeout", checkPositiveInteger(owner, "timeout", fields.timeout)) ?? DEFAULT_RETRY_POLICY.timeout,
     maxRetries: checkNonNegativeInteger(owner, "maxRetries", fields.maxRetries) ?? DEFAULT_RETRY_POLICY.maxRetries,
     backoffBaseMs:
       checkDelay(owner, "backoffBaseMs", checkNonNegativeInteger(owner, "backoffBaseMs", fields.backoffBaseMs)) ?? DEFAULT_RETRY_POLICY.backoffBaseMs,
@@ -210,7 +210,7 @@ export interface RetryCallOptions {
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or the retries run out. Each attempt gets a signal that fires
- * on the caller's abort or after `timeoutMs`. Retried: 408, 429, 5xx, timeouts and network errors (a rerank is
+ * on the caller's abort or after `timeout`. Retried: 408, 429, 5xx, timeouts and network errors (a rerank is
  * a read, so repeating it is safe). Waits: the server's `Retry-After` if present, else base·2ⁿ with jitter.
  */
 export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T>, options: RetryCallOptions): Promise<T> {
@@ -218,7 +218,7 @@ export async function withRetries<T>(attempt: (signal: AbortSignal) => Promise<T
   for (let attemptIndex = 0; ; attemptIndex++) {
     signal?.throwIfAborted();
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException("timeout", "TimeoutError")), policy.timeoutMs);
+    const timer = setTimeout(() => timeout.abort(new DOMException("timeout", "TimeoutError")), policy.timeout);
     const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     let failure: AttemptFailure;
     try {
@@ -262,7 +262,7 @@ function finalError(
   let what: string;
   switch (failure.kind) {
     case "timeout":
-      what = `timed out: no response within the ${policy.timeoutMs} ms \`timeout\` (${tries}).`;
+      what = `timed out: no response within the ${policy.timeout} ms \`timeout\` (${tries}).`;
       break;
     case "network":
       what = `could not reach the server (${tries}): ${reason("network error")}.`;

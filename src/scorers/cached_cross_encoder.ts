@@ -1,6 +1,6 @@
 import { InvalidOptionError, RerankError } from "../errors.js";
 import { abortable } from "../cancellation.js";
-import { checkPositiveInteger, checkString, describeValue } from "../options.js";
+import { checkString } from "../options.js";
 import {
   type ChunkSpan,
   checkTextPairs,
@@ -11,12 +11,12 @@ import {
   isChunkSpan,
   isCrossEncoder,
 } from "./cross_encoder.js";
-import { type KeyValueStore, LruStore } from "../stores/lru_store.js";
-import { sha256Hex } from "../stores/sha256.js";
+import type { KeyValueStore } from "../stores/lru_store.js";
+import { emptyStoreStats, StoreBackedCache, storeFromFields, type StoreStats } from "../stores/store_backed_cache.js";
 
 export interface CachedCrossEncoderArgs {
-  /** The scorer whose scores are cached: local or remote, any `CrossEncoder`. */
-  scorer: CrossEncoder;
+  /** The scorer whose scores are cached: local or remote, any `CrossEncoder` (`model`, as in `CrossEncoderReranker`). */
+  model: CrossEncoder;
   /**
    * Where scores live: any LangChain `BaseStore<string, number>` (or an object with its `mget`/`mset`).
    * @default a new `LruStore` holding `maxSize` entries
@@ -33,12 +33,6 @@ export interface CachedCrossEncoderArgs {
    * @default the scorer's `cacheKey` alone
    */
   namespace?: string;
-}
-
-/** Hits and misses since the instance was made (pairs, not calls). */
-export interface CacheStats {
-  hits: number;
-  misses: number;
 }
 
 const OWNER = "CachedCrossEncoder";
@@ -67,56 +61,51 @@ function decodeChunk(value: unknown): ChunkSpan | undefined {
  * A CrossEncoder that remembers scores. The key of a pair is a SHA-256 hash of the scorer's identity (its `cacheKey`
  * and/or the `namespace`), the query and the text, so the store never holds the texts and a change of model, score
  * mode or truncation never returns a stale score. Only pairs missing from the store reach the scorer, in one call
- * (a pair repeated within a call is scored once, and a pair a concurrent call is scoring is waited for, not scored
- * twice), and scores come back in input order.
+ * (a pair repeated within a call is scored once, and a pair a concurrent call is reading or scoring is waited for,
+ * not scored twice), and scores come back in input order. An abort rejects at once, even while the store has not
+ * answered; a call returns once its scores are known, and a write the store refuses is counted in
+ * `stats.failedWrites`, not thrown (the mechanism is `StoreBackedCache`, shared with `ColBERTCrossEncoder`).
  *
  * @example
  * ```ts
  * import { CachedCrossEncoder, CrossEncoderReranker } from "langchain-rerank";
  * import { HuggingFaceCrossEncoder } from "langchain-rerank/huggingface";
  *
- * const scorer = new CachedCrossEncoder({ scorer: new HuggingFaceCrossEncoder(), maxSize: 50_000 });
+ * const scorer = new CachedCrossEncoder({ model: new HuggingFaceCrossEncoder(), maxSize: 50_000 });
  * const reranker = new CrossEncoderReranker({ model: scorer, topN: 5 });
  * ```
  */
 export class CachedCrossEncoder implements CrossEncoder {
-  readonly scorer: CrossEncoder;
+  readonly model: CrossEncoder;
   readonly store: KeyValueStore<number>;
   readonly namespace: string | undefined;
-  readonly stats: CacheStats = { hits: 0, misses: 0 };
+  /** Lookups since the instance was made, in pairs (a pair repeated within a call counts once). */
+  readonly stats: StoreStats = emptyStoreStats();
   readonly #identity: string;
-  /** Keys being scored right now, by any call of this instance: a concurrent call for the same pair waits for it. */
-  readonly #inflight = new Map<string, Promise<DetailedScore>>();
+  readonly #cache: StoreBackedCache<DetailedScore, number>;
 
   constructor(fields: CachedCrossEncoderArgs) {
     if (fields === null || typeof fields !== "object") {
-      throw new InvalidOptionError(`${OWNER}: pass an options object such as { scorer: new HuggingFaceCrossEncoder() }.`);
+      throw new InvalidOptionError(`${OWNER}: pass an options object such as { model: new HuggingFaceCrossEncoder() }.`);
     }
-    if (!isCrossEncoder(fields.scorer)) throw new InvalidOptionError(`${OWNER}: \`scorer\` must be a CrossEncoder (an object with score(pairs)).`);
-    this.scorer = fields.scorer;
+    if (!isCrossEncoder(fields.model)) throw new InvalidOptionError(`${OWNER}: \`model\` must be a CrossEncoder (an object with score(pairs)).`);
+    this.model = fields.model;
     this.namespace = checkString(OWNER, "namespace", fields.namespace);
-    const scorerKey = checkString(OWNER, "scorer.cacheKey", fields.scorer.cacheKey);
+    const scorerKey = checkString(OWNER, "model.cacheKey", fields.model.cacheKey);
     if (scorerKey === undefined && this.namespace === undefined) {
       throw new InvalidOptionError(
-        `${OWNER}: the scorer (${fields.scorer.constructor?.name ?? "object"}) has no \`cacheKey\`, so its scores cannot be told apart from another ` +
+        `${OWNER}: the scorer (${fields.model.constructor?.name ?? "object"}) has no \`cacheKey\`, so its scores cannot be told apart from another ` +
           'model\'s; pass `namespace` naming what changes its scores (model, score mode, truncation), e.g. namespace: "my-model@v3:sigmoid".',
       );
     }
-    const maxSize = checkPositiveInteger(OWNER, "maxSize", fields.maxSize);
-    if (fields.store !== undefined) {
-      if (typeof fields.store?.mget !== "function" || typeof fields.store?.mset !== "function") {
-        throw new InvalidOptionError(`${OWNER}: \`store\` must be a LangChain BaseStore (an object with mget and mset).`);
-      }
-      this.store = fields.store;
-    } else {
-      this.store = new LruStore<number>(maxSize !== undefined ? { maxSize } : {});
-    }
+    this.store = storeFromFields(OWNER, fields);
+    this.#cache = new StoreBackedCache(this.store, OWNER);
     this.#identity = JSON.stringify([this.namespace ?? null, scorerKey ?? null]);
   }
 
   /** The wrapped scorer's `modelName`: a cache does not change who scores. */
   get modelName(): string | undefined {
-    const name = this.scorer.modelName;
+    const name = this.model.modelName;
     return typeof name === "string" ? name : undefined;
   }
 
@@ -127,7 +116,7 @@ export class CachedCrossEncoder implements CrossEncoder {
 
   /** The store key of one pair. */
   async keyOf(pair: TextPair): Promise<string> {
-    return sha256Hex(JSON.stringify([this.#identity, pair[0], pair[1]]));
+    return StoreBackedCache.keyOf(this.#identity, pair[0], pair[1]);
   }
 
   async score(pairs: readonly TextPair[], options: CrossEncoderCallOptions = {}): Promise<number[]> {
@@ -149,130 +138,56 @@ export class CachedCrossEncoder implements CrossEncoder {
     if (pairs.length === 0) return [];
     // A scorer that reports windows is always asked for them, through score() too, so whichever method fills the
     // store, a later scoreDetailed() hit has the window.
-    const withChunks = typeof this.scorer.scoreDetailed === "function";
+    const withChunks = typeof this.model.scoreDetailed === "function";
     const readChunks = withChunks && method === "scoreDetailed";
-    const keys = await Promise.all(pairs.map((pair) => this.keyOf(pair)));
-    const wanted = readChunks ? [...keys, ...keys.map((key) => key + CHUNK_SUFFIX)] : keys;
-    const cached: unknown = await this.store.mget(wanted);
-    // A store is outside code (Redis, a wrapper): an answer that is not one value per key is its bug, named as such.
-    if (!Array.isArray(cached) || cached.length !== wanted.length) {
-      throw new RerankError(
-        `${OWNER}: the store's mget returned ${Array.isArray(cached) ? `${cached.length} values` : describeValue(cached)} for ${wanted.length} keys; ` +
-          "a store must return one value (or undefined) per key, in order.",
-      );
-    }
-    const results = new Array<DetailedScore>(pairs.length);
-    // Pairs to score, once each: key → positions in the input.
-    const missing = new Map<string, number[]>();
-    keys.forEach((key, i) => {
-      const value = cached[i];
-      const chunk = readChunks ? decodeChunk(cached[pairs.length + i]) : undefined;
-      // A value that is not a finite number, or a window past the end of the text (a foreign or corrupted entry), is
-      // scored again, not returned.
-      if (typeof value === "number" && Number.isFinite(value) && (chunk === undefined || chunk.end <= (pairs[i] as TextPair)[1].length)) {
-        results[i] = chunk === undefined ? { score: value } : { score: value, chunk };
-        this.stats.hits += 1;
-      } else {
-        const positions = missing.get(key);
-        if (positions) positions.push(i);
-        else missing.set(key, [i]);
-      }
-    });
-    if (missing.size === 0) return results;
-    const fill = (key: string, item: DetailedScore) => {
-      for (const i of missing.get(key) as number[])
-        results[i] = item.chunk === undefined ? { score: item.score } : { score: item.score, chunk: { ...item.chunk } };
-    };
-    const scoreHere = async (toScore: string[]) => {
-      if (toScore.length === 0) return;
-      // The caller's abort rejects at once even if the scorer ignores the signal; a late answer is still cached.
-      const items = await abortable(
-        this.#score(
-          toScore.map((key) => [key, missing.get(key)![0] as number]),
-          pairs,
-          withChunks,
-          options,
-        ),
-        options.signal,
-      );
-      toScore.forEach((key, k) => fill(key, items[k] as DetailedScore));
-    };
-    // Pairs another call is scoring right now (concurrent identical requests): wait for its scores instead of
-    // scoring them twice. If that call fails or is aborted, this one scores them itself.
-    const joined = [...missing.keys()].filter((key) => this.#inflight.has(key));
-    const joinedKeys = new Set(joined);
-    const awaitJoined = async (): Promise<string[]> => {
-      const settled = await Promise.allSettled(joined.map((key) => this.#inflight.get(key) as Promise<DetailedScore>));
-      const failed: string[] = [];
-      settled.forEach((outcome, k) => {
-        const key = joined[k] as string;
-        if (outcome.status === "fulfilled") {
-          fill(key, outcome.value);
-          this.stats.hits += 1;
-        } else failed.push(key);
-      });
-      return failed;
-    };
-    const own = [...missing.keys()].filter((key) => !joinedKeys.has(key));
-    const [, failed] = await Promise.all([scoreHere(own), joined.length > 0 ? abortable(awaitJoined(), options.signal) : []]);
-    await scoreHere(failed);
-    return results;
+    const keys = await abortable(Promise.all(pairs.map((pair) => this.keyOf(pair))), options.signal);
+    return this.#cache
+      .lookup({
+        keys,
+        slots: readChunks ? (key) => [key, key + CHUNK_SUFFIX] : undefined,
+        decode: ([value, chunkValue], item) => {
+          const chunk = readChunks ? decodeChunk(chunkValue) : undefined;
+          // A value that is not a finite number, or a window past the end of the text (a foreign or corrupted entry),
+          // is scored again, not returned.
+          if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+          if (chunk !== undefined && chunk.end > (pairs[item] as TextPair)[1].length) return undefined;
+          return chunk === undefined ? { score: value } : { score: value, chunk };
+        },
+        compute: (items, signal) => this.#score(pairs, items, withChunks, { ...options, signal }),
+        entries: (key, { score, chunk }) => {
+          const encoded = chunk === undefined ? undefined : encodeChunk(chunk);
+          return encoded === undefined
+            ? [[key, score]]
+            : [
+                [key, score],
+                [key + CHUNK_SUFFIX, encoded],
+              ];
+        },
+        stats: this.stats,
+        signal: options.signal,
+      })
+      .then((items) => items.map((item) => (item.chunk === undefined ? { score: item.score } : { score: item.score, chunk: { ...item.chunk } })));
   }
 
-  /**
-   * Scores `[key, position]` entries (positions into `pairs`) in one scorer call and stores the scores. Each key is
-   * registered as in flight until the call settles, so concurrent calls asking for it wait for this one.
-   */
-  async #score(
-    entries: [string, number][],
-    pairs: readonly TextPair[],
-    withChunks: boolean,
-    options: CrossEncoderCallOptions,
-  ): Promise<DetailedScore[]> {
-    let settle: { resolve: (items: DetailedScore[]) => void; reject: (error: unknown) => void } | undefined;
-    const shared = new Promise<DetailedScore[]>((resolve, reject) => (settle = { resolve, reject }));
-    const perKey = entries.map((_, k) => shared.then((items) => items[k] as DetailedScore));
-    for (const promise of [shared, ...perKey]) promise.catch(() => {}); // nobody may be waiting on them
-    entries.forEach(([key], k) => this.#inflight.set(key, perKey[k] as Promise<DetailedScore>));
-    try {
-      const toScore = entries.map(([, position]) => pairs[position] as TextPair);
-      this.stats.misses += toScore.length;
-      const fresh: unknown[] = withChunks ? await this.scorer.scoreDetailed!(toScore, options) : await this.scorer.score(toScore, options);
-      if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
-        throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
-      }
-      const items: DetailedScore[] = [];
-      const stored: [string, number][] = [];
-      entries.forEach(([key, position], k) => {
-        const item = fresh[k];
-        const score = withChunks ? (item as DetailedScore | null)?.score : item;
-        if (typeof score !== "number" || !Number.isFinite(score)) {
-          throw new RerankError(
-            `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${position}; nothing of this call was cached.`,
-          );
-        }
-        const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
-        if (chunk !== undefined && !isChunkSpan(chunk)) {
-          throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${position}; nothing of this call was cached.`);
-        }
-        items.push(chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } });
-        if (chunk === undefined) {
-          stored.push([key, score]);
-          return;
-        }
-        const encoded = encodeChunk(chunk);
-        if (encoded !== undefined) stored.push([key, score], [key + CHUNK_SUFFIX, encoded]);
-      });
-      await this.store.mset(stored);
-      settle!.resolve(items);
-      return items;
-    } catch (error) {
-      settle!.reject(error);
-      throw error;
-    } finally {
-      entries.forEach(([key], k) => {
-        if (this.#inflight.get(key) === perKey[k]) this.#inflight.delete(key);
-      });
+  /** The scorer's scores (with windows when it reports them), checked: a bad one fails the call and nothing is cached. */
+  async #score(pairs: readonly TextPair[], items: number[], withChunks: boolean, options: CrossEncoderCallOptions): Promise<DetailedScore[]> {
+    const toScore = items.map((item) => pairs[item] as TextPair);
+    const fresh: unknown[] = withChunks ? await this.model.scoreDetailed!(toScore, options) : await this.model.score(toScore, options);
+    if (!Array.isArray(fresh) || fresh.length !== toScore.length) {
+      throw new RerankError(`${OWNER}: the scorer returned ${Array.isArray(fresh) ? fresh.length : "no"} scores for ${toScore.length} pairs.`);
     }
+    return fresh.map((item, k) => {
+      const score = withChunks ? (item as DetailedScore | null)?.score : item;
+      if (typeof score !== "number" || !Number.isFinite(score)) {
+        throw new RerankError(
+          `${OWNER}: the scorer returned a non-finite score (${String(score)}) for pair ${items[k]}; nothing of this call was cached.`,
+        );
+      }
+      const chunk = withChunks ? (item as DetailedScore).chunk : undefined;
+      if (chunk !== undefined && !isChunkSpan(chunk)) {
+        throw new RerankError(`${OWNER}: the scorer returned an invalid window for pair ${items[k]}; nothing of this call was cached.`);
+      }
+      return chunk === undefined ? { score } : { score, chunk: { start: chunk.start, end: chunk.end } };
+    });
   }
 }

@@ -50,7 +50,7 @@ export interface RerankServerCrossEncoderArgs {
   /** Sent as `Authorization: Bearer …` when given (not together with credentials in `url`). */
   apiKey?: string;
   /** Documents per request; more are split and merged. @default 32 for TEI (its default client batch limit), else 1000 */
-  maxBatchSize?: number;
+  batchSize?: number;
   /** Requests in flight at once for one `score` call. @default 4 */
   maxConcurrency?: number;
   /**
@@ -95,7 +95,7 @@ const OWNER = "RerankServerCrossEncoder";
 /**
  * A CrossEncoder whose scores come from a rerank server, so `CrossEncoderReranker` runs the same locally or
  * against TEI, vLLM, Infinity, Jina, Voyage or Cohere. Pairs are grouped by query (servers take one query and many
- * documents), split into `maxBatchSize` requests run with bounded concurrency, and merged back into pair order.
+ * documents), split into `batchSize` requests run with bounded concurrency, and merged back into pair order.
  *
  * @example
  * ```ts
@@ -117,7 +117,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
   readonly url: string;
   readonly dialect: RerankServerDialect;
   readonly model: string | undefined;
-  readonly maxBatchSize: number;
+  readonly batchSize: number;
   readonly maxConcurrency: number;
   readonly scoreMode: ScoreMode;
   readonly truncate: boolean;
@@ -180,7 +180,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
     this.#secrets = [this.#apiKey, username, password, basic, ...urlSecrets(parsed)].filter(
       (secret): secret is string => secret !== undefined && secret !== "",
     );
-    this.maxBatchSize = checkPositiveInteger(OWNER, "maxBatchSize", fields.maxBatchSize) ?? (this.dialect === "tei" ? 32 : 1000);
+    this.batchSize = checkPositiveInteger(OWNER, "batchSize", fields.batchSize) ?? (this.dialect === "tei" ? 32 : 1000);
     this.maxConcurrency = checkPositiveInteger(OWNER, "maxConcurrency", fields.maxConcurrency) ?? 4;
     this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     if (this.scoreMode === "raw" && this.dialect === "voyage") {
@@ -233,11 +233,11 @@ export class RerankServerCrossEncoder implements CrossEncoder {
 
   /** What JSON.stringify shows: the settings, never the key. */
   toJSON(): Record<string, unknown> {
-    const { dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
+    const { dialect, model, batchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation } = this;
     return {
       name: OWNER,
       url: this.url,
-      ...{ dialect, model, maxBatchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation },
+      ...{ dialect, model, batchSize, maxConcurrency, scoreMode, truncate, maxChunksPerDoc, chunkWords, chunkOverlap, chunkAggregation },
       ...this.retryPolicy,
     };
   }
@@ -295,7 +295,7 @@ export class RerankServerCrossEncoder implements CrossEncoder {
       else groups.set(query, [i]);
     });
     const tasks = [...groups].flatMap(([query, indices]) =>
-      batchRanges(indices.length, this.maxBatchSize).map(({ start, end }) => ({ query, indices: indices.slice(start, end) })),
+      batchRanges(indices.length, this.batchSize).map(({ start, end }) => ({ query, indices: indices.slice(start, end) })),
     );
     const scores = new Array<number>(pairs.length);
     await mapWithConcurrency(

@@ -30,7 +30,7 @@ const OWNER = "LruStore";
  *
  * const scorer = { score: async (pairs: readonly TextPair[]) => pairs.map(([, text]) => text.length) }; // any CrossEncoder
  * const store = new LruStore<number>({ maxSize: 50_000 });
- * const cached = new CachedCrossEncoder({ scorer, store, namespace: "text-length" });
+ * const cached = new CachedCrossEncoder({ model: scorer, store, namespace: "text-length" });
  * await cached.score([["q", "a document"]]);
  * console.log(store.size); // 1
  * ```

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "../../examples/demo_corpus.js";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
-import { ColBERTScorer, HuggingFaceCausalReranker, HuggingFaceCrossEncoder } from "../../src/huggingface.js";
+import { ColBERTCrossEncoder, HuggingFaceCausalCrossEncoder, HuggingFaceCrossEncoder } from "../../src/huggingface.js";
 import { FIXTURE_COLBERT, FIXTURE_RERANKER } from "../support/fixtures.js";
 import { PROJECT_DIR } from "../support/shared.js";
 import { type StaticServer, serveStatic } from "../support/static_server.js";
@@ -69,9 +69,14 @@ interface Scorer {
 }
 type ScorerClass = new (fields: Record<string, unknown>) => Scorer;
 interface DemoWindow {
-  rerankDemo: { state: PageState; HuggingFaceCrossEncoder: ScorerClass; HuggingFaceCausalReranker: ScorerClass; ColBERTScorer: ScorerClass };
+  rerankDemo: {
+    state: PageState;
+    HuggingFaceCrossEncoder: ScorerClass;
+    HuggingFaceCausalCrossEncoder: ScorerClass;
+    ColBERTCrossEncoder: ScorerClass;
+  };
 }
-type ClassName = "HuggingFaceCrossEncoder" | "HuggingFaceCausalReranker" | "ColBERTScorer";
+type ClassName = "HuggingFaceCrossEncoder" | "HuggingFaceCausalCrossEncoder" | "ColBERTCrossEncoder";
 
 let server: StaticServer;
 let browser: Chromium;
@@ -79,8 +84,8 @@ let causalFolder: string;
 
 const MODELS: Record<Family, { url: string; className: ClassName; fields: Record<string, unknown> }> = {
   "cross-encoder": { url: "/models/cross-encoder/", className: "HuggingFaceCrossEncoder", fields: { scoreMode: "raw" } },
-  causal: { url: "/models/causal/", className: "HuggingFaceCausalReranker", fields: { family: "qwen3-reranker", scoreMode: "raw" } },
-  colbert: { url: "/models/colbert/", className: "ColBERTScorer", fields: {} },
+  causal: { url: "/models/causal/", className: "HuggingFaceCausalCrossEncoder", fields: { family: "qwen3-reranker", scoreMode: "raw" } },
+  colbert: { url: "/models/colbert/", className: "ColBERTCrossEncoder", fields: {} },
 };
 /** Pairs for the checks where WebGPU is missing: one query against four documents. */
 const PAIRS: [string, string][] = DEMO_DOCUMENTS.slice(0, 4).map((d): [string, string] => [DEMO_QUERIES[0]!, d.pageContent]);
@@ -89,8 +94,8 @@ const PAIRS: [string, string][] = DEMO_DOCUMENTS.slice(0, 4).map((d): [string, s
 function nodeScorer(family: Family): Scorer {
   const scoreMode = "raw";
   if (family === "cross-encoder") return new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", scoreMode });
-  if (family === "causal") return new HuggingFaceCausalReranker({ model: causalFolder, family: "qwen3-reranker", dtype: "fp32", scoreMode });
-  return new ColBERTScorer({ model: FIXTURE_COLBERT, dtype: "fp32" });
+  if (family === "causal") return new HuggingFaceCausalCrossEncoder({ model: causalFolder, family: "qwen3-reranker", dtype: "fp32", scoreMode });
+  return new ColBERTCrossEncoder({ model: FIXTURE_COLBERT, dtype: "fp32" });
 }
 
 /** Opens the example page; `init` runs before its scripts (to take WebGPU away, or watch the GPU device). */

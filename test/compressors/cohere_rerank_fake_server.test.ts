@@ -33,6 +33,12 @@ describe("fake Cohere /v2/rerank", () => {
     });
   });
 
+  it("serves the model of docs/cohere-and-servers.md's vLLM example, so it runs here as written", async () => {
+    const { status, json } = await post("/v2/rerank", { model: "BAAI/bge-reranker-v2-m3", query: "red apples", documents: DOCS });
+    expect(status).toBe(200);
+    expect((json as { results: unknown[] }).results).toHaveLength(3);
+  });
+
   it("accepts null for optional fields, as the SDK sends them", async () => {
     const { status, json } = await post("/v2/rerank", {
       model: "rerank-v3.5",

@@ -42,9 +42,9 @@ async function runPipeline(local: HuggingFaceCrossEncoder) {
   const fallback = new FallbackReranker({
     rerankers: [
       { reranker: failing, name: "tei" },
-      { reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ scorer: local }), topN: 5 }), name: "local" },
+      { reranker: new CrossEncoderReranker({ model: new CachedCrossEncoder({ model: local }), topN: 5 }), name: "local" },
     ],
-    timeoutMs: 60_000,
+    timeout: 60_000,
     topN: 5,
   });
   const final = new MultiFactorReranker({

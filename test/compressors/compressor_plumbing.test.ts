@@ -259,7 +259,7 @@ describe("stageScores names the scorer (issue 21)", () => {
   it("a local model is named by its id, and a cache by the scorer it wraps", async () => {
     const local = new HuggingFaceCrossEncoder({ model: "Xenova/bge-reranker-base" });
     expect(await stage({ model: local })).toBe("CrossEncoderReranker(Xenova/bge-reranker-base)");
-    expect(await stage({ model: new CachedCrossEncoder({ scorer: local }) })).toBe("CrossEncoderReranker(Xenova/bge-reranker-base)");
+    expect(await stage({ model: new CachedCrossEncoder({ model: local }) })).toBe("CrossEncoderReranker(Xenova/bge-reranker-base)");
   });
 
   it("a custom scorer is named by its modelName, else its class; a plain object keeps the bare name", async () => {
@@ -281,7 +281,7 @@ describe("stageScores names the scorer (issue 21)", () => {
   });
 
   it("the name reaches metadata.stageScores", async () => {
-    const cached = new CachedCrossEncoder({ scorer: { ...lengthScorer, cacheKey: "len", modelName: "length-v1" } });
+    const cached = new CachedCrossEncoder({ model: { ...lengthScorer, cacheKey: "len", modelName: "length-v1" } });
     const out = await new CrossEncoderReranker({ model: cached, topN: 1 }).compressDocuments(DOCS, "q");
     expect(out[0]!.metadata.stageScores).toEqual([
       { reranker: "unknown", score: 0.5 },

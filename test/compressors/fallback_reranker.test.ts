@@ -98,7 +98,7 @@ describe("FallbackReranker", () => {
   it("a timeout aborts the reranker's signal (it stops) and the next one serves", async () => {
     const hanging = new CountingScorer();
     hanging.mode = "hang";
-    const fallback = new FallbackReranker({ rerankers: [local(hanging), local()], timeoutMs: 1_000, topN: 2 });
+    const fallback = new FallbackReranker({ rerankers: [local(hanging), local()], timeout: 1_000, topN: 2 });
     expect(fallback.rerankers.map((r) => r.name)).toEqual(["CrossEncoderReranker#1", "CrossEncoderReranker#2"]);
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
@@ -113,7 +113,7 @@ describe("FallbackReranker", () => {
   });
 
   it("abandons a reranker that ignores the signal at the timeout", async () => {
-    const fallback = new FallbackReranker({ rerankers: [new SlowCompressor(10_000), local()], timeoutMs: 1_000, topN: 5 });
+    const fallback = new FallbackReranker({ rerankers: [new SlowCompressor(10_000), local()], timeout: 1_000, topN: 5 });
     const out = await fallback.compressDocuments(docs(), QUERY);
     expect(out[0]!.metadata.rerankedBy).toBe("CrossEncoderReranker");
   });
@@ -129,7 +129,7 @@ describe("FallbackReranker", () => {
         { reranker: remote, name: "server" },
         { reranker: local(), name: "local" },
       ],
-      timeoutMs: 1_000,
+      timeout: 1_000,
     });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
@@ -144,7 +144,7 @@ describe("FallbackReranker", () => {
     a.mode = "throw";
     const input = docs();
     const before = structuredClone(input.map((d) => d.metadata));
-    const fallback = new FallbackReranker({ rerankers: [local(a), new SlowCompressor(10_000)], timeoutMs: 500, topN: 2 });
+    const fallback = new FallbackReranker({ rerankers: [local(a), new SlowCompressor(10_000)], timeout: 500, topN: 2 });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(input, QUERY, [collector]);
     expect(out.map((d) => [d.pageContent, d.metadata.rerankedBy, d.metadata.retrievalRank, d.metadata.relevanceScore])).toEqual([
@@ -210,7 +210,7 @@ describe("FallbackReranker", () => {
     const controller = new AbortController();
     const hanging = new CountingScorer();
     hanging.mode = "hang";
-    const aborting = new FallbackReranker({ rerankers: [local(hanging), local()], signal: controller.signal, timeoutMs: 10_000 });
+    const aborting = new FallbackReranker({ rerankers: [local(hanging), local()], signal: controller.signal, timeout: 10_000 });
     const pending = aborting.compressDocuments(docs(), QUERY);
     setTimeout(() => controller.abort(new Error("user left")), 20);
     await expect(pending).rejects.toThrow("user left");
@@ -290,7 +290,7 @@ describe("FallbackReranker", () => {
       }),
     };
     const listwise = new LLMListwiseReranker({ llm: llm as never });
-    const fallback = new FallbackReranker({ rerankers: [filter, listwise, local()], timeoutMs: 200 });
+    const fallback = new FallbackReranker({ rerankers: [filter, listwise, local()], timeout: 200 });
     const collector = new RunCollectorCallbackHandler();
     const out = await fallback.compressDocuments(docs(), QUERY, [collector]);
     expect(out[0]!.metadata.rerankedBy).toBe("CrossEncoderReranker");
@@ -302,14 +302,14 @@ describe("FallbackReranker", () => {
 
   it("rejects bad options naming the option", () => {
     // Past 2^31 - 1 ms, setTimeout fires after 1 ms: every reranker would time out and the first stage always serve.
-    expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 3_000_000_000 })).toThrow(/`timeoutMs` must be at most 2147483647/);
-    expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 2_147_483_647 })).not.toThrow();
+    expect(() => new FallbackReranker({ rerankers: [local()], timeout: 3_000_000_000 })).toThrow(/`timeout` must be at most 2147483647/);
+    expect(() => new FallbackReranker({ rerankers: [local()], timeout: 2_147_483_647 })).not.toThrow();
     expect(() => new FallbackReranker({ rerankers: [local()], servedByKey: "retrievalRank" })).toThrow(
       /`servedByKey` and `rankKey` are both "retrievalRank"/,
     );
     expect(() => new FallbackReranker({ rerankers: [] })).toThrow(/`rerankers` must be a non-empty array/);
     expect(() => new FallbackReranker({ rerankers: [{} as never] })).toThrow(/rerankers\[0\] must be a document compressor/);
-    expect(() => new FallbackReranker({ rerankers: [local()], timeoutMs: 0 })).toThrow(/`timeoutMs` must be a positive integer, got the number 0/);
+    expect(() => new FallbackReranker({ rerankers: [local()], timeout: 0 })).toThrow(/`timeout` must be a positive integer, got the number 0/);
     expect(
       () =>
         new FallbackReranker({

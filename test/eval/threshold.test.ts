@@ -52,6 +52,7 @@ describe("labelledScores", () => {
     configurations: [{ name: "ce" }],
     perQuery: [
       {
+        queryId: "q1",
         configurations: {
           ce: { ranking: [{ docId: "a", score: 3, label: 2 }, { docId: "b", score: 1, label: 1 }, { docId: "c" }, { docId: "d", score: 0 }] },
         },
@@ -61,9 +62,9 @@ describe("labelledScores", () => {
 
   it("labels scored documents with the evaluation's relevance threshold (or another)", () => {
     expect(labelledScores(result, "ce")).toEqual([
-      { score: 3, relevant: true },
-      { score: 1, relevant: false },
-      { score: 0, relevant: false },
+      { queryId: "q1", score: 3, relevant: true },
+      { queryId: "q1", score: 1, relevant: false },
+      { queryId: "q1", score: 0, relevant: false },
     ]);
     expect(labelledScores(result, "ce", 1).map((p) => p.relevant)).toEqual([true, true, false]);
     expect(() => labelledScores(result, "bm25")).toThrow('no configuration "bm25"; the evaluation has "ce"');

@@ -104,8 +104,8 @@ describe("examples/late_interaction.ts", () => {
     const { stdout } = await example("late_interaction.ts", { COLBERT_MODEL: FIXTURE_COLBERT });
     expect(stdout).toContain("RANDOM weights"); // a fixture's scores are never presented as quality
     expect(stdout).toContain("Unset COLBERT_MODEL to use answerdotai/answerai-colbert-small-v1.");
-    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0 \}$/m);
-    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32 }");
+    expect(stdout).toMatch(/^Indexed 32 documents in \d+ ms on this machine: \{ stored: 32, alreadyStored: 0, notStored: 0 \}$/m);
+    expect(stdout).toContain("Indexing them again encodes nothing: { stored: 0, alreadyStored: 32, notStored: 0 }");
     const ranked = [...stdout.split("Reranked by ColBERT")[1]!.matchAll(/^ {2}(p\d\d) {2}MaxSim ([\d.]+) {2}\(first stage #(\d)\)/gm)];
     expect(ranked).toHaveLength(3);
     const scores = ranked.map((m) => Number(m[2]));
@@ -117,7 +117,7 @@ describe("examples/late_interaction.ts", () => {
     expect(stdout).toMatch(/warm \(documents indexed ahead\): +median [\d.]+ ms/);
     expect(stdout).toContain("Speed only");
     // The second process is another process, and finds every BM25 candidate in the folder the first one wrote.
-    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0 \}/.exec(stdout)![1]);
+    const parent = Number(/This process \((\d+)\) indexed into \S+: \{ stored: 32, alreadyStored: 0, notStored: 0 \}/.exec(stdout)![1]);
     const child = /process (\d+): 8 document vectors read from \S+, 0 encoded/.exec(stdout);
     expect(child).not.toBeNull();
     expect(Number(child![1])).not.toBe(parent);
@@ -169,6 +169,21 @@ describe("examples offline without their model", () => {
       const { stdout } = await example(file, { RERANK_MODEL: offered![1]!, RERANK_SERVER_URL: "", COHERE_BASE_URL: "", COHERE_API_KEY: "" });
       expect(stdout).toContain("RANDOM weights");
     }
+  });
+});
+
+describe("examples/causal_reranker.ts offline without its model", () => {
+  it("exits 1 and says what to run, with CAUSAL_RERANK_MODEL and the command that builds the tiny model", async () => {
+    const missing = join(tmpdir(), "langchain-rerank-no-such-causal-model");
+    const error = (await example("causal_reranker.ts", { CAUSAL_RERANK_MODEL: missing }).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`Model folder not found: ${missing}.`);
+    expect(error.stderr).toContain("CAUSAL_RERANK_MODEL=/path/to/Qwen3-Reranker-0.6B-ONNX npx tsx examples/causal_reranker.ts");
+    expect(error.stderr).toContain("scripts/make-causal-model.py .models/qwen3-tiny");
+    expect(error.stderr).not.toMatch(/^\s+at /m);
   });
 });
 

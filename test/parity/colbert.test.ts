@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureColbertProxy } from "../../scripts/proxy_models.js";
-import { ColBERTScorer } from "../../src/huggingface.js";
+import { ColBERTCrossEncoder } from "../../src/huggingface.js";
 import { FIXTURE_MODELS } from "../support/fixtures.js";
 import { describeWithShared } from "../support/shared.js";
 import {
@@ -15,7 +15,7 @@ import {
 } from "./colbert_reference.js";
 import { HARD_TEXTS, runPairs } from "./texts.js";
 
-// ColBERTScorer's raw MaxSim (precision "float32", dtype fp32) against the independent reference of
+// ColBERTCrossEncoder's raw MaxSim (precision "float32", dtype fp32) against the independent reference of
 // colbert_reference.ts (PyLate's reading, one text at a time) on the same weights: both fixture layouts and, with
 // ../shared, an answerai-colbert-small-v1-shaped proxy. Then what the compact stored precisions cost, and the
 // usual convention mistakes, each made on purpose in the reference, moving scores far beyond the tolerance.
@@ -92,7 +92,7 @@ function parity(name: string, subject: Subject): void {
     let folder: string;
     let reference: ColBERTReference;
     let table: Record<string, Pair[]>;
-    let ours: ColBERTScorer;
+    let ours: ColBERTCrossEncoder;
     let expected: Map<string, number[]>;
     beforeAll(async () => {
       folder = subject.folder();
@@ -100,7 +100,7 @@ function parity(name: string, subject: Subject): void {
       table = calls(subject.extra());
       expected = new Map();
       for (const [label, pairs] of Object.entries(table)) expected.set(label, await referenceScores(reference, pairs));
-      ours = new ColBERTScorer({ model: folder, dtype: "fp32", precision: "float32" });
+      ours = new ColBERTCrossEncoder({ model: folder, dtype: "fp32", precision: "float32" });
     }, 600_000);
     afterAll(async () => {
       await ours?.dispose();
@@ -139,7 +139,7 @@ function parity(name: string, subject: Subject): void {
       }
       console.info(`${name} float32: max |ours - reference| ${worst.toExponential(2)}`);
       // Small batches: documents of different lengths padded together, several batches per call.
-      const batched = new ColBERTScorer({ model: folder, dtype: "fp32", precision: "float32", maxBatchSize: 3 });
+      const batched = new ColBERTCrossEncoder({ model: folder, dtype: "fp32", precision: "float32", batchSize: 3 });
       const mixed = "a batch of mixed lengths";
       expect(maxDiff(await batched.score(table[mixed]!), expected.get(mixed)!)).toBeLessThan(TOLERANCE);
       await batched.dispose();
@@ -155,7 +155,7 @@ function parity(name: string, subject: Subject): void {
       ];
       const exact = await referenceScores(reference, pairs);
       for (const precision of ["float16", "int8"] as const) {
-        const scorer = new ColBERTScorer({ model: folder, dtype: "fp32", precision });
+        const scorer = new ColBERTCrossEncoder({ model: folder, dtype: "fp32", precision });
         const got = await scorer.score(pairs);
         await scorer.dispose();
         const error = maxDiff(got, exact);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { causalModelsUnavailable, ensureQwen3Fixture } from "../../scripts/causal_models.js";
 import { CrossEncoderReranker } from "../../src/index.js";
-import { HuggingFaceCausalReranker } from "../../src/huggingface.js";
+import { HuggingFaceCausalCrossEncoder } from "../../src/huggingface.js";
 import { describeWithShared } from "../support/shared.js";
 import { flagLlmRerankerScore, lastLogits, loadReference, mxbaiRerankV2Score, qwen3RerankerScore, type ReferenceModel } from "./reference.js";
 import { runPairs } from "./texts.js";
@@ -41,7 +41,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
     async () => {
       expect(Math.max(...expected.map((e) => e.logOdds)) - Math.min(...expected.map((e) => e.logOdds))).toBeGreaterThan(1);
       for (const dir of [folder, ensureQwen3Fixture(false)]) {
-        const raw = new HuggingFaceCausalReranker({ model: dir, family: "qwen3-reranker", dtype: "fp32", scoreMode: "raw" });
+        const raw = new HuggingFaceCausalCrossEncoder({ model: dir, family: "qwen3-reranker", dtype: "fp32", scoreMode: "raw" });
         expect(await raw.encode(pairs)).toEqual(expected.map((e) => e.inputIds));
         expect(
           maxDiff(
@@ -49,7 +49,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
             expected.map((e) => e.logOdds),
           ),
         ).toBeLessThan(TOLERANCE);
-        const sigmoid = new HuggingFaceCausalReranker({ model: dir, family: "qwen3-reranker", dtype: "fp32" });
+        const sigmoid = new HuggingFaceCausalCrossEncoder({ model: dir, family: "qwen3-reranker", dtype: "fp32" });
         expect(
           maxDiff(
             await sigmoid.score(pairs),
@@ -63,7 +63,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
 
   it.runIf(!unavailable)("a long document is cut, the card's way, with the prompt's end kept", { timeout: 300_000 }, async () => {
     const long = pairs.slice(0, 4).map(([q, d]) => [q, `${d} ${d} ${d}`] as [string, string]);
-    const scorer = new HuggingFaceCausalReranker({ model: folder, family: "qwen3-reranker", dtype: "fp32", scoreMode: "raw", maxLength: 160 });
+    const scorer = new HuggingFaceCausalCrossEncoder({ model: folder, family: "qwen3-reranker", dtype: "fp32", scoreMode: "raw", maxLength: 160 });
     const ref = [];
     for (const [q, d] of long) ref.push(await qwen3RerankerScore(reference, q, d, { maxLength: 160 }));
     const encoded = await scorer.encode(long);
@@ -79,7 +79,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
   });
 
   it.runIf(!unavailable)("mxbai-rerank-v2's formula (logit 1 − logit 0) on the same Qwen-family model", { timeout: 300_000 }, async () => {
-    const scorer = new HuggingFaceCausalReranker({ model: folder, family: "mxbai-rerank-v2", dtype: "fp32", scoreMode: "raw" });
+    const scorer = new HuggingFaceCausalCrossEncoder({ model: folder, family: "mxbai-rerank-v2", dtype: "fp32", scoreMode: "raw" });
     const ref = [];
     for (const [q, d] of pairs) ref.push(await mxbaiRerankV2Score(reference, q, d));
     expect(maxDiff(await scorer.score(pairs), ref)).toBeLessThan(TOLERANCE);
@@ -99,7 +99,7 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
         writeFileSync(join(withBos, "tokenizer_config.json"), JSON.stringify({ ...config, bos_token: "<|endoftext|>" }));
         symlinkSync(join(folder, "onnx"), join(withBos, "onnx"));
       }
-      const scorer = new HuggingFaceCausalReranker({ model: withBos, family: "bge-reranker-v2-gemma", dtype: "fp32", scoreMode: "raw" });
+      const scorer = new HuggingFaceCausalCrossEncoder({ model: withBos, family: "bge-reranker-v2-gemma", dtype: "fp32", scoreMode: "raw" });
       const ref = [];
       for (const [q, d] of pairs) ref.push(await flagLlmRerankerScore(reference, 151643, q, d));
       expect(maxDiff(await scorer.score(pairs), ref)).toBeLessThan(TOLERANCE);
@@ -133,12 +133,12 @@ describeWithShared(`Qwen3-Reranker parity with the model card's formula${unavail
     "scores equal alone and in a mixed-length left-padded batch, and rank documents in CrossEncoderReranker",
     { timeout: 300_000 },
     async () => {
-      const scorer = new HuggingFaceCausalReranker({
+      const scorer = new HuggingFaceCausalCrossEncoder({
         model: folder,
         family: "qwen3-reranker",
         dtype: "fp32",
         scoreMode: "raw",
-        maxBatchSize: 8,
+        batchSize: 8,
         maxBatchTokens: 1e9,
       });
       const batch = await scorer.score(pairs);

@@ -8,12 +8,12 @@ import { CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, planBatches } from "../../src/local
 const limitsArb = fc.oneof(
   fc.constant(CPU_BATCH_LIMITS),
   fc.constant(GPU_BATCH_LIMITS),
-  fc.record({ maxBatchSize: fc.integer({ min: 1, max: 40 }), maxBatchTokens: fc.integer({ min: 1, max: 5000 }) }),
-  fc.record({ maxBatchSize: fc.integer({ min: 1, max: 40 }), maxBatchTokens: fc.constant(Number.POSITIVE_INFINITY) }),
+  fc.record({ batchSize: fc.integer({ min: 1, max: 40 }), maxBatchTokens: fc.integer({ min: 1, max: 5000 }) }),
+  fc.record({ batchSize: fc.integer({ min: 1, max: 40 }), maxBatchTokens: fc.constant(Number.POSITIVE_INFINITY) }),
 );
 
 describe("planBatches (property)", () => {
-  it("covers every pair exactly once, within maxBatchSize and maxBatchTokens (padded), longest first", () => {
+  it("covers every pair exactly once, within batchSize and maxBatchTokens (padded), longest first", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 600 }), { maxLength: 300 }), limitsArb, (lengths, limits) => {
         const batches = planBatches(lengths, limits);
@@ -21,7 +21,7 @@ describe("planBatches (property)", () => {
         expect(all.sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
         for (const batch of batches) {
           expect(batch.length).toBeGreaterThan(0);
-          expect(batch.length).toBeLessThanOrEqual(limits.maxBatchSize);
+          expect(batch.length).toBeLessThanOrEqual(limits.batchSize);
           const padded = batch.length * Math.max(...batch.map((i) => lengths[i]!));
           if (batch.length > 1) expect(padded).toBeLessThanOrEqual(limits.maxBatchTokens);
         }

@@ -7,7 +7,7 @@ import { useFakeRerankServer } from "../support/fake_rerank_server.js";
 const KEY = "co-wire-key-4410";
 const fake = useFakeRerankServer({ apiKey: KEY });
 const REQUEST = { model: "rerank-v3.5", query: "cats", documents: ["dogs bark", "cats purr"], topN: 2, maxChunksPerDoc: undefined };
-const settings = { client: undefined, apiKey: KEY, maxTokensPerDoc: undefined, priority: undefined, timeoutMs: 5_000 };
+const settings = { client: undefined, apiKey: KEY, maxTokensPerDoc: undefined, priority: undefined, timeout: 5_000 };
 
 function failureOf(fn: () => unknown): AttemptFailure {
   try {

@@ -11,7 +11,7 @@ import {
   withRetries,
 } from "../../src/remote/http_retry.js";
 
-const fast = { maxRetries: 2, timeoutMs: 1_000, backoffBaseMs: 1, maxBackoffMs: 50 };
+const fast = { maxRetries: 2, timeout: 1_000, backoffBaseMs: 1, maxBackoffMs: 50 };
 
 /** A real postJson to `url` under the retry loop, which must fail: the attempts made and the final error. */
 async function failedPost(url: string): Promise<{ calls: number; error: RemoteRerankError }> {
@@ -51,7 +51,7 @@ describe("retry helpers", () => {
   });
 
   it("checks the policy options by name", () => {
-    expect(retryPolicyFrom("X", {})).toEqual({ timeoutMs: 60_000, maxRetries: 2, backoffBaseMs: 1_000, maxBackoffMs: 60_000 });
+    expect(retryPolicyFrom("X", {})).toEqual({ timeout: 60_000, maxRetries: 2, backoffBaseMs: 1_000, maxBackoffMs: 60_000 });
     expect(() => retryPolicyFrom("X", { maxRetries: -1 })).toThrow(/X: `maxRetries` must be a non-negative integer/);
   });
 });
@@ -106,7 +106,7 @@ describe("withRetries", () => {
   it("times an attempt out and names the limit", async () => {
     const error = await withRetries<never>((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), {
       service: "svc",
-      policy: { ...fast, maxRetries: 0, timeoutMs: 20 },
+      policy: { ...fast, maxRetries: 0, timeout: 20 },
       secrets: [],
     }).catch((e: unknown) => e as RemoteRerankError);
     expect(error.kind).toBe("timeout");

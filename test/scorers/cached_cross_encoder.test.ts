@@ -41,7 +41,7 @@ const pairs = (texts: string[], query = Q): TextPair[] => texts.map((t) => [quer
 describe("CachedCrossEncoder", () => {
   it("scores only unseen pairs, in one call, and returns every score in input order", async () => {
     const inner = new CountingScorer();
-    const cached = new CachedCrossEncoder({ scorer: inner });
+    const cached = new CachedCrossEncoder({ model: inner });
     const first = await cached.score(pairs(["a", "bb", "ccc"]));
     expect(first).toEqual([1.13, 2.13, 3.13]);
     expect(inner.calls).toEqual([pairs(["a", "bb", "ccc"])]);
@@ -49,7 +49,7 @@ describe("CachedCrossEncoder", () => {
     const second = await cached.score(pairs(["dddd", "bb", "a", "eeeee"]));
     expect(second).toEqual([4.13, 2.13, 1.13, 5.13]);
     expect(inner.calls[1]).toEqual(pairs(["dddd", "eeeee"]));
-    expect(cached.stats).toEqual({ hits: 2, misses: 5 });
+    expect(cached.stats).toEqual({ hits: 2, misses: 5, failedWrites: 0 });
 
     await cached.score(pairs(["a", "bb", "ccc", "dddd", "eeeee"]));
     expect(inner.calls).toHaveLength(2); // all hits: the scorer is not called at all
@@ -57,7 +57,7 @@ describe("CachedCrossEncoder", () => {
 
   it("keys on the query as well as the text, and scores a pair repeated within one call once", async () => {
     const inner = new CountingScorer();
-    const cached = new CachedCrossEncoder({ scorer: inner });
+    const cached = new CachedCrossEncoder({ model: inner });
     await cached.score(pairs(["a"]));
     expect(
       await cached.score([
@@ -71,23 +71,23 @@ describe("CachedCrossEncoder", () => {
 
   it("never serves one scorer's scores to another: the scorer identity is part of the key", async () => {
     const store = new LruStore<number>();
-    const a = new CachedCrossEncoder({ scorer: new CountingScorer("model-a", () => 1), store });
-    const b = new CachedCrossEncoder({ scorer: new CountingScorer("model-b", () => 2), store });
+    const a = new CachedCrossEncoder({ model: new CountingScorer("model-a", () => 1), store });
+    const b = new CachedCrossEncoder({ model: new CountingScorer("model-b", () => 2), store });
     expect(await a.score(pairs(["x"]))).toEqual([1]);
     expect(await b.score(pairs(["x"]))).toEqual([2]);
-    const ns = new CachedCrossEncoder({ scorer: new CountingScorer("model-a", () => 3), store, namespace: "tenant-2" });
+    const ns = new CachedCrossEncoder({ model: new CountingScorer("model-a", () => 3), store, namespace: "tenant-2" });
     expect(await ns.score(pairs(["x"]))).toEqual([3]);
     expect(store.size).toBe(3);
   });
 
   it("requires a namespace for a scorer without cacheKey, with an error that says so", () => {
     const bare = new CountingScorer(null);
-    expect(() => new CachedCrossEncoder({ scorer: bare })).toThrow(InvalidOptionError);
-    expect(() => new CachedCrossEncoder({ scorer: bare })).toThrow(/has no `cacheKey`.*pass `namespace`/);
-    expect(new CachedCrossEncoder({ scorer: bare, namespace: "bare@1" }).cacheKey).toContain("bare@1");
-    expect(() => new CachedCrossEncoder({ scorer: {} as CrossEncoder, namespace: "x" })).toThrow(/`scorer` must be a CrossEncoder/);
-    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", store: {} as never })).toThrow(/`store` must be a LangChain BaseStore/);
-    expect(() => new CachedCrossEncoder({ scorer: bare, namespace: "x", maxSize: 0 })).toThrow(
+    expect(() => new CachedCrossEncoder({ model: bare })).toThrow(InvalidOptionError);
+    expect(() => new CachedCrossEncoder({ model: bare })).toThrow(/has no `cacheKey`.*pass `namespace`/);
+    expect(new CachedCrossEncoder({ model: bare, namespace: "bare@1" }).cacheKey).toContain("bare@1");
+    expect(() => new CachedCrossEncoder({ model: {} as CrossEncoder, namespace: "x" })).toThrow(/`model` must be a CrossEncoder/);
+    expect(() => new CachedCrossEncoder({ model: bare, namespace: "x", store: {} as never })).toThrow(/`store` must be a LangChain BaseStore/);
+    expect(() => new CachedCrossEncoder({ model: bare, namespace: "x", maxSize: 0 })).toThrow(
       /`maxSize` must be a positive integer, got the number 0/,
     );
   });
@@ -95,7 +95,7 @@ describe("CachedCrossEncoder", () => {
   it("works with LangChain's InMemoryStore (any BaseStore) and keeps only hashes, never texts, in keys", async () => {
     const store = new InMemoryStore<number>();
     const inner = new CountingScorer();
-    const cached = new CachedCrossEncoder({ scorer: inner, store });
+    const cached = new CachedCrossEncoder({ model: inner, store });
     await cached.score(pairs(["secret text"]));
     await cached.score(pairs(["secret text"]));
     expect(inner.calls).toHaveLength(1);
@@ -107,10 +107,10 @@ describe("CachedCrossEncoder", () => {
 
   it("a corrupted store entry is scored again; a non-finite score from the scorer is an error and is not cached", async () => {
     const store = new LruStore<number>();
-    const cached = new CachedCrossEncoder({ scorer: new CountingScorer(), store });
+    const cached = new CachedCrossEncoder({ model: new CountingScorer(), store });
     await store.mset([[await cached.keyOf([Q, "a"]), Number.NaN]]);
     expect(await cached.score(pairs(["a"]))).toEqual([1.13]);
-    const broken = new CachedCrossEncoder({ scorer: new CountingScorer("k", () => Number.POSITIVE_INFINITY) });
+    const broken = new CachedCrossEncoder({ model: new CountingScorer("k", () => Number.POSITIVE_INFINITY) });
     await expect(broken.score(pairs(["a"]))).rejects.toThrow(RerankError);
     expect((broken.store as LruStore<number>).size).toBe(0);
   });
@@ -118,7 +118,7 @@ describe("CachedCrossEncoder", () => {
   it("a sparse pairs array is an InvalidOptionError naming the hole, not a TypeError", async () => {
     // eslint-disable-next-line no-sparse-arrays
     const sparse = [[Q, "a"], , [Q, "b"]] as TextPair[];
-    await expect(new CachedCrossEncoder({ scorer: new CountingScorer() }).score(sparse)).rejects.toThrow(/pair 1 is a hole \(sparse array\)/);
+    await expect(new CachedCrossEncoder({ model: new CountingScorer() }).score(sparse)).rejects.toThrow(/pair 1 is a hole \(sparse array\)/);
   });
 
   it("a store whose mget answers something other than one value per key is a RerankError naming the store", async () => {
@@ -128,7 +128,7 @@ describe("CachedCrossEncoder", () => {
       [{ 0: 1 }, "a value of type object"],
     ] as const) {
       const inner = new CountingScorer();
-      const cached = new CachedCrossEncoder({ scorer: inner, store: { mget: async () => answer as never, mset: async () => {} } });
+      const cached = new CachedCrossEncoder({ model: inner, store: { mget: async () => answer as never, mset: async () => {} } });
       const error = await cached.score(pairs(["a"])).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RerankError);
       expect(String(error)).toContain(`the store's mget returned ${shown} for 1 keys`);
@@ -140,10 +140,10 @@ describe("CachedCrossEncoder", () => {
     const seen: (AbortSignal | undefined)[] = [];
     const inner: CrossEncoder = { cacheKey: "s", score: async (p, o) => (seen.push(o?.signal), p.map(() => 0.5)) };
     const controller = new AbortController();
-    await new CachedCrossEncoder({ scorer: inner }).score(pairs(["a"]), { signal: controller.signal });
+    await new CachedCrossEncoder({ model: inner }).score(pairs(["a"]), { signal: controller.signal });
     expect(seen).toEqual([controller.signal]);
     controller.abort(new Error("stop"));
-    await expect(new CachedCrossEncoder({ scorer: inner }).score(pairs(["b"]), { signal: controller.signal })).rejects.toThrow("stop");
+    await expect(new CachedCrossEncoder({ model: inner }).score(pairs(["b"]), { signal: controller.signal })).rejects.toThrow("stop");
     expect(seen).toHaveLength(1);
   });
 });
@@ -170,7 +170,7 @@ describe("CachedCrossEncoder under concurrent calls", () => {
 
   it("identical concurrent calls score each pair once: later calls wait for the first one's scores", async () => {
     const inner = new GatedScorer();
-    const cached = new CachedCrossEncoder({ scorer: inner });
+    const cached = new CachedCrossEncoder({ model: inner });
     const first = cached.score(pairs(["a", "bb"]));
     await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
     const others = [cached.score(pairs(["a", "bb"])), cached.score(pairs(["bb", "ccc"]))];
@@ -182,40 +182,33 @@ describe("CachedCrossEncoder under concurrent calls", () => {
       [2, 3],
     ]);
     expect(inner.calls).toEqual([pairs(["a", "bb"]), pairs(["ccc"])]);
-    expect(cached.stats).toEqual({ hits: 3, misses: 3 });
+    expect(cached.stats).toEqual({ hits: 3, misses: 3, failedWrites: 0 });
   });
 
   it("a waiting call whose leader is aborted scores the pairs itself; its own result is not lost", async () => {
     const inner = new GatedScorer();
-    // The follower's store lookup answers when told to, so the leader is aborted only after the follower joined it.
-    const lru = new LruStore<number>();
-    const lookups: (() => void)[] = [];
-    const store = {
-      mget: async (keys: string[]) => {
-        if (lookups.push(() => {}) > 1) await new Promise<void>((resolve) => (lookups[1] = resolve));
-        return lru.mget(keys);
-      },
-      mset: (entries: [string, number][]) => lru.mset(entries),
-    };
-    const cached = new CachedCrossEncoder({ scorer: inner, store });
+    const cached = new CachedCrossEncoder({ model: inner });
     const controller = new AbortController();
     const leader = cached.score(pairs(["a"]), { signal: controller.signal });
     await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
-    const follower = cached.score(pairs(["a"]));
-    await vi.waitFor(() => expect(lookups).toHaveLength(2), PATIENT);
-    lookups[1]!();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(inner.calls).toHaveLength(1); // joined, not scoring
+    // The follower joins the leader's "a" (no read, no scoring) and scores its own "extra": its scorer call shows
+    // it is past the join.
+    const follower = cached.score(pairs(["a", "extra"]));
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    expect(inner.calls[1]).toEqual(pairs(["extra"]));
     controller.abort(new Error("leader left"));
     await expect(leader).rejects.toThrow("leader left");
-    await vi.waitFor(() => expect(inner.calls).toHaveLength(2), PATIENT);
+    inner.release(); // "extra"; then the follower scores "a" itself, in one more call
+    await vi.waitFor(() => expect(inner.calls).toHaveLength(3), PATIENT);
+    expect(inner.calls[2]).toEqual(pairs(["a"]));
     inner.release();
-    expect(await follower).toEqual([1]);
+    expect(await follower).toEqual([1, 5]);
+    expect(cached.stats).toEqual({ hits: 0, misses: 3, failedWrites: 0 });
   });
 
   it("an abort rejects at once even when the scorer ignores the signal; the late scores are still cached", async () => {
     const inner = new GatedScorer(true);
-    const cached = new CachedCrossEncoder({ scorer: inner });
+    const cached = new CachedCrossEncoder({ model: inner });
     const controller = new AbortController();
     const call = cached.score(pairs(["a", "bb"]), { signal: controller.signal });
     await vi.waitFor(() => expect(inner.calls).toHaveLength(1), PATIENT);
@@ -246,7 +239,7 @@ describe("LruStore", () => {
 
   it("a bounded cache scores evicted pairs again", async () => {
     const inner = new CountingScorer();
-    const cached = new CachedCrossEncoder({ scorer: inner, maxSize: 2 });
+    const cached = new CachedCrossEncoder({ model: inner, maxSize: 2 });
     await cached.score(pairs(["a", "bb", "ccc"]));
     await cached.score(pairs(["a"]));
     expect(inner.calls[1]).toEqual(pairs(["a"]));
@@ -261,11 +254,11 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
 
   it("a hit sets metadata.bestChunk as the miss did, without calling the scorer; a text scored whole has none", async () => {
     const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, maxLength: 48, maxChunksPerDoc: 8, scoreMode: "raw" });
-    const cached = new CachedCrossEncoder({ scorer });
+    const cached = new CachedCrossEncoder({ model: scorer });
     const reranker = new CrossEncoderReranker({ model: cached, topN: 2 });
     const miss = await reranker.compressDocuments(docs(), Q);
     const hit = await reranker.compressDocuments(docs(), Q);
-    expect(cached.stats).toEqual({ hits: 2, misses: 2 });
+    expect(cached.stats).toEqual({ hits: 2, misses: 2, failedWrites: 0 });
     const view = (out: DocumentInterface[]) => out.map((d) => [d.pageContent, d.metadata.relevanceScore, d.metadata[BEST_CHUNK_KEY]]);
     expect(view(hit)).toEqual(view(miss));
     const windowed = miss.find((d) => d.pageContent === longDoc)!;
@@ -281,10 +274,10 @@ describe("CachedCrossEncoder keeps a windowing scorer's best window", () => {
 
   it("score() over a windowing scorer stores the window too: a later scoreDetailed() is a hit with it", async () => {
     const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, maxLength: 48, maxChunksPerDoc: 8 });
-    const cached = new CachedCrossEncoder({ scorer });
+    const cached = new CachedCrossEncoder({ model: scorer });
     const [plain] = await cached.score([[Q, longDoc]]);
     const [detailed] = await cached.scoreDetailed([[Q, longDoc]]);
-    expect(cached.stats).toEqual({ hits: 1, misses: 1 });
+    expect(cached.stats).toEqual({ hits: 1, misses: 1, failedWrites: 0 });
     expect(detailed).toEqual((await scorer.scoreDetailed([[Q, longDoc]]))[0]);
     expect(detailed!.score).toBe(plain);
     expect(detailed!.chunk).toBeDefined();
@@ -300,14 +293,14 @@ describe("CachedCrossEncoder with a corrupt window entry", () => {
       scoreDetailed: async (p) => p.map(([, text]) => ({ score: 0.5, chunk: { start: 0, end: text.length } })),
     };
     const store = new LruStore<number>();
-    const cached = new CachedCrossEncoder({ scorer: windowing, store });
+    const cached = new CachedCrossEncoder({ model: windowing, store });
     const key = await cached.keyOf([Q, "short"]);
     await store.mset([
       [key, 0.9],
       [`${key}#chunk`, 3 * 2 ** 26 + 400], // start 3, end 400: not a window of a 5-character text
     ]);
     expect(await cached.scoreDetailed(pairs(["short"]))).toEqual([{ score: 0.5, chunk: { start: 0, end: 5 } }]);
-    expect(cached.stats).toEqual({ hits: 0, misses: 1 });
+    expect(cached.stats).toEqual({ hits: 0, misses: 1, failedWrites: 0 });
   });
 });
 
@@ -316,7 +309,7 @@ describe("scorer identities (cacheKey)", () => {
     const key = (o: ConstructorParameters<typeof HuggingFaceCrossEncoder>[0]) =>
       new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, ...o }).cacheKey;
     const base = key({});
-    expect(key({ maxBatchSize: 4, maxBatchTokens: 99 })).toBe(base);
+    expect(key({ batchSize: 4, maxBatchTokens: 99 })).toBe(base);
     for (const change of [
       { dtype: "fp32" },
       { scoreMode: "raw" },
@@ -345,7 +338,7 @@ describe("scorer identities (cacheKey)", () => {
     const base = key({});
     expect(base).not.toMatch(/t0k/);
     expect(key({ url: "http://user:pw@localhost:8080/rerank?token=t0k" })).not.toMatch(/pw|t0k|user/);
-    expect(key({ apiKey: "sk-123", maxBatchSize: 4, maxRetries: 0 })).toBe(base);
+    expect(key({ apiKey: "sk-123", batchSize: 4, maxRetries: 0 })).toBe(base);
     for (const change of [
       { dialect: "cohere" },
       { model: "m" },

@@ -88,7 +88,7 @@ describe("RerankServerCrossEncoder batching", () => {
       ["blue sky", "sky"],
       ["red apples", "none"],
     ];
-    const scores = await scorer({ path: "/v2/rerank", model: "rerank-v3.5", maxBatchSize: 2 }).score(pairs);
+    const scores = await scorer({ path: "/v2/rerank", model: "rerank-v3.5", batchSize: 2 }).score(pairs);
     expect(scores).toEqual(pairs.map(([q, t]) => overlapScore(q, t)));
     expect(fake.requests.map((r) => [(r.body as { query: string }).query, (r.body as { documents: string[] }).documents]).sort()).toEqual(
       [
@@ -104,9 +104,9 @@ describe("RerankServerCrossEncoder batching", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("a maxBatchSize above the server's limit surfaces TEI's own 422 message, not retried", async () => {
+  it("a batchSize above the server's limit surfaces TEI's own 422 message, not retried", async () => {
     const pairs: TextPair[] = Array.from({ length: 40 }, (_, i) => [QUERY, `t${i}`]);
-    const error = await scorer({ path: "/rerank", dialect: "tei", maxBatchSize: 40 })
+    const error = await scorer({ path: "/rerank", dialect: "tei", batchSize: 40 })
       .score(pairs)
       .catch((e) => e);
     expect(error).toMatchObject({ status: 422, attempts: 1, serverMessage: "batch size 40 > maximum allowed batch size 32" });
@@ -215,7 +215,7 @@ describe("RerankServerCrossEncoder options and secrets", () => {
     expect(() => new RerankServerCrossEncoder({ url: "http://h/v1/rerank", dialect: "voyage", model: "rerank-2.5", scoreMode: "raw" })).toThrow(
       /Voyage returns 0–1 scores only/,
     );
-    expect(() => new RerankServerCrossEncoder({ url: "http://h/rerank", maxBatchSize: 0 })).toThrow(/maxBatchSize/);
+    expect(() => new RerankServerCrossEncoder({ url: "http://h/rerank", batchSize: 0 })).toThrow(/batchSize/);
   });
 
   it("never shows the key: not in errors (even echoed by the server), JSON.stringify or inspect", async () => {

@@ -27,7 +27,7 @@ describe("RerankServerCrossEncoder in CrossEncoderReranker in ContextualCompress
     const before = structuredClone(candidates.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata })));
     fake.reset();
 
-    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", maxBatchSize: 2, backoffBaseMs: 1 });
+    const scorer = new RerankServerCrossEncoder({ url: `${fake.url}/rerank`, dialect: "tei", batchSize: 2, backoffBaseMs: 1 });
     const retriever = new ContextualCompressionRetriever({
       baseRetriever: bm25,
       baseCompressor: new CrossEncoderReranker({ model: scorer, topN: 3 }),

@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { PROJECT_DIR } from "./shared.js";
 
 /** rerank-eval from its source, as `npx tsx src/eval/cli/cli.ts` runs it. */
-const CLI = join(PROJECT_DIR, "src", "eval", "cli.ts");
+const CLI = join(PROJECT_DIR, "src", "eval", "cli", "cli.ts");
 
 export interface CliRun {
   code: number | null;

@@ -9,6 +9,8 @@ import { maskUrlSecrets } from "../../remote/secrets.js";
 import { documentText, loadBeirDataset } from "../data/beir.js";
 import { OkapiBm25Retriever } from "../../retrievers/okapi_bm25_retriever.js";
 import { assertChartRenderer, renderChartSvg } from "../chart.js";
+import { CALIBRATION_OPTIONS, CALIBRATION_USAGE, parseCalibrationFlags, runCalibration } from "./cli_calibration.js";
+import { formatCalibrationText } from "../calibration_report.js";
 import { COMPARISON_OPTIONS, COMPARISON_USAGE, comparisonSummaryOptions, loadComparisonRuns, parseComparisonFlags } from "./cli_comparison.js";
 import { type EvalConfiguration, type RetrieverLike, evaluate } from "../evaluate.js";
 import { parseMetrics } from "../stats/metrics.js";
@@ -19,7 +21,7 @@ import { RunFileRetriever } from "../data/run_file_retriever.js";
 import { progressBar } from "./progress_bar.js";
 import { sessionOptionsFromFlags } from "./session_threads.js";
 import { loadTrecRun } from "../data/trec.js";
-import { type WeightsChoice, chooseWeights, weightQueriesFromEvaluation } from "../weights.js";
+import { type WeightsChoice, chooseWeights, formatWeightsChoice, weightQueriesFromEvaluation } from "../weights.js";
 
 const USAGE = `Usage: rerank-eval --dataset DIR [options]
 
@@ -56,7 +58,7 @@ ${COMPARISON_USAGE}  --choose-weights       also choose MultiFactorReranker weig
                          report them on the others (held-out); adds "none" if absent
   --weights-method M     grid | coordinate (default: grid, step 0.1)
   --weights-metric M     metric the weights maximise (default: the first of --metrics)
-  --quiet                no progress bar
+${CALIBRATION_USAGE}  --quiet                no progress bar
   -h, --help             this text
 `;
 
@@ -97,6 +99,7 @@ const OPTIONS = {
   "weights-method": { type: "string" },
   "weights-metric": { type: "string" },
   ...COMPARISON_OPTIONS,
+  ...CALIBRATION_OPTIONS,
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -152,9 +155,10 @@ function parse(argv: string[]) {
   } else if (weightsMethod !== undefined || values["weights-metric"] !== undefined) {
     throw new UsageError("--weights-method and --weights-metric go with --choose-weights.");
   }
-  let comparison;
+  let comparison, calibration;
   try {
     comparison = parseComparisonFlags(values, rerankers);
+    calibration = parseCalibrationFlags(values, rerankers);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -189,6 +193,7 @@ function parse(argv: string[]) {
     weightsMetric: values["weights-metric"],
     quiet: values.quiet,
     comparison,
+    calibration,
   };
 }
 
@@ -228,9 +233,9 @@ async function firstStage(args: Args): Promise<FirstStage> {
 }
 
 /** The files this run will write, each with its flag. */
-function outputFiles(args: Args): { json?: OutputFile; report?: OutputFile; chart?: OutputFile } {
+function outputFiles(args: Args): { json?: OutputFile; report?: OutputFile; chart?: OutputFile; calibrate?: OutputFile } {
   const of = (flag: string, file: string | undefined) => (file === undefined ? {} : { [flag.slice(2)]: { flag, file } });
-  return { ...of("--json", args.json), ...of("--report", args.report), ...of("--chart", args.chart) };
+  return { ...of("--json", args.json), ...of("--report", args.report), ...of("--chart", args.chart), ...of("--calibrate", args.calibration?.file) };
 }
 
 /** The files this run reads, which no output may overwrite. */
@@ -327,8 +332,19 @@ export async function main(argv: string[]): Promise<number> {
       });
       process.stdout.write(formatWeightsChoice(weights, reranker));
     }
-    const { json, report, chart } = outputs;
+    let calibration;
+    if (args.calibration) {
+      const reranker = rerankers[args.rerankers.indexOf(args.calibration.reranker)] as Reranker;
+      const fittedOn = { dataset: basename(resolve(args.dataset)), split, firstStage: description, depth: args.depth, command };
+      const seed = args.comparison.options.seed ?? 42;
+      const fitted = runCalibration({ flags: args.calibration, reranker, result, relThreshold: args.relThreshold, seed, fittedOn });
+      calibration = fitted.calibration;
+      summary.calibration = fitted.summary;
+      process.stdout.write(formatCalibrationText(fitted.summary));
+    }
+    const { json, report, chart, calibrate } = outputs;
     await writeOutputFiles([
+      ...(calibrate && calibration ? [{ output: calibrate, text: () => `${JSON.stringify(calibration, null, 2)}\n` }] : []),
       ...(json ? [{ output: json, text: () => `${JSON.stringify(weights ? { ...summary, weights } : summary, null, 2)}\n` }] : []),
       ...(report ? [{ output: report, text: () => formatMarkdownReport(summary) }] : []),
       ...(chart ? [{ output: chart, text: () => renderChartSvg(summary) }] : []),
@@ -340,29 +356,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The chosen weights and, per split, the metric with them and with each factor alone. */
-function formatWeightsChoice(choice: WeightsChoice, reranker: string): string {
-  const fmt = (x: number) => x.toFixed(4);
-  const weights = (w: Record<string, number>) =>
-    Object.entries(w)
-      .map(([f, v]) => `${f} ${v.toFixed(2)}`)
-      .join(", ");
-  const rows = [
-    ["chosen", weights(choice.weights), fmt(choice.dev), fmt(choice.heldOut)],
-    ...choice.baselines.map((b) => [`${b.factor} alone`, weights(b.weights), fmt(b.dev), fmt(b.heldOut)]),
-  ];
-  const widths = [0, 1].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) => `${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]}  ${r[3]}`;
-  return [
-    "",
-    `MultiFactorReranker weights for ${reranker} (${choice.method} search on ${choice.metric}; ${choice.devQueries} dev / ${choice.heldOutQueries} held-out queries, alternating):`,
-    line(["", "weights", "dev".padEnd(6), "held-out"]),
-    ...rows.map(line),
-    `Report the held-out column. Factors as MultiFactorReranker computes them: relevance and firstStageScore min-max per query, firstStageRank = 1/rank.`,
-    "",
-  ].join("\n");
-}
-
 /** One line, whatever the error: the message (first line of it) without a stack trace, URL secrets masked (a backstop). */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -371,7 +364,7 @@ export function oneLine(error: unknown): string {
 
 // Run only as a program (bin or `tsx src/eval/cli/cli.ts`), not when imported by a test.
 const entry = process.argv[1] ? resolve(process.argv[1]) : "";
-if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli\.ts$/.test(entry)) {
+if (/rerank[-_]eval(\.c?js)?$|[\\/]eval[\\/]cli[\\/]cli\.ts$/.test(entry)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -43,6 +43,8 @@ export interface Reranker {
   kind: RerankerKind;
   /** Null for `none`: the first stage alone. */
   compressor: CompressorLike | null;
+  /** The CrossEncoder that scores, for a calibration's model identity (absent for `none` and `cohere`). */
+  scorer?: { cacheKey?: string; modelName?: string; scoreMode?: ScoreMode };
   /** Said on stderr and in the reports' notes, e.g. that the model has random weights. */
   warning?: string;
   /** Loads models or checks the connection before timing starts. */
@@ -93,7 +95,7 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
         model,
         ...(options.dtype !== undefined ? { dtype: options.dtype as Options["dtype"] } : {}),
         ...(options.device !== undefined ? { device: options.device as Options["device"] } : {}),
-        ...(options.batchSize !== undefined ? { maxBatchSize: options.batchSize } : {}),
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.scoreMode !== undefined ? { scoreMode: options.scoreMode } : {}),
         ...(options.sessionOptions !== undefined ? { sessionOptions: options.sessionOptions } : {}),
       });
@@ -103,6 +105,7 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
         name,
         kind,
         compressor,
+        scorer: encoder,
         prepare: () => encoder.load(),
         dispose: () => encoder.dispose(),
         ...(hasRandomWeights(model)
@@ -151,7 +154,8 @@ export async function createReranker(spec: string, options: RerankerFactoryOptio
         }
       };
       // Named by the scorer's masked url, not the spec as typed: reports, JSON and charts would show its credentials.
-      return { name: value === undefined ? `server:${encoder.dialect}` : `server:${encoder.url}`, kind, compressor, prepare, dispose: noop };
+      const name = value === undefined ? `server:${encoder.dialect}` : `server:${encoder.url}`;
+      return { name, kind, compressor, scorer: encoder, prepare, dispose: noop };
     }
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError, NotASequenceClassifierError } from "../../errors.js";
+import { InvalidOptionError, UnsupportedModelError } from "../../errors.js";
 import type { CausalRerankerTemplate } from "./causal_prompts.js";
 import type { PromptTokenizer } from "./causal_encoder.js";
 import type { LoadSpec } from "../loading/load_spec.js";
@@ -9,7 +9,7 @@ import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey
 // the scorer reads the last), folders exported with a KV cache (past_key_values.* inputs, which transformers.js
 // feeds empty on a first pass) or without one.
 
-const OWNER = "HuggingFaceCausalReranker";
+const OWNER = "HuggingFaceCausalCrossEncoder";
 
 /** A causal language model: AutoModelForCausalLM, read at its `logits`. */
 export const CAUSAL_LM: ModelKind = {
@@ -19,15 +19,15 @@ export const CAUSAL_LM: ModelKind = {
   checkConfig(model: string, config: ModelConfig) {
     const architectures = config.architectures ?? [];
     if (architectures.length > 0 && !architectures.some((a) => a.endsWith("ForCausalLM"))) {
-      throw new NotASequenceClassifierError(
+      throw new UnsupportedModelError(
         `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a causal language model: ` +
-          "HuggingFaceCausalReranker runs causal-LM rerankers such as Qwen/Qwen3-Reranker-0.6B; a sequence classifier " +
+          "HuggingFaceCausalCrossEncoder runs causal-LM rerankers such as Qwen/Qwen3-Reranker-0.6B; a sequence classifier " +
           "(BGE, MiniLM, ModernBERT) belongs in HuggingFaceCrossEncoder.",
       );
     }
   },
   wrongOutput: (model, outputs) =>
-    new NotASequenceClassifierError(`"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a causal language model.`),
+    new UnsupportedModelError(`"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a causal language model.`),
 };
 
 /** A loaded causal LM with what the scorer needs from its tokenizer and config. */

@@ -1,4 +1,4 @@
-import { NotASequenceClassifierError, RerankError } from "../../errors.js";
+import { UnsupportedModelError, RerankError } from "../../errors.js";
 import { type ColBERTConventions, type Projection, readFolderConventions, readProjection } from "./colbert_conventions.js";
 import type { LoadSpec } from "../loading/load_spec.js";
 import { locateModel, readFolderFile } from "../loading/model_files.js";
@@ -11,7 +11,7 @@ import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey
 // does not read itself — the conventions the folder records and the projection in 1_Dense/ (PyLate's layout). An
 // export whose graph already ends with the projection (Stanford / answerai layout) has no 1_Dense/.
 
-const OWNER = "ColBERTScorer";
+const OWNER = "ColBERTCrossEncoder";
 
 /** A per-token encoder: AutoModel, read at its `last_hidden_state`. */
 export const COLBERT_ENCODER: ModelKind = {
@@ -21,14 +21,14 @@ export const COLBERT_ENCODER: ModelKind = {
   checkConfig(model: string, config: ModelConfig) {
     const heads = (config.architectures ?? []).filter((a) => /For(SequenceClassification|CausalLM)$/.test(a));
     if (heads.length > 0) {
-      throw new NotASequenceClassifierError(
-        `"${model}" is a ${heads.join("/")} (config.json "architectures"), not a ColBERT encoder: ColBERTScorer runs late-interaction ` +
-          "checkpoints such as answerdotai/answerai-colbert-small-v1; a reranker head belongs in HuggingFaceCrossEncoder or HuggingFaceCausalReranker.",
+      throw new UnsupportedModelError(
+        `"${model}" is a ${heads.join("/")} (config.json "architectures"), not a ColBERT encoder: ColBERTCrossEncoder runs late-interaction ` +
+          "checkpoints such as answerdotai/answerai-colbert-small-v1; a reranker head belongs in HuggingFaceCrossEncoder or HuggingFaceCausalCrossEncoder.",
       );
     }
   },
   wrongOutput: (model, outputs) =>
-    new NotASequenceClassifierError(
+    new UnsupportedModelError(
       `"${model}" outputs ${outputs.join(", ") || "nothing"}, not last_hidden_state (one vector per token): it is not a ColBERT encoder.`,
     ),
 };

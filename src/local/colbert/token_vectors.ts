@@ -89,8 +89,27 @@ export function packWindows(
   return bytes;
 }
 
-/** Reads what `packWindows` wrote; anything else (another tool's bytes, a cut-short file) is a clear error. */
-export function unpackWindows(value: Uint8Array): { precision: VectorPrecision; dim: number; windows: StoredWindow[] } {
+/** What a stored entry must be to be scored: the scorer's width and precision, and what its text allows. */
+export interface StoredShape {
+  dim: number;
+  precision: VectorPrecision;
+  /** Most vectors a window holds (the document length in tokens). */
+  maxTokens: number;
+  /** Most windows a document has. */
+  maxWindows: number;
+  /** The text's length: no window ends past it. */
+  textLength: number;
+}
+
+// How far a stored vector's squared length may be from 1 (vectors are stored at unit length) after packing.
+const UNIT_TOLERANCE: Record<VectorPrecision, number> = { float32: 1e-3, float16: 1e-2, int8: 0.2 };
+
+/**
+ * Reads what `packWindows` wrote; anything else is a clear error: another tool's bytes, a cut-short file, and, when
+ * `shape` is given, an entry that could not come from the scorer for that text (another width or precision, an
+ * empty or overlong window, a window past the text's end, a vector that is not finite or not of unit length).
+ */
+export function unpackWindows(value: Uint8Array, shape?: StoredShape): { precision: VectorPrecision; dim: number; windows: StoredWindow[] } {
   const fail = (why: string) =>
     new RerankError(
       `Stored token vectors are unreadable (${why}): the store holds bytes this version did not write. Clear the entry or use a fresh store.`,
@@ -99,12 +118,17 @@ export function unpackWindows(value: Uint8Array): { precision: VectorPrecision; 
   if (value[2] !== VERSION) throw fail(`format version ${value[2]}`);
   const precision = VECTOR_PRECISIONS.find((p) => CODES[p] === value[3]);
   if (precision === undefined) throw fail(`precision code ${value[3]}`);
-  // Typed views need aligned offsets; a Buffer from a file store may sit at any offset of its pool, so copy it.
-  const bytes = value.byteOffset % 4 === 0 ? value : value.slice();
+  // Typed views need aligned offsets, and a Buffer (a file store's, a pooled Redis client's) may sit at any offset
+  // of its pool: copy it into a fresh buffer. (Buffer's slice() is a view at the same offset, not a copy.)
+  const bytes = value.byteOffset % 4 === 0 ? value : new Uint8Array(value);
   const { buffer, byteOffset } = bytes;
   const view = new DataView(buffer, byteOffset, bytes.byteLength);
   const dim = view.getUint32(4, true);
   const count = view.getUint32(8, true);
+  if (shape !== undefined) {
+    if (precision !== shape.precision || dim !== shape.dim) throw fail(`${precision} at width ${dim}, not ${shape.precision} at ${shape.dim}`);
+    if (count < 1 || count > shape.maxWindows) throw fail(`${count} windows`);
+  }
   const windows: StoredWindow[] = [];
   let offset = HEADER;
   for (let w = 0; w < count; w++) {
@@ -114,27 +138,54 @@ export function unpackWindows(value: Uint8Array): { precision: VectorPrecision; 
     const tokens = view.getUint32(offset + 8, true);
     offset += WINDOW_HEADER;
     if (offset + payloadBytes(tokens, dim, precision) > bytes.byteLength) throw fail("cut short");
-    const n = tokens * dim;
-    let vectors: TokenVectors;
-    if (precision === "float32") vectors = { count: tokens, dim, data: new Float32Array(buffer, byteOffset + offset, n) };
-    else if (precision === "float16") {
-      const half = new Uint16Array(buffer, byteOffset + offset, n);
-      const table = halfTable();
-      const data = new Float32Array(n);
-      for (let i = 0; i < n; i++) data[i] = table[half[i]!]!;
-      vectors = { count: tokens, dim, data };
-    } else {
-      vectors = {
-        count: tokens,
-        dim,
-        scales: new Float32Array(buffer, byteOffset + offset, tokens),
-        data: new Int8Array(buffer, byteOffset + offset + 4 * tokens, n),
-      };
+    if (shape !== undefined) {
+      if (tokens < 1 || tokens > shape.maxTokens) throw fail(`a window of ${tokens} vectors`);
+      // One window is the document read whole (no span); several are windows of it, each with its span.
+      if ((start === NO_SPAN) !== (count === 1) || (start !== NO_SPAN && (start > end || end > shape.textLength)))
+        throw fail("a window outside its text");
     }
+    const { vectors, squaredLengths } = decodeVectors(buffer, byteOffset + offset, tokens, dim, precision);
+    const tolerance = shape === undefined ? Number.POSITIVE_INFINITY : UNIT_TOLERANCE[precision];
+    // A NaN fails both comparisons, so it is refused too.
+    if (!squaredLengths.every((s) => Number.isFinite(s) && Math.abs(s - 1) <= tolerance)) throw fail("a vector not finite or not of unit length");
     windows.push(start === NO_SPAN ? { vectors } : { span: { start, end }, vectors });
     offset += payloadBytes(tokens, dim, precision);
   }
+  // Anything after the last window (a token count lowered by hand, two entries run together) is damage.
+  if (offset !== bytes.byteLength) throw fail(`${bytes.byteLength - offset} bytes past the last window`);
   return { precision, dim, windows };
+}
+
+/** A window's vectors (float16 decoded to floats) and each one's squared length, in one pass over the payload. */
+function decodeVectors(
+  buffer: ArrayBufferLike,
+  at: number,
+  count: number,
+  dim: number,
+  precision: VectorPrecision,
+): { vectors: TokenVectors; squaredLengths: Float64Array } {
+  const n = count * dim;
+  const squaredLengths = new Float64Array(count);
+  if (precision === "float16") {
+    const half = new Uint16Array(buffer, at, n);
+    const table = halfTable();
+    const data = new Float32Array(n);
+    for (let t = 0, i = 0; t < count; t++) {
+      let sum = 0;
+      for (const end = i + dim; i < end; i++) sum += (data[i] = table[half[i]!]!) * data[i]!;
+      squaredLengths[t] = sum;
+    }
+    return { vectors: { count, dim, data }, squaredLengths };
+  }
+  const scales = precision === "int8" ? new Float32Array(buffer, at, count) : undefined;
+  const data = precision === "int8" ? new Int8Array(buffer, at + 4 * count, n) : new Float32Array(buffer, at, n);
+  for (let t = 0, i = 0; t < count; t++) {
+    let sum = 0;
+    for (const end = i + dim; i < end; i++) sum += data[i]! * data[i]!;
+    const scale = scales?.[t] ?? 1;
+    squaredLengths[t] = scale >= 0 ? sum * scale * scale : Number.NaN; // a negative scale would flip the vector
+  }
+  return { vectors: scales === undefined ? { count, dim, data } : { count, dim, data, scales }, squaredLengths };
 }
 
 /** A matrix product `a (rows × inner) · b (inner × cols)`, row-major: onnxruntime's MatMul through transformers.js. */

@@ -54,9 +54,9 @@ export interface HuggingFaceCrossEncoderArgs extends LocalModelOptions {
    * Most pairs per forward pass.
    * @default 16 on CPU, 1 on WASM (browsers), 64 on GPUs
    */
-  maxBatchSize?: number;
+  batchSize?: number;
   /**
-   * Most padded tokens (pairs × longest pair) per forward pass; no limit when only `maxBatchSize` is given.
+   * Most padded tokens (pairs × longest pair) per forward pass; no limit when only `batchSize` is given.
    * @default 512 on CPU/WASM, 65536 on GPUs
    */
   maxBatchTokens?: number;

@@ -1,4 +1,4 @@
-import { NotASequenceClassifierError } from "../../errors.js";
+import { UnsupportedModelError } from "../../errors.js";
 import type { LoadSpec } from "../loading/load_spec.js";
 import { type LoadedModel, loadModel, type ModelConfig, type ModelKind, modelKey as kindKey } from "../loading/model_loader.js";
 import { type PairTemplate, type PairTokenizer, pairTemplate } from "../runtime/pair_encoder.js";
@@ -6,10 +6,22 @@ import { type PairTemplate, type PairTokenizer, pairTemplate } from "../runtime/
 // The cross-encoder's load: a sequence-classification model (never the text-classification pipeline: it has no
 // text_pair and softmaxes one logit to 1.0), its pair template and its length limit.
 
+/** The causal-LM reranker preset a model type most likely is, for the error that sends it to its class. */
+const CAUSAL_FAMILY_OF: Record<string, string> = { qwen3: "qwen3-reranker", qwen2: "mxbai-rerank-v2", gemma: "bge-reranker-v2-gemma" };
+
 function checkClassifierConfig(model: string, config: ModelConfig): void {
   const architectures = config.architectures ?? [];
+  if (architectures.some((a) => a.endsWith("ForCausalLM"))) {
+    const family = CAUSAL_FAMILY_OF[config.model_type ?? ""];
+    throw new UnsupportedModelError(
+      `"${model}" is a ${architectures.join("/")} (config.json "architectures"), a causal language model, not a sequence classifier. ` +
+        "A causal-LM reranker (Qwen3-Reranker, mxbai-rerank-v2, bge-reranker-v2-gemma) runs in HuggingFaceCausalCrossEncoder " +
+        `from langchain-rerank/huggingface: new HuggingFaceCausalCrossEncoder({ model: ${JSON.stringify(model)}, family: ` +
+        `${JSON.stringify(family ?? "qwen3-reranker")} }), in CrossEncoderReranker as { model: thatScorer }.`,
+    );
+  }
   if (architectures.length > 0 && !architectures.some((a) => a.endsWith("ForSequenceClassification"))) {
-    throw new NotASequenceClassifierError(
+    throw new UnsupportedModelError(
       `"${model}" is a ${architectures.join("/")} (config.json "architectures"), not a sequence-classification reranker: ` +
         "it has no relevance head. Use a cross-encoder such as Xenova/bge-reranker-base or Xenova/ms-marco-MiniLM-L-6-v2 " +
         "(an embedding model belongs in the first stage).",
@@ -24,9 +36,7 @@ export const SEQUENCE_CLASSIFIER: ModelKind = {
   output: "logits",
   checkConfig: checkClassifierConfig,
   wrongOutput: (model, outputs) =>
-    new NotASequenceClassifierError(
-      `"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a sequence-classification reranker.`,
-    ),
+    new UnsupportedModelError(`"${model}" outputs ${outputs.join(", ") || "nothing"}, not logits: it is not a sequence-classification reranker.`),
 };
 
 /** A loaded reranker, shared by every instance that asked for the same (model, dtype, device, revision). */

@@ -1,4 +1,4 @@
-import { CorruptModelFileError, ModelNotFoundError, MissingOnnxFileError, NotASequenceClassifierError, RerankError } from "../../errors.js";
+import { CorruptModelFileError, ModelNotFoundError, MissingOnnxFileError, UnsupportedModelError, RerankError } from "../../errors.js";
 import { DTYPE_FILES, type LoadSpec } from "./load_spec.js";
 import { corruptOnnxError, type FileOrigin, onnxLoadFailure } from "./model_json.js";
 
@@ -78,12 +78,14 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
   const message = (error as Error)?.message ?? String(error);
   const onnx = onnxLoadFailure(message);
   if (onnx !== undefined) return corruptOnnxError(onnx.file, onnx.reason, origin, error);
-  if (error instanceof SyntaxError && stage !== "model") {
-    // Checked up front where the files could be found; this is a copy transformers.js found elsewhere.
-    const files = stage === "config" ? "config.json" : "tokenizer.json or tokenizer_config.json";
+  if (error instanceof SyntaxError) {
+    // Checked up front where the files could be found; this is a copy transformers.js found elsewhere. The model
+    // step parses one JSON file, a causal LM's generation_config.json (a hub may serve an HTML page for it).
+    const file = { config: "config.json", tokenizer: "tokenizer.json", model: "generation_config.json" }[stage];
+    const files = stage === "tokenizer" ? "tokenizer.json or tokenizer_config.json" : file;
     const where = origin === "cache" ? `in the cache at ${cacheDir}` : "in the model folder";
     return new CorruptModelFileError(
-      stage === "config" ? "config.json" : "tokenizer.json",
+      file,
       // The parse message is left out: for an empty file it quotes whatever memory transformers.js parsed.
       `"${spec.model}"'s ${files} (${where}) is not valid JSON: it is corrupt, empty or was cut short. ` +
         (origin === "cache"
@@ -117,7 +119,7 @@ export function explainLoadError(spec: LoadSpec, cacheDir: string, error: unknow
     return new ModelNotFoundError(`"${spec.model}" was not found on the Hugging Face hub (${file}): check the id and revision.`, { cause: error });
   }
   if (/Unsupported model type/.test(message)) {
-    return new NotASequenceClassifierError(
+    return new UnsupportedModelError(
       `transformers.js has no sequence-classification class for "${spec.model}" (${message}). Supported rerankers include bert, roberta, xlm-roberta (BGE), deberta-v2, electra and modernbert models.`,
       { cause: error },
     );

@@ -34,8 +34,20 @@ async function nodeFiles(): Promise<NodeFiles> {
 }
 
 /** A path (absolute, `./`, `../`, or an existing directory) rather than a hub id like `Xenova/bge-reranker-base`. */
+/**
+ * A folder, not a hub id: an absolute or ./-relative path, an existing folder, or a path no hub id can be (a hub
+ * id is `name` or `owner/name`), so a missing `test/fixtures/models/x` is "folder not found", not a hub lookup.
+ */
 function isLocalModelPath({ fs, path }: NodeFiles, model: string): boolean {
-  return path.isAbsolute(model) || model.startsWith("./") || model.startsWith("../") || model === "." || isDirectory(fs, model);
+  return (
+    path.isAbsolute(model) ||
+    model.startsWith("./") ||
+    model.startsWith("../") ||
+    model === "." ||
+    model.split("/").length > 2 ||
+    model.includes("\\") ||
+    isDirectory(fs, model)
+  );
 }
 
 function isDirectory(fs: NodeFs, folder: string): boolean {

@@ -11,6 +11,9 @@ type NodePath = typeof import("node:path");
 /** The JSON files transformers.js reads to load a sequence classifier and its tokenizer. */
 export const MODEL_JSON_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json"] as const;
 
+/** JSON files transformers.js reads when they are there (a causal LM's generation settings): checked when present. */
+export const OPTIONAL_MODEL_JSON_FILES = ["generation_config.json"] as const;
+
 /** Where a file came from decides the fix: a local folder is restored, a cached download is deleted and fetched again. */
 export type FileOrigin = "folder" | "cache";
 
@@ -87,7 +90,7 @@ export function checkOnnxFile(fs: NodeFs, file: string, origin: FileOrigin): voi
 
 /** Checks the JSON files and the ONNX weights of one model folder (local, or a model's folder in the cache). */
 export function checkModelFiles({ fs, path }: { fs: NodeFs; path: NodePath }, folder: string, onnxFile: string, origin: FileOrigin): void {
-  for (const name of MODEL_JSON_FILES) readModelJson(fs, path.join(folder, name), origin);
+  for (const name of [...MODEL_JSON_FILES, ...OPTIONAL_MODEL_JSON_FILES]) readModelJson(fs, path.join(folder, name), origin);
   checkOnnxFile(fs, path.join(folder, "onnx", onnxFile), origin);
 }
 

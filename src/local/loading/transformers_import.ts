@@ -12,7 +12,9 @@ export async function importTransformers(owner = "HuggingFaceCrossEncoder"): Pro
     const code = (error as { code?: unknown } | null)?.code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
       throw new MissingDependencyError(
-        `${owner} needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers`,
+        `${owner} needs the optional peer dependency @huggingface/transformers: npm install @huggingface/transformers ` +
+          // Its onnxruntime-node install script downloads CUDA binaries on Linux x64, and fails offline (README).
+          "(on Linux x64 offline or without a GPU: ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install @huggingface/transformers)",
         {
           cause: error,
         },

@@ -4,7 +4,7 @@
  */
 export interface BatchLimits {
   /** Most pairs in one forward pass. */
-  maxBatchSize: number;
+  batchSize: number;
   /** Most padded tokens (pairs × longest pair) in one forward pass; a single longer pair still runs alone. */
   maxBatchTokens: number;
 }
@@ -14,15 +14,15 @@ export interface BatchLimits {
  * padded tokens, i.e. one ~450-token SciFact abstract or four ~90-token TREC DL passages; bigger batches only add
  * padding and memory traffic to a CPU that one pass already keeps busy. GPUs want large batches.
  */
-export const CPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 16, maxBatchTokens: 512 };
+export const CPU_BATCH_LIMITS: BatchLimits = { batchSize: 16, maxBatchTokens: 512 };
 /**
  * onnxruntime-web's WASM runs one thread (pages are rarely cross-origin isolated), so padding is pure waste there.
  * Measured in headless Chromium (bench/browser.bench.ts, docs/benchmarks.md) on short TREC DL passages, one pair
  * per pass beat the CPU limits on 9 of 10 queries (median 8% faster), and larger batches were slower still; long
  * passages already run one per pass under the CPU budget.
  */
-export const WASM_BATCH_LIMITS: BatchLimits = { maxBatchSize: 1, maxBatchTokens: 512 };
-export const GPU_BATCH_LIMITS: BatchLimits = { maxBatchSize: 64, maxBatchTokens: 65_536 };
+export const WASM_BATCH_LIMITS: BatchLimits = { batchSize: 1, maxBatchTokens: 512 };
+export const GPU_BATCH_LIMITS: BatchLimits = { batchSize: 64, maxBatchTokens: 65_536 };
 
 /** Indices of pairs per batch: longest first, so each batch holds pairs of similar length and pads little. */
 export function planBatches(lengths: readonly number[], limits: BatchLimits): number[][] {
@@ -32,7 +32,7 @@ export function planBatches(lengths: readonly number[], limits: BatchLimits): nu
   let widest = 0;
   for (const index of order) {
     const width = Math.max(widest, lengths[index]!);
-    if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * width > limits.maxBatchTokens)) {
+    if (current.length > 0 && (current.length >= limits.batchSize || (current.length + 1) * width > limits.maxBatchTokens)) {
       batches.push(current);
       current = [];
       widest = 0;

@@ -20,7 +20,7 @@ import { DEFAULT_DEVICE } from "../loading/model_files.js";
 export interface LocalModelOptions {
   dtype?: RerankerDtype;
   device?: RerankerDevice;
-  maxBatchSize?: number;
+  batchSize?: number;
   maxBatchTokens?: number;
   cacheDir?: string;
   localFilesOnly?: boolean;
@@ -42,12 +42,12 @@ export function localModelSettings(owner: string, model: string, options: LocalM
   const gpu = GPU_DEVICES.includes(device);
   const dtype = checkOneOf(owner, "dtype", options.dtype, Object.keys(DTYPE_FILES) as RerankerDtype[]) ?? (gpu ? "fp32" : "q8");
   const defaults = gpu ? GPU_BATCH_LIMITS : device === "wasm" ? WASM_BATCH_LIMITS : CPU_BATCH_LIMITS;
-  const maxBatchSize = checkPositiveInteger(owner, "maxBatchSize", options.maxBatchSize);
+  const batchSize = checkPositiveInteger(owner, "batchSize", options.batchSize);
   const maxBatchTokens = checkPositiveInteger(owner, "maxBatchTokens", options.maxBatchTokens);
   const batchLimits = {
-    maxBatchSize: maxBatchSize ?? defaults.maxBatchSize,
+    batchSize: batchSize ?? defaults.batchSize,
     // A pair count chosen alone means fixed-size (sorted) batches, not the default token budget.
-    maxBatchTokens: maxBatchTokens ?? (maxBatchSize !== undefined ? Number.POSITIVE_INFINITY : defaults.maxBatchTokens),
+    maxBatchTokens: maxBatchTokens ?? (batchSize !== undefined ? Number.POSITIVE_INFINITY : defaults.maxBatchTokens),
   };
   const spec: LoadSpec = {
     model,

@@ -70,7 +70,7 @@ describe("ColBERTEncoder: markers and query augmentation", () => {
     const inputs = ["a short one", "a much longer document about the cat and the dog and the bird", "x"].map(
       (t) => encoder.document(t, 1, 0)[0]!.input,
     );
-    const batched = await encoder.encode(inputs, { maxBatchSize: 8, maxBatchTokens: 10_000 });
+    const batched = await encoder.encode(inputs, { batchSize: 8, maxBatchTokens: 10_000 });
     const alone = await Promise.all(inputs.map((input) => encoder.encode([input], CPU_BATCH_LIMITS).then(([v]) => v!)));
     batched.forEach((v, i) => {
       for (let k = 0; k < v.length; k++) expect(Math.abs(v[k]! - alone[i]![k]!)).toBeLessThan(1e-5);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bytesPerToken, maxSimScores, packWindows, type TokenVectors, unpackWindows } from "../../../src/local/colbert/token_vectors.js";
+import {
+  bytesPerToken,
+  maxSimScores,
+  packWindows,
+  type StoredShape,
+  type TokenVectors,
+  unpackWindows,
+} from "../../../src/local/colbert/token_vectors.js";
 import { ortMatMul, plainMaxSim } from "../../support/maxsim.js";
 
 describe("MaxSim and the token-vector codec", () => {
@@ -47,5 +54,39 @@ describe("MaxSim and the token-vector codec", () => {
     // A document's score does not depend on which documents share the call.
     const alone = await Promise.all(docs.map(async (doc) => (await maxSimScores(query, 11, [doc], ortMatMul))[0]));
     expect(await maxSimScores(query, 11, [...docs].reverse(), ortMatMul)).toEqual([...alone].reverse());
+  });
+
+  it("with the scorer's shape, refuses what the scorer could not have written for that text", () => {
+    const dim = 4;
+    const unit = (count: number) => new Float32Array(Array.from({ length: count * dim }, (_, i) => (i % dim === 0 ? 1 : 0)));
+    const shape: StoredShape = { dim, precision: "float16", maxTokens: 3, maxWindows: 2, textLength: 10 };
+    const whole = packWindows([{ data: unit(3), count: 3 }], dim, "float16");
+    expect(unpackWindows(whole, shape).windows).toHaveLength(1);
+    const refused: [string, Uint8Array, Partial<StoredShape>][] = [
+      ["another precision", whole, { precision: "float32" }],
+      ["another width", packWindows([{ data: unit(3), count: 3 }], dim, "float16"), { dim: 8 }],
+      ["too many vectors", packWindows([{ data: unit(4), count: 4 }], dim, "float16"), {}],
+      [
+        "too many windows",
+        packWindows(
+          [0, 1, 2].map((i) => ({ data: unit(1), count: 1, span: { start: i, end: i + 1 } })),
+          dim,
+          "float16",
+        ),
+        {},
+      ],
+      [
+        "a window past the text",
+        packWindows(
+          [0, 8].map((i) => ({ data: unit(1), count: 1, span: { start: i, end: i + 3 } })),
+          dim,
+          "float16",
+        ),
+        {},
+      ],
+      ["one window with a span", packWindows([{ data: unit(1), count: 1, span: { start: 0, end: 3 } }], dim, "float16"), {}],
+      ["a vector not of unit length", packWindows([{ data: new Float32Array(dim).fill(0.9), count: 1 }], dim, "float16"), {}],
+    ];
+    for (const [why, bytes, change] of refused) expect(() => unpackWindows(bytes, { ...shape, ...change }), why).toThrow(/unreadable/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { env } from "@huggingface/transformers";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { HuggingFaceCrossEncoder } from "../../../src/huggingface.js";
-import { InvalidOptionError, MissingOnnxFileError, ModelNotFoundError, NotASequenceClassifierError, type TextPair } from "../../../src/index.js";
+import { InvalidOptionError, MissingOnnxFileError, ModelNotFoundError, UnsupportedModelError, type TextPair } from "../../../src/index.js";
 import { modelKey } from "../../../src/local/cross_encoder/huggingface_loader.js";
 import { modelUsers } from "../../../src/local/runtime/model_registry.js";
 import { FIXTURE_ENCODER, FIXTURE_RERANKER, FIXTURE_TWO_LABEL, FIXTURE_XLMR } from "../../support/fixtures.js";
@@ -36,15 +36,15 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
   it("fp32 scores do not depend on batch size or input order (|Δ| ≤ 1e-4)", async () => {
     const reference = await fp32.score(pairs);
     const order = pairs.map((_, i) => i).reverse();
-    for (const maxBatchSize of [1, 3, 32]) {
-      const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize, maxBatchTokens: 1e6 });
+    for (const batchSize of [1, 3, 32]) {
+      const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize, maxBatchTokens: 1e6 });
       const shuffled = await scorer.score(order.map((i) => pairs[i]!));
       order.forEach((original, position) => expect(Math.abs(shuffled[position]! - reference[original]!)).toBeLessThanOrEqual(1e-4));
     }
   });
 
   it("q8 loads onnx/model_quantized.onnx and matches its own raw session", async () => {
-    const q8 = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "q8", maxBatchSize: 1 });
+    const q8 = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "q8", batchSize: 1 });
     const few = pairs.slice(0, 6);
     const logits = await rawSessionLogits(join(FIXTURE_RERANKER, "onnx/model_quantized.onnx"), await q8.encode(few));
     const scores = await q8.score(few);
@@ -108,7 +108,7 @@ describe("HuggingFaceCrossEncoder on the fixture model", () => {
   });
 
   it("stops between batches when the signal aborts", async () => {
-    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1 });
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize: 1 });
     await scorer.load();
     const already = AbortSignal.abort();
     await expect(scorer.score(pairs, { signal: already })).rejects.toMatchObject({ name: "AbortError" });
@@ -149,7 +149,7 @@ describe("HuggingFaceCrossEncoder loading", () => {
     const folder = tempCopy(FIXTURE_RERANKER);
     const printed = vi.spyOn(console, "error");
     try {
-      const scorer = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", maxBatchSize: 1 });
+      const scorer = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", batchSize: 1 });
       const key = await modelKey({ model: folder, dtype: "fp32", device: "cpu" });
       const reference = await scorer.score(pairs);
       const running = scorer.score(pairs);
@@ -173,7 +173,7 @@ describe("HuggingFaceCrossEncoder loading", () => {
 
       // An aborted call stops waiting at once, but its pass in progress still runs: disposing must not free the
       // session under it (which failed the pass and made transformers.js print the pair's token ids).
-      const oneBatch = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", maxBatchSize: 64, maxBatchTokens: 1e6 });
+      const oneBatch = new HuggingFaceCrossEncoder({ model: folder, dtype: "fp32", batchSize: 64, maxBatchTokens: 1e6 });
       await oneBatch.load();
       const controller = new AbortController();
       const aborted = oneBatch.score(samplePairs(64), { signal: controller.signal });
@@ -215,7 +215,7 @@ describe("HuggingFaceCrossEncoder loading", () => {
 
   it("rejects a model that is not a sequence classifier before loading weights", async () => {
     const error = await new HuggingFaceCrossEncoder({ model: FIXTURE_ENCODER }).load().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NotASequenceClassifierError);
+    expect(error).toBeInstanceOf(UnsupportedModelError);
     expect(String(error)).toMatch(/is a BertModel .* not a sequence-classification reranker/);
   });
 
@@ -253,7 +253,7 @@ describe("HuggingFaceCrossEncoder loading", () => {
 
   it("rejects options of the wrong type with the option's name", () => {
     expect(() => new HuggingFaceCrossEncoder({ dtype: "int3" as never })).toThrow(/`dtype` must be one of "fp32", .*got the string "int3"/);
-    expect(() => new HuggingFaceCrossEncoder({ maxBatchSize: 0 })).toThrow(/`maxBatchSize` must be a positive integer, got the number 0/);
+    expect(() => new HuggingFaceCrossEncoder({ batchSize: 0 })).toThrow(/`batchSize` must be a positive integer, got the number 0/);
     expect(() => new HuggingFaceCrossEncoder({ scoreMode: "softmax" as never })).toThrow(/`scoreMode`/);
     expect(() => new HuggingFaceCrossEncoder({ model: 42 as never })).toThrow(/`model` must be a non-empty string/);
     expect(() => new HuggingFaceCrossEncoder({ progressCallback: "log" as never })).toThrow(/`progressCallback` must be a function/);
@@ -266,12 +266,12 @@ describe("HuggingFaceCrossEncoder loading", () => {
       "q8",
       "cpu",
       "sigmoid",
-      { maxBatchSize: 16, maxBatchTokens: 512 },
+      { batchSize: 16, maxBatchTokens: 512 },
     ]);
     const gpu = new HuggingFaceCrossEncoder({ device: "cuda" });
-    expect([gpu.dtype, gpu.batchLimits.maxBatchSize]).toEqual(["fp32", 64]);
+    expect([gpu.dtype, gpu.batchLimits.batchSize]).toEqual(["fp32", 64]);
     // A pair count given alone means fixed-size sorted batches; both given are both kept.
-    expect(new HuggingFaceCrossEncoder({ maxBatchSize: 32 }).batchLimits).toEqual({ maxBatchSize: 32, maxBatchTokens: Infinity });
-    expect(new HuggingFaceCrossEncoder({ maxBatchSize: 32, maxBatchTokens: 2048 }).batchLimits).toEqual({ maxBatchSize: 32, maxBatchTokens: 2048 });
+    expect(new HuggingFaceCrossEncoder({ batchSize: 32 }).batchLimits).toEqual({ batchSize: 32, maxBatchTokens: Infinity });
+    expect(new HuggingFaceCrossEncoder({ batchSize: 32, maxBatchTokens: 2048 }).batchLimits).toEqual({ batchSize: 32, maxBatchTokens: 2048 });
   });
 });

@@ -5,8 +5,8 @@ import { CPU_BATCH_LIMITS, GPU_BATCH_LIMITS, WASM_BATCH_LIMITS } from "../../../
 // Batching defaults per device (docs/benchmarks.md measured them); no model is loaded.
 describe("HuggingFaceCrossEncoder batch defaults by device", () => {
   it("uses one pair per pass on WASM, the token budget on the CPU and large batches on GPUs", () => {
-    expect(new HuggingFaceCrossEncoder({ device: "wasm" }).batchLimits).toEqual({ maxBatchSize: 1, maxBatchTokens: 512 });
-    expect(WASM_BATCH_LIMITS).toEqual({ maxBatchSize: 1, maxBatchTokens: 512 });
+    expect(new HuggingFaceCrossEncoder({ device: "wasm" }).batchLimits).toEqual({ batchSize: 1, maxBatchTokens: 512 });
+    expect(WASM_BATCH_LIMITS).toEqual({ batchSize: 1, maxBatchTokens: 512 });
     expect(new HuggingFaceCrossEncoder({ device: "cpu" }).batchLimits).toEqual(CPU_BATCH_LIMITS);
     expect(new HuggingFaceCrossEncoder({ device: "webgpu" }).batchLimits).toEqual(GPU_BATCH_LIMITS);
   });
@@ -16,8 +16,8 @@ describe("HuggingFaceCrossEncoder batch defaults by device", () => {
   });
 
   it("an explicit batch option still overrides the WASM default", () => {
-    expect(new HuggingFaceCrossEncoder({ device: "wasm", maxBatchSize: 8 }).batchLimits).toEqual({
-      maxBatchSize: 8,
+    expect(new HuggingFaceCrossEncoder({ device: "wasm", batchSize: 8 }).batchLimits).toEqual({
+      batchSize: 8,
       maxBatchTokens: Number.POSITIVE_INFINITY,
     });
   });

@@ -21,8 +21,8 @@ const settled = <T>(promise: Promise<T>) => {
 
 describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
   it("rejects a call over the bound at once with OverloadedError, and the call already running is unaffected", async () => {
-    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: 305 });
-    const reference = await new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: Infinity }).score(
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize: 1, maxQueuedPairs: 305 });
+    const reference = await new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize: 1, maxQueuedPairs: Infinity }).score(
       long,
     );
     const running = scorer.score(long);
@@ -49,7 +49,7 @@ describe("HuggingFaceCrossEncoder maxQueuedPairs", () => {
   });
 
   it("an aborted call gives its pairs back at once, without waiting for the passes queued ahead of it", async () => {
-    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", maxBatchSize: 1, maxQueuedPairs: 50 });
+    const scorer = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", batchSize: 1, maxQueuedPairs: 50 });
     await scorer.load();
     // 40 one-pair calls queue 40 passes; the call to abort queues its first pass behind them.
     const ahead = long.slice(0, 40).map((pair) => scorer.score([pair]));

@@ -48,3 +48,13 @@ describe("a local model folder missing a file", () => {
     await scorer.dispose();
   });
 });
+
+describe("a relative path that does not exist", () => {
+  // No hub id has two slashes (`name` or `owner/name`), so such a string is a folder: a missing one is named as a
+  // missing folder, not looked up on the hub (transformers.js's "invalid model ID").
+  it.each(["test/fixtures/models/no-such-model", "models\\no-such-model"])("%s: ModelNotFoundError, folder not found", async (model) => {
+    const error = await new HuggingFaceCrossEncoder({ model, dtype: "fp32" }).load().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect((error as Error).message).toMatch(/^Model folder not found: .*no-such-model\./);
+  });
+});

@@ -17,7 +17,7 @@ import { batchFeeds } from "../runtime/tensor_feeds.js";
 // row's last position is its prompt's last token. What is its own: the prompt (causal_prompts.ts,
 // causal_encoder.ts) and the score read from the last position's next-token logits.
 
-export interface HuggingFaceCausalRerankerArgs extends LocalModelOptions {
+export interface HuggingFaceCausalCrossEncoderArgs extends LocalModelOptions {
   /** Hub id (transformers.js ONNX layout, e.g. "onnx-community/Qwen3-Reranker-0.6B-ONNX") or a local model folder. */
   model: string;
   /**
@@ -61,7 +61,7 @@ export interface HuggingFaceCausalRerankerArgs extends LocalModelOptions {
   chunkAggregation?: ChunkAggregation;
 }
 
-const OWNER = "HuggingFaceCausalReranker";
+const OWNER = "HuggingFaceCausalCrossEncoder";
 const DEFAULT_MAX_LENGTH = 1024;
 
 interface Prepared {
@@ -82,16 +82,16 @@ interface Prepared {
  * @example
  * ```ts
  * // network: downloads onnx-community/Qwen3-Reranker-0.6B-ONNX from the Hugging Face hub
- * import { HuggingFaceCausalReranker } from "langchain-rerank/huggingface";
+ * import { HuggingFaceCausalCrossEncoder } from "langchain-rerank/huggingface";
  *
- * const scorer = new HuggingFaceCausalReranker({ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }); // or a folder + family
+ * const scorer = new HuggingFaceCausalCrossEncoder({ model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }); // or a folder + family
  * const scores = await scorer.score([
  *   ["does coffee raise blood pressure?", "Caffeine can cause a short increase in blood pressure."],
  *   ["does coffee raise blood pressure?", "Espresso is brewed by forcing hot water through coffee."],
  * ]); // P(yes) per pair, in input order
  * ```
  */
-export class HuggingFaceCausalReranker extends LocalModelScorer<Prepared> implements CrossEncoder {
+export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
   readonly model: string;
   /** The prompt and the answer tokens scored. */
   readonly template: CausalRerankerTemplate;
@@ -108,7 +108,7 @@ export class HuggingFaceCausalReranker extends LocalModelScorer<Prepared> implem
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
 
-  constructor(fields: HuggingFaceCausalRerankerArgs) {
+  constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
     super();
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "onnx-community/Qwen3-Reranker-0.6B-ONNX" }.`);

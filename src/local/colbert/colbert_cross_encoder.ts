@@ -6,12 +6,13 @@ import { checkConventions, COLBERT_PRESETS, type ColBERTConventions, resolveConv
 import { ColBERTEncoder } from "./colbert_encoder.js";
 import { colbertModelKey, type LoadedColBERT, loadColBERT } from "./colbert_loader.js";
 import { type CrossEncoder, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "../../scorers/cross_encoder.js";
-import { DocumentVectorStore, type VectorStoreStats } from "./document_vector_store.js";
+import { DocumentVectorStore } from "./document_vector_store.js";
 import type { LoadSpec, RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
 import { checkMaxQueuedPairs, PairQueue } from "../runtime/load_shedding.js";
 import { type LocalModelOptions, localModelSettings } from "../runtime/local_model_options.js";
 import { LocalModelScorer, localCacheKey, scoreLocally, windowOptions } from "../runtime/local_scoring.js";
-import { type KeyValueStore, LruStore } from "../../stores/lru_store.js";
+import type { KeyValueStore } from "../../stores/lru_store.js";
+import { addStoreStats, emptyStoreStats, storeFromFields, type StoreStats } from "../../stores/store_backed_cache.js";
 import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type VectorPrecision } from "./token_vectors.js";
 
 // The late-interaction scorer composes the scorer layer's parts as the cross-encoder does (device, dtype and batch
@@ -19,7 +20,7 @@ import { maxSimScores, packWindows, type StoredWindow, VECTOR_PRECISIONS, type V
 // encoded once into token vectors kept in a store (document_vector_store.ts, token_vectors.ts), a query is encoded
 // once per call, and each pair's score is MaxSim over the stored vectors.
 
-export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTConventions> {
+export interface ColBERTCrossEncoderArgs extends LocalModelOptions, Partial<ColBERTConventions> {
   /**
    * A ColBERT model folder (PyLate layout with `1_Dense/`, or an ONNX export whose graph ends with the projection)
    * or a hub id whose ONNX export ends with the projection.
@@ -28,11 +29,11 @@ export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTCon
   /**
    * Where document vectors are kept: any LangChain `BaseStore<string, Uint8Array>` (`InMemoryStore`,
    * `LocalFileStore`, Redis) to share or persist them.
-   * @default a bounded in-memory LruStore of `maxStoredDocuments` entries
+   * @default a bounded in-memory LruStore of `maxSize` entries
    */
   store?: KeyValueStore<Uint8Array>;
-  /** Entries of the default store. @default 10000 */
-  maxStoredDocuments?: number;
+  /** Entries of the default store, one per document (ignored when `store` is given). @default 10000 */
+  maxSize?: number;
   /**
    * How stored vectors are packed, per token at dimension d: `float32` 4·d bytes (scores exact), `float16` 2·d
    * (scores within ~2e-3 of float32's at query length 32), `int8` d + 4 (one scale per vector; within ~4e-2).
@@ -50,15 +51,20 @@ export interface ColBERTScorerArgs extends LocalModelOptions, Partial<ColBERTCon
   chunkAggregation?: ChunkAggregation;
 }
 
-/** What `index` did. */
+/** What `index` did, in distinct texts. */
 export interface IndexResult {
   /** Documents encoded and stored now. */
   stored: number;
   /** Documents the store already held (or another call was encoding). */
   alreadyStored: number;
+  /**
+   * Documents encoded now that the store failed to write (its `mset` rejected, e.g. a `LocalFileStore` whose
+   * temporary files another process removed): they are not stored, and `index` them again to store them.
+   */
+  notStored: number;
 }
 
-const OWNER = "ColBERTScorer";
+const OWNER = "ColBERTCrossEncoder";
 /** Documents `index` encodes and stores per step. */
 const INDEX_SLICE = 256;
 const CONVENTION_KEYS = [
@@ -90,14 +96,14 @@ interface Prepared {
  * ```ts
  * // network: downloads a ColBERT checkpoint's ONNX export from the Hugging Face hub
  * import { CrossEncoderReranker } from "langchain-rerank";
- * import { ColBERTScorer } from "langchain-rerank/huggingface";
+ * import { ColBERTCrossEncoder } from "langchain-rerank/huggingface";
  *
- * const scorer = new ColBERTScorer({ model: "answerdotai/answerai-colbert-small-v1" }); // or a local ColBERT folder
+ * const scorer = new ColBERTCrossEncoder({ model: "answerdotai/answerai-colbert-small-v1" }); // or a local ColBERT folder
  * await scorer.index(["Caffeine can raise blood pressure for a short time.", "Espresso is brewed under pressure."]);
  * const reranker = new CrossEncoderReranker({ model: scorer, topN: 1 });
  * ```
  */
-export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEncoder {
+export class ColBERTCrossEncoder extends LocalModelScorer<Prepared> implements CrossEncoder {
   readonly model: string;
   readonly dtype: RerankerDtype;
   readonly device: RerankerDevice;
@@ -110,11 +116,13 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
   /** The store of document vectors (the default LruStore unless one was given). */
   readonly store: KeyValueStore<Uint8Array>;
   readonly #vectors: DocumentVectorStore;
+  readonly #scoringStats = emptyStoreStats();
+  readonly #indexingStats = emptyStoreStats();
   readonly #overrides: Partial<ColBERTConventions>;
   readonly #spec: LoadSpec;
   #identity?: { loaded: LoadedColBERT; key: Promise<string> };
 
-  constructor(fields: ColBERTScorerArgs) {
+  constructor(fields: ColBERTCrossEncoderArgs) {
     super();
     if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
       throw new InvalidOptionError(`${OWNER}: options must be an object such as { model: "answerdotai/answerai-colbert-small-v1" }.`);
@@ -137,10 +145,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     for (const key of CONVENTION_KEYS) if (fields[key] !== undefined) (overrides as Record<string, unknown>)[key] = fields[key];
     checkConventions(OWNER, overrides);
     this.#overrides = overrides;
-    if (fields.store !== undefined && (typeof fields.store?.mget !== "function" || typeof fields.store?.mset !== "function")) {
-      throw new InvalidOptionError(`${OWNER}: \`store\` must be a LangChain BaseStore (an object with mget and mset), such as new InMemoryStore().`);
-    }
-    this.store = fields.store ?? new LruStore<Uint8Array>({ maxSize: fields.maxStoredDocuments });
+    this.store = storeFromFields(OWNER, fields);
     this.#vectors = new DocumentVectorStore(this.store, OWNER);
     this.maxQueuedPairs = checkMaxQueuedPairs(OWNER, fields.maxQueuedPairs);
     this.attachModel(
@@ -163,9 +168,17 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     );
   }
 
-  /** Document-vector lookups so far: `hits` read from the store, `misses` encoded. */
-  get storeStats(): VectorStoreStats {
-    return { ...this.#vectors.stats };
+  /**
+   * Document-vector lookups of `score` and `scoreDetailed` so far: `hits` read from the store (or encoded by a
+   * concurrent call), `misses` encoded, `failedWrites` encoded but not stored. `index` counts apart (`indexStats`).
+   */
+  get storeStats(): StoreStats {
+    return { ...this.#scoringStats };
+  }
+
+  /** The same counts for `index` calls: `misses` are documents it encoded, `hits` those already stored. */
+  get indexStats(): StoreStats {
+    return { ...this.#indexingStats };
   }
 
   /** The conventions in effect (options over the folder's config over the preset over PyLate's defaults); loads the model. */
@@ -186,7 +199,7 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
       return text;
     });
     const unique = [...new Set(texts)];
-    const counter = { encoded: 0 };
+    const stats = emptyStoreStats();
     // Admitted like scoring, one "pair" per text, so indexing a corpus beside live traffic is shed the same way.
     await scoreLocally(
       OWNER,
@@ -197,16 +210,19 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
       async (prepared, signal) => {
         // In slices, so a large corpus is stored as it goes (an abort keeps what was stored) and its vectors are
         // never all in memory at once.
-        for (let start = 0; start < unique.length; start += INDEX_SLICE) {
-          signal?.throwIfAborted();
-          await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal, counter);
+        try {
+          for (let start = 0; start < unique.length; start += INDEX_SLICE) {
+            signal?.throwIfAborted();
+            await this.#windowsOf(prepared, unique.slice(start, start + INDEX_SLICE), signal, stats);
+          }
+        } finally {
+          addStoreStats(this.#indexingStats, stats);
         }
         return [];
       },
     );
-    // This call's own encodes: a concurrent call's misses are not this call's stores.
-    const stored = counter.encoded;
-    return { stored, alreadyStored: unique.length - stored };
+    // This call's own counts: a concurrent call's encodes are not this call's stores.
+    return { stored: stats.misses - stats.failedWrites, alreadyStored: stats.hits, notStored: stats.failedWrites };
   }
 
   protected async scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]> {
@@ -254,28 +270,28 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
     });
   }
 
-  /** The texts' stored windows, encoding (and storing) those the store lacks. */
-  async #windowsOf(
-    prepared: Prepared,
-    texts: readonly string[],
-    signal: AbortSignal | undefined,
-    counter?: { encoded: number },
-  ): Promise<StoredWindow[][]> {
+  /** The texts' stored windows, encoding (and storing) those the store lacks; `indexing` counts an index() call's. */
+  async #windowsOf(prepared: Prepared, texts: readonly string[], signal: AbortSignal | undefined, indexing?: StoreStats): Promise<StoredWindow[][]> {
     const { encoder } = prepared;
     const identity = await this.#storeIdentity(prepared);
+    const shape = {
+      dim: encoder.dim,
+      precision: this.precision,
+      maxTokens: prepared.conventions.documentLength,
+      maxWindows: this.maxChunksPerDoc,
+    };
     return this.#vectors.windowsOf(
       identity,
-      encoder.dim,
+      shape,
       texts,
-      async (missing) => {
-        if (counter !== undefined) counter.encoded += missing.length;
+      async (missing, encodeSignal) => {
         const pieces = new Map<string, number[]>();
         const perText = missing.map((text) => encoder.document(text, this.maxChunksPerDoc, this.chunkOverlap, pieces));
         const flat = perText.flat();
         const vectors = await encoder.encode(
           flat.map((w) => w.input),
           this.batchLimits,
-          signal,
+          encodeSignal,
         );
         let next = 0;
         return perText.map((ws) => {
@@ -286,7 +302,8 @@ export class ColBERTScorer extends LocalModelScorer<Prepared> implements CrossEn
           return packWindows(packed, encoder.dim, this.precision);
         });
       },
-      signal,
+      // Indexing is done when the vectors are stored; scoring is done when they are known.
+      indexing === undefined ? { stats: this.#scoringStats, awaitWrites: false, signal } : { stats: indexing, awaitWrites: true, signal },
     );
   }
 
