@@ -30,7 +30,18 @@ export default defineConfig([
       "cli/rerank-convert-causal": "src/local/causal/convert_causal_cli.ts",
     },
     format: ["esm", "cjs"],
-    dts: true,
+    // Declarations for the importable entries; the bins are run, not imported (and a #! line cannot head a .d.ts).
+    dts: {
+      entry: {
+        index: "src/index.ts",
+        huggingface: "src/huggingface.ts",
+        cohere: "src/cohere.ts",
+        bm25: "src/bm25.ts",
+        eval: "src/eval/index.ts",
+        monitor: "src/monitor.ts",
+        ai_sdk: "src/ai_sdk.ts",
+      },
+    },
     sourcemap: true,
     target: "node20",
     platform: "node",

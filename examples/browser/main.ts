@@ -3,12 +3,20 @@
  * Two-stage retrieval in the browser: BM25 over a small corpus, then a local cross-encoder (transformers.js on
  * onnxruntime-web) reranks the candidates. See docs/browser.md.
  *
- *   URL parameters: ?model=/models/reranker/&dtype=q8&query=...&k=8&auto=1 (auto: load the model and rerank at once)
+ *   URL parameters: ?model=/models/reranker/&dtype=q8&family=cross-encoder&device=wasm&query=...&k=8&auto=1
+ *   (family: cross-encoder, causal or colbert; device: wasm, webgpu or auto; auto=1: load the model and rerank at
+ *   once; raw=1: raw logits instead of 0–1 scores, for the cross-encoder and the causal LM)
  */
 import type { DocumentInterface } from "@langchain/core/documents";
-import { CrossEncoderReranker } from "langchain-rerank";
+import { type CrossEncoder, CrossEncoderReranker } from "langchain-rerank";
 import { OkapiBm25Retriever } from "langchain-rerank/bm25";
-import { HuggingFaceCrossEncoder, type RerankerDtype } from "langchain-rerank/huggingface";
+import {
+  ColBERTCrossEncoder,
+  HuggingFaceCausalCrossEncoder,
+  HuggingFaceCrossEncoder,
+  type RerankerDevice,
+  type RerankerDtype,
+} from "langchain-rerank/huggingface";
 import { DEMO_DOCUMENTS, DEMO_QUERIES } from "../demo_corpus.js";
 
 interface Row {
@@ -24,7 +32,11 @@ const state = {
   status: "idle" as "idle" | "loading" | "ready" | "reranking" | "done" | "error",
   model: "",
   dtype: "q8" as RerankerDtype,
+  family: "cross-encoder" as Family,
+  /** The device asked for, and the one the model runs on (for "auto": WebGPU, or WASM and why). */
+  requestedDevice: "wasm" as RerankerDevice,
   device: "",
+  deviceFallbackReason: undefined as string | undefined,
   query: "",
   loadMs: undefined as number | undefined,
   bm25Ms: undefined as number | undefined,
@@ -34,18 +46,36 @@ const state = {
   reranked: [] as Row[],
   error: undefined as { name: string; message: string } | undefined,
 };
-Object.assign(globalThis, { rerankDemo: { state, HuggingFaceCrossEncoder } });
+// The scorer classes too, so the automated test can run each local family in this page (test/browser/).
+Object.assign(globalThis, { rerankDemo: { state, HuggingFaceCrossEncoder, HuggingFaceCausalCrossEncoder, ColBERTCrossEncoder } });
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 $<HTMLInputElement>("model").value = params.get("model") ?? "./models/reranker/";
 $<HTMLSelectElement>("dtype").value = params.get("dtype") ?? "q8";
+$<HTMLSelectElement>("family").value = params.get("family") ?? "cross-encoder";
+$<HTMLSelectElement>("device").value = params.get("device") ?? "wasm";
 $<HTMLInputElement>("query").value = params.get("query") ?? DEMO_QUERIES[0]!;
 $<HTMLInputElement>("k").value = params.get("k") ?? "8";
 $("queries").append(...DEMO_QUERIES.map((q) => Object.assign(document.createElement("option"), { value: q })));
 
 const retriever = OkapiBm25Retriever.fromDocuments(DEMO_DOCUMENTS);
-let scorer: HuggingFaceCrossEncoder | undefined;
+type Family = "cross-encoder" | "causal" | "colbert";
+type LocalScorer = CrossEncoder & { load(): Promise<void>; dispose(): Promise<void>; loadedDevice?: RerankerDevice; deviceFallbackReason?: string };
+type ScorerFields = {
+  model: string;
+  dtype: RerankerDtype;
+  device: RerankerDevice;
+  scoreMode: "raw" | "sigmoid";
+  progressCallback: ReturnType<typeof progressTracker>;
+};
+/** The three local families; the causal one is given the Qwen3-Reranker prompt, as a folder's name does not say it. */
+const SCORERS: Record<Family, (fields: ScorerFields) => LocalScorer> = {
+  "cross-encoder": (fields) => new HuggingFaceCrossEncoder(fields),
+  causal: (fields) => new HuggingFaceCausalCrossEncoder({ ...fields, family: "qwen3-reranker" }),
+  colbert: ({ scoreMode: _, ...fields }) => new ColBERTCrossEncoder(fields), // MaxSim sums: no score mode
+};
+let scorer: LocalScorer | undefined;
 let loadedFrom = "";
 
 /** transformers.js reports progress per file; the bar shows bytes loaded over bytes known, across files. */
@@ -77,28 +107,34 @@ function fail(error: unknown): void {
 async function loadModel(): Promise<void> {
   const model = $<HTMLInputElement>("model").value;
   const dtype = $<HTMLSelectElement>("dtype").value as RerankerDtype;
-  if (scorer !== undefined && loadedFrom === `${model} ${dtype}`) return;
+  const family = $<HTMLSelectElement>("family").value as Family;
+  const device = $<HTMLSelectElement>("device").value as RerankerDevice;
+  if (scorer !== undefined && loadedFrom === `${model} ${dtype} ${family} ${device}`) return;
   await scorer?.dispose();
-  Object.assign(state, { status: "loading", model, dtype, error: undefined });
+  Object.assign(state, { status: "loading", model, dtype, family, requestedDevice: device, error: undefined });
   $("error").textContent = "";
   $<HTMLButtonElement>("search").disabled = true;
   $<HTMLProgressElement>("progress").value = 0;
   const start = performance.now();
   try {
-    // No device given: "wasm" in browsers (pass device: "webgpu" where navigator.gpu finds an adapter).
-    scorer = new HuggingFaceCrossEncoder({ model, dtype, progressCallback: progressTracker() });
+    // "wasm" is the browser default; "webgpu" fails where the browser has none, "auto" falls back to WASM and says why.
+    const scoreMode = params.get("raw") === "1" ? "raw" : "sigmoid";
+    scorer = SCORERS[family]({ model, dtype, device, scoreMode, progressCallback: progressTracker() });
     await scorer.load();
   } catch (error) {
     scorer = undefined;
     fail(error);
     return;
   }
-  loadedFrom = `${model} ${dtype}`;
-  state.device = scorer.device;
+  loadedFrom = `${model} ${dtype} ${family} ${device}`;
+  state.device = scorer.loadedDevice ?? device;
+  state.deviceFallbackReason = scorer.deviceFallbackReason;
   state.loadMs = performance.now() - start;
   state.status = "ready";
   $<HTMLProgressElement>("progress").value = 1;
-  $("status").textContent = `loaded in ${state.loadMs.toFixed(0)} ms`;
+  $("status").textContent =
+    `loaded in ${state.loadMs.toFixed(0)} ms on ${state.device}` +
+    (state.deviceFallbackReason !== undefined ? ` (no WebGPU: ${state.deviceFallbackReason})` : "");
   $<HTMLButtonElement>("search").disabled = false;
 }
 

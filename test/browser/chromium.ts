@@ -24,8 +24,17 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile (--user-data-dir in a new temporary folder), recording every request. */
-export async function launchChromium(): Promise<Chromium> {
+/**
+ * WebGPU on the CPU: Chromium's SwiftShader Vulkan driver behind a real WebGPU implementation (Dawn), so pages on
+ * http://127.0.0.1 (a secure context) get an adapter ("google", "swiftshader") without a GPU. Slow, but exact.
+ */
+export const WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-features=Vulkan"];
+
+/**
+ * Headless Chromium with a fresh profile (--user-data-dir in a new temporary folder), recording every request;
+ * `webgpu` swaps --disable-gpu for SwiftShader's WebGPU.
+ */
+export async function launchChromium({ webgpu = false }: { webgpu?: boolean } = {}): Promise<Chromium> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   }
@@ -33,7 +42,7 @@ export async function launchChromium(): Promise<Chromium> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: webgpu ? [...CHROMIUM_FLAGS.filter((flag) => flag !== "--disable-gpu"), ...WEBGPU_FLAGS] : CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 900 },
   });
   const requests: string[] = [];

@@ -109,7 +109,6 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
   readonly scoreMode: ScoreMode;
   readonly #maxLength: number | undefined;
   readonly #maxQueryLength: number | undefined;
-  readonly #load: CausalLoadOptions;
   #answerHead: AnswerHeadStatus | undefined;
 
   constructor(fields: HuggingFaceCausalCrossEncoderArgs) {
@@ -132,7 +131,7 @@ export class HuggingFaceCausalCrossEncoder extends LocalModelScorer<LoadedCausal
     this.scoreMode = checkOneOf(OWNER, "scoreMode", fields.scoreMode, ["sigmoid", "raw"] as const) ?? "sigmoid";
     this.#maxLength = checkPositiveInteger(OWNER, "maxLength", fields.maxLength);
     this.#maxQueryLength = checkPositiveInteger(OWNER, "maxQueryLength", fields.maxQueryLength);
-    this.#load = Object.assign(load, {
+    Object.assign(load, {
       template: this.template,
       convertGraph: checkBoolean(OWNER, "convertGraph", fields.convertGraph) ?? true,
       convertedGraphDir: checkString(OWNER, "convertedGraphDir", fields.convertedGraphDir),

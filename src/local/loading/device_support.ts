@@ -83,20 +83,28 @@ function unavailable(device: RerankerDevice, reason: string): DeviceUnavailableE
 
 /**
  * The device a Node load runs on: the one asked for once proved to work (else `DeviceUnavailableError` naming it
- * and the fix); for "auto", the first GPU device that works, else the CPU.
+ * and the fix); for "auto", the first GPU device that works, else the CPU and why no GPU device was used.
  */
-export async function resolveNodeDevice(transformers: Transformers, device: RerankerDevice): Promise<RerankerDevice> {
-  if (device === "cpu") return device;
+export async function resolveNodeDevice(transformers: Transformers, device: RerankerDevice): Promise<{ device: RerankerDevice; reason?: string }> {
+  if (device === "cpu") return { device };
   if (device === "wasm") {
     throw new DeviceUnavailableError(
       'device "wasm" is onnxruntime-web\'s, for browsers; in Node, onnxruntime-node runs models natively. Use device: "cpu" (the default in Node), or "auto".',
     );
   }
   if (device === "auto") {
-    for (const candidate of gpuCandidates()) if ((await probe(transformers, candidate)) === undefined) return candidate;
-    return "cpu";
+    const failures: string[] = [];
+    for (const candidate of gpuCandidates()) {
+      const reason = await probe(transformers, candidate);
+      if (reason === undefined) return { device: candidate };
+      failures.push(`${candidate}: ${reason}`);
+    }
+    return {
+      device: "cpu",
+      reason: failures.length > 0 ? failures.join("; ") : `onnxruntime-node has no GPU device on ${process.platform} ${process.arch}`,
+    };
   }
   const reason = await probe(transformers, device);
   if (reason !== undefined) throw unavailable(device, reason);
-  return device;
+  return { device };
 }

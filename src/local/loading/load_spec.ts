@@ -75,6 +75,13 @@ export interface ModelLocation {
 export interface PreparedRuntime {
   /** The device to load on: the one asked for, or for "auto" the best one that works here. */
   device: RerankerDevice;
+  /** For "auto" on a CPU device (Node's "cpu", the browser's "wasm"): why no GPU device was used. */
+  deviceFallbackReason?: string;
+  /**
+   * Wraps each forward pass where the device can vanish under it (WebGPU in browsers): the pass rejects with a
+   * `DeviceUnavailableError` when the device is lost, instead of waiting forever.
+   */
+  guardPass?<T>(pass: Promise<T>): Promise<T>;
   /** A cached copy's folder to load the tokenizer from (model_files.ts `prepareRuntime`). */
   tokenizerFolder?: string;
 }

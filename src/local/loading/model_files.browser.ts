@@ -9,6 +9,7 @@ import {
   type Transformers,
 } from "./load_spec.js";
 import { MODEL_JSON_FILES } from "./model_json.js";
+import { guardPass, pageLostError, webGpuError, webGpuUnavailable } from "./webgpu.js";
 
 // Browser variant of model_files.ts (the browser build swaps it in; same exports, no Node built-in). A model folder
 // is a URL the app serves (`/models/x/`, `./models/x`, or a full same-origin URL); anything else is a hub id.
@@ -110,27 +111,6 @@ export async function checkModelFolder(spec: LoadSpec, id: string): Promise<void
   }
 }
 
-interface NavigatorGpu {
-  gpu?: { requestAdapter(): Promise<unknown> };
-}
-
-async function checkWebGpu(): Promise<void> {
-  const gpu = (globalThis as { navigator?: NavigatorGpu }).navigator?.gpu;
-  if (gpu === undefined) {
-    throw new DeviceUnavailableError(
-      'device "webgpu" was asked for, but this browser has no WebGPU (navigator.gpu is undefined: WebGPU needs a browser that ships ' +
-        'it and a secure context, https or localhost). Use device: "wasm", or choose the device from navigator.gpu.',
-    );
-  }
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (adapter === null || adapter === undefined) {
-    throw new DeviceUnavailableError(
-      'device "webgpu" was asked for, but navigator.gpu.requestAdapter() found no GPU adapter (the GPU is disabled, blocklisted or ' +
-        'absent, as in headless browsers). Use device: "wasm", or fall back to it when requestAdapter() returns null.',
-    );
-  }
-}
-
 interface WasmEnv {
   wasmPaths?: unknown;
 }
@@ -151,14 +131,30 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       `device "${spec.device}" is onnxruntime-node's and does not exist in browsers: use device "wasm" (the default there) or "webgpu".`,
     );
   }
-  if (spec.device === "webgpu") await checkWebGpu();
+  const lost = pageLostError();
+  if (lost !== undefined) throw lost;
+  const device = await browserDevice(spec);
   const wasm = wasmEnv(transformers);
   if (wasm !== undefined) {
     if (spec.wasmPaths !== undefined) wasm.wasmPaths = spec.wasmPaths;
     else if (typeof wasm.wasmPaths === "string" && wasm.wasmPaths.startsWith(TRANSFORMERS_CDN)) wasm.wasmPaths = undefined;
   }
   if (location.local) transformers.env.allowLocalModels = true;
-  return { device: spec.device }; // the browser's cache is the Cache API, not a folder: nothing to point the tokenizer at
+  // The browser's cache is the Cache API, not a folder: nothing to point the tokenizer at.
+  return {
+    device: device.device,
+    ...(device.reason !== undefined ? { deviceFallbackReason: device.reason } : {}),
+    guardPass: <T>(pass: Promise<T>) => guardPass(transformers, device.device === "webgpu", pass),
+  };
+}
+
+/** "webgpu" once checked (else the error naming why not); "auto": WebGPU where it can run the dtype, else WASM and why. */
+async function browserDevice(spec: LoadSpec): Promise<{ device: RerankerDevice; reason?: string }> {
+  if (spec.device !== "webgpu" && spec.device !== "auto") return { device: spec.device };
+  const reason = await webGpuUnavailable(spec.dtype);
+  if (reason === undefined) return { device: "webgpu" };
+  if (spec.device === "webgpu") throw webGpuError(reason, spec.dtype);
+  return { device: "wasm", reason };
 }
 
 let transformersSeen: Transformers | undefined;

@@ -120,14 +120,15 @@ export async function prepareRuntime(transformers: Transformers, spec: LoadSpec,
       },
     );
   }
-  const device = await resolveNodeDevice(transformers, spec.device);
-  if (location.local) return { device };
+  const { device, reason } = await resolveNodeDevice(transformers, spec.device);
+  const resolved = reason === undefined ? { device } : { device, deviceFallbackReason: reason };
+  if (location.local) return resolved;
   const files = await nodeFiles();
   const folders = cachedFolders(files, transformers, spec, spec.cacheDir ?? transformers.env.cacheDir);
   for (const folder of folders) checkModelFiles(files, folder, DTYPE_FILES[spec.dtype], "cache");
   // Both files, as AutoTokenizer reads both: a copy missing one (an interrupted download) is left to transformers.js.
   const tokenizerFolder = folders.find((folder) => TOKENIZER_FILES.every((name) => files.fs.existsSync(files.path.join(folder, name))));
-  return tokenizerFolder === undefined ? { device } : { device, tokenizerFolder };
+  return tokenizerFolder === undefined ? resolved : { ...resolved, tokenizerFolder };
 }
 
 const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"];

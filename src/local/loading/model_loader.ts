@@ -1,7 +1,7 @@
 import type { PreTrainedModel, PreTrainedTokenizer } from "@huggingface/transformers";
 import { abortable } from "../../cancellation.js";
 import { explainLoadError, type LoadStage } from "./load_errors.js";
-import type { LoadSpec, Transformers } from "./load_spec.js";
+import type { LoadSpec, RerankerDevice, Transformers } from "./load_spec.js";
 import { checkModelFolder, explainRuntimeError, locateModel, prepareRuntime } from "./model_files.js";
 import type { FileOrigin } from "./model_json.js";
 import { importTransformers } from "./transformers_import.js";
@@ -70,6 +70,10 @@ export interface LoadedModel {
    */
   forward(feeds: Record<string, ModelTensor>, signal?: AbortSignal): Promise<ModelTensor>;
   TensorClass: ModelTensorClass;
+  /** The device the model runs on: the one asked for, or for "auto" the one chosen. */
+  device: RerankerDevice;
+  /** For "auto" on a CPU device: why no GPU device was used. */
+  deviceFallbackReason?: string;
   dispose(): Promise<void>;
 }
 
@@ -133,10 +137,13 @@ export async function loadModel(spec: LoadSpec, kind: ModelKind, owner: string):
     config,
     inputNames: session.inputNames,
     TensorClass: transformers.Tensor,
+    device: runtime.device,
+    ...(runtime.deviceFallbackReason !== undefined ? { deviceFallbackReason: runtime.deviceFallbackReason } : {}),
     forward(feeds, signal) {
       const run = queue.then(async () => {
         signal?.throwIfAborted();
-        return ((await model(feeds)) as Record<string, ModelTensor>)[kind.output]!;
+        const pass = model(feeds) as Promise<Record<string, ModelTensor>>;
+        return (await (runtime.guardPass?.(pass) ?? pass))[kind.output]!;
       });
       queue = run.catch(() => undefined);
       return abortable(run, signal);

@@ -30,7 +30,12 @@ export interface LocalModelFamily<Loaded> {
  * implements only what differs: what it derives from a load (`prepare`), how it scores, and what else changes a
  * score (`scoreSettings`).
  */
-export abstract class LocalModelScorer<Loaded extends { dispose(): Promise<void> }, Prepared> {
+export abstract class LocalModelScorer<
+  Loaded extends { dispose(): Promise<void>; device?: RerankerDevice; deviceFallbackReason?: string },
+  Prepared,
+> {
+  #loadedDevice: RerankerDevice | undefined;
+  #deviceFallbackReason: string | undefined;
   /** The model id or folder, as given. */
   readonly model: string;
   readonly dtype: RerankerDtype;
@@ -71,7 +76,12 @@ export abstract class LocalModelScorer<Loaded extends { dispose(): Promise<void>
       key: () => family.key(spec),
       load: () => family.load(spec),
       free: (loaded) => loaded.dispose(),
-      prepare: (loaded) => this.prepare(loaded),
+      prepare: (loaded) => {
+        const prepared = this.prepare(loaded);
+        this.#loadedDevice = loaded.device;
+        this.#deviceFallbackReason = loaded.deviceFallbackReason;
+        return prepared;
+      },
     });
   }
 
@@ -83,6 +93,23 @@ export abstract class LocalModelScorer<Loaded extends { dispose(): Promise<void>
   protected abstract scoreWhole(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<number[]>;
   /** Scores each pair's windows and reports each document's aggregate and best window. */
   protected abstract scoreWindows(prepared: Prepared, pairs: readonly TextPair[], signal: AbortSignal | undefined): Promise<DetailedScore[]>;
+
+  /**
+   * The device the loaded model runs on: `device` itself, or for `"auto"` the one chosen (in browsers "webgpu",
+   * else "wasm"; in Node the first GPU device that works, else "cpu"). Undefined until the model loads.
+   */
+  get loadedDevice(): RerankerDevice | undefined {
+    return this.#loadedDevice;
+  }
+
+  /**
+   * With `device: "auto"`, why the model fell back to a CPU device ("wasm" in browsers, "cpu" in Node) instead of
+   * a GPU, e.g. "navigator.gpu.requestAdapter() found no GPU adapter …", for a page to show. Undefined when a GPU
+   * device was used, when a device was named, or until the model loads.
+   */
+  get deviceFallbackReason(): string | undefined {
+    return this.#deviceFallbackReason;
+  }
 
   /** The model id or folder, as given: what `stageScores` names. */
   get modelName(): string {

@@ -31,13 +31,20 @@ const cudaInstalled = existsSync(join(ortBin, "libonnxruntime_providers_cuda.so"
 const pairs = samplePairs(6);
 
 describe("HuggingFaceCrossEncoder devices in Node", () => {
-  it('"auto" scores on the best device that works: here the CPU, with the CPU\'s scores', async () => {
+  it('"auto" scores on the best device that works: here the CPU, with the CPU\'s scores, and says why not CUDA', async () => {
     const cpu = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", device: "cpu" });
     const auto = new HuggingFaceCrossEncoder({ model: FIXTURE_RERANKER, dtype: "fp32", device: "auto" });
+    expect(auto.loadedDevice).toBeUndefined(); // until it loads
     const expected = await cpu.score(pairs);
     const got = await auto.score(pairs);
     if (!cudaInstalled) expect(got).toEqual(expected);
     else got.forEach((score, i) => expect(score).toBeCloseTo(expected[i]!, 4));
+    // The scorer says where it runs and, for "auto" on the CPU, why no GPU device was used.
+    expect([cpu.loadedDevice, cpu.deviceFallbackReason]).toEqual(["cpu", undefined]);
+    if (!cudaInstalled && process.platform === "linux" && process.arch === "x64") {
+      expect(auto.loadedDevice).toBe("cpu");
+      expect(auto.deviceFallbackReason).toMatch(/^cuda: .*(libonnxruntime_providers_cuda|Cuda)/);
+    }
     await Promise.all([cpu.dispose(), auto.dispose()]);
   });
 
@@ -104,7 +111,7 @@ describe("resolveNodeDevice in a fresh process", () => {
         `const transformers = await import(${JSON.stringify(transformersPath)});
 const { resolveNodeDevice } = await import(${JSON.stringify(join(PROJECT_DIR, "src", "local", "loading", "device_support.ts"))});
 const cuda = await resolveNodeDevice(transformers, "cuda").then(String, (e) => e.name);
-console.log(JSON.stringify({ cuda, auto: await resolveNodeDevice(transformers, "auto") }));`,
+console.log(JSON.stringify({ cuda, auto: (await resolveNodeDevice(transformers, "auto")).device }));`,
       );
       try {
         const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], { cwd: PROJECT_DIR });
