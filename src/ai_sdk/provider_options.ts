@@ -7,7 +7,10 @@ import { checkPositiveInteger, describeValue } from "../options.js";
  * comes from `abortSignal`; a scorer of your own may take more).
  */
 export interface LangchainRerankProviderOptions {
-  /** Aborts the scoring after this many milliseconds (with a `TimeoutError`), as `abortSignal` would. */
+  /**
+   * Aborts the scoring after this many milliseconds (with a `TimeoutError`), as `abortSignal` would.
+   * @default none (no time limit beyond the scorer's own)
+   */
   timeout?: number;
   [option: string]: unknown;
 }

@@ -46,7 +46,7 @@ describe("RerankMonitor options are checked at construction", () => {
   });
 
   it("attribution is an object of ngram and overlapThreshold; random a function", () => {
-    refuses({ attribution: "trigram" }, /give the options as an object such as \{ ngram: 3, overlapThreshold: 0.2 \}, got the string "trigram"/);
+    refuses({ attribution: "trigram" }, /options must be an object such as \{ ngram: 3, overlapThreshold: 0.2 \}, got a string/);
     refuses({ attribution: { ngram: "3" } }, /`attribution.ngram` must be a positive integer/);
     refuses({ attribution: { overlapThreshold: "0.2" } }, /`attribution.overlapThreshold` must be a number in \(0, 1\]/);
     refuses({ attribution: { ngrams: 2 } }, /unknown option `ngrams`/);
@@ -56,7 +56,7 @@ describe("RerankMonitor options are checked at construction", () => {
   });
 
   it("fields must be an object, and a misspelt option is refused rather than ignored", () => {
-    for (const bad of [null, "recordQueries", 5, [{ sampleSize: 3 }]]) refuses(bad, /give the options as an object such as \{ sampleSize: 1000 \}/);
+    for (const bad of [null, "recordQueries", 5, [{ sampleSize: 3 }]]) refuses(bad, /options must be an object such as \{ sampleSize: 1000 \}/);
     refuses({ recordQuery: true }, /unknown option `recordQuery`; the options are `rankKey`, .*`recordQueries`/);
     refuses({ ignoreChain: true }, /unknown option `ignoreChain`/);
   });

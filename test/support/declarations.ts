@@ -12,6 +12,7 @@ export const ENTRIES = {
   "langchain-rerank/bm25": "bm25",
   "langchain-rerank/eval": "eval",
   "langchain-rerank/monitor": "monitor",
+  "langchain-rerank/ai-sdk": "ai_sdk",
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;

@@ -38,7 +38,10 @@ export interface CalibrateOptions {
   folds?: number;
   /** Equal-mass bins of the expected calibration error and the reliability diagram. @default 10 */
   bins?: number;
-  /** What the data was (dataset, split, first stage...): recorded in the calibration's `fittedOn`. */
+  /**
+   * What the data was (dataset, split, first stage...): recorded in the calibration's `fittedOn`.
+   * @default none (`fittedOn` then records the query counts, the split and the seed only)
+   */
   fittedOn?: Record<string, unknown>;
 }
 

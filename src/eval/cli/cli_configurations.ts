@@ -1,10 +1,12 @@
 import { InvalidOptionError } from "../../errors.js";
 import { maskUrlSecrets } from "../../remote/secrets.js";
-import type { Args } from "./cli.js";
-import { resolveBaseline } from "./cli_comparison.js";
+import { type ComparisonFlags, resolveBaseline } from "./cli_comparison.js";
 import type { Reranker, RerankerFactoryOptions } from "./rerankers.js";
 
 // rerank-eval's configurations, built and checked before the dataset is read and before any request.
+
+/** What these checks read of rerank-eval's parsed flags (cli.ts's `Args`; cli.ts imports this module, not the reverse). */
+type Args = Omit<RerankerFactoryOptions, "serverKey"> & { rerankers: string[]; comparison: ComparisonFlags };
 
 /** What createReranker takes, from the flags (and the server key from the environment). */
 export function rerankerOptions(args: Args): RerankerFactoryOptions {

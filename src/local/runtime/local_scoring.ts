@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../../errors.js";
-import { checkCallOptions, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
+import { checkCallOptions, checkFields, checkNonNegativeInteger, checkOneOf, checkPositiveInteger, checkString } from "../../options.js";
 import { CHUNK_AGGREGATIONS, type ChunkAggregation, WINDOWING_VERSION } from "../../scorers/chunking.js";
 import { checkTextPairs, type CrossEncoderCallOptions, type DetailedScore, type TextPair } from "../../scorers/cross_encoder.js";
 import type { LoadSpec, RerankerDevice, RerankerDtype } from "../loading/load_spec.js";
@@ -55,9 +55,7 @@ export abstract class LocalModelScorer<
 
   protected constructor(family: LocalModelFamily<Loaded>, fields: LocalModelArgs & { model?: string }) {
     const owner = family.owner;
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new InvalidOptionError(`${owner}: options must be an object such as { model: "${family.exampleModel}" }.`);
-    }
+    fields = checkFields(owner, fields, `{ model: "${family.exampleModel}" }`);
     const model = checkString(owner, "model", fields.model) ?? family.defaultModel;
     if (model === undefined) throw new InvalidOptionError(`${owner}: \`model\` is required${family.requiredModelHint ?? "."}`);
     this.owner = owner;
