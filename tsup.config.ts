@@ -15,33 +15,28 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
 // One entry per integration (as LangChain's packages do), so an import costs only what it uses. Splitting puts
 // the modules the entries share (errors, results) in common chunks: an error thrown through one entry is
 // `instanceof` the class another entry exports.
+/** The importable entries, one per subpath export (package.json "exports"). */
+const ENTRIES = {
+  index: "src/index.ts",
+  huggingface: "src/huggingface.ts",
+  cohere: "src/cohere.ts",
+  bm25: "src/bm25.ts",
+  eval: "src/eval/index.ts",
+  monitor: "src/monitor.ts",
+  ai_sdk: "src/ai_sdk.ts",
+};
+
 export default defineConfig([
   {
     entry: {
-      index: "src/index.ts",
-      huggingface: "src/huggingface.ts",
-      cohere: "src/cohere.ts",
-      bm25: "src/bm25.ts",
-      eval: "src/eval/index.ts",
-      monitor: "src/monitor.ts",
-      ai_sdk: "src/ai_sdk.ts",
-      // The rerank-eval CLI (package bin); its source starts with a #!/usr/bin/env node line, which esbuild keeps.
+      ...ENTRIES,
+      // The package bins; their sources start with a #!/usr/bin/env node line, which esbuild keeps.
       "cli/rerank-eval": "src/eval/cli/cli.ts",
       "cli/rerank-convert-causal": "src/local/causal/convert_causal_cli.ts",
     },
     format: ["esm", "cjs"],
     // Declarations for the importable entries; the bins are run, not imported (and a #! line cannot head a .d.ts).
-    dts: {
-      entry: {
-        index: "src/index.ts",
-        huggingface: "src/huggingface.ts",
-        cohere: "src/cohere.ts",
-        bm25: "src/bm25.ts",
-        eval: "src/eval/index.ts",
-        monitor: "src/monitor.ts",
-        ai_sdk: "src/ai_sdk.ts",
-      },
-    },
+    dts: { entry: ENTRIES },
     sourcemap: true,
     target: "node20",
     platform: "node",
