@@ -1,5 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
-import { checkString } from "../options.js";
+import { checkFields, checkString } from "../options.js";
 import type { CrossEncoder } from "../scorers/cross_encoder.js";
 import type { HuggingFaceCrossEncoderArgs } from "../local/cross_encoder/huggingface_cross_encoder.js";
 import { LazyHuggingFaceCrossEncoder } from "../local/cross_encoder/lazy_huggingface_cross_encoder.js";
@@ -37,7 +37,12 @@ export function localReranking(modelId: string, settings: LocalRerankingSettings
   const id = checkString("localReranking", "modelId", modelId);
   if (id === undefined)
     throw new InvalidOptionError('localReranking: `modelId` is required: a hub id such as "Xenova/bge-reranker-base" or a model folder.');
-  const { documentText, ...scorerFields } = settings ?? {};
+  const { documentText, ...scorerFields } = checkFields(
+    "localReranking",
+    settings,
+    '{ dtype: "q8" }',
+    'localReranking("Xenova/bge-reranker-base", { dtype: "q8" })',
+  );
   const model = new LazyHuggingFaceCrossEncoder({ ...scorerFields, model: id });
   return new CrossEncoderRerankingModel({ model, modelId: id, documentText }) as LocalRerankingModel;
 }
@@ -59,5 +64,11 @@ export function localReranking(modelId: string, settings: LocalRerankingSettings
  * ```
  */
 export function crossEncoderReranking(model: CrossEncoder, settings: Omit<CrossEncoderRerankingModelArgs, "model"> = {}): CrossEncoderRerankingModel {
-  return new CrossEncoderRerankingModel({ ...settings, model });
+  const checked = checkFields(
+    "crossEncoderReranking",
+    settings,
+    '{ modelId: "my-reranker" }',
+    'crossEncoderReranking(scorer, { modelId: "my-reranker" })',
+  );
+  return new CrossEncoderRerankingModel({ ...checked, model });
 }

@@ -10,6 +10,11 @@ describe("localReranking and crossEncoderReranking", () => {
       new InvalidOptionError('localReranking: `modelId` is required: a hub id such as "Xenova/bge-reranker-base" or a model folder.'),
     );
     expect(() => localReranking("")).toThrow(InvalidOptionError);
+    // Settings that are not an options object are refused with the right form, never spread as one.
+    expect(() => localReranking(FIXTURE_RERANKER, "fast" as never)).toThrow(
+      /localReranking: options must be an object such as \{ dtype: "q8" \}, got a string/,
+    );
+    expect(() => crossEncoderReranking({ score: async () => [] }, [] as never)).toThrow(/crossEncoderReranking: options must be an object/);
     const model = localReranking(FIXTURE_RERANKER, { dtype: "fp32", maxChunksPerDoc: 3, documentText: (d) => String(d.text) });
     expect(model).toBeInstanceOf(CrossEncoderRerankingModel);
     expect([model.provider, model.modelId]).toEqual(["langchain-rerank", FIXTURE_RERANKER]);
